@@ -1,0 +1,187 @@
+//! Configuration: defaults, then a TOML file, then `CONFIDE_*` environment
+//! variables, then command-line flags (figment merges them in that order).
+//! Everything has a default that works on localhost.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub http: HttpConfig,
+    pub media: MediaConfig,
+    /// Where Confide keeps its data (database, generated keys).
+    pub data_dir: PathBuf,
+    /// Static files of the web app; default: `web/` next to the binary's
+    /// source tree or the working directory.
+    pub web_dir: Option<PathBuf>,
+    pub tokens: TokenConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    /// The single UDP port for every participant's media.
+    pub listen: SocketAddr,
+    /// IPs put in ICE candidates; set the public IP behind NAT. Empty: the
+    /// listen IP (which must not be 0.0.0.0 then).
+    pub advertise: Vec<IpAddr>,
+    pub max_participants_per_room: usize,
+}
+
+/// The Twilio-style account and API key that sign access tokens.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    pub account_sid: Option<String>,
+    pub api_key_sid: Option<String>,
+    pub api_key_secret: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            http: HttpConfig {
+                listen: "127.0.0.1:8080".parse().expect("valid"),
+            },
+            media: MediaConfig {
+                listen: "127.0.0.1:50000".parse().expect("valid"),
+                advertise: Vec::new(),
+                max_participants_per_room: 10,
+            },
+            data_dir: PathBuf::from("data"),
+            web_dir: None,
+            tokens: TokenConfig::default(),
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers alone.
+#[derive(Debug, Default, Serialize)]
+pub struct CliOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpOverride>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaOverride>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HttpOverride {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct MediaOverride {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advertise: Option<Vec<IpAddr>>,
+}
+
+impl Config {
+    /// Loads the layers. `file`: an explicit `--config` (must exist), else
+    /// `confide.toml` in the working directory when present.
+    pub fn load(file: Option<&Path>, cli: &CliOverrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    bail!("config file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                figment =
+                    figment.merge(Toml::file_exact("confide.toml").nested().profile("default"))
+            }
+        }
+        // CONFIDE_HTTP__LISTEN, CONFIDE_MEDIA__ADVERTISE="[\"203.0.113.7\"]", …
+        figment = figment
+            .merge(Env::prefixed("CONFIDE_").split("__"))
+            .merge(Serialized::defaults(cli));
+        let config: Config = figment.extract().context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.media.advertise.is_empty() && self.media.listen.ip().is_unspecified() {
+            bail!(
+                "media.listen is {} but media.advertise is empty: say which IP browsers should send media to",
+                self.media.listen
+            );
+        }
+        if self.media.max_participants_per_room == 0 {
+            bail!("media.max_participants_per_room must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_merge_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "custom.toml",
+                r#"
+                data_dir = "/var/lib/confide"
+                [media]
+                listen = "0.0.0.0:40000"
+                advertise = ["203.0.113.7"]
+                "#,
+            )?;
+            jail.set_env("CONFIDE_HTTP__LISTEN", "127.0.0.1:9999");
+            let cli = CliOverrides {
+                media: Some(MediaOverride {
+                    listen: Some("0.0.0.0:41000".parse().unwrap()),
+                    advertise: None,
+                }),
+                ..Default::default()
+            };
+            let config = Config::load(Some(Path::new("custom.toml")), &cli).unwrap();
+            assert_eq!(config.data_dir, PathBuf::from("/var/lib/confide"));
+            assert_eq!(config.http.listen.port(), 9999, "env beats file");
+            assert_eq!(config.media.listen.port(), 41000, "flag beats file");
+            assert_eq!(
+                config.media.advertise,
+                vec!["203.0.113.7".parse::<IpAddr>().unwrap()]
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_configuration_is_a_clear_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "[media]\nlisten_port = 1\n")?;
+            let err =
+                Config::load(Some(Path::new("typo.toml")), &CliOverrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("listen_port"), "{err:#}");
+            jail.create_file("nat.toml", "[media]\nlisten = \"0.0.0.0:5\"\n")?;
+            let err =
+                Config::load(Some(Path::new("nat.toml")), &CliOverrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("advertise"));
+            let err = Config::load(Some(Path::new("missing.toml")), &CliOverrides::default())
+                .unwrap_err();
+            assert!(format!("{err:#}").contains("does not exist"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,96 @@
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use api::config::{CliOverrides, Config, HttpOverride, MediaOverride};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Confide: video visits for therapy clinics, hosted by the clinic.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// TOML configuration file (default: ./confide.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// HTTP listen address (default 127.0.0.1:8080).
+    #[arg(long, global = true)]
+    http_listen: Option<SocketAddr>,
+    /// UDP address for all media (default 127.0.0.1:50000).
+    #[arg(long, global = true)]
+    media_listen: Option<SocketAddr>,
+    /// IP to advertise in ICE candidates (repeat for several); the public IP
+    /// when the server is behind NAT.
+    #[arg(long = "advertise", global = true)]
+    advertise: Vec<IpAddr>,
+    /// Data directory (default ./data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Print an access token for a room, signed with the configured API key.
+    Token {
+        #[arg(long)]
+        room: String,
+        #[arg(long)]
+        identity: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new(
+                "info,rtc=error,rtc_ice=error,rtc_dtls=error,rtc_srtp=error,rtc_interceptor=error",
+            )
+        }))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let overrides = CliOverrides {
+        http: cli.http_listen.map(|listen| HttpOverride { listen }),
+        media: (cli.media_listen.is_some() || !cli.advertise.is_empty()).then(|| MediaOverride {
+            listen: cli.media_listen,
+            advertise: (!cli.advertise.is_empty()).then(|| cli.advertise.clone()),
+        }),
+        data_dir: cli.data_dir.clone(),
+    };
+    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let running = api::server::start(config).await?;
+            println!("Confide is running on http://{}", running.http_addr);
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            running.stop().await;
+        }
+        Command::Token {
+            room,
+            identity,
+            ttl,
+        } => {
+            let creds = api::api_key::load_or_create(&config.tokens, &config.data_dir)?;
+            let token = signaling::token::mint(
+                &creds.account_sid,
+                &creds.api_key(),
+                &identity,
+                Some(&room),
+                ttl,
+                signaling::token::unix_now(),
+            );
+            println!("{token}");
+        }
+    }
+    Ok(())
+}

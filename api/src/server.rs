@@ -1,0 +1,96 @@
+//! Assembles the HTTP server: the signaling websocket, the web app's static
+//! files and a health check, over one SFU.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use axum::Router;
+use axum::routing::get;
+use sfu::core::SfuConfig;
+use sfu::io::SfuHandle;
+use signaling::SignalingState;
+use signaling::token::TokenVerifier;
+use tokio::net::TcpListener;
+use tower_http::services::ServeDir;
+
+use crate::api_key::{self, Credentials};
+use crate::config::Config;
+
+/// A running Confide: where it listens, and how to stop it.
+pub struct Running {
+    pub http_addr: std::net::SocketAddr,
+    pub media_addr: std::net::SocketAddr,
+    pub credentials: Credentials,
+    pub sfu: SfuHandle,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.server.await;
+    }
+}
+
+pub fn web_dir(config: &Config) -> PathBuf {
+    if let Some(dir) = &config.web_dir {
+        return dir.clone();
+    }
+    let here = PathBuf::from("web");
+    if here.join("call.html").exists() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../web"))
+}
+
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let started = Instant::now();
+    let credentials = api_key::load_or_create(&config.tokens, &config.data_dir)?;
+    let sfu = SfuHandle::start(SfuConfig {
+        bind: config.media.listen,
+        advertise: config.media.advertise.clone(),
+        max_participants_per_room: config.media.max_participants_per_room,
+        ..SfuConfig::default()
+    })
+    .await
+    .with_context(|| format!("binding the media port {}", config.media.listen))?;
+    let verifier = TokenVerifier::new(credentials.account_sid.clone(), vec![credentials.api_key()]);
+    let signaling = signaling::router(SignalingState {
+        sfu: sfu.clone(),
+        verifier: Arc::new(verifier),
+        ice_servers: Arc::new(Vec::new()),
+    });
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(signaling)
+        .fallback_service(ServeDir::new(web_dir(&config)));
+    let listener = TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("binding the HTTP port {}", config.http.listen))?;
+    let http_addr = listener.local_addr()?;
+    let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = shutdown_rx.await;
+            })
+            .await
+    });
+    tracing::info!(
+        http = %http_addr,
+        media = %sfu.local_addr(),
+        took_ms = started.elapsed().as_millis() as u64,
+        "Confide is running"
+    );
+    Ok(Running {
+        http_addr,
+        media_addr: sfu.local_addr(),
+        credentials,
+        sfu,
+        server,
+        shutdown,
+    })
+}

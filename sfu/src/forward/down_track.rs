@@ -1,0 +1,277 @@
+//! One subscriber's copy of one published track.
+//!
+//! The down-track owns everything that differs per subscriber: the SSRC and
+//! payload type negotiated in the subscriber's own SDP, its header-extension
+//! id for audio level, and the sequence/timestamp rewriter. It starts each run
+//! at a keyframe, so a subscriber that joins mid-stream decodes at once.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::codec::Codec;
+use super::packet_cache::PacketCache;
+use super::rewrite::SeqTsRewriter;
+
+/// A packet as it arrived from a publisher, parsed once for every
+/// subscriber.
+#[derive(Debug, Clone)]
+pub struct SourcePacket {
+    pub sequence_number: u16,
+    pub timestamp: u32,
+    pub marker: bool,
+    pub payload: Bytes,
+    /// RFC 6464 audio level (−dBov, 0 loudest … 127 silent) and voice flag.
+    pub audio_level: Option<(u8, bool)>,
+}
+
+/// A packet ready for one subscriber's sender.
+#[derive(Debug, Clone)]
+pub struct OutgoingPacket {
+    pub ssrc: u32,
+    pub payload_type: u8,
+    pub sequence_number: u16,
+    pub timestamp: u32,
+    pub marker: bool,
+    pub payload: Bytes,
+    /// Audio level with the subscriber's own extension id, when negotiated.
+    pub audio_level: Option<(u8, u8, bool)>,
+}
+
+/// What the forwarder should do with a source packet for this subscriber.
+#[derive(Debug)]
+pub enum Forward {
+    Send(OutgoingPacket),
+    /// Dropped while waiting for a keyframe; ask the publisher for one.
+    NeedKeyframe,
+    /// Dropped: paused, or from before the current run.
+    Drop,
+}
+
+/// How the subscriber's side of the track was negotiated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Negotiated {
+    pub ssrc: u32,
+    pub payload_type: u8,
+    pub audio_level_ext_id: Option<u8>,
+}
+
+#[derive(Debug)]
+pub struct DownTrack {
+    /// `None` until the subscriber's answer fixed payload type and ids.
+    negotiated: Option<Negotiated>,
+    codec: Codec,
+    rewriter: SeqTsRewriter,
+    paused: bool,
+}
+
+impl DownTrack {
+    pub fn new(codec: Codec, clock_rate: u32) -> Self {
+        Self {
+            negotiated: None,
+            codec,
+            rewriter: SeqTsRewriter::new(clock_rate),
+            paused: false,
+        }
+    }
+
+    pub fn is_negotiated(&self) -> bool {
+        self.negotiated.is_some()
+    }
+
+    /// Records what the subscriber's answer negotiated.
+    pub fn negotiate(&mut self, negotiated: Negotiated) {
+        self.negotiated = Some(negotiated);
+    }
+
+    /// Whether this down-track waits for a keyframe before sending.
+    pub fn waiting_for_keyframe(&self) -> bool {
+        !self.paused && !self.rewriter.is_running()
+    }
+
+    /// Stops sending (track disabled, subscriber paused); the stream resumes
+    /// continuous at the next keyframe after [`DownTrack::unpause`].
+    pub fn pause(&mut self) {
+        self.paused = true;
+        self.rewriter.pause();
+    }
+
+    pub fn unpause(&mut self) {
+        self.paused = false;
+    }
+
+    /// Re-points this down-track at another source (a reused transceiver):
+    /// the next run starts at that source's next keyframe.
+    /// Sequence numbers and timestamps stay continuous on the same SSRC.
+    pub fn switch_source(&mut self, codec: Codec) {
+        self.codec = codec;
+        self.negotiated = None;
+        self.rewriter.pause();
+        self.paused = false;
+    }
+
+    pub fn forward(&mut self, now: Instant, packet: &SourcePacket) -> Forward {
+        let Some(negotiated) = self.negotiated else {
+            return Forward::Drop;
+        };
+        if self.paused {
+            return Forward::Drop;
+        }
+        let rewritten = if self.rewriter.is_running() {
+            match self
+                .rewriter
+                .rewrite(now, packet.sequence_number, packet.timestamp)
+            {
+                Some(r) => r,
+                None => return Forward::Drop,
+            }
+        } else if self.codec.starts_keyframe(&packet.payload) {
+            self.rewriter
+                .resume(now, packet.sequence_number, packet.timestamp)
+        } else {
+            return Forward::NeedKeyframe;
+        };
+        Forward::Send(OutgoingPacket {
+            ssrc: negotiated.ssrc,
+            payload_type: negotiated.payload_type,
+            sequence_number: rewritten.sequence_number,
+            timestamp: rewritten.timestamp,
+            marker: packet.marker,
+            payload: packet.payload.clone(),
+            audio_level: match (negotiated.audio_level_ext_id, packet.audio_level) {
+                (Some(id), Some((level, voice))) => Some((id, level, voice)),
+                _ => None,
+            },
+        })
+    }
+
+    /// The packet to send again for a sequence number the subscriber
+    /// NACKed, if it belongs to the current run and is still cached.
+    pub fn retransmission(
+        &self,
+        subscriber_seq: u16,
+        cache: &PacketCache,
+    ) -> Option<OutgoingPacket> {
+        let negotiated = self.negotiated?;
+        let source_seq = self.rewriter.source_seq(subscriber_seq)?;
+        let cached = cache.get(source_seq)?;
+        let ts_offset = self.rewriter.timestamp_offset()?;
+        Some(OutgoingPacket {
+            ssrc: negotiated.ssrc,
+            payload_type: negotiated.payload_type,
+            sequence_number: subscriber_seq,
+            timestamp: cached.timestamp.wrapping_add(ts_offset),
+            marker: cached.marker,
+            payload: cached.payload.clone(),
+            audio_level: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::packet_cache::CachedPacket;
+    use super::*;
+    use std::time::Duration;
+
+    const NEG: Negotiated = Negotiated {
+        ssrc: 0xfeed,
+        payload_type: 101,
+        audio_level_ext_id: None,
+    };
+
+    fn negotiated_vp8() -> DownTrack {
+        let mut down = DownTrack::new(Codec::Vp8, 90_000);
+        assert!(matches!(
+            down.forward(Instant::now(), &vp8(1, 0, true)),
+            Forward::Drop
+        ));
+        down.negotiate(NEG);
+        down
+    }
+
+    fn vp8(seq: u16, ts: u32, keyframe: bool) -> SourcePacket {
+        SourcePacket {
+            sequence_number: seq,
+            timestamp: ts,
+            marker: true,
+            payload: Bytes::from(vec![0x10, if keyframe { 0x00 } else { 0x01 }, 0x9d]),
+            audio_level: None,
+        }
+    }
+
+    #[test]
+    fn waits_for_a_keyframe_then_rewrites_ssrc_and_payload_type() {
+        let t0 = Instant::now();
+        let mut down = negotiated_vp8();
+        assert!(down.waiting_for_keyframe());
+        assert!(matches!(
+            down.forward(t0, &vp8(5, 100, false)),
+            Forward::NeedKeyframe
+        ));
+        let Forward::Send(out) = down.forward(t0, &vp8(6, 3100, true)) else {
+            panic!("keyframe must be sent")
+        };
+        assert_eq!((out.ssrc, out.payload_type), (0xfeed, 101));
+        assert_eq!(out.payload[..], [0x10, 0x00, 0x9d]);
+        assert!(matches!(
+            down.forward(t0, &vp8(7, 6100, false)),
+            Forward::Send(_)
+        ));
+    }
+
+    #[test]
+    fn pause_then_resume_is_continuous_and_waits_for_a_keyframe() {
+        let t0 = Instant::now();
+        let mut down = negotiated_vp8();
+        let Forward::Send(first) = down.forward(t0, &vp8(1000, 0, true)) else {
+            panic!()
+        };
+        down.pause();
+        assert!(matches!(
+            down.forward(t0, &vp8(1001, 3000, true)),
+            Forward::Drop
+        ));
+        down.unpause();
+        let t1 = t0 + Duration::from_secs(1);
+        assert!(matches!(
+            down.forward(t1, &vp8(1500, 90_000, false)),
+            Forward::NeedKeyframe
+        ));
+        let Forward::Send(resumed) = down.forward(t1, &vp8(1501, 93_000, true)) else {
+            panic!()
+        };
+        assert_eq!(
+            resumed.sequence_number,
+            first.sequence_number.wrapping_add(1)
+        );
+        assert_eq!(resumed.timestamp, first.timestamp.wrapping_add(90_000));
+    }
+
+    #[test]
+    fn retransmission_maps_the_subscriber_sequence_back_to_the_cache() {
+        let t0 = Instant::now();
+        let mut cache = PacketCache::new(64);
+        let mut down = negotiated_vp8();
+        down.forward(t0, &vp8(10, 0, true));
+        down.pause();
+        down.unpause();
+        let t1 = t0 + Duration::from_millis(100);
+        for (seq, ts) in [(50u16, 9000u32), (51, 12_000), (52, 15_000)] {
+            let packet = vp8(seq, ts, seq == 50);
+            cache.insert(CachedPacket {
+                sequence_number: seq,
+                timestamp: ts,
+                marker: true,
+                payload: packet.payload.clone(),
+            });
+            down.forward(t1, &packet);
+        }
+        // Subscriber saw 10, then 11, 12, 13 for source 50, 51, 52.
+        let again = down.retransmission(12, &cache).expect("cache hit");
+        assert_eq!(again.sequence_number, 12);
+        assert_eq!(again.payload[1], 0x01);
+        assert!(down.retransmission(10, &cache).is_none(), "previous run");
+        assert!(down.retransmission(14, &cache).is_none(), "never sent");
+    }
+}

@@ -1,0 +1,256 @@
+//! The thin tokio layer: one task owns the UDP socket and the [`Sfu`] core.
+//!
+//! The task waits on three things: the socket becoming readable, a command
+//! from a signaling session, and the core's next timeout. A readable socket
+//! is drained in one go (up to [`READ_BATCH`] datagrams) before the core's
+//! output is flushed, so a burst costs one wake-up, not one per packet; no
+//! task or channel is involved per packet. Socket errors (EINTR, ICMP port
+//! unreachable surfacing as ECONNREFUSED, ENOBUFS) are counted and skipped:
+//! the loop never dies because one peer went away.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use crate::core::{JoinError, Joined, ParticipantKey, Sfu, SfuConfig};
+use crate::signal::{FromParticipant, ToParticipant};
+
+/// Datagrams read per wake-up before output is flushed.
+const READ_BATCH: usize = 64;
+/// Larger than any datagram a browser sends (MTU ~1200–1500).
+const RECV_BUFFER: usize = 2048;
+/// Timer used when the core has nothing scheduled.
+const IDLE_TICK: Duration = Duration::from_secs(1);
+
+enum Command {
+    Join {
+        room: String,
+        identity: String,
+        events: mpsc::UnboundedSender<ToParticipant>,
+        reply: oneshot::Sender<Result<Joined, JoinError>>,
+    },
+    Signal {
+        participant: ParticipantKey,
+        message: FromParticipant,
+    },
+    Leave {
+        participant: ParticipantKey,
+    },
+    Stats {
+        reply: oneshot::Sender<SfuStats>,
+    },
+}
+
+/// Counters an operator (and the load test) reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SfuStats {
+    pub rooms: usize,
+    pub participants: usize,
+    pub datagrams_in: u64,
+    pub datagrams_out: u64,
+    pub datagrams_dropped: u64,
+    pub rtp_forwarded: u64,
+    pub rtp_retransmitted: u64,
+    pub socket_errors: u64,
+}
+
+/// A cheap, cloneable way for signaling sessions to reach the SFU task.
+#[derive(Clone)]
+pub struct SfuHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    local_addr: SocketAddr,
+    socket_errors: Arc<AtomicU64>,
+}
+
+impl SfuHandle {
+    /// Binds the media socket and starts the SFU task. The task ends when
+    /// every handle is dropped.
+    pub async fn start(config: SfuConfig) -> io::Result<SfuHandle> {
+        let socket = UdpSocket::bind(config.bind).await?;
+        let local_addr = socket.local_addr()?;
+        info!(%local_addr, "media socket bound");
+        let (commands, rx) = mpsc::unbounded_channel();
+        let socket_errors = Arc::new(AtomicU64::new(0));
+        let mut config = config;
+        if config.advertise.is_empty() {
+            config.advertise.push(local_addr.ip());
+        }
+        config.bind = local_addr;
+        let core = Sfu::new(config, Instant::now());
+        tokio::spawn(run(core, socket, rx, socket_errors.clone()));
+        Ok(SfuHandle {
+            commands,
+            local_addr,
+            socket_errors,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Joins a room; the returned receiver yields everything the SFU tells
+    /// this participant until the session ends.
+    pub async fn join(
+        &self,
+        room: String,
+        identity: String,
+    ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
+        let (events, events_rx) = mpsc::unbounded_channel();
+        let (reply, reply_rx) = oneshot::channel();
+        self.commands
+            .send(Command::Join {
+                room,
+                identity,
+                events,
+                reply,
+            })
+            .map_err(|_| JoinError::Unavailable)?;
+        let joined = reply_rx.await.map_err(|_| JoinError::Unavailable)??;
+        Ok((joined, events_rx))
+    }
+
+    pub fn signal(&self, participant: ParticipantKey, message: FromParticipant) {
+        let _ = self.commands.send(Command::Signal {
+            participant,
+            message,
+        });
+    }
+
+    pub fn leave(&self, participant: ParticipantKey) {
+        let _ = self.commands.send(Command::Leave { participant });
+    }
+
+    pub async fn stats(&self) -> Option<SfuStats> {
+        let (reply, rx) = oneshot::channel();
+        self.commands.send(Command::Stats { reply }).ok()?;
+        rx.await.ok()
+    }
+
+    pub fn socket_errors(&self) -> u64 {
+        self.socket_errors.load(Ordering::Relaxed)
+    }
+}
+
+async fn run(
+    mut core: Sfu,
+    socket: UdpSocket,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    socket_errors: Arc<AtomicU64>,
+) {
+    let local_addr = socket.local_addr().unwrap_or(core.config().bind);
+    let mut sinks: HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>> = HashMap::new();
+    let mut buf = vec![0u8; RECV_BUFFER];
+    loop {
+        flush(&mut core, &socket, &mut sinks, &socket_errors);
+        let deadline = core
+            .poll_timeout()
+            .unwrap_or_else(|| Instant::now() + IDLE_TICK);
+        tokio::select! {
+            biased;
+            command = commands.recv() => {
+                let Some(command) = command else { break };
+                handle_command(&mut core, &mut sinks, command);
+            }
+            readable = socket.readable() => {
+                if let Err(err) = readable {
+                    socket_errors.fetch_add(1, Ordering::Relaxed);
+                    warn!(%err, "media socket not readable");
+                    continue;
+                }
+                for _ in 0..READ_BATCH {
+                    match socket.try_recv_from(&mut buf) {
+                        Ok((n, from)) => {
+                            core.handle_datagram(Instant::now(), from, local_addr, BytesMut::from(&buf[..n]));
+                        }
+                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(err) => {
+                            // ICMP errors from a peer that left, EINTR: not fatal.
+                            socket_errors.fetch_add(1, Ordering::Relaxed);
+                            debug!(%err, "recv error");
+                        }
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                core.handle_timeout(Instant::now());
+            }
+        }
+    }
+    core.shutdown(Instant::now());
+    flush(&mut core, &socket, &mut sinks, &socket_errors);
+    info!("SFU stopped");
+}
+
+fn handle_command(
+    core: &mut Sfu,
+    sinks: &mut HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>>,
+    command: Command,
+) {
+    let now = Instant::now();
+    match command {
+        Command::Join {
+            room,
+            identity,
+            events,
+            reply,
+        } => {
+            let result = core.join(now, &room, &identity);
+            if let Ok(joined) = &result {
+                sinks.insert(joined.participant, events);
+            }
+            if let Err(Ok(joined)) = reply.send(result) {
+                // The session went away while joining; undo it.
+                sinks.remove(&joined.participant);
+                core.leave(now, joined.participant);
+            }
+        }
+        Command::Signal {
+            participant,
+            message,
+        } => core.handle_signal(now, participant, message),
+        Command::Leave { participant } => {
+            sinks.remove(&participant);
+            core.leave(now, participant);
+        }
+        Command::Stats { reply } => {
+            let _ = reply.send(core.stats());
+        }
+    }
+}
+
+fn flush(
+    core: &mut Sfu,
+    socket: &UdpSocket,
+    sinks: &mut HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>>,
+    socket_errors: &AtomicU64,
+) {
+    while let Some(transmit) = core.poll_transmit() {
+        match socket.try_send_to(&transmit.data, transmit.to) {
+            Ok(_) => {}
+            Err(err) => {
+                // WouldBlock means the kernel buffer is full: media is better
+                // dropped than delayed, and NACK/PLI recover it.
+                socket_errors.fetch_add(1, Ordering::Relaxed);
+                debug!(%err, to = %transmit.to, "send error");
+            }
+        }
+    }
+    while let Some((participant, event)) = core.poll_event() {
+        let closed = matches!(event, ToParticipant::Closed(_));
+        if let Some(sink) = sinks.get(&participant) {
+            let _ = sink.send(event);
+        }
+        if closed {
+            sinks.remove(&participant);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! What crosses between the SFU and the signaling layer, per participant.
+//!
+//! [`FromParticipant`] is what a participant asks for; [`ToParticipant`] is
+//! what the SFU tells it. Both serialize as the JSON messages of the
+//! signaling protocol (`docs/signaling.md`), so there is one definition of
+//! each message, not one here and another on the wire.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Audio,
+    Video,
+}
+
+/// A published track as others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackInfo {
+    pub sid: String,
+    pub name: String,
+    pub kind: MediaKind,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParticipantInfo {
+    pub sid: String,
+    pub identity: String,
+    pub tracks: Vec<TrackInfo>,
+}
+
+/// A track a participant publishes, named in its offer by the m-line's mid.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PublishedTrackSpec {
+    pub mid: String,
+    pub name: String,
+    pub kind: MediaKind,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Which remote track an m-line of a server offer carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubscribedTrackMid {
+    pub mid: String,
+    pub participant_sid: String,
+    pub track_sid: String,
+    pub kind: MediaKind,
+}
+
+/// Requests from a participant after it joined.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromParticipant {
+    /// A client offer: the first one, or a renegotiation when it publishes or
+    /// unpublishes. `tracks` lists everything it publishes after this offer.
+    Offer {
+        sdp: String,
+        #[serde(default)]
+        tracks: Vec<PublishedTrackSpec>,
+    },
+    /// The answer to a server offer.
+    Answer { sdp: String },
+    /// A trickled ICE candidate of the client.
+    Candidate {
+        candidate: String,
+        #[serde(default, rename = "sdpMid")]
+        sdp_mid: Option<String>,
+        #[serde(default, rename = "sdpMLineIndex")]
+        sdp_mline_index: Option<u16>,
+    },
+    /// Mute / unmute, camera off / on, by track name.
+    TrackEnabled { name: String, enabled: bool },
+}
+
+/// Why the SFU closed a participant's session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Another session joined with the same identity (Twilio 53205).
+    DuplicateIdentity,
+    /// ICE consent or DTLS failed, or no media arrived for too long (53405).
+    MediaTimeout,
+    /// The server is shutting down.
+    ServerShutdown,
+}
+
+/// What the SFU tells one participant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToParticipant {
+    Answer {
+        sdp: String,
+    },
+    Offer {
+        sdp: String,
+        tracks: Vec<SubscribedTrackMid>,
+    },
+    ParticipantConnected {
+        participant: ParticipantInfo,
+    },
+    ParticipantDisconnected {
+        participant_sid: String,
+        identity: String,
+    },
+    TrackPublished {
+        participant_sid: String,
+        track: TrackInfo,
+    },
+    TrackUnpublished {
+        participant_sid: String,
+        track_sid: String,
+    },
+    TrackEnabled {
+        participant_sid: String,
+        track_sid: String,
+        enabled: bool,
+    },
+    DominantSpeaker {
+        participant_sid: Option<String>,
+    },
+    /// A request failed; the session goes on.
+    Error {
+        code: u32,
+        message: String,
+    },
+    /// The session is over; the signaling layer tells the client and closes.
+    #[serde(skip)]
+    Closed(CloseReason),
+}

@@ -1,0 +1,53 @@
+//! Confide's signaling server: the websocket that lets a browser join a room.
+//!
+//! Layout (a message's path, top to bottom):
+//! - [`protocol`]: the JSON messages on the wire (`docs/signaling.md`).
+//! - [`session`]: one websocket connection — join, then relay between the
+//!   client and the SFU, with a size limit, a rate limit and keep-alives.
+//! - [`token`]: Twilio-format access tokens (verification, and minting for
+//!   the CLI and tests).
+//! - [`rate_limit`]: the per-connection token bucket.
+//! - [`error`]: every error a client can be told, with Twilio's code.
+//!
+//! The SFU ([`sfu::io::SfuHandle`]) owns rooms and media; signaling only
+//! authenticates and translates.
+
+pub mod error;
+pub mod protocol;
+pub mod rate_limit;
+pub mod session;
+pub mod token;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::response::Response;
+use axum::routing::get;
+use sfu::io::SfuHandle;
+
+use token::TokenVerifier;
+
+/// What every session needs.
+#[derive(Clone)]
+pub struct SignalingState {
+    pub sfu: SfuHandle,
+    pub verifier: Arc<TokenVerifier>,
+    /// STUN/TURN URLs handed to clients (empty: the SFU's host candidates
+    /// are enough when clients can reach its UDP port).
+    pub ice_servers: Arc<Vec<String>>,
+}
+
+/// The `/rtc` websocket route.
+pub fn router(state: SignalingState) -> Router {
+    Router::new().route("/rtc", get(upgrade)).with_state(state)
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(state): State<SignalingState>) -> Response {
+    // Frames a little over our own limit still reach the session, which
+    // answers "too large" instead of the connection just dropping.
+    ws.max_message_size(session::MAX_MESSAGE_BYTES * 4)
+        .max_frame_size(session::MAX_MESSAGE_BYTES * 4)
+        .on_upgrade(move |socket| session::run(socket, state))
+}

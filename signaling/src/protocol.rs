@@ -1,0 +1,111 @@
+//! The wire format: JSON text frames, one message each, `type` first.
+//!
+//! Messages the SFU itself produces or consumes are [`sfu::signal`] types;
+//! this module adds the ones only the signaling layer knows (join, ping,
+//! leave, the join answer, errors). `docs/signaling.md` is the reference.
+
+use serde::{Deserialize, Serialize};
+use sfu::signal::{FromParticipant, ParticipantInfo};
+
+/// The protocol version this server speaks; a client sends it in `join`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Everything a client may send.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    Join {
+        version: u32,
+        token: String,
+        /// The room to join; must match the token's grant when it names one.
+        #[serde(default)]
+        room: Option<String>,
+    },
+    Ping {
+        #[serde(default)]
+        id: Option<u64>,
+    },
+    Leave,
+    #[serde(untagged)]
+    Media(MediaMessage),
+}
+
+/// The client messages that go on to the SFU. A separate enum so that serde
+/// tries the signaling-only types first.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct MediaMessage(pub FromParticipant);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomInfo {
+    pub sid: String,
+    pub name: String,
+}
+
+/// Messages only the signaling layer sends (the SFU's own are
+/// [`sfu::signal::ToParticipant`]).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage<'a> {
+    Joined {
+        version: u32,
+        room: RoomInfo,
+        participant: &'a ParticipantInfo,
+        participants: &'a [ParticipantInfo],
+        ice_servers: Vec<IceServer>,
+    },
+    Pong {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+    },
+    Error {
+        code: u32,
+        message: String,
+        /// True when the server closes the connection after this message.
+        fatal: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_signaling_and_media_messages() {
+        let join: ClientMessage =
+            serde_json::from_str(r#"{"type":"join","version":1,"token":"t","room":"r"}"#).unwrap();
+        assert!(matches!(join, ClientMessage::Join { version: 1, .. }));
+        let offer: ClientMessage = serde_json::from_str(
+            r#"{"type":"offer","sdp":"v=0","tracks":[{"mid":"0","name":"mic","kind":"audio"}]}"#,
+        )
+        .unwrap();
+        let ClientMessage::Media(MediaMessage(FromParticipant::Offer { tracks, .. })) = offer
+        else {
+            panic!("offer expected")
+        };
+        assert_eq!(tracks[0].name, "mic");
+        assert!(tracks[0].enabled);
+        let candidate: ClientMessage = serde_json::from_str(
+            r#"{"type":"candidate","candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host","sdpMid":"0","sdpMLineIndex":0}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            candidate,
+            ClientMessage::Media(MediaMessage(FromParticipant::Candidate { .. }))
+        ));
+        for bad in [
+            r#"{"type":"nope"}"#,
+            r#"{"type":"offer"}"#,
+            r#"{"sdp":"x"}"#,
+            r#"[]"#,
+            r#"{"type":"join","version":"1","token":"t"}"#,
+        ] {
+            assert!(serde_json::from_str::<ClientMessage>(bad).is_err(), "{bad}");
+        }
+    }
+}
