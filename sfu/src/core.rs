@@ -400,6 +400,11 @@ impl Sfu {
         tracks: Vec<PublishedTrackSpec>,
     ) {
         let p = self.participants.get_mut(&key).expect("checked");
+        debug!(
+            participant = key,
+            pending = p.negotiation.server_offer_pending,
+            "client offer"
+        );
         if p.negotiation.server_offer_pending {
             // Glare: the server is the impolite side; the client rolls back
             // its offer when it gets ours, answers, then offers again.
@@ -781,6 +786,10 @@ impl Sfu {
         incoming: crate::engine::IncomingTrack,
     ) {
         let p = self.participants.get_mut(&key).expect("exists");
+        if p.incoming.contains_key(&incoming.track_id) {
+            return; // the engine reports the stream again: same track
+        }
+        debug!(participant = key, ?incoming, "incoming track");
         let spec = p.specs.get(&incoming.mid).cloned();
         let tk = self.next_key;
         self.next_key += 1;
@@ -868,13 +877,14 @@ impl Sfu {
             };
             match down.forward(now, &source) {
                 Forward::Send(packet) => {
-                    if p.peer.write_rtp(now, slot, &packet).is_ok() {
-                        stats.rtp_forwarded += 1;
+                    match p.peer.write_rtp(now, slot, &packet) {
+                        Ok(()) => stats.rtp_forwarded += 1,
+                        Err(err) => debug!(%err, "forwarding refused by the engine"),
                     }
                     dirty.push(*sub);
                 }
                 Forward::NeedKeyframe => need_keyframe = true,
-                Forward::Drop => {}
+                Forward::Drop => debug!(seq = source.sequence_number, "dropped for a subscriber"),
             }
         }
         if need_keyframe && track.keyframes.request(now) {
@@ -1025,6 +1035,7 @@ impl Sfu {
     }
 
     fn tell_error(&mut self, key: ParticipantKey, code: u32, message: String) {
+        debug!(participant = key, code, %message, "request failed");
         self.events
             .push_back((key, ToParticipant::Error { code, message }));
     }

@@ -284,7 +284,7 @@ impl EnginePeer {
         {
             entry.in_use = true;
             let transceiver: usize = entry.id.into();
-            if let Some(mut t) = self.pc.rtp_transceiver(transceiver.into()) {
+            if let Some(mut t) = self.pc.rtp_transceiver(transceiver) {
                 t.set_direction(RTCRtpTransceiverDirection::Sendonly);
             }
             return Ok(slot);
@@ -322,7 +322,7 @@ impl EnginePeer {
                 send_encodings: vec![],
             }),
         )?;
-        let id: usize = transceiver.into();
+        let id: usize = transceiver;
         self.senders.insert(
             ssrc,
             SenderEntry {
@@ -339,7 +339,7 @@ impl EnginePeer {
         if let Some(entry) = self.senders.get_mut(&slot) {
             entry.in_use = false;
             let transceiver: usize = entry.id.into();
-            if let Some(mut t) = self.pc.rtp_transceiver(transceiver.into()) {
+            if let Some(mut t) = self.pc.rtp_transceiver(transceiver) {
                 t.set_direction(RTCRtpTransceiverDirection::Inactive);
             }
         }
@@ -350,7 +350,7 @@ impl EnginePeer {
         let entry = self.senders.get(&slot)?;
         let transceiver: usize = entry.id.into();
         self.pc
-            .rtp_transceiver(transceiver.into())
+            .rtp_transceiver(transceiver)
             .and_then(|t| t.mid().clone())
     }
 
@@ -541,18 +541,18 @@ impl EnginePeer {
                             for entry in &fir.fir {
                                 self.feedback_keyframe(entry.ssrc);
                             }
-                        } else if let Some(nack) = any.downcast_ref::<TransportLayerNack>() {
-                            if self.senders.contains_key(&nack.media_ssrc) {
-                                let lost = nack
-                                    .nacks
-                                    .iter()
-                                    .flat_map(|pair| pair.packet_list())
-                                    .collect();
-                                self.media.push_back(MediaIn::Nack {
-                                    sender: nack.media_ssrc,
-                                    lost,
-                                });
-                            }
+                        } else if let Some(nack) = any.downcast_ref::<TransportLayerNack>()
+                            && self.senders.contains_key(&nack.media_ssrc)
+                        {
+                            let lost = nack
+                                .nacks
+                                .iter()
+                                .flat_map(|pair| pair.packet_list())
+                                .collect();
+                            self.media.push_back(MediaIn::Nack {
+                                sender: nack.media_ssrc,
+                                lost,
+                            });
                         }
                     }
                 }
@@ -577,7 +577,7 @@ impl EnginePeer {
         let transceiver: usize = receiver_id.into();
         let mid = self
             .pc
-            .rtp_transceiver(transceiver.into())
+            .rtp_transceiver(transceiver)
             .and_then(|t| t.mid().clone())?;
         let mut receiver = self.pc.rtp_receiver(receiver_id)?;
         let kind = match receiver.track().kind() {
