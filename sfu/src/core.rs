@@ -1036,8 +1036,14 @@ impl Sfu {
 
     fn tell_error(&mut self, key: ParticipantKey, code: u32, message: String) {
         debug!(participant = key, code, %message, "request failed");
-        self.events
-            .push_back((key, ToParticipant::Error { code, message }));
+        self.events.push_back((
+            key,
+            ToParticipant::Error {
+                code,
+                message,
+                fatal: false,
+            },
+        ));
     }
 
     /// Sends a message to everyone in `key`'s room but `key`.

@@ -123,10 +123,12 @@ pub enum ToParticipant {
     DominantSpeaker {
         participant_sid: Option<String>,
     },
-    /// A request failed; the session goes on.
+    /// A request failed; the session goes on (`fatal` is always false here:
+    /// session-ending conditions are [`ToParticipant::Closed`]).
     Error {
         code: u32,
         message: String,
+        fatal: bool,
     },
     /// The session is over; the signaling layer tells the client and closes.
     #[serde(skip)]

@@ -1,0 +1,337 @@
+//! Hostile and broken input: bad tokens, malformed and oversized signaling
+//! frames, out-of-order messages, garbage datagrams at the media port. Each
+//! gets a clear error (Twilio's code) and the server keeps serving.
+
+mod common;
+
+use std::time::Duration;
+
+use api::config::Config;
+use common::Participant;
+use futures_util::{SinkExt, StreamExt};
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn start_server(max_participants: usize) -> (api::server::Running, std::path::PathBuf) {
+    let data_dir = std::env::temp_dir().join(format!("confide-test-{}", rand::random::<u64>()));
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.media.max_participants_per_room = max_participants;
+    config.data_dir = data_dir.clone();
+    (
+        api::server::start(config).await.expect("server starts"),
+        data_dir,
+    )
+}
+
+fn token_with(
+    running: &api::server::Running,
+    identity: &str,
+    room: &str,
+    ttl: u64,
+    issued: u64,
+) -> String {
+    signaling::token::mint(
+        &running.credentials.account_sid,
+        &running.credentials.api_key(),
+        identity,
+        Some(room),
+        ttl,
+        issued,
+    )
+}
+
+fn token(running: &api::server::Running, identity: &str, room: &str) -> String {
+    token_with(running, identity, room, 600, signaling::token::unix_now())
+}
+
+async fn connect(running: &api::server::Running) -> Ws {
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/rtc", running.http_addr))
+        .await
+        .expect("websocket connects");
+    ws
+}
+
+async fn send(ws: &mut Ws, value: Value) {
+    ws.send(Message::Text(value.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next JSON message, or `None` when the server closed the socket.
+async fn recv(ws: &mut Ws) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("server answers")
+        {
+            Some(Ok(Message::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn expect_error(ws: &mut Ws, code: u64, fatal: bool) -> Value {
+    let message = recv(ws).await.expect("an error message before closing");
+    assert_eq!(message["type"], "error", "{message}");
+    assert_eq!(message["code"], code, "{message}");
+    assert_eq!(message["fatal"], fatal, "{message}");
+    if fatal {
+        assert!(recv(ws).await.is_none(), "closed after a fatal error");
+    }
+    message
+}
+
+async fn join(running: &api::server::Running, identity: &str, room: &str) -> Ws {
+    let mut ws = connect(running).await;
+    send(
+        &mut ws,
+        json!({"type": "join", "version": 1, "token": token(running, identity, room)}),
+    )
+    .await;
+    let joined = recv(&mut ws).await.unwrap();
+    assert_eq!(joined["type"], "joined", "{joined}");
+    ws
+}
+
+#[tokio::test]
+async fn bad_tokens_get_twilio_codes() {
+    let (running, data_dir) = start_server(10).await;
+    let now = signaling::token::unix_now();
+    let cases: Vec<(Value, u64)> = vec![
+        (
+            json!({"type": "join", "version": 1, "token": "garbage"}),
+            20101,
+        ),
+        (
+            json!({"type": "join", "version": 1, "token": token_with(&running, "a", "r", 60, now - 7200)}),
+            20104,
+        ),
+        (
+            json!({"type": "join", "version": 1, "token": token_with(&running, "a", "r", 60, now + 7200)}),
+            20105,
+        ),
+        (
+            json!({"type": "join", "version": 1, "token": token(&running, "a", "r"), "room": "other"}),
+            20106,
+        ),
+        (
+            json!({"type": "join", "version": 1, "token": signaling::token::mint(
+                &running.credentials.account_sid,
+                &signaling::token::ApiKey { sid: running.credentials.api_key_sid.clone(), secret: "not-the-secret-at-all".into() },
+                "a", Some("r"), 60, now)}),
+            20107,
+        ),
+        (
+            json!({"type": "join", "version": 2, "token": token(&running, "a", "r")}),
+            53000,
+        ),
+        (json!({"type": "ping"}), 53000),
+    ];
+    for (message, code) in cases {
+        let mut ws = connect(&running).await;
+        send(&mut ws, message.clone()).await;
+        expect_error(&mut ws, code, true).await;
+    }
+    // A non-JSON first frame, and a binary one.
+    let mut ws = connect(&running).await;
+    ws.send(Message::Text("{not json".into())).await.unwrap();
+    expect_error(&mut ws, 53000, true).await;
+    let mut ws = connect(&running).await;
+    ws.send(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .unwrap();
+    expect_error(&mut ws, 53000, true).await;
+    // And the server still serves.
+    drop(join(&running, "fine", "r").await);
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_out_of_order_messages_do_not_end_the_session() {
+    let (running, data_dir) = start_server(10).await;
+    let mut ws = join(&running, "alice", "room").await;
+    let bad: Vec<(Message, u64)> = vec![
+        (Message::Text("{\"type\":".into()), 53000),
+        (
+            Message::Text(json!({"type": "launch_rockets"}).to_string().into()),
+            53000,
+        ),
+        (
+            Message::Text(json!({"type": "offer"}).to_string().into()),
+            53000,
+        ),
+        (
+            Message::Text(
+                json!({"type": "join", "version": 1, "token": "x"})
+                    .to_string()
+                    .into(),
+            ),
+            53000,
+        ),
+        (Message::Binary(vec![0u8; 16].into()), 53000),
+        (
+            Message::Text(json!({"type": "answer", "sdp": "v=0"}).to_string().into()),
+            53000,
+        ),
+        (
+            Message::Text(
+                json!({"type": "offer", "sdp": "this is not SDP", "tracks": []})
+                    .to_string()
+                    .into(),
+            ),
+            53400,
+        ),
+        (
+            Message::Text(
+                json!({"type": "track_enabled", "name": "nope", "enabled": false})
+                    .to_string()
+                    .into(),
+            ),
+            53000,
+        ),
+        (
+            Message::Text(
+                json!({"type": "ping", "padding": "x".repeat(100 * 1024)})
+                    .to_string()
+                    .into(),
+            ),
+            53000,
+        ),
+    ];
+    for (message, code) in bad {
+        ws.send(message).await.unwrap();
+        expect_error(&mut ws, code, false).await;
+    }
+    // Still alive.
+    send(&mut ws, json!({"type": "ping", "id": 7})).await;
+    assert_eq!(
+        recv(&mut ws).await.unwrap(),
+        json!({"type": "pong", "id": 7})
+    );
+
+    // A flood is rate-limited, not fatal.
+    for i in 0..200 {
+        send(&mut ws, json!({"type": "ping", "id": i})).await;
+    }
+    let mut limited = 0;
+    let mut pongs = 0;
+    while limited + pongs < 200 {
+        let message = recv(&mut ws).await.expect("still connected");
+        match message["type"].as_str() {
+            Some("pong") => pongs += 1,
+            Some("error") => {
+                assert_eq!(message["fatal"], false);
+                limited += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(limited > 0 && pongs > 0, "limited {limited}, pongs {pongs}");
+
+    // A frame far over the limit closes the connection, not the server.
+    let _ = ws
+        .send(Message::Text("y".repeat(2 * 1024 * 1024).into()))
+        .await;
+    drop(join(&running, "bob", "room").await);
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+#[tokio::test]
+async fn room_full_and_duplicate_identity() {
+    let (running, data_dir) = start_server(2).await;
+    let mut first_alice = join(&running, "alice", "small").await;
+    let _bob = join(&running, "bob", "small").await;
+    let mut carol = connect(&running).await;
+    send(
+        &mut carol,
+        json!({"type": "join", "version": 1, "token": token(&running, "carol", "small")}),
+    )
+    .await;
+    expect_error(&mut carol, 53105, true).await;
+    // Alice again: the new session replaces the old one, which is told.
+    let _second_alice = join(&running, "alice", "small").await;
+    loop {
+        let message = recv(&mut first_alice).await.expect("told before closing");
+        if message["type"] == "error" {
+            assert_eq!(message["code"], 53205);
+            assert_eq!(message["fatal"], true);
+            break;
+        }
+    }
+    assert!(recv(&mut first_alice).await.is_none());
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+/// Random bytes and truncated STUN/DTLS/RTP/RTCP at the media port while a
+/// call runs: dropped, and the call goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_datagrams_do_not_disturb_a_call() {
+    let (running, data_dir) = start_server(10).await;
+    let ws = format!("ws://{}/rtc", running.http_addr);
+    let alice = Participant::join(&ws, &token(&running, "alice", "g"), "alice")
+        .await
+        .unwrap();
+    let bob = Participant::join(&ws, &token(&running, "bob", "g"), "bob")
+        .await
+        .unwrap();
+
+    let media = running.media_addr;
+    let noise = tokio::spawn(async move {
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let stun_header = [0x00, 0x01, 0x00, 0x30, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4];
+        for i in 0..3000u32 {
+            let len = (next() % 1400) as usize;
+            let mut datagram: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            match i % 5 {
+                0 => {} // random
+                1 => datagram = stun_header[..(i as usize % stun_header.len())].to_vec(),
+                2 => datagram.splice(0..0, [22u8, 0xfe, 0xfd]).for_each(drop),
+                3 => datagram.splice(0..0, [0x80u8, 96]).for_each(drop),
+                _ => datagram.splice(0..0, [0x80u8, 200, 0, 1]).for_each(drop),
+            }
+            let _ = socket.send_to(&datagram, media).await;
+            if i % 100 == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    });
+    let (a, b) = tokio::join!(alice.send_media(1, 150), bob.send_media(1, 150));
+    a.unwrap();
+    b.unwrap();
+    noise.await.unwrap();
+    let got = alice
+        .collect_media(|got| {
+            got.iter()
+                .filter(|(k, _)| *k == RtpCodecKind::Audio)
+                .count()
+                >= 20
+        })
+        .await
+        .unwrap();
+    assert!(got.iter().all(|(_, text)| text.starts_with("bob-")));
+    let stats = running.sfu.stats().await.unwrap();
+    assert!(stats.datagrams_dropped >= 1000, "{stats:?}");
+    assert_eq!(stats.participants, 2);
+    alice.leave().await;
+    bob.leave().await;
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(data_dir);
+}
