@@ -43,4 +43,4 @@ say "cargo test"
 cargo test --workspace
 
 say "browser tests"
-CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/
+TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/

@@ -91,6 +91,9 @@ pub struct MediaOverride {
     pub advertise: Option<Vec<IpAddr>>,
 }
 
+/// Read from the working directory when present and no `--config` is given.
+pub const DEFAULT_FILE: &str = "confide.toml";
+
 impl Config {
     /// Loads the layers. `file`: an explicit `--config` (must exist), else
     /// `confide.toml` in the working directory when present.
@@ -103,10 +106,10 @@ impl Config {
                 }
                 figment = figment.merge(Toml::file_exact(path));
             }
-            None => {
-                figment =
-                    figment.merge(Toml::file_exact("confide.toml").nested().profile("default"))
+            None if Path::new(DEFAULT_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_FILE));
             }
+            None => {}
         }
         // CONFIDE_HTTP__LISTEN, CONFIDE_MEDIA__ADVERTISE="[\"203.0.113.7\"]", …
         figment = figment
@@ -164,6 +167,15 @@ mod tests {
                 config.media.advertise,
                 vec!["203.0.113.7".parse::<IpAddr>().unwrap()]
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn no_file_at_all_is_fine() {
+        figment::Jail::expect_with(|_jail| {
+            let config = Config::load(None, &CliOverrides::default()).unwrap();
+            assert_eq!(config, Config::default());
             Ok(())
         });
     }

@@ -884,7 +884,7 @@ impl Sfu {
                     dirty.push(*sub);
                 }
                 Forward::NeedKeyframe => need_keyframe = true,
-                Forward::Drop => debug!(seq = source.sequence_number, "dropped for a subscriber"),
+                Forward::Drop => {}
             }
         }
         if need_keyframe && track.keyframes.request(now) {
@@ -892,6 +892,7 @@ impl Sfu {
                 (track.engine_track_id.clone(), track.ssrc, track.publisher);
             if let Some(p) = participants.get_mut(&publisher) {
                 p.peer.request_keyframe(now, &engine_id, ssrc);
+                stats.keyframe_requests += 1;
                 dirty.push(publisher);
             }
         }
@@ -907,6 +908,7 @@ impl Sfu {
         if let Some(p) = self.participants.get_mut(&track.publisher) {
             p.peer
                 .request_keyframe(now, &track.engine_track_id, track.ssrc);
+            self.stats.keyframe_requests += 1;
             self.dirty.push(track.publisher);
         }
     }
@@ -967,6 +969,7 @@ impl Sfu {
         for (_, publisher, engine_id, ssrc) in due {
             if let Some(p) = self.participants.get_mut(&publisher) {
                 p.peer.request_keyframe(now, &engine_id, ssrc);
+                self.stats.keyframe_requests += 1;
                 self.dirty.push(publisher);
             }
         }

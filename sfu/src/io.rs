@@ -59,6 +59,7 @@ pub struct SfuStats {
     pub datagrams_dropped: u64,
     pub rtp_forwarded: u64,
     pub rtp_retransmitted: u64,
+    pub keyframe_requests: u64,
     pub socket_errors: u64,
 }
 
