@@ -26,13 +26,24 @@ pub struct SeqTsRewriter {
 
 #[derive(Debug, Clone, Copy)]
 struct Anchor {
-    /// First source sequence number of this run; older packets are from
-    /// before the resume and are dropped.
-    first_in_seq: u16,
     seq_offset: u16,
     ts_offset: u32,
-    /// Highest sequence number forwarded in this run, to spot reordering.
+    /// Highest source sequence number seen in this run, to spot reordering.
     highest_in_seq: u16,
+    /// Packets since the run started, up to the highest: extended numbers
+    /// (counting rollovers) so a run can last longer than 65 536 packets.
+    /// A packet that maps before 0 predates the run and is dropped.
+    highest_since_start: u64,
+}
+
+impl Anchor {
+    /// The position of `in_seq` in the run (0 = its first packet), or `None`
+    /// when it predates the run.
+    fn position(&self, in_seq: u16) -> Option<u64> {
+        let delta = in_seq.wrapping_sub(self.highest_in_seq) as i16 as i64;
+        let position = self.highest_since_start as i64 + delta;
+        (position >= 0).then_some(position as u64)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -77,10 +88,10 @@ impl SeqTsRewriter {
             }
         };
         self.anchor = Some(Anchor {
-            first_in_seq: in_seq,
             seq_offset: out_seq.wrapping_sub(in_seq),
             ts_offset: out_ts.wrapping_sub(in_ts),
             highest_in_seq: in_seq,
+            highest_since_start: 0,
         });
         self.record(now, out_seq, out_ts);
         Rewritten {
@@ -93,14 +104,13 @@ impl SeqTsRewriter {
     /// when the packet predates the current run.
     pub fn rewrite(&mut self, now: Instant, in_seq: u16, in_ts: u32) -> Option<Rewritten> {
         let anchor = self.anchor.as_mut()?;
-        if (in_seq.wrapping_sub(anchor.first_in_seq) as i16) < 0 {
-            return None;
-        }
+        let position = anchor.position(in_seq)?;
         let out = Rewritten {
             sequence_number: in_seq.wrapping_add(anchor.seq_offset),
             timestamp: in_ts.wrapping_add(anchor.ts_offset),
         };
-        if (in_seq.wrapping_sub(anchor.highest_in_seq) as i16) > 0 {
+        if position > anchor.highest_since_start {
+            anchor.highest_since_start = position;
             anchor.highest_in_seq = in_seq;
             self.record(now, out.sequence_number, out.timestamp);
         }
@@ -112,9 +122,8 @@ impl SeqTsRewriter {
     pub fn source_seq(&self, out_seq: u16) -> Option<u16> {
         let anchor = self.anchor.as_ref()?;
         let in_seq = out_seq.wrapping_sub(anchor.seq_offset);
-        let since_start = in_seq.wrapping_sub(anchor.first_in_seq) as i16;
-        let before_highest = anchor.highest_in_seq.wrapping_sub(in_seq) as i16;
-        (since_start >= 0 && before_highest >= 0).then_some(in_seq)
+        let not_after_highest = anchor.highest_in_seq.wrapping_sub(in_seq) as i16 >= 0;
+        (not_after_highest && anchor.position(in_seq).is_some()).then_some(in_seq)
     }
 
     /// What is added to a source timestamp in the current run.
@@ -168,6 +177,27 @@ mod tests {
         let after = r.rewrite(later, 40_001, 77 + 3000).unwrap();
         assert_eq!(after.sequence_number, 2);
         assert_eq!(after.timestamp, 1_000u32.wrapping_add(183_000));
+    }
+
+    #[test]
+    fn a_run_outlasts_many_sequence_number_rollovers() {
+        let t0 = Instant::now();
+        let mut r = SeqTsRewriter::new(90_000);
+        r.resume(t0, 100, 0);
+        let mut last = 100u16;
+        for n in 1..200_000u32 {
+            let seq = 100u16.wrapping_add(n as u16);
+            let out = r.rewrite(t0, seq, n * 3000).expect("every packet of the run forwarded");
+            assert_eq!(out.sequence_number, last.wrapping_add(1));
+            last = out.sequence_number;
+        }
+        // A late packet from just before the newest is still forwarded and
+        // can be retransmitted; one from before the run cannot.
+        assert!(r.rewrite(t0, last.wrapping_sub(5), 0).is_some());
+        assert_eq!(r.source_seq(last.wrapping_sub(5)), Some(last.wrapping_sub(5)));
+        let mut fresh = SeqTsRewriter::new(90_000);
+        fresh.resume(t0, 500, 0);
+        assert_eq!(fresh.rewrite(t0, 499, 0), None);
     }
 
     #[test]

@@ -352,6 +352,25 @@ impl Net {
         }
     }
 
+    /// Sends like [`Net::send`] but returns client `i`'s datagrams instead
+    /// of delivering them (for benchmarks that feed them to the SFU).
+    pub fn send_captured(&mut self, i: usize, seq: u16, keyframe: bool) -> Vec<BytesMut> {
+        self.send(i, seq, keyframe);
+        let mut out = Vec::new();
+        while let Some(msg) = self.clients[i].pc.poll_write() {
+            out.push(msg.message);
+        }
+        out
+    }
+
+    pub fn client_addr(&self, i: usize) -> SocketAddr {
+        self.clients[i].addr
+    }
+
+    pub fn server_addr(&self) -> SocketAddr {
+        self.server
+    }
+
     /// How many payloads of `kind` client `i` received from `from`.
     pub fn received_from(&self, i: usize, kind: RtpCodecKind, from: &str) -> usize {
         let prefix = format!("{from}-");
