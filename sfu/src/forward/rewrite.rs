@@ -187,14 +187,19 @@ mod tests {
         let mut last = 100u16;
         for n in 1..200_000u32 {
             let seq = 100u16.wrapping_add(n as u16);
-            let out = r.rewrite(t0, seq, n * 3000).expect("every packet of the run forwarded");
+            let out = r
+                .rewrite(t0, seq, n * 3000)
+                .expect("every packet of the run forwarded");
             assert_eq!(out.sequence_number, last.wrapping_add(1));
             last = out.sequence_number;
         }
         // A late packet from just before the newest is still forwarded and
         // can be retransmitted; one from before the run cannot.
         assert!(r.rewrite(t0, last.wrapping_sub(5), 0).is_some());
-        assert_eq!(r.source_seq(last.wrapping_sub(5)), Some(last.wrapping_sub(5)));
+        assert_eq!(
+            r.source_seq(last.wrapping_sub(5)),
+            Some(last.wrapping_sub(5))
+        );
         let mut fresh = SeqTsRewriter::new(90_000);
         fresh.resume(t0, 500, 0);
         assert_eq!(fresh.rewrite(t0, 499, 0), None);

@@ -1,9 +1,10 @@
 //! The seam to the WebRTC engine: one [`EnginePeer`] per participant, backed
 //! by webrtc-rs's sans-IO `RTCPeerConnection`.
 //!
-//! This is the only module that names `rtc` types. Rooms and forwarding speak
-//! in this module's terms (SDP strings, [`SenderSlot`]s, [`MediaIn`],
-//! [`OutgoingPacket`]), so swapping the engine means rewriting this file.
+//! This module (with `setup`, the peer connections' configuration) is the
+//! only one that names `rtc` types. Rooms and forwarding speak in its terms
+//! (SDP strings, [`SenderSlot`]s, [`MediaIn`], [`OutgoingPacket`]), so
+//! swapping the engine means rewriting this module.
 //!
 //! What the engine is asked to do, and what we do around it:
 //! - ICE-lite with credentials we choose, so the demultiplexer can route
@@ -12,7 +13,7 @@
 //!   (browser congestion control), receiver and sender reports. Not the NACK
 //!   responder: subscriber NACKs are answered from the forwarder's per-track
 //!   cache, one copy per track instead of one per subscriber.
-//! - [`DeliverFeedback`] marks PLI, FIR and NACK for delivery to us; `rtc`
+//! - `setup::DeliverFeedback` marks PLI, FIR and NACK for delivery to us; `rtc`
 //!   drops inbound RTCP at the end of its chain otherwise.
 //! - Senders are our own sendonly transceivers with SSRCs we pick; a released
 //!   one is set inactive and reused for the next track of its kind, so the
@@ -23,16 +24,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use rtc::interceptor::{
-    Attribute, AttributedPacket, Interceptor, NackGeneratorBuilder, Packet as InterceptorPacket,
-    ReceiverReportBuilder, Registry, SenderReportBuilder, Slot, StreamInfo, TaggedPacket,
-    TwccReceiverBuilder,
-};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
-use rtc::peer_connection::configuration::media_engine::{
-    MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
-};
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
 use rtc::peer_connection::message::RTCMessage;
@@ -46,8 +39,7 @@ use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
-    RTCRtpEncodingParameters, RTCRtpHeaderExtensionCapability, RtpCodecKind,
+    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
 use rtc::rtp_transceiver::{
     RTCRtpReceiverId, RTCRtpSenderId, RTCRtpTransceiverDirection, RTCRtpTransceiverInit,
@@ -59,9 +51,9 @@ use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 use crate::forward::down_track::OutgoingPacket;
 use crate::signal::MediaKind;
 
-const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
-const TRANSPORT_CC_URI: &str =
-    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+mod setup;
+
+use setup::AUDIO_LEVEL_URI;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -159,31 +151,8 @@ pub struct EnginePeer {
 
 impl EnginePeer {
     pub fn new(now: Instant, settings: &PeerSettings) -> Result<Self, EngineError> {
-        let mut media_engine = media_engine()?;
-        let registry = Registry::new()
-            .with(Slot::NackGenerator, NackGeneratorBuilder::new().build())
-            .with(Slot::TwccReceiver, TwccReceiverBuilder::new().build())
-            .with(Slot::ReceiverReport, ReceiverReportBuilder::new().build())
-            .with(Slot::SenderReport, SenderReportBuilder::new().build())
-            .with(Slot::from(14_000), DeliverFeedback::default());
-        // Header extensions must be registered after codecs (feedback only
-        // attaches to codecs already known).
-        for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
-            media_engine.register_header_extension(
-                RTCRtpHeaderExtensionCapability {
-                    uri: TRANSPORT_CC_URI.to_owned(),
-                },
-                kind,
-                None,
-            )?;
-        }
-        media_engine.register_header_extension(
-            RTCRtpHeaderExtensionCapability {
-                uri: AUDIO_LEVEL_URI.to_owned(),
-            },
-            RtpCodecKind::Audio,
-            None,
-        )?;
+        let media_engine = setup::media_engine()?;
+        let registry = setup::interceptors();
         let setting_engine = SettingEngineBuilder::new()
             .with_lite(true)
             .with_ice_credentials(settings.ice_ufrag.clone(), settings.ice_pwd.clone())
@@ -296,8 +265,8 @@ impl EnginePeer {
             }
         };
         let (rtc_kind, codec) = match kind {
-            MediaKind::Audio => (RtpCodecKind::Audio, opus()),
-            MediaKind::Video => (RtpCodecKind::Video, vp8()),
+            MediaKind::Audio => (RtpCodecKind::Audio, setup::opus()),
+            MediaKind::Video => (RtpCodecKind::Video, setup::vp8()),
         };
         let track_id = format!("{kind:?}-{ssrc:08x}").to_lowercase();
         let track = MediaStreamTrack::new(
@@ -602,138 +571,4 @@ impl EnginePeer {
             audio_level_ext_id,
         })
     }
-}
-
-fn feedback() -> Vec<RTCPFeedback> {
-    [
-        ("nack", ""),
-        ("nack", "pli"),
-        ("ccm", "fir"),
-        ("transport-cc", ""),
-    ]
-    .into_iter()
-    .map(|(typ, parameter)| RTCPFeedback {
-        typ: typ.to_owned(),
-        parameter: parameter.to_owned(),
-    })
-    .collect()
-}
-
-fn opus() -> RTCRtpCodecParameters {
-    RTCRtpCodecParameters {
-        rtp_codec: RTCRtpCodec {
-            mime_type: MIME_TYPE_OPUS.to_owned(),
-            clock_rate: 48_000,
-            channels: 2,
-            sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
-            rtcp_feedback: vec![RTCPFeedback {
-                typ: "transport-cc".to_owned(),
-                parameter: String::new(),
-            }],
-        },
-        payload_type: 111,
-    }
-}
-
-fn vp8() -> RTCRtpCodecParameters {
-    RTCRtpCodecParameters {
-        rtp_codec: RTCRtpCodec {
-            mime_type: MIME_TYPE_VP8.to_owned(),
-            clock_rate: 90_000,
-            channels: 0,
-            sdp_fmtp_line: String::new(),
-            rtcp_feedback: feedback(),
-        },
-        payload_type: 96,
-    }
-}
-
-fn h264() -> RTCRtpCodecParameters {
-    RTCRtpCodecParameters {
-        rtp_codec: RTCRtpCodec {
-            mime_type: MIME_TYPE_H264.to_owned(),
-            clock_rate: 90_000,
-            channels: 0,
-            sdp_fmtp_line: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
-                .to_owned(),
-            rtcp_feedback: feedback(),
-        },
-        payload_type: 102,
-    }
-}
-
-/// Opus for audio; VP8 first and H.264 when the browser offers it. No RTX:
-/// retransmissions reuse the original SSRC (see the crate docs).
-fn media_engine() -> Result<MediaEngine, EngineError> {
-    let mut engine = MediaEngine::default();
-    engine.register_codec(opus(), RtpCodecKind::Audio)?;
-    engine.register_codec(vp8(), RtpCodecKind::Video)?;
-    engine.register_codec(h264(), RtpCodecKind::Video)?;
-    Ok(engine)
-}
-
-/// Marks PLI, FIR and NACK for delivery to the application, one RTCP packet
-/// per message (the engine routes a compound by its first packet only).
-#[derive(Default)]
-struct DeliverFeedback {
-    reads: VecDeque<TaggedPacket>,
-    writes: VecDeque<TaggedPacket>,
-}
-
-fn is_feedback(packet: &dyn rtc::rtcp::Packet) -> bool {
-    let any = packet.as_any();
-    any.is::<PictureLossIndication>()
-        || any.is::<FullIntraRequest>()
-        || any.is::<TransportLayerNack>()
-}
-
-impl Protocol<TaggedPacket, TaggedPacket, ()> for DeliverFeedback {
-    type Rout = TaggedPacket;
-    type Wout = TaggedPacket;
-    type Eout = ();
-    type Error = RtcError;
-    type Time = Instant;
-
-    fn handle_read(&mut self, mut msg: TaggedPacket) -> Result<(), RtcError> {
-        if let InterceptorPacket::Rtcp(packets) = &mut msg.message.packet {
-            let (wanted, rest): (Vec<_>, Vec<_>) = std::mem::take(packets)
-                .into_iter()
-                .partition(|p| is_feedback(p.as_ref()));
-            *packets = rest;
-            for packet in wanted {
-                self.reads.push_back(TaggedPacket {
-                    now: msg.now,
-                    transport: msg.transport,
-                    message: AttributedPacket::new(InterceptorPacket::Rtcp(vec![packet]))
-                        .with(Attribute::DeliverToApplication),
-                });
-            }
-            // An empty RTCP message without attributes is reserved; drop it.
-            if packets.is_empty() && msg.message.attributes.is_empty() {
-                return Ok(());
-            }
-        }
-        self.reads.push_back(msg);
-        Ok(())
-    }
-
-    fn poll_read(&mut self) -> Option<TaggedPacket> {
-        self.reads.pop_front()
-    }
-
-    fn handle_write(&mut self, msg: TaggedPacket) -> Result<(), RtcError> {
-        self.writes.push_back(msg);
-        Ok(())
-    }
-
-    fn poll_write(&mut self) -> Option<TaggedPacket> {
-        self.writes.pop_front()
-    }
-}
-
-impl Interceptor for DeliverFeedback {
-    fn bind_local_stream(&mut self, _: &StreamInfo) {}
-    fn unbind_local_stream(&mut self, _: &StreamInfo) {}
-    fn bind_remote_stream(&mut self, _: &StreamInfo) {}
-    fn unbind_remote_stream(&mut self, _: &StreamInfo) {}
 }

@@ -1,0 +1,194 @@
+//! How every peer connection is configured: codecs, header extensions and
+//! the interceptor chain, including [`DeliverFeedback`], which hands PLI, FIR
+//! and NACK to the SFU (`rtc` drops inbound RTCP at the end of its chain
+//! unless a packet is marked for the application).
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use rtc::interceptor::{
+    Attribute, AttributedPacket, Interceptor, NackGeneratorBuilder, Packet as InterceptorPacket,
+    ReceiverReportBuilder, Registry, SenderReportBuilder, Slot, StreamInfo, TaggedPacket,
+    TwccReceiverBuilder,
+};
+use rtc::peer_connection::configuration::media_engine::{
+    MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
+};
+use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RtpCodecKind,
+};
+use rtc::sansio::Protocol;
+use rtc::shared::error::Error as RtcError;
+
+use super::EngineError;
+
+pub(super) const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+const TRANSPORT_CC_URI: &str =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+/// NACK generator (lost upstream packets), TWCC feedback (the browser's
+/// congestion control), receiver and sender reports, and our feedback
+/// marker last. No NACK responder: the forwarder answers NACKs.
+pub(super) fn interceptors() -> Registry {
+    Registry::new()
+        .with(Slot::NackGenerator, NackGeneratorBuilder::new().build())
+        .with(Slot::TwccReceiver, TwccReceiverBuilder::new().build())
+        .with(Slot::ReceiverReport, ReceiverReportBuilder::new().build())
+        .with(Slot::SenderReport, SenderReportBuilder::new().build())
+        .with(Slot::from(14_000), DeliverFeedback::default())
+}
+
+fn feedback() -> Vec<RTCPFeedback> {
+    [
+        ("nack", ""),
+        ("nack", "pli"),
+        ("ccm", "fir"),
+        ("transport-cc", ""),
+    ]
+    .into_iter()
+    .map(|(typ, parameter)| RTCPFeedback {
+        typ: typ.to_owned(),
+        parameter: parameter.to_owned(),
+    })
+    .collect()
+}
+
+pub(super) fn opus() -> RTCRtpCodecParameters {
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: MIME_TYPE_OPUS.to_owned(),
+            clock_rate: 48_000,
+            channels: 2,
+            sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+            rtcp_feedback: vec![RTCPFeedback {
+                typ: "transport-cc".to_owned(),
+                parameter: String::new(),
+            }],
+        },
+        payload_type: 111,
+    }
+}
+
+pub(super) fn vp8() -> RTCRtpCodecParameters {
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: MIME_TYPE_VP8.to_owned(),
+            clock_rate: 90_000,
+            channels: 0,
+            sdp_fmtp_line: String::new(),
+            rtcp_feedback: feedback(),
+        },
+        payload_type: 96,
+    }
+}
+
+fn h264() -> RTCRtpCodecParameters {
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: MIME_TYPE_H264.to_owned(),
+            clock_rate: 90_000,
+            channels: 0,
+            sdp_fmtp_line: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+                .to_owned(),
+            rtcp_feedback: feedback(),
+        },
+        payload_type: 102,
+    }
+}
+
+/// Opus for audio; VP8 first and H.264 when the browser offers it, with
+/// transport-cc and audio-level extensions. No RTX: retransmissions reuse
+/// the original SSRC, which every browser accepts.
+pub(super) fn media_engine() -> Result<MediaEngine, EngineError> {
+    let mut engine = MediaEngine::default();
+    engine.register_codec(opus(), RtpCodecKind::Audio)?;
+    engine.register_codec(vp8(), RtpCodecKind::Video)?;
+    engine.register_codec(h264(), RtpCodecKind::Video)?;
+    // Extensions after codecs (feedback only attaches to known codecs).
+    for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
+        engine.register_header_extension(
+            RTCRtpHeaderExtensionCapability {
+                uri: TRANSPORT_CC_URI.to_owned(),
+            },
+            kind,
+            None,
+        )?;
+    }
+    engine.register_header_extension(
+        RTCRtpHeaderExtensionCapability {
+            uri: AUDIO_LEVEL_URI.to_owned(),
+        },
+        RtpCodecKind::Audio,
+        None,
+    )?;
+    Ok(engine)
+}
+
+/// Marks PLI, FIR and NACK for delivery to the application, one RTCP packet
+/// per message (the engine routes a compound by its first packet only).
+#[derive(Default)]
+pub(super) struct DeliverFeedback {
+    reads: VecDeque<TaggedPacket>,
+    writes: VecDeque<TaggedPacket>,
+}
+
+fn is_feedback(packet: &dyn rtc::rtcp::Packet) -> bool {
+    let any = packet.as_any();
+    any.is::<PictureLossIndication>()
+        || any.is::<FullIntraRequest>()
+        || any.is::<TransportLayerNack>()
+}
+
+impl Protocol<TaggedPacket, TaggedPacket, ()> for DeliverFeedback {
+    type Rout = TaggedPacket;
+    type Wout = TaggedPacket;
+    type Eout = ();
+    type Error = RtcError;
+    type Time = Instant;
+
+    fn handle_read(&mut self, mut msg: TaggedPacket) -> Result<(), RtcError> {
+        if let InterceptorPacket::Rtcp(packets) = &mut msg.message.packet {
+            let (wanted, rest): (Vec<_>, Vec<_>) = std::mem::take(packets)
+                .into_iter()
+                .partition(|p| is_feedback(p.as_ref()));
+            *packets = rest;
+            for packet in wanted {
+                self.reads.push_back(TaggedPacket {
+                    now: msg.now,
+                    transport: msg.transport,
+                    message: AttributedPacket::new(InterceptorPacket::Rtcp(vec![packet]))
+                        .with(Attribute::DeliverToApplication),
+                });
+            }
+            // An empty RTCP message without attributes is reserved; drop it.
+            if packets.is_empty() && msg.message.attributes.is_empty() {
+                return Ok(());
+            }
+        }
+        self.reads.push_back(msg);
+        Ok(())
+    }
+
+    fn poll_read(&mut self) -> Option<TaggedPacket> {
+        self.reads.pop_front()
+    }
+
+    fn handle_write(&mut self, msg: TaggedPacket) -> Result<(), RtcError> {
+        self.writes.push_back(msg);
+        Ok(())
+    }
+
+    fn poll_write(&mut self) -> Option<TaggedPacket> {
+        self.writes.pop_front()
+    }
+}
+
+impl Interceptor for DeliverFeedback {
+    fn bind_local_stream(&mut self, _: &StreamInfo) {}
+    fn unbind_local_stream(&mut self, _: &StreamInfo) {}
+    fn bind_remote_stream(&mut self, _: &StreamInfo) {}
+    fn unbind_remote_stream(&mut self, _: &StreamInfo) {}
+}
