@@ -24,7 +24,7 @@ impl Sfu {
         &mut self,
         now: Instant,
         from: SocketAddr,
-        _local: SocketAddr,
+        local: SocketAddr,
         data: BytesMut,
     ) {
         self.stats.datagrams_in += 1;
@@ -33,6 +33,7 @@ impl Sfu {
             return;
         };
         let is_stun = classify(&data) == DatagramKind::Stun;
+        let local = self.candidate_for(local);
         let Some(p) = self.participants.get_mut(&key) else {
             self.stats.datagrams_dropped += 1;
             return;
@@ -43,7 +44,7 @@ impl Sfu {
             // only routes, it does not let anything past the engine's checks.
             self.demux.learn_addr(from, key);
         }
-        p.peer.handle_datagram(now, from, data);
+        p.peer.handle_datagram(now, from, local, data);
         self.dirty.push(key);
         self.process_peer(now, key);
     }

@@ -165,6 +165,8 @@ pub struct Sfu {
     stats: SfuStats,
     /// When the housekeeping timer (liveness, keyframe retries) runs next.
     next_housekeeping: Instant,
+    /// Our ICE host candidates: the media port on each advertised IP.
+    candidates: Vec<SocketAddr>,
 }
 
 const HOUSEKEEPING: Duration = Duration::from_millis(250);
@@ -183,7 +185,17 @@ fn valid_room_name(name: &str) -> bool {
 
 impl Sfu {
     pub fn new(config: SfuConfig, now: Instant) -> Self {
+        let port = config.bind.port();
+        let mut candidates: Vec<SocketAddr> = config
+            .advertise
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, port))
+            .collect();
+        if candidates.is_empty() {
+            candidates.push(config.bind);
+        }
         Self {
+            candidates,
             config,
             rooms: HashMap::new(),
             participants: HashMap::new(),
@@ -199,6 +211,17 @@ impl Sfu {
 
     pub fn config(&self) -> &SfuConfig {
         &self.config
+    }
+
+    /// The candidate address a datagram arrived at: the address itself when
+    /// it is advertised, else the first candidate (a server behind NAT sees
+    /// its private address; browsers address the public one).
+    fn candidate_for(&self, local: SocketAddr) -> SocketAddr {
+        if self.candidates.contains(&local) {
+            local
+        } else {
+            self.candidates[0]
+        }
     }
 
     /// Creates a room ahead of joins (for deployments without ad-hoc rooms).
@@ -246,21 +269,10 @@ impl Sfu {
         self.next_key += 1;
         let ice_ufrag = format!("{:016x}", rand::random::<u64>());
         let ice_pwd = format!("{:032x}", rand::random::<u128>());
-        let port = self.config.bind.port();
-        let mut candidates: Vec<SocketAddr> = self
-            .config
-            .advertise
-            .iter()
-            .map(|ip| SocketAddr::new(*ip, port))
-            .collect();
-        if candidates.is_empty() {
-            candidates.push(self.config.bind);
-        }
         let settings = PeerSettings {
             ice_ufrag: ice_ufrag.clone(),
             ice_pwd,
-            local_addr: candidates[0],
-            candidates,
+            candidates: self.candidates.clone(),
             ice_disconnected_after: self.config.consent_timeout,
             ice_failed_after: self.config.consent_timeout * 2,
         };

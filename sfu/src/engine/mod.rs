@@ -71,9 +71,6 @@ pub struct PeerSettings {
     /// Host candidates to advertise (the media socket's port on each
     /// advertised IP).
     pub candidates: Vec<SocketAddr>,
-    /// Passed to the engine as the datagrams' local address; ICE matches it
-    /// against a local candidate.
-    pub local_addr: SocketAddr,
     /// How long the ICE agent waits without STUN before it calls the
     /// connection disconnected / failed.
     pub ice_disconnected_after: Duration,
@@ -139,7 +136,6 @@ struct SenderEntry {
 
 pub struct EnginePeer {
     pc: RTCPeerConnection,
-    local_addr: SocketAddr,
     candidates: Vec<RTCIceCandidateInit>,
     senders: HashMap<SenderSlot, SenderEntry>,
     /// Remote track id → (receiver, audio level extension id).
@@ -187,7 +183,6 @@ impl EnginePeer {
         }
         Ok(Self {
             pc,
-            local_addr: settings.local_addr,
             candidates,
             senders: HashMap::new(),
             incoming: HashMap::new(),
@@ -398,11 +393,19 @@ impl EnginePeer {
         }
     }
 
-    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: BytesMut) {
+    /// `local` must be one of the advertised candidate addresses (ICE
+    /// matches it); the core maps the socket's address to one.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        local: SocketAddr,
+        data: BytesMut,
+    ) {
         let _ = self.pc.handle_read(TaggedBytesMut {
             now,
             transport: TransportContext {
-                local_addr: self.local_addr,
+                local_addr: local,
                 peer_addr: from,
                 ecn: None,
                 transport_protocol: TransportProtocol::UDP,
