@@ -172,6 +172,20 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_parses_to_the_defaults() {
+        // Inside a jail: other tests set CONFIDE_* variables in theirs.
+        figment::Jail::expect_with(|_jail| {
+            let example = Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../deploy/confide.toml"
+            ));
+            let config = Config::load(Some(example), &CliOverrides::default()).unwrap();
+            assert_eq!(config, Config::default());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn no_file_at_all_is_fine() {
         figment::Jail::expect_with(|_jail| {
             let config = Config::load(None, &CliOverrides::default()).unwrap();

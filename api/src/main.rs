@@ -8,7 +8,10 @@ use tracing_subscriber::EnvFilter;
 
 /// Confide: video visits for therapy clinics, hosted by the clinic.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(
+    version,
+    about = "Confide: video visits for therapy clinics, hosted by the clinic."
+)]
 struct Cli {
     /// TOML configuration file (default: ./confide.toml when present).
     #[arg(long, global = true)]
