@@ -6,8 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use api::config::Config;
-use common::Participant;
+use common::{Participant, start_server, token, token_with};
 use futures_util::{SinkExt, StreamExt};
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use serde_json::{Value, json};
@@ -16,40 +15,6 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn start_server(max_participants: usize) -> (api::server::Running, std::path::PathBuf) {
-    let data_dir = std::env::temp_dir().join(format!("confide-test-{}", rand::random::<u64>()));
-    let mut config = Config::default();
-    config.http.listen = "127.0.0.1:0".parse().unwrap();
-    config.media.listen = "127.0.0.1:0".parse().unwrap();
-    config.media.max_participants_per_room = max_participants;
-    config.data_dir = data_dir.clone();
-    (
-        api::server::start(config).await.expect("server starts"),
-        data_dir,
-    )
-}
-
-fn token_with(
-    running: &api::server::Running,
-    identity: &str,
-    room: &str,
-    ttl: u64,
-    issued: u64,
-) -> String {
-    signaling::token::mint(
-        &running.credentials.account_sid,
-        &running.credentials.api_key(),
-        identity,
-        Some(room),
-        ttl,
-        issued,
-    )
-}
-
-fn token(running: &api::server::Running, identity: &str, room: &str) -> String {
-    token_with(running, identity, room, 600, signaling::token::unix_now())
-}
 
 async fn connect(running: &api::server::Running) -> Ws {
     let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/rtc", running.http_addr))
