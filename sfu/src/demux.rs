@@ -5,9 +5,10 @@
 //! the engine. A STUN binding request names our local ICE username fragment in
 //! its USERNAME attribute (`ours:theirs`, RFC 8445 §7.2.2); that is the only way
 //! a new remote address gets attached to a peer. Every other datagram (DTLS,
-//! SRTP, SRTCP, later STUN) is routed by its remote address alone, so a stranger
-//! who guesses nothing cannot reach a peer's engine with anything but STUN,
-//! which the engine then authenticates with MESSAGE-INTEGRITY.
+//! SRTP, SRTCP, later STUN) is routed by its remote address alone. An address
+//! is learned only from a binding request whose MESSAGE-INTEGRITY checks out
+//! with that peer's ICE password ([`stun_integrity_ok`]), so a datagram that
+//! merely names a ufrag cannot move someone else's media to a new address.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -36,6 +37,8 @@ pub fn classify(datagram: &[u8]) -> DatagramKind {
 const STUN_MAGIC_COOKIE: [u8; 4] = [0x21, 0x12, 0xA4, 0x42];
 const STUN_BINDING_REQUEST: u16 = 0x0001;
 const STUN_ATTR_USERNAME: u16 = 0x0006;
+const STUN_ATTR_MESSAGE_INTEGRITY: u16 = 0x0008;
+const HMAC_SHA1_LEN: usize = 20;
 const STUN_HEADER_LEN: usize = 20;
 
 /// The local ufrag named by a STUN binding request (`local:remote` in USERNAME),
@@ -67,6 +70,54 @@ pub fn stun_local_ufrag(datagram: &[u8]) -> Option<&str> {
     None
 }
 
+/// Checks a STUN message's MESSAGE-INTEGRITY (RFC 8489 §14.5: HMAC-SHA1 with
+/// the short-term password, over the message up to the attribute, with the
+/// header length counting up to its end). Written here rather than through
+/// `rtc`'s STUN types, which need a crypto-provider object per call; `ring`
+/// is the same HMAC `rtc` uses.
+pub fn stun_integrity_ok(datagram: &[u8], password: &str) -> bool {
+    if datagram.len() < STUN_HEADER_LEN {
+        return false;
+    }
+    let body_len = u16::from_be_bytes([datagram[2], datagram[3]]) as usize;
+    let Some(body) = datagram.get(STUN_HEADER_LEN..STUN_HEADER_LEN + body_len) else {
+        return false;
+    };
+    let mut at = 0;
+    while at + 4 <= body.len() {
+        let attr_type = u16::from_be_bytes([body[at], body[at + 1]]);
+        let attr_len = u16::from_be_bytes([body[at + 2], body[at + 3]]) as usize;
+        if attr_type == STUN_ATTR_MESSAGE_INTEGRITY {
+            let Some(mac) = body.get(at + 4..at + 4 + HMAC_SHA1_LEN) else {
+                return false;
+            };
+            if attr_len != HMAC_SHA1_LEN {
+                return false;
+            }
+            let covered = STUN_HEADER_LEN + at;
+            let mut signed = datagram[..covered].to_vec();
+            let length_to_mac_end = (at + 4 + HMAC_SHA1_LEN) as u16;
+            signed[2..4].copy_from_slice(&length_to_mac_end.to_be_bytes());
+            let key = ring::hmac::Key::new(
+                ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+                password.as_bytes(),
+            );
+            return ring::hmac::verify(&key, &signed, mac).is_ok();
+        }
+        at += 4 + attr_len.div_ceil(4) * 4;
+    }
+    false
+}
+
+/// Where a datagram goes, and how that was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route<K> {
+    pub key: K,
+    /// A binding request naming the peer's ufrag (to be authenticated before
+    /// its source address is trusted).
+    pub by_ufrag: bool,
+}
+
 /// Routes datagrams to peers: by ICE ufrag for STUN, then by remote address.
 #[derive(Debug)]
 pub struct Demux<K> {
@@ -93,13 +144,19 @@ impl<K: Copy + Eq + Hash> Demux<K> {
     /// known ufrag wins over the address map (and is how an address first gets
     /// there: the caller confirms it with [`Demux::learn_addr`] once the engine
     /// accepted the request).
-    pub fn route(&self, from: SocketAddr, datagram: &[u8]) -> Option<K> {
+    pub fn route(&self, from: SocketAddr, datagram: &[u8]) -> Option<Route<K>> {
         if classify(datagram) == DatagramKind::Stun
             && let Some(ufrag) = stun_local_ufrag(datagram)
         {
-            return self.by_ufrag.get(ufrag).copied();
+            return self.by_ufrag.get(ufrag).map(|&key| Route {
+                key,
+                by_ufrag: true,
+            });
         }
-        self.by_addr.get(&from).copied()
+        self.by_addr.get(&from).map(|&key| Route {
+            key,
+            by_ufrag: false,
+        })
     }
 
     /// Remembers that `from` speaks for `key`. An address moves to the newest
@@ -145,6 +202,42 @@ mod tests {
         msg
     }
 
+    /// RFC 5769 §2.1 sample request: USERNAME "evtj:h6vY", password
+    /// "VOkJxbRl1RmTxUk/WvJxBt", with MESSAGE-INTEGRITY and FINGERPRINT.
+    const RFC5769_REQUEST: [u8; 108] = [
+        0x00, 0x01, 0x00, 0x58, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6,
+        0x86, 0xfa, 0x87, 0xdf, 0xae, 0x80, 0x22, 0x00, 0x10, 0x53, 0x54, 0x55, 0x4e, 0x20, 0x74,
+        0x65, 0x73, 0x74, 0x20, 0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x00, 0x24, 0x00, 0x04, 0x6e,
+        0x00, 0x01, 0xff, 0x80, 0x29, 0x00, 0x08, 0x93, 0x2f, 0xf9, 0xb1, 0x51, 0x26, 0x3b, 0x36,
+        0x00, 0x06, 0x00, 0x09, 0x65, 0x76, 0x74, 0x6a, 0x3a, 0x68, 0x36, 0x76, 0x59, 0x20, 0x20,
+        0x20, 0x00, 0x08, 0x00, 0x14, 0x9a, 0xea, 0xa7, 0x0c, 0xbf, 0xd8, 0xcb, 0x56, 0x78, 0x1e,
+        0xf2, 0xb5, 0xb2, 0xd3, 0xf2, 0x49, 0xc1, 0xb5, 0x71, 0xa2, 0x80, 0x28, 0x00, 0x04, 0xe5,
+        0x7a, 0x3b, 0xcf,
+    ];
+
+    #[test]
+    fn message_integrity_is_checked_against_the_password() {
+        assert_eq!(stun_local_ufrag(&RFC5769_REQUEST), Some("evtj"));
+        assert!(stun_integrity_ok(
+            &RFC5769_REQUEST,
+            "VOkJxbRl1RmTxUk/WvJxBt"
+        ));
+        assert!(!stun_integrity_ok(&RFC5769_REQUEST, "wrong password"));
+        let mut tampered = RFC5769_REQUEST;
+        tampered[30] ^= 1;
+        assert!(!stun_integrity_ok(&tampered, "VOkJxbRl1RmTxUk/WvJxBt"));
+        for cut in 0..RFC5769_REQUEST.len() {
+            assert!(!stun_integrity_ok(
+                &RFC5769_REQUEST[..cut],
+                "VOkJxbRl1RmTxUk/WvJxBt"
+            ));
+        }
+        assert!(
+            !stun_integrity_ok(&binding_request("a:b"), "x"),
+            "no integrity at all"
+        );
+    }
+
     #[test]
     fn classifies_by_first_byte() {
         assert_eq!(classify(&[0, 1]), DatagramKind::Stun);
@@ -179,20 +272,33 @@ mod tests {
         let b: SocketAddr = "127.0.0.1:5001".parse().unwrap();
         demux.insert_ufrag("one".into(), 1u64);
         demux.insert_ufrag("two".into(), 2u64);
-        assert_eq!(demux.route(a, &binding_request("two:x")), Some(2));
+        let key = |r: Option<Route<u64>>| r.map(|r| r.key);
         assert_eq!(
-            demux.route(a, &[0x80, 0, 0, 0]),
+            demux.route(a, &binding_request("two:x")),
+            Some(Route {
+                key: 2,
+                by_ufrag: true
+            })
+        );
+        assert_eq!(
+            key(demux.route(a, &[0x80, 0, 0, 0])),
             None,
             "address not proven yet"
         );
         demux.learn_addr(a, 2);
         demux.learn_addr(b, 1);
-        assert_eq!(demux.route(a, &[0x80, 0, 0, 0]), Some(2));
-        assert_eq!(demux.route(a, &binding_request("zzz:x")), None);
+        assert_eq!(
+            demux.route(a, &[0x80, 0, 0, 0]),
+            Some(Route {
+                key: 2,
+                by_ufrag: false
+            })
+        );
+        assert_eq!(key(demux.route(a, &binding_request("zzz:x"))), None);
         demux.remove(2);
-        assert_eq!(demux.route(a, &[0x80, 0, 0, 0]), None);
-        assert_eq!(demux.route(a, &binding_request("two:x")), None);
-        assert_eq!(demux.route(b, &[22]), Some(1));
+        assert_eq!(key(demux.route(a, &[0x80, 0, 0, 0])), None);
+        assert_eq!(key(demux.route(a, &binding_request("two:x"))), None);
+        assert_eq!(key(demux.route(b, &[22])), Some(1));
         assert_eq!(demux.len(), (1, 1));
     }
 }

@@ -226,3 +226,152 @@ fn a_lost_packet_is_resent_from_the_cache_when_the_subscriber_nacks() {
     assert_eq!(videos.len(), (hi - lo + 1) as usize, "no gap in video");
     assert!(after > before);
 }
+
+#[test]
+fn the_loudest_speaker_becomes_dominant_and_everyone_is_told() {
+    let mut net = Net::new(SfuConfig::default());
+    let alice = net.join("room", "alice");
+    let bob = net.join("room", "bob");
+    net.clients[alice].audio_level = Some(15);
+    net.clients[bob].audio_level = Some(127);
+    talk(&mut net, &[alice, bob], 0, 50, 10);
+    let alice_sid = net.clients[alice].sid.clone();
+    for i in [alice, bob] {
+        let last = net
+            .signals_of(i, "dominant_speaker")
+            .last()
+            .cloned()
+            .cloned();
+        assert_eq!(last.expect("told")["participant_sid"], alice_sid.as_str());
+    }
+    net.clients[alice].audio_level = Some(127);
+    net.clients[bob].audio_level = Some(10);
+    talk(&mut net, &[alice, bob], 50, 100, 10);
+    let last = net
+        .signals_of(alice, "dominant_speaker")
+        .last()
+        .cloned()
+        .cloned()
+        .unwrap();
+    assert_eq!(last["participant_sid"], net.clients[bob].sid.as_str());
+}
+
+#[test]
+fn mute_and_camera_off_reach_the_others() {
+    let mut net = Net::new(SfuConfig::default());
+    let alice = net.join("room", "alice");
+    let bob = net.join("room", "bob");
+    talk(&mut net, &[alice, bob], 0, 10, 10);
+    let key = net.clients[alice].key;
+    let now = net.now;
+    net.sfu.handle_signal(
+        now,
+        key,
+        sfu::signal::FromParticipant::TrackEnabled {
+            name: "camera".into(),
+            enabled: false,
+        },
+    );
+    net.run_for(Duration::from_millis(20));
+    let told = net.signals_of(bob, "track_enabled");
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0]["enabled"], false);
+    assert_eq!(told[0]["participant_sid"], net.clients[alice].sid.as_str());
+    let camera_sid = net
+        .signals_of(bob, "track_published")
+        .iter()
+        .find(|m| m["track"]["name"] == "camera")
+        .map(|m| m["track"]["sid"].clone())
+        .unwrap();
+    assert_eq!(told[0]["track_sid"], camera_sid);
+    assert!(
+        net.signals_of(alice, "track_enabled").is_empty(),
+        "not echoed"
+    );
+}
+
+#[test]
+fn h264_is_forwarded_and_starts_at_an_idr() {
+    let mut net = Net::new(SfuConfig::default());
+    let alice = net.join_with("room", "alice", "video/H264");
+    // The test client offers only its own track's codec (a browser offers
+    // all it has); `rtc` negotiates a peer's codecs from its first video
+    // m-line, so the subscriber here is an H.264 client too.
+    let bob = net.join_with("room", "bob", "video/H264");
+    talk(&mut net, &[alice], 0, 3, 0); // inter frames only: held back
+    assert_eq!(net.received_from(bob, RtpCodecKind::Video, "alice"), 0);
+    talk(&mut net, &[alice], 3, 20, 5);
+    let video: Vec<_> = net.clients[bob]
+        .received
+        .iter()
+        .filter(|r| r.kind == RtpCodecKind::Video)
+        .collect();
+    assert!(video.len() >= 15, "{} video packets", video.len());
+    assert_eq!(video[0].payload[0] & 0x1f, 5, "starts at an IDR slice");
+    assert!(video.iter().all(|r| r.text().starts_with("alice-video-")));
+}
+
+/// Truncated and corrupted STUN, DTLS, SRTP and SRTCP from a participant's
+/// own address (and STUN naming its ufrag) reach the engines: nothing
+/// panics, and the call goes on.
+#[test]
+fn corrupt_datagrams_from_known_peers_do_not_break_the_call() {
+    let mut net = Net::new(SfuConfig::default());
+    let alice = net.join("room", "alice");
+    let bob = net.join("room", "bob");
+    talk(&mut net, &[alice, bob], 0, 10, 5);
+    let answer = net.signals_of(alice, "answer")[0]["sdp"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ufrag = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("a=ice-ufrag:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let username = format!("{ufrag}:remote");
+    let mut stun = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42];
+    stun.extend_from_slice(&[9; 12]);
+    stun.extend_from_slice(&0x0006u16.to_be_bytes());
+    stun.extend_from_slice(&(username.len() as u16).to_be_bytes());
+    stun.extend_from_slice(username.as_bytes());
+    while stun.len() % 4 != 0 {
+        stun.push(0);
+    }
+    let body = (stun.len() - 20) as u16;
+    stun[2..4].copy_from_slice(&body.to_be_bytes());
+    let templates: Vec<Vec<u8>> = vec![
+        stun.clone(),
+        vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 40, 1, 0, 0, 40],
+        vec![0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0x07, 0xd0, 1, 2, 3, 4],
+        vec![0x81, 200, 0, 6, 0, 0, 0x03, 0xe8, 0, 0, 0, 0],
+        vec![
+            0x90, 111, 0, 9, 0, 0, 0, 9, 0, 0, 0x03, 0xe8, 0xbe, 0xde, 0, 9,
+        ],
+    ];
+    let mut n = 0u32;
+    for round in 0..400u32 {
+        for (t, template) in templates.iter().enumerate() {
+            // Every prefix of each template, then noise with its header.
+            let cut = (round as usize) % (template.len() + 1);
+            net.inject_from(alice, template[..cut].into());
+            let mut noisy = template.clone();
+            noisy.extend_from_slice(&support::noise((round as usize * 7 + t) % 1300, round + 1));
+            net.inject_from(
+                if round % 2 == 0 { alice } else { bob },
+                noisy.as_slice().into(),
+            );
+            n += 2;
+        }
+        if round % 50 == 0 {
+            net.run_for(Duration::from_millis(5));
+        }
+    }
+    assert!(n >= 4000);
+    let before = net.received_from(bob, RtpCodecKind::Audio, "alice");
+    talk(&mut net, &[alice, bob], 10, 30, 5);
+    assert!(net.received_from(bob, RtpCodecKind::Audio, "alice") >= before + 25);
+    assert!(net.received_from(alice, RtpCodecKind::Video, "bob") >= 25);
+    assert_eq!(net.sfu.stats().participants, 2);
+}

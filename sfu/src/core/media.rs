@@ -11,7 +11,7 @@ use bytes::BytesMut;
 use tracing::debug;
 
 use super::{HOUSEKEEPING, ParticipantKey, PublishedTrack, Sfu, TrackKey, new_sid, track_info};
-use crate::demux::{DatagramKind, classify};
+use crate::demux::stun_integrity_ok;
 use crate::engine::{IncomingTrack, MediaIn, PeerEvent};
 use crate::forward::codec::Codec;
 use crate::forward::down_track::{Forward, SourcePacket};
@@ -28,20 +28,24 @@ impl Sfu {
         data: BytesMut,
     ) {
         self.stats.datagrams_in += 1;
-        let Some(key) = self.demux.route(from, &data) else {
+        let Some(route) = self.demux.route(from, &data) else {
             self.stats.datagrams_dropped += 1;
             return;
         };
-        let is_stun = classify(&data) == DatagramKind::Stun;
+        let key = route.key;
         let local = self.candidate_for(local);
         let Some(p) = self.participants.get_mut(&key) else {
             self.stats.datagrams_dropped += 1;
             return;
         };
-        if is_stun {
+        if route.by_ufrag {
+            // A binding request: only one signed with this peer's password
+            // proves consent and may (re)bind the source address to it.
+            if !stun_integrity_ok(&data, &p.ice_pwd) {
+                self.stats.datagrams_dropped += 1;
+                return;
+            }
             p.last_consent = now;
-            // The engine authenticates the request; learning the address
-            // only routes, it does not let anything past the engine's checks.
             self.demux.learn_addr(from, key);
         }
         p.peer.handle_datagram(now, from, local, data);

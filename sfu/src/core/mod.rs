@@ -116,6 +116,8 @@ struct Negotiation {
 
 struct Participant {
     sid: String,
+    /// Our ICE password for this peer: checks its binding requests.
+    ice_pwd: String,
     identity: String,
     room: String,
     peer: EnginePeer,
@@ -271,7 +273,7 @@ impl Sfu {
         let ice_pwd = format!("{:032x}", rand::random::<u128>());
         let settings = PeerSettings {
             ice_ufrag: ice_ufrag.clone(),
-            ice_pwd,
+            ice_pwd: ice_pwd.clone(),
             candidates: self.candidates.clone(),
             ice_disconnected_after: self.config.consent_timeout,
             ice_failed_after: self.config.consent_timeout * 2,
@@ -283,6 +285,7 @@ impl Sfu {
         self.demux.insert_ufrag(ice_ufrag, key);
         let participant = Participant {
             sid: new_sid("PA"),
+            ice_pwd,
             identity: identity.to_owned(),
             room: room.to_owned(),
             peer,

@@ -189,7 +189,7 @@ impl Sfu {
         if p.subscriptions.contains_key(&tk) {
             return;
         }
-        let slot = match p.peer.add_sender(track.kind) {
+        let slot = match p.peer.add_sender(track.kind, &track.mime_type) {
             Ok(slot) => slot,
             Err(err) => {
                 warn!(%err, "cannot add a sender");

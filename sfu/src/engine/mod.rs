@@ -130,7 +130,9 @@ pub struct RtpFields {
 
 struct SenderEntry {
     id: RTCRtpSenderId,
-    kind: MediaKind,
+    /// The codec the sender was created for: `rtc` negotiates a sender for
+    /// its track's codec only, so a sender is reused for the same codec.
+    mime_type: String,
     in_use: bool,
 }
 
@@ -238,13 +240,18 @@ impl EnginePeer {
         Ok(desc.sdp)
     }
 
-    /// A sender for a track of `kind`: a released one of that kind when
-    /// there is one, else a new sendonly transceiver. Needs renegotiation.
-    pub fn add_sender(&mut self, kind: MediaKind) -> Result<SenderSlot, EngineError> {
+    /// A sender for a track of `kind` in codec `mime_type`: a released one
+    /// for that codec when there is one, else a new sendonly transceiver.
+    /// Needs renegotiation.
+    pub fn add_sender(
+        &mut self,
+        kind: MediaKind,
+        mime_type: &str,
+    ) -> Result<SenderSlot, EngineError> {
         if let Some((&slot, entry)) = self
             .senders
             .iter_mut()
-            .find(|(_, e)| !e.in_use && e.kind == kind)
+            .find(|(_, e)| !e.in_use && e.mime_type.eq_ignore_ascii_case(mime_type))
         {
             entry.in_use = true;
             let transceiver: usize = entry.id.into();
@@ -259,10 +266,12 @@ impl EnginePeer {
                 break candidate;
             }
         };
-        let (rtc_kind, codec) = match kind {
-            MediaKind::Audio => (RtpCodecKind::Audio, setup::opus()),
-            MediaKind::Video => (RtpCodecKind::Video, setup::vp8()),
+        let rtc_kind = match kind {
+            MediaKind::Audio => RtpCodecKind::Audio,
+            MediaKind::Video => RtpCodecKind::Video,
         };
+        let codec = setup::codec(mime_type)
+            .ok_or_else(|| EngineError::Invalid(format!("codec {mime_type} is not supported")))?;
         let track_id = format!("{kind:?}-{ssrc:08x}").to_lowercase();
         let track = MediaStreamTrack::new(
             format!("confide-{ssrc:08x}"),
@@ -291,7 +300,7 @@ impl EnginePeer {
             ssrc,
             SenderEntry {
                 id: id.into(),
-                kind,
+                mime_type: mime_type.to_owned(),
                 in_use: true,
             },
         );

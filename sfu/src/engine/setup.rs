@@ -56,7 +56,14 @@ fn feedback() -> Vec<RTCPFeedback> {
     .collect()
 }
 
-pub(super) fn opus() -> RTCRtpCodecParameters {
+/// Our parameters for a codec, by MIME type.
+pub(super) fn codec(mime_type: &str) -> Option<RTCRtpCodecParameters> {
+    [opus(), vp8(), h264()]
+        .into_iter()
+        .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(mime_type))
+}
+
+fn opus() -> RTCRtpCodecParameters {
     RTCRtpCodecParameters {
         rtp_codec: RTCRtpCodec {
             mime_type: MIME_TYPE_OPUS.to_owned(),
@@ -72,7 +79,7 @@ pub(super) fn opus() -> RTCRtpCodecParameters {
     }
 }
 
-pub(super) fn vp8() -> RTCRtpCodecParameters {
+fn vp8() -> RTCRtpCodecParameters {
     RTCRtpCodecParameters {
         rtp_codec: RTCRtpCodec {
             mime_type: MIME_TYPE_VP8.to_owned(),

@@ -13,7 +13,7 @@ use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
 use rtc::peer_connection::configuration::media_engine::{
-    MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
+    MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
 };
 use rtc::peer_connection::event::RTCPeerConnectionEvent;
 use rtc::peer_connection::message::RTCMessage;
@@ -23,7 +23,8 @@ use rtc::peer_connection::transport::{CandidateConfig, CandidateHostConfig, RTCI
 use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
 use rtc::rtp_transceiver::RTCRtpSenderId;
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RTCRtpHeaderExtensionCapability,
+    RtpCodecKind,
 };
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
@@ -32,9 +33,11 @@ use sfu::core::{ParticipantKey, Sfu, SfuConfig};
 use sfu::signal::{FromParticipant, MediaKind, PublishedTrackSpec, ToParticipant};
 
 pub const SERVER: &str = "127.0.0.1:50000";
+const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 
 pub struct Client {
     pub identity: String,
+    pub sid: String,
     pub key: ParticipantKey,
     pub addr: SocketAddr,
     pub pc: RTCPeerConnection,
@@ -51,6 +54,9 @@ pub struct Client {
     /// The next this-many RTP datagrams with this payload type to this
     /// client are lost (SRTP leaves the header in the clear).
     pub lose_rtp: Option<(u8, usize)>,
+    video_mime: String,
+    /// RFC 6464 level (0 loud … 127 silent) put on outgoing audio.
+    pub audio_level: Option<u8>,
     /// What the SFU told this client (JSON, as on the wire).
     pub signals: Vec<Value>,
     pub closed: bool,
@@ -66,6 +72,10 @@ pub struct Net {
 
 impl Net {
     pub fn new(config: SfuConfig) -> Net {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let now = Instant::now();
         let server: SocketAddr = SERVER.parse().unwrap();
         Net {
@@ -84,11 +94,26 @@ impl Net {
 
     /// Joins a client that publishes Opus and VP8, negotiates, and connects.
     pub fn join(&mut self, room: &str, identity: &str) -> usize {
+        self.join_with(room, identity, MIME_TYPE_VP8)
+    }
+
+    /// Joins a client whose camera sends `video_mime` (VP8 or H.264); it can
+    /// also send RFC 6464 audio levels ([`Client::audio_level`]).
+    pub fn join_with(&mut self, room: &str, identity: &str, video_mime: &str) -> usize {
         let joined = self.sfu.join(self.now, room, identity).expect("join");
         let index = self.clients.len();
         let addr: SocketAddr = format!("127.0.0.1:{}", 40_000 + index).parse().unwrap();
         let mut media_engine = MediaEngine::default();
         media_engine.register_default_codecs().unwrap();
+        media_engine
+            .register_header_extension(
+                RTCRtpHeaderExtensionCapability {
+                    uri: AUDIO_LEVEL_URI.to_owned(),
+                },
+                RtpCodecKind::Audio,
+                None,
+            )
+            .unwrap();
         let registry = register_default_interceptors(Registry::new(), &mut media_engine).unwrap();
         let mut pc = RTCPeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
@@ -125,7 +150,7 @@ impl Net {
         let video = pc
             .add_track(track(
                 RtpCodecKind::Video,
-                MIME_TYPE_VP8,
+                video_mime,
                 90_000,
                 0,
                 video_ssrc,
@@ -154,6 +179,7 @@ impl Net {
             .collect();
         self.clients.push(Client {
             identity: identity.to_owned(),
+            sid: joined.participant_sid.clone(),
             key: joined.participant,
             addr,
             pc,
@@ -165,6 +191,8 @@ impl Net {
             connected: false,
             received: Vec::new(),
             lose_rtp: None,
+            video_mime: video_mime.to_owned(),
+            audio_level: None,
             signals: Vec::new(),
             closed: false,
             track_kinds: Vec::new(),
@@ -325,7 +353,13 @@ impl Net {
         let now = self.now;
         let c = &mut self.clients[i];
         let video_payload = {
-            let mut p = vec![0x10, if keyframe { 0x00 } else { 0x01 }, 0x9d];
+            // "Keyframe or not" in the codec's own terms (VP8 descriptor and
+            // header; H.264 NAL header), three bytes either way.
+            let mut p = if c.video_mime.eq_ignore_ascii_case(MIME_TYPE_H264) {
+                vec![if keyframe { 0x65 } else { 0x41 }, 0x88, 0x80]
+            } else {
+                vec![0x10, if keyframe { 0x00 } else { 0x01 }, 0x9d]
+            };
             p.extend_from_slice(format!("{}-video-{seq}", c.identity).as_bytes());
             p
         };
@@ -335,8 +369,24 @@ impl Net {
             (c.video, c.video_ssrc, 3000u32, video_payload),
         ] {
             let mut s = c.pc.rtp_sender(sender).unwrap();
-            let payload_type = s.get_parameters().rtp_parameters.codecs[0].payload_type;
-            let packet = rtc::rtp::Packet {
+            let params = &s.get_parameters().rtp_parameters;
+            let mime = if sender == c.audio {
+                MIME_TYPE_OPUS
+            } else {
+                c.video_mime.as_str()
+            };
+            let payload_type = params
+                .codecs
+                .iter()
+                .find(|codec| codec.rtp_codec.mime_type.eq_ignore_ascii_case(mime))
+                .expect("the track's codec is negotiated")
+                .payload_type;
+            let level_id = params
+                .header_extensions
+                .iter()
+                .find(|e| e.uri == AUDIO_LEVEL_URI)
+                .map(|e| e.id as u8);
+            let mut packet = rtc::rtp::Packet {
                 header: rtc::rtp::Header {
                     version: 2,
                     marker: true,
@@ -348,6 +398,12 @@ impl Net {
                 },
                 payload: Bytes::from(payload),
             };
+            if let (Some(level), Some(id), true) = (c.audio_level, level_id, sender == c.audio) {
+                packet
+                    .header
+                    .set_extension(id, Bytes::from(vec![0x80 | level]))
+                    .unwrap();
+            }
             s.write_rtp(now, packet).unwrap();
         }
     }
@@ -361,6 +417,14 @@ impl Net {
             out.push(msg.message);
         }
         out
+    }
+
+    /// Delivers a datagram to the SFU as if client `i` had sent it (spoofed
+    /// or corrupted traffic from a known address).
+    pub fn inject_from(&mut self, i: usize, datagram: BytesMut) {
+        let from = self.clients[i].addr;
+        self.sfu
+            .handle_datagram(self.now, from, self.server, datagram);
     }
 
     pub fn client_addr(&self, i: usize) -> SocketAddr {
