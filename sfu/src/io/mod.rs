@@ -6,8 +6,8 @@
 //! costs one wake-up, not one per packet, and reads are batched: quinn-udp's
 //! `recvmmsg` (up to 32 datagrams a system call) with UDP GRO, which also
 //! reports the local IP each datagram was sent to. No task or channel is
-//! involved per packet. Sends are one `sendto` each: media datagrams differ
-//! in destination and size, which GSO cannot batch. Socket errors (EINTR,
+//! involved per packet. Sends are batched too: one `sendmmsg` for up to 32
+//! datagrams to any mix of peers ([`send_batch`]). Socket errors (EINTR,
 //! ICMP port unreachable surfacing as ECONNREFUSED, ENOBUFS) are counted and
 //! skipped: the loop never dies because one peer went away.
 
@@ -27,7 +27,9 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
-use crate::core::{JoinError, Joined, ParticipantKey, Sfu, SfuConfig};
+mod send_batch;
+
+use crate::core::{JoinError, Joined, ParticipantKey, Sfu, SfuConfig, Transmit};
 use crate::signal::{FromParticipant, ToParticipant};
 
 /// `recvmmsg` calls per wake-up before output is flushed.
@@ -167,8 +169,15 @@ async fn run(
     };
     let mut bufs: Vec<Vec<u8>> = (0..READ_BATCH).map(|_| vec![0u8; RECV_BUFFER]).collect();
     let mut metas = [RecvMeta::default(); READ_BATCH];
+    let mut outgoing: Vec<Transmit> = Vec::with_capacity(send_batch::MAX_BATCH);
     loop {
-        flush(&mut core, &socket, &mut sinks, &socket_errors);
+        flush(
+            &mut core,
+            &socket,
+            &mut outgoing,
+            &mut sinks,
+            &socket_errors,
+        );
         let deadline = core
             .poll_timeout()
             .unwrap_or_else(|| Instant::now() + IDLE_TICK);
@@ -221,7 +230,13 @@ async fn run(
         }
     }
     core.shutdown(Instant::now());
-    flush(&mut core, &socket, &mut sinks, &socket_errors);
+    flush(
+        &mut core,
+        &socket,
+        &mut outgoing,
+        &mut sinks,
+        &socket_errors,
+    );
     info!("SFU stopped");
 }
 
@@ -265,18 +280,26 @@ fn handle_command(
 fn flush(
     core: &mut Sfu,
     socket: &UdpSocket,
+    outgoing: &mut Vec<Transmit>,
     sinks: &mut HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>>,
     socket_errors: &AtomicU64,
 ) {
-    while let Some(transmit) = core.poll_transmit() {
-        match socket.try_send_to(&transmit.data, transmit.to) {
-            Ok(_) => {}
-            Err(err) => {
-                // WouldBlock means the kernel buffer is full: media is better
-                // dropped than delayed, and NACK/PLI recover it.
-                socket_errors.fetch_add(1, Ordering::Relaxed);
-                debug!(%err, to = %transmit.to, "send error");
-            }
+    // Datagrams leave in batches of up to MAX_BATCH per system call.
+    loop {
+        outgoing.clear();
+        while outgoing.len() < send_batch::MAX_BATCH {
+            let Some(transmit) = core.poll_transmit() else {
+                break;
+            };
+            outgoing.push(transmit);
+        }
+        if outgoing.is_empty() {
+            break;
+        }
+        let (_, failed) = send_batch::send_all(socket, outgoing);
+        if failed > 0 {
+            socket_errors.fetch_add(failed as u64, Ordering::Relaxed);
+            debug!(failed, "datagrams not sent");
         }
     }
     while let Some((participant, event)) = core.poll_event() {
