@@ -21,6 +21,41 @@ pub struct Config {
     /// source tree or the working directory.
     pub web_dir: Option<PathBuf>,
     pub tokens: TokenConfig,
+    /// `postgres://…` for PostgreSQL; unset: SQLite in `data_dir`. Also read
+    /// from the plain `DATABASE_URL` environment variable.
+    pub database_url: Option<String>,
+    pub app: AppConfig,
+}
+
+/// How the clinic's application behaves.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// The address patients and staff open (links in messages use it).
+    pub public_url: String,
+    /// Production mode: no demo accounts, ever.
+    pub production: bool,
+    /// The video room opens this many minutes before the appointment…
+    pub join_opens_minutes_before: i64,
+    /// …and closes this many minutes after its scheduled end.
+    pub join_closes_minutes_after_end: i64,
+    /// Lifetime of a video access token, in seconds (Twilio's default).
+    pub video_token_ttl_secs: u64,
+    /// Whether clinic admins may join appointments' video rooms.
+    pub admins_may_join: bool,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            production: false,
+            join_opens_minutes_before: 15,
+            join_closes_minutes_after_end: 30,
+            video_token_ttl_secs: 7200,
+            admins_may_join: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -63,6 +98,8 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             web_dir: None,
             tokens: TokenConfig::default(),
+            database_url: None,
+            app: AppConfig::default(),
         }
     }
 }
@@ -113,6 +150,7 @@ impl Config {
         }
         // CONFIDE_HTTP__LISTEN, CONFIDE_MEDIA__ADVERTISE="[\"203.0.113.7\"]", …
         figment = figment
+            .merge(Env::raw().only(&["DATABASE_URL"]))
             .merge(Env::prefixed("CONFIDE_").split("__"))
             .merge(Serialized::defaults(cli));
         let config: Config = figment.extract().context("invalid configuration")?;
@@ -126,6 +164,21 @@ impl Config {
                 "media.listen is {} but media.advertise is empty: say which IP browsers should send media to",
                 self.media.listen
             );
+        }
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+        {
+            bail!("database_url must start with postgres:// or sqlite: (got {url:?})");
+        }
+        if !(self.app.public_url.starts_with("http://")
+            || self.app.public_url.starts_with("https://"))
+        {
+            bail!("app.public_url must be an http(s) URL");
+        }
+        if self.app.join_opens_minutes_before < 0 || self.app.join_closes_minutes_after_end < 0 {
+            bail!("app.join_* minutes cannot be negative");
         }
         if self.media.max_participants_per_room == 0 {
             bail!("media.max_participants_per_room must be at least 1");

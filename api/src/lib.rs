@@ -1,13 +1,26 @@
-//! The `confide` server process.
+//! The `confide` server process: the clinic's HTTP API and web app, with the
+//! SFU and signaling in the same process.
 //!
 //! Layout:
-//! - [`config`]: defaults → TOML file → `CONFIDE_*` environment → CLI flags.
-//! - [`api_key`]: the account and API key that sign access tokens.
+//! - [`config`]: defaults → TOML file → environment → CLI flags.
+//! - [`api_key`]: the account and API key that sign video access tokens.
+//! - [`db`]: SQLite (default) or PostgreSQL, migrated at start.
+//! - [`auth`]: passwords, sessions, login rate limits.
+//! - [`http`]: the `/api` routes, a file per resource, one error type.
+//! - [`demo`]: demo accounts on a first, non-production start.
+//! - [`clock`]: injected time.
 //! - [`server`]: wires the SFU ([`sfu`]), the signaling websocket
-//!   ([`signaling`]) and the web app's files into one HTTP server.
+//!   ([`signaling`]), the API and the web app's files into one HTTP server.
 //!
-//! `main.rs` parses the command line and either serves or mints a token.
+//! A request's path: axum router → [`http`] handler (extractors check the
+//! bearer token and the JSON) → queries on [`db::Db`] → JSON response or
+//! [`http::error::ApiError`].
 
 pub mod api_key;
+pub mod auth;
+pub mod clock;
 pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
 pub mod server;

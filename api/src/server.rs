@@ -16,11 +16,17 @@ use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 
 use crate::api_key::{self, Credentials};
+use crate::auth::rate_limit::LoginLimits;
+use crate::auth::session::SessionKeys;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::http::AppState;
+use crate::{db, demo, http};
 
 /// A running Confide: where it listens, and how to stop it.
 pub struct Running {
     pub http_addr: std::net::SocketAddr,
+    pub db: crate::db::Db,
     pub media_addr: std::net::SocketAddr,
     pub credentials: Credentials,
     pub sfu: SfuHandle,
@@ -47,8 +53,42 @@ pub fn web_dir(config: &Config) -> PathBuf {
 }
 
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// Starts with an injected clock (tests move time).
+pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let started = Instant::now();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let credentials = api_key::load_or_create(&config.tokens, &config.data_dir)?;
+    let url = db::url(config.database_url.as_deref(), &config.data_dir);
+    let database = db::connect(&url).await?;
+    if !config.app.production {
+        let demo = demo::seed_if_empty(&database, clock.now())
+            .await
+            .map_err(|e| anyhow::anyhow!("creating demo accounts: {e}"))?;
+        if !demo.is_empty() {
+            println!("Demo accounts (shown once; this is not production mode):");
+            for account in &demo {
+                println!(
+                    "  {:<13} {:<24} password {}",
+                    account.role.as_str(),
+                    account.email,
+                    account.password
+                );
+            }
+        }
+    }
+    let app_state = AppState {
+        db: database.clone(),
+        backend: db::Backend::of(&url),
+        config: Arc::new(config.clone()),
+        credentials: Arc::new(credentials.clone()),
+        sessions: SessionKeys::load_or_create(&config.data_dir)?,
+        login_limits: Arc::new(LoginLimits::default()),
+        clock,
+    };
     let sfu = SfuHandle::start(SfuConfig {
         bind: config.media.listen,
         advertise: config.media.advertise.clone(),
@@ -66,6 +106,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(signaling)
+        .nest("/api", http::router(app_state))
         .fallback_service(ServeDir::new(web_dir(&config)));
     let listener = TcpListener::bind(config.http.listen)
         .await
@@ -73,11 +114,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let http_addr = listener.local_addr()?;
     let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = shutdown_rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = shutdown_rx.await;
+        })
+        .await
     });
     tracing::info!(
         http = %http_addr,
@@ -87,6 +131,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     );
     Ok(Running {
         http_addr,
+        db: database,
         media_addr: sfu.local_addr(),
         credentials,
         sfu,

@@ -64,9 +64,16 @@ async fn two_calls_share_one_udp_port() {
         .expect("confide starts");
     let stdout = child.stdout.take().unwrap();
     let server = Server { child, data_dir };
+    // Demo account lines come first on a fresh data directory.
     let line = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 || line.starts_with("Confide is running") {
+                return Ok::<_, std::io::Error>(line);
+            }
+        }
     })
     .await
     .unwrap()

@@ -1,0 +1,7 @@
+//! Who is calling: passwords (argon2id), sessions (a short-lived JWT access
+//! token plus a rotating refresh token stored hashed), and the login rate
+//! limits.
+
+pub mod password;
+pub mod rate_limit;
+pub mod session;

@@ -1,0 +1,166 @@
+//! Sessions: a login creates a row holding the SHA-256 of a random refresh
+//! token; the client gets that token plus a JWT access token (15 minutes)
+//! naming the session. Every request checks the session is not revoked, so
+//! logout ends it at once; refresh rotates the refresh token.
+
+use std::path::Path;
+
+use anyhow::Context;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::db::Db;
+
+/// Lifetime of an access token.
+pub const ACCESS_TTL_SECS: i64 = 15 * 60;
+/// Lifetime of a refresh token (and so of a session left alone).
+pub const REFRESH_TTL_SECS: i64 = 30 * 24 * 3600;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// User id.
+    pub sub: i64,
+    /// Session id.
+    pub sid: i64,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// The key that signs access tokens (not the Twilio API key: a leaked video
+/// token must not be usable against the API, nor the other way round).
+#[derive(Clone)]
+pub struct SessionKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl SessionKeys {
+    pub fn from_secret(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// Reads `data_dir/session.key`, creating it on first start.
+    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join("session.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let secret = text.trim();
+            if secret.len() >= 32 {
+                return Ok(Self::from_secret(secret.as_bytes()));
+            }
+            anyhow::bail!("{} is too short to be a session key", path.display());
+        }
+        std::fs::create_dir_all(data_dir)?;
+        let secret = random_token();
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        use std::io::Write;
+        options
+            .open(&path)
+            .and_then(|mut f| f.write_all(secret.as_bytes()))
+            .with_context(|| format!("creating {}", path.display()))?;
+        Ok(Self::from_secret(secret.as_bytes()))
+    }
+
+    pub fn access_token(&self, user_id: i64, session_id: i64, now: i64) -> String {
+        let claims = AccessClaims {
+            sub: user_id,
+            sid: session_id,
+            iat: now,
+            exp: now + ACCESS_TTL_SECS,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 encoding of plain claims cannot fail")
+    }
+
+    /// Verifies signature, algorithm and expiry.
+    pub fn verify(&self, token: &str) -> Option<AccessClaims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|d| d.claims)
+    }
+}
+
+/// 256 random bits, hex.
+pub fn random_token() -> String {
+    format!(
+        "{:032x}{:032x}",
+        rand::random::<u128>(),
+        rand::random::<u128>()
+    )
+}
+
+pub fn hash_token(token: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new session for `user_id`: its id and refresh token.
+pub async fn create(db: &Db, user_id: i64, now: i64) -> sqlx::Result<(i64, String)> {
+    let refresh = random_token();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (user_id, refresh_token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(hash_token(&refresh))
+    .bind(now + REFRESH_TTL_SECS)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok((id, refresh))
+}
+
+/// Exchanges a refresh token for a new one; returns (user, session, token).
+pub async fn rotate(db: &Db, refresh: &str, now: i64) -> sqlx::Result<Option<(i64, i64, String)>> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT id, user_id FROM sessions WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(hash_token(refresh))
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    let Some((session_id, user_id)) = row else {
+        return Ok(None);
+    };
+    let next = random_token();
+    let updated = sqlx::query(
+        "UPDATE sessions SET refresh_token_hash = $1, expires_at = $2 WHERE id = $3 AND refresh_token_hash = $4",
+    )
+    .bind(hash_token(&next))
+    .bind(now + REFRESH_TTL_SECS)
+    .bind(session_id)
+    .bind(hash_token(refresh))
+    .execute(db)
+    .await?;
+    // Two refreshes racing with the same token: only one wins.
+    if updated.rows_affected() != 1 {
+        return Ok(None);
+    }
+    Ok(Some((user_id, session_id, next)))
+}
+
+pub async fn is_live(db: &Db, session_id: i64, now: i64) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(session_id)
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn revoke(db: &Db, session_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(session_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! The database: SQLite in the data directory by default, PostgreSQL when
+//! `database_url` says so. One pool type (`sqlx::AnyPool`) and one set of
+//! queries serve both: the schema stores times as Unix seconds and booleans
+//! as integers, and queries use `$n` placeholders, which both accept.
+//! Migrations (per dialect, in the top-level `migrations/`) run at start.
+
+use std::path::Path;
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+
+pub type Db = sqlx::AnyPool;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// The URL to use: the configured one, else `data_dir/confide.db`.
+pub fn url(database_url: Option<&str>, data_dir: &Path) -> String {
+    match database_url {
+        Some(url) => url.to_owned(),
+        None => format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("confide.db").display()
+        ),
+    }
+}
+
+/// Connects and migrates.
+pub async fn connect(url: &str) -> anyhow::Result<Db> {
+    install_default_drivers();
+    let backend = Backend::of(url);
+    let pool = AnyPoolOptions::new()
+        .max_connections(match backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 16,
+        })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .with_context(|| format!("connecting to the database ({})", redact(url)))?;
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&pool).await,
+        Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&pool).await,
+    }
+    .context("running database migrations")?;
+    Ok(pool)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://confide:hunter2@db.example/confide"),
+            "postgres://confide:***@db.example/confide"
+        );
+        assert_eq!(
+            redact("sqlite://data/confide.db"),
+            "sqlite://data/confide.db"
+        );
+    }
+}

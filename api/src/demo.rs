@@ -1,0 +1,75 @@
+//! Demo accounts for a first look: on first start with an empty database
+//! (never in production mode), an admin, "Dr. Smith" and a patient, plus a
+//! telehealth appointment between them a few minutes from now. The
+//! passwords are random and printed once.
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+
+use crate::db::Db;
+use crate::http::error::ApiError;
+use crate::http::users::{self, NewUser, Role, User};
+
+pub struct DemoAccount {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+}
+
+/// Creates the demo data when the database has no users yet.
+pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccount>, ApiError> {
+    if User::count(db).await? > 0 {
+        return Ok(Vec::new());
+    }
+    let people = [
+        ("admin@confide.local", "Clinic Admin", Role::Admin),
+        ("dr.smith@confide.local", "Dr. Smith", Role::Psychologist),
+        ("patient@confide.local", "Pat Patient", Role::Patient),
+    ];
+    let mut accounts = Vec::new();
+    let mut ids = Vec::new();
+    for (email, name, role) in people {
+        let password = format!("demo-{:016x}", rand::random::<u64>());
+        let user = users::insert(
+            db,
+            NewUser {
+                email: email.into(),
+                name: name.into(),
+                role,
+                phone: None,
+                time_zone: "UTC".into(),
+                whatsapp_opt_in: false,
+                password: password.clone(),
+            },
+            now.timestamp(),
+        )
+        .await?;
+        ids.push(user.id);
+        accounts.push(DemoAccount {
+            email: email.into(),
+            password,
+            role,
+        });
+    }
+    // A session starting on the next quarter hour at least 5 minutes away,
+    // so the join button is live at once or soon.
+    let start = now + Duration::minutes(5);
+    let start = start
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(start);
+    let mut tx = db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (patient_id, psychologist_id, starts_at, duration_minutes, session_type, status, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, 50, 'telehealth', 'scheduled', $4, $5, $5) RETURNING id",
+    )
+    .bind(ids[2])
+    .bind(ids[1])
+    .bind(start.timestamp())
+    .bind(ids[0])
+    .bind(now.timestamp())
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::http::appointments::assign_room(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(accounts)
+}

@@ -1,0 +1,121 @@
+//! Sessions over HTTP: register (patients), login, refresh, logout. Failed
+//! logins never say whether the email or the password was wrong.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, Caller, ClientIp};
+use super::users::{self, Role, User, UserInput};
+use crate::auth::{password, session};
+
+#[derive(Debug, Serialize)]
+pub struct SessionTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub user: User,
+}
+
+async fn start_session(state: &AppState, user: User) -> ApiResult<SessionTokens> {
+    let now = state.clock.now().timestamp();
+    let (session_id, refresh_token) = session::create(&state.db, user.id, now).await?;
+    Ok(SessionTokens {
+        access_token: state.sessions.access_token(user.id, session_id, now),
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: session::ACCESS_TTL_SECS,
+        user,
+    })
+}
+
+/// `POST /api/auth/register` — patients sign themselves up.
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<UserInput>,
+) -> ApiResult<(StatusCode, Json<SessionTokens>)> {
+    if input.role.as_deref().is_some_and(|r| r != "patient") {
+        return Err(ApiError::field(
+            "role",
+            "only patients can register themselves",
+        ));
+    }
+    let user = input.check(Role::Patient)?;
+    let created = users::insert(&state.db, user, state.clock.now().timestamp()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(start_session(&state, created).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /api/auth/login`
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> ApiResult<Json<SessionTokens>> {
+    let email = input.email.trim().to_lowercase();
+    if !state.login_limits.check(&email, ip) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let found = users::User::by_email_with_hash(&state.db, &email).await?;
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, password::decoy_hash().to_owned()),
+    };
+    let matches = password::verify(input.password, hash).await;
+    match user {
+        Some(user) if matches => Ok(Json(start_session(&state, user).await?)),
+        _ => Err(ApiError::LoginFailed),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshInput {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RefreshedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+}
+
+/// `POST /api/auth/refresh` — a new access token; the refresh token rotates.
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<RefreshInput>,
+) -> ApiResult<Json<RefreshedTokens>> {
+    let now = state.clock.now().timestamp();
+    let (user_id, session_id, refresh_token) =
+        session::rotate(&state.db, &input.refresh_token, now)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+    Ok(Json(RefreshedTokens {
+        access_token: state.sessions.access_token(user_id, session_id, now),
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: session::ACCESS_TTL_SECS,
+    }))
+}
+
+/// `POST /api/auth/logout` — ends this session (its access and refresh
+/// tokens stop working at once).
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    session::revoke(&state.db, caller.session_id, state.clock.now().timestamp()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,141 @@
+//! Request extractors that fail with [`ApiError`]: JSON bodies (unknown
+//! fields and wrong types are 422 with the serde message) and the caller's
+//! identity from `Authorization: Bearer …`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::error::ApiError;
+use super::users::{Role, User};
+use crate::auth::session;
+
+/// `Json<T>` whose rejections are API errors.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::JsonDataError(err)) => Err(ApiError::BadRequest(format!(
+                "invalid JSON body: {}",
+                std::error::Error::source(&err).map_or_else(|| err.to_string(), |s| s.to_string())
+            ))),
+            Err(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge)
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
+                "expected Content-Type: application/json".into(),
+            )),
+            Err(err) => Err(ApiError::BadRequest(format!(
+                "invalid JSON body: {}",
+                err.body_text()
+            ))),
+        }
+    }
+}
+
+/// `Path<T>` whose rejections are API errors (`/appointments/abc/` → 400).
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|err| ApiError::BadRequest(format!("invalid path: {}", err.body_text())))
+    }
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub session_id: i64,
+}
+
+impl Caller {
+    pub fn is(&self, role: Role) -> bool {
+        self.user.role == role
+    }
+
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.is(role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "only a {} may do this",
+                role.as_str()
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::Unauthorized)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or(ApiError::Unauthorized)?;
+        let claims = state
+            .sessions
+            .verify(token.trim())
+            .ok_or(ApiError::Unauthorized)?;
+        let now = state.clock.now().timestamp();
+        if !session::is_live(&state.db, claims.sid, now).await? {
+            return Err(ApiError::Unauthorized);
+        }
+        let user = User::by_id(&state.db, claims.sub)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Caller {
+            user,
+            session_id: claims.sid,
+        })
+    }
+}
+
+/// The client's IP (the socket peer; put a trusted proxy's header handling
+/// here if Confide runs behind one).
+pub fn client_ip(parts_extensions: &axum::http::Extensions) -> IpAddr {
+    parts_extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// The client IP as an extractor.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(&parts.extensions)))
+    }
+}

@@ -1,0 +1,228 @@
+//! Accounts and sessions, on SQLite and PostgreSQL.
+
+mod http_support;
+
+use http_support::TestApi;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn register_login_refresh_logout(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let (status, body) = api
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"email": "Pat@Example.com", "password": "correct horse battery", "name": "Pat", "time_zone": "Europe/Lisbon", "phone": "+351912345678", "whatsapp_opt_in": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["user"]["email"], "pat@example.com");
+    assert_eq!(body["user"]["role"], "patient");
+    assert!(body["user"].get("password_hash").is_none());
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+
+    let (status, me) = api.get("/api/me", &access).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["time_zone"], "Europe/Lisbon");
+    assert_eq!(me["whatsapp_opt_in"], true);
+
+    // Refresh rotates: the old refresh token is spent.
+    let (status, refreshed) = api
+        .post("/api/auth/refresh", None, json!({"refresh_token": refresh}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+    let (status, _) = api
+        .post("/api/auth/refresh", None, json!({"refresh_token": refresh}))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let access2 = refreshed["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(api.get("/api/me", &access2).await.0, StatusCode::OK);
+
+    // Logout ends the session at once: both tokens stop working.
+    let (status, _) = api
+        .call(Method::POST, "/api/auth/logout", Some(&access2), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.get("/api/me", &access2).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = api
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": refreshed["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    api.stop().await;
+}
+
+async fn failed_logins_say_nothing_and_are_rate_limited(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let admin = api.admin().await;
+    api.user(&admin, "dr@clinic.test", "psychologist").await;
+    let (s1, wrong_password) = api
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "dr@clinic.test", "password": "nope nope nope"}),
+        )
+        .await;
+    let (s2, no_account) = api
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "ghost@clinic.test", "password": "nope nope nope"}),
+        )
+        .await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(wrong_password, no_account, "the same answer either way");
+    let mut limited = false;
+    for _ in 0..6 {
+        let (status, _) = api
+            .post(
+                "/api/auth/login",
+                None,
+                json!({"email": "dr@clinic.test", "password": "still wrong!!"}),
+            )
+            .await;
+        limited |= status == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "repeated failures for one account are limited");
+    // Even the right password waits now.
+    let (status, body) = api
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "dr@clinic.test", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["code"], 20429);
+    api.stop().await;
+}
+
+async fn bad_input_is_refused_and_nothing_is_stored(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let (status, body) = api
+        .post("/api/auth/register", None, json!({"email": "nope", "password": "short", "name": "", "time_zone": "Mars/Base", "phone": "123"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    for field in ["email", "password", "name", "time_zone", "phone"] {
+        assert!(
+            body["fields"][field].is_string(),
+            "{field} explained: {body}"
+        );
+    }
+    let (status, body) = api
+        .post("/api/auth/register", None, json!({"email": "a@b.co", "password": "correct horse battery", "name": "A", "is_admin": true}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "unknown field: {body}");
+    assert!(body["message"].as_str().unwrap().contains("is_admin"));
+    let (status, _) = api
+        .post("/api/auth/register", None, json!({"email": "a@b.co", "password": "correct horse battery", "name": "A", "role": "admin"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "patients cannot make themselves admins"
+    );
+    let (status, _) = api.call(Method::POST, "/api/auth/login", None, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let huge = "x".repeat(200 * 1024);
+    let (status, _) = api
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": huge, "password": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Registered twice: 409, and the first account is untouched.
+    let register =
+        json!({"email": "twice@b.co", "password": "correct horse battery", "name": "Twice"});
+    assert_eq!(
+        api.post("/api/auth/register", None, register.clone())
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        api.post("/api/auth/register", None, register).await.0,
+        StatusCode::CONFLICT
+    );
+    // Tokens that are not ours.
+    for token in [
+        "",
+        "garbage",
+        "eyJhbGciOiJub25lIn0.eyJzdWIiOjEsInNpZCI6MSwiaWF0IjowLCJleHAiOjk5OTk5OTk5OTl9.",
+    ] {
+        assert_eq!(
+            api.get("/api/me", token).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{token}"
+        );
+    }
+    api.stop().await;
+}
+
+async fn staff_create_accounts_others_cannot(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let admin = api.admin().await;
+    let (_, patient) = api.user(&admin, "p@clinic.test", "patient").await;
+    let (dr_id, _) = api.user(&admin, "dr@clinic.test", "psychologist").await;
+    let (status, _) = api
+        .post("/api/users/", Some(&patient), json!({"email": "x@clinic.test", "password": "correct horse battery", "name": "X", "role": "admin"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, everyone) = api.get("/api/users/", &patient).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{everyone}");
+    let (status, psychologists) = api.get("/api/users/?role=psychologist", &patient).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(psychologists[0]["id"], dr_id);
+    assert!(
+        psychologists[0].get("email").is_none(),
+        "patients see names only"
+    );
+    let (status, all) = api.get("/api/users/", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    api.stop().await;
+}
+
+async fn demo_accounts_only_outside_production(backend: api::db::Backend) {
+    let api = TestApi::start_with(backend, |c| c.app.production = false).await;
+    let running = api.running.as_ref().unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&running.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 3);
+    let appointments: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM appointments WHERE session_type = 'telehealth'")
+            .fetch_one(&running.db)
+            .await
+            .unwrap();
+    assert_eq!(appointments, 1);
+    api.stop().await;
+    let production = TestApi::start(backend).await;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&production.running.as_ref().unwrap().db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    production.stop().await;
+}
+
+on_both_databases!(
+    register_login_refresh_logout,
+    failed_logins_say_nothing_and_are_rate_limited,
+    bad_input_is_refused_and_nothing_is_stored,
+    staff_create_accounts_others_cannot,
+    demo_accounts_only_outside_production,
+);
