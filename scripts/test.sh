@@ -21,6 +21,11 @@ if [ ! -d tests/browser/node_modules/playwright-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+if ! python3 -c 'import twilio' 2>/dev/null; then
+  say "installing twilio-python (token interoperability tests)"
+  python3 -m pip install --quiet --disable-pip-version-check 'twilio==9.13.0'
+fi
+
 say "checking services"
 # PostgreSQL is used by the API tests (issue 3 onwards); say so clearly when
 # it is missing rather than skipping anything silently.

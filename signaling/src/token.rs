@@ -301,6 +301,17 @@ mod tests {
         for garbage in ["", "abc", "a.b.c", "🙂.🙂.🙂"] {
             assert_eq!(verifier().verify(garbage, now).unwrap_err().code(), 20101);
         }
+        // `alg: none` (and HS512 etc.): refused whatever the payload says.
+        let payload = mint(ACCOUNT, &key(), "a", Some("r"), 60, now);
+        let claims_part = payload.split('.').nth(1).unwrap();
+        for header in [
+            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIiwiY3R5IjoidHdpbGlvLWZwYTt2PTEifQ", // none
+            "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9",                               // HS512
+        ] {
+            let unsigned = format!("{header}.{claims_part}.");
+            let code = verifier().verify(&unsigned, now).unwrap_err().code();
+            assert!(code == 20101 || code == 20102, "{code}");
+        }
         let mut tampered = mint(ACCOUNT, &key(), "a", Some("r"), 60, now);
         tampered.insert(tampered.len() / 2, 'x');
         assert!(verifier().verify(&tampered, now).is_err());

@@ -1,0 +1,34 @@
+"""Twilio's own helper library, for interoperability tests of access tokens.
+
+    twilio_tokens.py mint ACCOUNT_SID KEY_SID SECRET IDENTITY ROOM
+        prints a token minted by twilio-python's AccessToken + VideoGrant
+    twilio_tokens.py decode TOKEN SECRET
+        prints {"headers": ..., "payload": ...} as twilio-python decodes and
+        verifies it (exit 1 when it does not verify)
+"""
+import json
+import sys
+
+from twilio.jwt import Jwt
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VideoGrant
+
+
+def main(argv):
+    if argv[1:2] == ["mint"]:
+        account, key, secret, identity, room = argv[2:7]
+        token = AccessToken(account, key, secret, identity=identity, ttl=3600)
+        token.add_grant(VideoGrant(room=room))
+        print(token.to_jwt())
+        return 0
+    if argv[1:2] == ["decode"]:
+        token, secret = argv[2:4]
+        decoded = Jwt.from_jwt(token, secret)
+        print(json.dumps({"headers": decoded.headers, "payload": decoded.payload}))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
