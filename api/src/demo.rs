@@ -69,6 +69,7 @@ pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccoun
     .bind(now.timestamp())
     .fetch_one(&mut *tx)
     .await?;
+    // The SFU learns of the room at start (`rooms_v1::register_all`).
     crate::http::appointments::assign_room(&mut tx, id).await?;
     tx.commit().await?;
     Ok(accounts)

@@ -80,15 +80,6 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
             }
         }
     }
-    let app_state = AppState {
-        db: database.clone(),
-        backend: db::Backend::of(&url),
-        config: Arc::new(config.clone()),
-        credentials: Arc::new(credentials.clone()),
-        sessions: SessionKeys::load_or_create(&config.data_dir)?,
-        login_limits: Arc::new(LoginLimits::default()),
-        clock,
-    };
     let sfu = SfuHandle::start(SfuConfig {
         bind: config.media.listen,
         advertise: config.media.advertise.clone(),
@@ -97,6 +88,18 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     })
     .await
     .with_context(|| format!("binding the media port {}", config.media.listen))?;
+    let app_state = AppState {
+        db: database.clone(),
+        backend: db::Backend::of(&url),
+        config: Arc::new(config.clone()),
+        credentials: Arc::new(credentials.clone()),
+        sessions: SessionKeys::load_or_create(&config.data_dir)?,
+        login_limits: Arc::new(LoginLimits::default()),
+        clock,
+        sfu: sfu.clone(),
+    };
+    let rooms = http::rooms_v1::register_all(&app_state).await?;
+    tracing::debug!(rooms, "rooms in progress registered with the SFU");
     let verifier = TokenVerifier::new(credentials.account_sid.clone(), vec![credentials.api_key()]);
     let signaling = signaling::router(SignalingState {
         sfu: sfu.clone(),
@@ -106,7 +109,8 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(signaling)
-        .nest("/api", http::router(app_state))
+        .nest("/api", http::router(app_state.clone()))
+        .nest("/v1", http::twilio_router(app_state))
         .fallback_service(ServeDir::new(web_dir(&config)));
     let listener = TcpListener::bind(config.http.listen)
         .await

@@ -87,6 +87,10 @@ pub enum CloseReason {
     MediaTimeout,
     /// The server is shutting down.
     ServerShutdown,
+    /// The room was ended through the REST API (Twilio 53118).
+    RoomCompleted,
+    /// This participant was removed through the REST API.
+    Removed,
 }
 
 /// What the SFU tells one participant.

@@ -35,6 +35,10 @@ pub enum SignalError {
     MediaConnectionFailed,
     #[error("Too many messages; slow down")]
     RateLimited,
+    #[error("Room completed")]
+    RoomCompleted,
+    #[error("Participant removed from the Room by the server")]
+    ParticipantRemoved,
     #[error("Signaling message too large")]
     MessageTooLarge,
     #[error("Server is shutting down or unavailable")]
@@ -59,6 +63,8 @@ impl SignalError {
             SignalError::RoomNotFound => 53106,
             SignalError::DuplicateIdentity => 53205,
             SignalError::MediaConnectionFailed => 53405,
+            SignalError::RoomCompleted => 53118,
+            SignalError::ParticipantRemoved => 53000,
             // Twilio has no per-message rate limit code; 53000 family.
             SignalError::RateLimited => 53000,
             SignalError::MessageTooLarge => 53000,

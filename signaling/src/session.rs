@@ -216,6 +216,8 @@ fn close_error(reason: CloseReason) -> SignalError {
         CloseReason::DuplicateIdentity => SignalError::DuplicateIdentity,
         CloseReason::MediaTimeout => SignalError::MediaConnectionFailed,
         CloseReason::ServerShutdown => SignalError::Unavailable,
+        CloseReason::RoomCompleted => SignalError::RoomCompleted,
+        CloseReason::Removed => SignalError::ParticipantRemoved,
     }
 }
 

@@ -325,10 +325,18 @@ pub async fn book(
     .bind(now_ts)
     .fetch_one(&mut *tx)
     .await?;
-    if session_type == "telehealth" {
-        assign_room(&mut tx, id).await?;
-    }
+    let room = if session_type == "telehealth" {
+        assign_room(&mut tx, id).await?
+    } else {
+        None
+    };
     tx.commit().await?;
+    if let Some((name, sid)) = room {
+        state
+            .sfu
+            .register_room(&name, &sid, Some(APPOINTMENT_ROOM_SIZE as usize))
+            .await;
+    }
     let appointment = Appointment::by_id(&state.db, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -396,16 +404,32 @@ async fn check_overlap(
     Ok(())
 }
 
-/// Gives a telehealth appointment its room: `apt-{id}-{48 random bits}`.
-pub async fn assign_room(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> sqlx::Result<()> {
+/// Who can be in an appointment's room at once: the patient, the
+/// psychologist, and staff when they may join.
+pub const APPOINTMENT_ROOM_SIZE: i64 = 3;
+
+/// Gives a telehealth appointment its room, `apt-{id}-{48 random bits}`,
+/// also a room of the REST API; returns (name, sid) when it made one. The
+/// caller registers it with the SFU after committing.
+pub async fn assign_room(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+) -> sqlx::Result<Option<(String, String)>> {
     let suffix = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-    sqlx::query("UPDATE appointments SET video_room_id = $1, room_sid = $2 WHERE id = $3 AND video_room_id IS NULL")
-        .bind(format!("apt-{id}-{suffix}"))
-        .bind(format!("RM{:032x}", rand::random::<u128>()))
+    let name = format!("apt-{id}-{suffix}");
+    let sid = format!("RM{:032x}", rand::random::<u128>());
+    let updated = sqlx::query("UPDATE appointments SET video_room_id = $1, room_sid = $2 WHERE id = $3 AND video_room_id IS NULL")
+        .bind(&name)
+        .bind(&sid)
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    if updated.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let now = Utc::now().timestamp();
+    super::rooms_v1::insert(&mut **tx, &sid, &name, APPOINTMENT_ROOM_SIZE, now).await?;
+    Ok(Some((name, sid)))
 }
 
 #[derive(Debug, Deserialize)]

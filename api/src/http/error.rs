@@ -35,6 +35,9 @@ pub enum ApiError {
     TooManyRequests,
     #[error("request body too large")]
     TooLarge,
+    /// A Twilio error with its own code (53112 room status invalid, …).
+    #[error("{2}")]
+    Twilio(StatusCode, u32, String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -56,6 +59,7 @@ impl ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Twilio(status, _, _) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,6 +67,7 @@ impl ApiError {
     fn code(&self) -> u32 {
         match self {
             ApiError::Unauthorized | ApiError::LoginFailed => 20003,
+            ApiError::Twilio(_, code, _) => *code,
             other => 20000 + other.status().as_u16() as u32,
         }
     }

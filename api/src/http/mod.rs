@@ -11,6 +11,7 @@ pub mod appointments;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod rooms_v1;
 pub mod users;
 pub mod validate;
 pub mod video;
@@ -38,6 +39,7 @@ pub struct AppState {
     pub sessions: SessionKeys,
     pub login_limits: Arc<LoginLimits>,
     pub clock: Arc<dyn Clock>,
+    pub sfu: sfu::io::SfuHandle,
 }
 
 /// Request bodies are small JSON documents.
@@ -65,6 +67,21 @@ pub fn router(state: AppState) -> Router {
         .route("/appointments/video-room/{id}/", post(video::create_room))
         .route("/appointments/video-token/{id}/", get(video::token))
         .route("/video-sessions/{room}/", get(video::by_room))
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// The Twilio-compatible Rooms REST API, to be nested under `/v1`.
+pub fn twilio_router(state: AppState) -> Router {
+    Router::new()
+        .route("/Rooms", get(rooms_v1::list).post(rooms_v1::create))
+        .route("/Rooms/{id}", get(rooms_v1::fetch).post(rooms_v1::update))
+        .route("/Rooms/{id}/Participants", get(rooms_v1::participants))
+        .route(
+            "/Rooms/{id}/Participants/{who}",
+            get(rooms_v1::participant).post(rooms_v1::update_participant),
+        )
         .fallback(|| async { error::ApiError::NotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -37,8 +37,12 @@ pub async fn create_room(
     }
     let a = if a.video_room_id.is_none() {
         let mut tx = state.db.begin().await?;
-        appointments::assign_room(&mut tx, a.id).await?;
+        let made = appointments::assign_room(&mut tx, a.id).await?;
         tx.commit().await?;
+        if let Some((name, sid)) = made {
+            let size = appointments::APPOINTMENT_ROOM_SIZE as usize;
+            state.sfu.register_room(&name, &sid, Some(size)).await;
+        }
         Appointment::by_id(&state.db, a.id)
             .await?
             .ok_or(ApiError::NotFound)?

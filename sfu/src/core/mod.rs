@@ -8,6 +8,9 @@
 
 mod media;
 mod negotiation;
+mod rooms;
+
+pub use rooms::RoomSnapshot;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -102,6 +105,11 @@ struct Room {
     sid: String,
     participants: Vec<ParticipantKey>,
     dominant: DominantSpeaker<ParticipantKey>,
+    /// Registered by the API ([`Sfu::register_room`]): kept while empty,
+    /// until ended. Ad-hoc rooms go when their last participant leaves.
+    registered: bool,
+    /// This room's own limit, when it has one.
+    max_participants: Option<usize>,
 }
 
 #[derive(Default)]
@@ -235,6 +243,8 @@ impl Sfu {
             sid: new_sid("RM"),
             participants: Vec::new(),
             dominant: DominantSpeaker::default(),
+            registered: false,
+            max_participants: None,
         });
         Ok(room.sid.clone())
     }
@@ -255,7 +265,12 @@ impl Sfu {
             })
         });
         let count = self.rooms.get(room).map_or(0, |r| r.participants.len());
-        if previous.is_none() && count >= self.config.max_participants_per_room {
+        let limit = self
+            .rooms
+            .get(room)
+            .and_then(|r| r.max_participants)
+            .unwrap_or(self.config.max_participants_per_room);
+        if previous.is_none() && count >= limit {
             return Err(JoinError::RoomFull);
         }
         if let Some(previous) = previous {
@@ -407,7 +422,8 @@ impl Sfu {
                 }
                 self.try_offer(now, other);
             }
-            if self.rooms[&room_name].participants.is_empty() && self.config.allow_ad_hoc_rooms {
+            let room = &self.rooms[&room_name];
+            if room.participants.is_empty() && !room.registered {
                 self.rooms.remove(&room_name);
             }
         }

@@ -29,8 +29,8 @@ use tracing::{debug, info, warn};
 
 mod send_batch;
 
-use crate::core::{JoinError, Joined, ParticipantKey, Sfu, SfuConfig, Transmit};
-use crate::signal::{FromParticipant, ToParticipant};
+use crate::core::{JoinError, Joined, ParticipantKey, RoomSnapshot, Sfu, SfuConfig, Transmit};
+use crate::signal::{FromParticipant, ParticipantInfo, ToParticipant};
 
 /// `recvmmsg` calls per wake-up before output is flushed.
 const READ_CALLS: usize = 4;
@@ -57,6 +57,30 @@ enum Command {
     },
     Stats {
         reply: oneshot::Sender<SfuStats>,
+    },
+    /// Room administration for the REST API; each answers on `reply`.
+    Rooms(RoomCommand),
+}
+
+enum RoomCommand {
+    Register {
+        name: String,
+        sid: String,
+        max_participants: Option<usize>,
+        reply: oneshot::Sender<bool>,
+    },
+    Snapshot {
+        name: String,
+        reply: oneshot::Sender<Option<RoomSnapshot>>,
+    },
+    End {
+        name: String,
+        reply: oneshot::Sender<bool>,
+    },
+    Remove {
+        name: String,
+        who: String,
+        reply: oneshot::Sender<Option<ParticipantInfo>>,
     },
 }
 
@@ -139,6 +163,56 @@ impl SfuHandle {
 
     pub fn leave(&self, participant: ParticipantKey) {
         let _ = self.commands.send(Command::Leave { participant });
+    }
+
+    /// Registers a room under the API's sid, kept while empty.
+    pub async fn register_room(
+        &self,
+        name: &str,
+        sid: &str,
+        max_participants: Option<usize>,
+    ) -> bool {
+        let (reply, rx) = oneshot::channel();
+        let command = RoomCommand::Register {
+            name: name.to_owned(),
+            sid: sid.to_owned(),
+            max_participants,
+            reply,
+        };
+        self.commands.send(Command::Rooms(command)).is_ok() && rx.await.unwrap_or(false)
+    }
+
+    /// Who is in a room now; `None` when the SFU has no such room.
+    pub async fn room(&self, name: &str) -> Option<RoomSnapshot> {
+        let (reply, rx) = oneshot::channel();
+        let command = RoomCommand::Snapshot {
+            name: name.to_owned(),
+            reply,
+        };
+        self.commands.send(Command::Rooms(command)).ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// Ends a room, disconnecting everyone in it.
+    pub async fn end_room(&self, name: &str) -> bool {
+        let (reply, rx) = oneshot::channel();
+        let command = RoomCommand::End {
+            name: name.to_owned(),
+            reply,
+        };
+        self.commands.send(Command::Rooms(command)).is_ok() && rx.await.unwrap_or(false)
+    }
+
+    /// Removes a participant (by sid or identity) from a room.
+    pub async fn remove_participant(&self, room: &str, who: &str) -> Option<ParticipantInfo> {
+        let (reply, rx) = oneshot::channel();
+        let command = RoomCommand::Remove {
+            name: room.to_owned(),
+            who: who.to_owned(),
+            reply,
+        };
+        self.commands.send(Command::Rooms(command)).ok()?;
+        rx.await.ok().flatten()
     }
 
     pub async fn stats(&self) -> Option<SfuStats> {
@@ -273,6 +347,23 @@ fn handle_command(
         }
         Command::Stats { reply } => {
             let _ = reply.send(core.stats());
+        }
+        Command::Rooms(RoomCommand::Register {
+            name,
+            sid,
+            max_participants,
+            reply,
+        }) => {
+            let _ = reply.send(core.register_room(&name, &sid, max_participants));
+        }
+        Command::Rooms(RoomCommand::Snapshot { name, reply }) => {
+            let _ = reply.send(core.room_snapshot(&name));
+        }
+        Command::Rooms(RoomCommand::End { name, reply }) => {
+            let _ = reply.send(core.end_room(now, &name));
+        }
+        Command::Rooms(RoomCommand::Remove { name, who, reply }) => {
+            let _ = reply.send(core.remove_from_room(now, &name, &who));
         }
     }
 }

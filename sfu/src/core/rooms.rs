@@ -1,0 +1,96 @@
+//! Rooms as the REST API sees them: registered ahead of time with the sid
+//! the API chose, looked at, ended, and participants removed.
+
+use std::time::Instant;
+
+use super::{ParticipantKey, Room, Sfu};
+use crate::forward::dominant_speaker::DominantSpeaker;
+use crate::signal::{CloseReason, ParticipantInfo, ToParticipant};
+
+/// A room's state for the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSnapshot {
+    pub sid: String,
+    pub name: String,
+    pub participants: Vec<ParticipantInfo>,
+}
+
+impl Sfu {
+    /// Registers a room under the sid the API gave it (kept while empty).
+    /// Registering again updates the limit; an ad-hoc room of that name
+    /// becomes registered.
+    pub fn register_room(
+        &mut self,
+        name: &str,
+        sid: &str,
+        max_participants: Option<usize>,
+    ) -> bool {
+        if !super::valid_room_name(name) {
+            return false;
+        }
+        let room = self.rooms.entry(name.to_owned()).or_insert_with(|| Room {
+            sid: sid.to_owned(),
+            participants: Vec::new(),
+            dominant: DominantSpeaker::default(),
+            registered: true,
+            max_participants,
+        });
+        room.registered = true;
+        room.max_participants = max_participants;
+        true
+    }
+
+    pub fn room_snapshot(&self, name: &str) -> Option<RoomSnapshot> {
+        let room = self.rooms.get(name)?;
+        Some(RoomSnapshot {
+            sid: room.sid.clone(),
+            name: name.to_owned(),
+            participants: room
+                .participants
+                .iter()
+                .filter_map(|k| {
+                    self.participants
+                        .get(k)
+                        .map(|p| self.participant_info(p, *k))
+                })
+                .collect(),
+        })
+    }
+
+    /// Ends a room: everyone in it is disconnected (53118) and it is
+    /// forgotten. False when there was no such room.
+    pub fn end_room(&mut self, now: Instant, name: &str) -> bool {
+        let Some(room) = self.rooms.get(name) else {
+            return false;
+        };
+        let everyone: Vec<ParticipantKey> = room.participants.clone();
+        for key in everyone {
+            self.events
+                .push_back((key, ToParticipant::Closed(CloseReason::RoomCompleted)));
+            self.remove_participant(now, key);
+        }
+        self.rooms.remove(name);
+        true
+    }
+
+    /// Removes one participant (by sid or identity) from a room; the others
+    /// are told as for any departure.
+    pub fn remove_from_room(
+        &mut self,
+        now: Instant,
+        name: &str,
+        who: &str,
+    ) -> Option<ParticipantInfo> {
+        let room = self.rooms.get(name)?;
+        let key = room.participants.iter().copied().find(|k| {
+            self.participants
+                .get(k)
+                .is_some_and(|p| p.sid == who || p.identity == who)
+        })?;
+        let info = self.participant_info(&self.participants[&key], key);
+        self.events
+            .push_back((key, ToParticipant::Closed(CloseReason::Removed)));
+        self.remove_participant(now, key);
+        Some(info)
+    }
+}
