@@ -7,6 +7,7 @@
 //! - [`db`]: SQLite (default) or PostgreSQL, migrated at start.
 //! - [`auth`]: passwords, sessions, login rate limits.
 //! - [`http`]: the `/api` routes, a file per resource, one error type.
+//! - [`callbacks`]: Twilio-style room status callbacks from a durable queue.
 //! - [`demo`]: demo accounts on a first, non-production start.
 //! - [`clock`]: injected time.
 //! - [`server`]: wires the SFU ([`sfu`]), the signaling websocket
@@ -18,6 +19,7 @@
 
 pub mod api_key;
 pub mod auth;
+pub mod callbacks;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -21,7 +21,7 @@ use crate::auth::session::SessionKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::http::AppState;
-use crate::{db, demo, http};
+use crate::{callbacks, db, demo, http};
 
 /// A running Confide: where it listens, and how to stop it.
 pub struct Running {
@@ -80,7 +80,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
             }
         }
     }
-    let sfu = SfuHandle::start(SfuConfig {
+    let (sfu, room_events) = SfuHandle::start(SfuConfig {
         bind: config.media.listen,
         advertise: config.media.advertise.clone(),
         max_participants_per_room: config.media.max_participants_per_room,
@@ -99,6 +99,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         sfu: sfu.clone(),
     };
     let rooms = http::rooms_v1::register_all(&app_state).await?;
+    callbacks::spawn(app_state.clone(), room_events);
     tracing::debug!(rooms, "rooms in progress registered with the SFU");
     let verifier = TokenVerifier::new(credentials.account_sid.clone(), vec![credentials.api_key()]);
     let signaling = signaling::router(SignalingState {

@@ -321,3 +321,172 @@ async fn appointment_rooms_are_rooms(backend: api::db::Backend) {
 }
 
 on_both_databases!(rooms_lifecycle, appointment_rooms_are_rooms);
+
+/// (X-Twilio-Signature, form parameters) of each accepted callback.
+type Accepted = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>;
+
+/// A receiver that can be down (503) or up, recording what it accepted.
+struct Receiver {
+    url: String,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    got: Accepted,
+    attempts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+async fn receiver() -> Receiver {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let up = Arc::new(AtomicBool::new(false));
+    let got: Accepted = Arc::default();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let (up2, got2, attempts2) = (up.clone(), got.clone(), attempts.clone());
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (up, got, attempts) = (up2.clone(), got2.clone(), attempts2.clone());
+            async move {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                if !up.load(Ordering::SeqCst) {
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                let signature = headers
+                    .get("x-twilio-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let params: Vec<(String, String)> = url_pairs(&body);
+                got.lock().unwrap().push((signature, params));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Receiver {
+        url,
+        up,
+        got,
+        attempts,
+    }
+}
+
+fn url_pairs(body: &str) -> Vec<(String, String)> {
+    reqwest::Url::parse(&format!("http://x/?{body}"))
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+async fn status_callbacks_survive_a_receiver_outage_in_order(backend: api::db::Backend) {
+    use std::sync::atomic::Ordering;
+    let api = TestApi::start(backend).await;
+    let hook = receiver().await;
+    let (status, room) = v1(
+        &api,
+        reqwest::Method::POST,
+        "/Rooms",
+        &[
+            ("UniqueName", "hooked"),
+            ("StatusCallback", hook.url.as_str()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{room}");
+    let sid = room["sid"].as_str().unwrap().to_owned();
+    let (_alice, _) = join(&api, "hooked", "alice").await;
+    let (bob, _) = join(&api, "hooked", "bob").await;
+    drop(bob); // bob's connection drops: participant-disconnected
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, _) = v1(
+        &api,
+        reqwest::Method::POST,
+        &format!("/Rooms/{sid}"),
+        &[("Status", "completed")],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The receiver is down: attempts fail and are retried later.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(hook.attempts.load(Ordering::SeqCst) >= 1);
+    assert!(hook.got.lock().unwrap().is_empty());
+
+    // Back up a minute later (the API's clock moves; the backoff expires).
+    hook.up.store(true, Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        api.clock.advance(chrono::Duration::seconds(61));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let done = hook
+            .got
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(_, p)| param(p, "StatusCallbackEvent") == "room-ended");
+        if done {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "callbacks not delivered: {:?}",
+            hook.got.lock().unwrap()
+        );
+    }
+    let got = hook.got.lock().unwrap().clone();
+    let events: Vec<&str> = got
+        .iter()
+        .map(|(_, p)| param(p, "StatusCallbackEvent"))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "room-created",
+            "participant-connected",
+            "participant-connected",
+            "participant-disconnected",
+            "participant-disconnected",
+            "room-ended"
+        ],
+        "every event, in order"
+    );
+    for (n, (signature, params)) in got.iter().enumerate() {
+        assert_eq!(param(params, "SequenceNumber"), n.to_string());
+        assert_eq!(param(params, "RoomSid"), sid);
+        assert_eq!(param(params, "RoomName"), "hooked");
+        // Checked by Twilio's own validator (twilio-python).
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/interop/twilio_tokens.py"
+        );
+        let secret = &api.running.as_ref().unwrap().credentials.api_key_secret;
+        let ok = std::process::Command::new("python3")
+            .args([
+                script,
+                "validate",
+                secret,
+                &hook.url,
+                signature,
+                &serde_json::to_string(params).unwrap(),
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "signature of event {n} rejected by twilio-python");
+    }
+    assert_eq!(param(&got[1].1, "ParticipantIdentity"), "alice");
+    api.stop().await;
+}
+
+on_both_databases!(status_callbacks_survive_a_receiver_outage_in_order);

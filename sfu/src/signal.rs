@@ -138,3 +138,40 @@ pub enum ToParticipant {
     #[serde(skip)]
     Closed(CloseReason),
 }
+
+/// Something that happened in a room, for the REST API's status callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomEventKind {
+    ParticipantConnected,
+    ParticipantDisconnected,
+    TrackAdded,
+    TrackRemoved,
+    TrackEnabled,
+    TrackDisabled,
+    RoomEnded,
+}
+
+impl RoomEventKind {
+    /// Twilio's `StatusCallbackEvent` name.
+    pub fn twilio_name(self) -> &'static str {
+        match self {
+            RoomEventKind::ParticipantConnected => "participant-connected",
+            RoomEventKind::ParticipantDisconnected => "participant-disconnected",
+            RoomEventKind::TrackAdded => "track-added",
+            RoomEventKind::TrackRemoved => "track-removed",
+            RoomEventKind::TrackEnabled => "track-enabled",
+            RoomEventKind::TrackDisabled => "track-disabled",
+            RoomEventKind::RoomEnded => "room-ended",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomEvent {
+    pub room: String,
+    pub room_sid: String,
+    pub kind: RoomEventKind,
+    /// (sid, identity) of the participant concerned.
+    pub participant: Option<(String, String)>,
+    pub track: Option<TrackInfo>,
+}

@@ -5,6 +5,9 @@
     twilio_tokens.py decode TOKEN SECRET
         prints {"headers": ..., "payload": ...} as twilio-python decodes and
         verifies it (exit 1 when it does not verify)
+    twilio_tokens.py validate KEY URL SIGNATURE PARAMS_JSON
+        exits 0 when twilio-python's RequestValidator accepts the request
+        signature (PARAMS_JSON: [[name, value], ...])
 """
 import json
 import sys
@@ -12,6 +15,7 @@ import sys
 from twilio.jwt import Jwt
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VideoGrant
+from twilio.request_validator import RequestValidator
 
 
 def main(argv):
@@ -26,6 +30,10 @@ def main(argv):
         decoded = Jwt.from_jwt(token, secret)
         print(json.dumps({"headers": decoded.headers, "payload": decoded.payload}))
         return 0
+    if argv[1:2] == ["validate"]:
+        key, url, signature, params = argv[2:6]
+        ok = RequestValidator(key).validate(url, dict(json.loads(params)), signature)
+        return 0 if ok else 1
     print(__doc__, file=sys.stderr)
     return 2
 

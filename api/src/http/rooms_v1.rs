@@ -323,6 +323,7 @@ pub async fn create(
         .register_room(&name, &sid, Some(max as usize))
         .await;
     let room = find(&state.db, &sid).await?.ok_or(ApiError::NotFound)?;
+    crate::callbacks::record_room_created(&state, &room).await?;
     Ok((StatusCode::CREATED, Json(room_json(&state, &room))))
 }
 

@@ -17,7 +17,7 @@ use crate::forward::codec::Codec;
 use crate::forward::down_track::{Forward, SourcePacket};
 use crate::forward::keyframe_request::KeyframeRequestThrottle;
 use crate::forward::packet_cache::{CachedPacket, PacketCache};
-use crate::signal::{CloseReason, ToParticipant};
+use crate::signal::{CloseReason, RoomEventKind, ToParticipant};
 
 impl Sfu {
     pub fn handle_datagram(
@@ -176,6 +176,7 @@ impl Sfu {
         let publisher_sid = p.sid.clone();
         let room = p.room.clone();
         self.tracks.insert(tk, track);
+        self.room_event(key, RoomEventKind::TrackAdded, Some(info.clone()));
         let others: Vec<ParticipantKey> = self.rooms[&room]
             .participants
             .iter()

@@ -28,7 +28,8 @@ use crate::forward::keyframe_request::KeyframeRequestThrottle;
 use crate::forward::packet_cache::PacketCache;
 use crate::io::SfuStats;
 use crate::signal::{
-    CloseReason, MediaKind, ParticipantInfo, PublishedTrackSpec, ToParticipant, TrackInfo,
+    CloseReason, MediaKind, ParticipantInfo, PublishedTrackSpec, RoomEvent, RoomEventKind,
+    ToParticipant, TrackInfo,
 };
 
 pub type ParticipantKey = u64;
@@ -177,6 +178,8 @@ pub struct Sfu {
     next_housekeeping: Instant,
     /// Our ICE host candidates: the media port on each advertised IP.
     candidates: Vec<SocketAddr>,
+    /// Room-level events for the REST API's status callbacks.
+    room_events: VecDeque<RoomEvent>,
 }
 
 const HOUSEKEEPING: Duration = Duration::from_millis(250);
@@ -206,6 +209,7 @@ impl Sfu {
         }
         Self {
             candidates,
+            room_events: VecDeque::new(),
             config,
             rooms: HashMap::new(),
             participants: HashMap::new(),
@@ -327,6 +331,7 @@ impl Sfu {
                     .map(|p| self.participant_info(p, *k))
             })
             .collect();
+        self.room_event(key, RoomEventKind::ParticipantConnected, None);
         for other in &others_keys {
             self.events.push_back((
                 *other,
@@ -399,6 +404,7 @@ impl Sfu {
         for tk in published {
             self.unpublish(tk);
         }
+        self.room_event(key, RoomEventKind::ParticipantDisconnected, None);
         self.participants.remove(&key);
         if let Some(room) = self.rooms.get_mut(&room_name) {
             room.participants.retain(|k| *k != key);
@@ -442,6 +448,28 @@ impl Sfu {
             self.dirty.pop();
         }
         None
+    }
+
+    /// Room-level events (participants and tracks coming and going).
+    pub fn poll_room_event(&mut self) -> Option<RoomEvent> {
+        self.room_events.pop_front()
+    }
+
+    /// Records a room-level event about participant `key`.
+    fn room_event(&mut self, key: ParticipantKey, kind: RoomEventKind, track: Option<TrackInfo>) {
+        let Some(p) = self.participants.get(&key) else {
+            return;
+        };
+        let Some(room) = self.rooms.get(&p.room) else {
+            return;
+        };
+        self.room_events.push_back(RoomEvent {
+            room: p.room.clone(),
+            room_sid: room.sid.clone(),
+            kind,
+            participant: Some((p.sid.clone(), p.identity.clone())),
+            track,
+        });
     }
 
     pub fn poll_event(&mut self) -> Option<(ParticipantKey, ToParticipant)> {

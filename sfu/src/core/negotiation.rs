@@ -12,7 +12,9 @@ use tracing::{debug, warn};
 use super::{ParticipantKey, Sfu, TrackKey};
 use crate::engine::SenderSlot;
 use crate::forward::down_track::{DownTrack, Negotiated};
-use crate::signal::{FromParticipant, PublishedTrackSpec, SubscribedTrackMid, ToParticipant};
+use crate::signal::{
+    FromParticipant, PublishedTrackSpec, RoomEventKind, SubscribedTrackMid, ToParticipant,
+};
 
 impl Sfu {
     pub fn handle_signal(&mut self, now: Instant, key: ParticipantKey, message: FromParticipant) {
@@ -58,6 +60,7 @@ impl Sfu {
                     return;
                 }
                 track.enabled = enabled;
+                let info = super::track_info(track);
                 let (track_sid, publisher_sid) =
                     (track.sid.clone(), self.participants[&key].sid.clone());
                 self.tell_room(key, |_| ToParticipant::TrackEnabled {
@@ -65,6 +68,12 @@ impl Sfu {
                     track_sid: track_sid.clone(),
                     enabled,
                 });
+                let kind = if enabled {
+                    RoomEventKind::TrackEnabled
+                } else {
+                    RoomEventKind::TrackDisabled
+                };
+                self.room_event(key, kind, Some(info));
             }
         }
         self.dirty.push(key);
@@ -252,6 +261,11 @@ impl Sfu {
         let Some(track) = self.tracks.remove(&tk) else {
             return;
         };
+        self.room_event(
+            track.publisher,
+            RoomEventKind::TrackRemoved,
+            Some(super::track_info(&track)),
+        );
         let publisher_sid = self
             .participants
             .get(&track.publisher)

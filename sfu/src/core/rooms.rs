@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::{ParticipantKey, Room, Sfu};
 use crate::forward::dominant_speaker::DominantSpeaker;
-use crate::signal::{CloseReason, ParticipantInfo, ToParticipant};
+use crate::signal::{CloseReason, ParticipantInfo, RoomEvent, RoomEventKind, ToParticipant};
 
 /// A room's state for the REST API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,12 +64,20 @@ impl Sfu {
             return false;
         };
         let everyone: Vec<ParticipantKey> = room.participants.clone();
+        let room_sid = room.sid.clone();
         for key in everyone {
             self.events
                 .push_back((key, ToParticipant::Closed(CloseReason::RoomCompleted)));
             self.remove_participant(now, key);
         }
         self.rooms.remove(name);
+        self.room_events.push_back(RoomEvent {
+            room: name.to_owned(),
+            room_sid,
+            kind: RoomEventKind::RoomEnded,
+            participant: None,
+            track: None,
+        });
         true
     }
 

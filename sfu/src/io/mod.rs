@@ -30,7 +30,7 @@ use tracing::{debug, info, warn};
 mod send_batch;
 
 use crate::core::{JoinError, Joined, ParticipantKey, RoomSnapshot, Sfu, SfuConfig, Transmit};
-use crate::signal::{FromParticipant, ParticipantInfo, ToParticipant};
+use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
 
 /// `recvmmsg` calls per wake-up before output is flushed.
 const READ_CALLS: usize = 4;
@@ -108,8 +108,12 @@ pub struct SfuHandle {
 
 impl SfuHandle {
     /// Binds the media socket and starts the SFU task. The task ends when
-    /// every handle is dropped.
-    pub async fn start(config: SfuConfig) -> io::Result<SfuHandle> {
+    /// every handle is dropped. The receiver yields room-level events
+    /// (participants, tracks, rooms ended) for status callbacks; dropping it
+    /// is fine.
+    pub async fn start(
+        config: SfuConfig,
+    ) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<RoomEvent>)> {
         let socket = UdpSocket::bind(config.bind).await?;
         let local_addr = socket.local_addr()?;
         info!(%local_addr, "media socket bound");
@@ -121,12 +125,14 @@ impl SfuHandle {
         }
         config.bind = local_addr;
         let core = Sfu::new(config, Instant::now());
-        tokio::spawn(run(core, socket, rx, socket_errors.clone()));
-        Ok(SfuHandle {
+        let (room_events, room_events_rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(core, socket, rx, socket_errors.clone(), room_events));
+        let handle = SfuHandle {
             commands,
             local_addr,
             socket_errors,
-        })
+        };
+        Ok((handle, room_events_rx))
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -231,6 +237,7 @@ async fn run(
     socket: UdpSocket,
     mut commands: mpsc::UnboundedReceiver<Command>,
     socket_errors: Arc<AtomicU64>,
+    room_events: mpsc::UnboundedSender<RoomEvent>,
 ) {
     let local_addr = socket.local_addr().unwrap_or(core.config().bind);
     let mut sinks: HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>> = HashMap::new();
@@ -246,6 +253,7 @@ async fn run(
     let mut outgoing: Vec<Transmit> = Vec::with_capacity(send_batch::MAX_BATCH);
     loop {
         flush(
+            &room_events,
             &mut core,
             &socket,
             &mut outgoing,
@@ -305,6 +313,7 @@ async fn run(
     }
     core.shutdown(Instant::now());
     flush(
+        &room_events,
         &mut core,
         &socket,
         &mut outgoing,
@@ -369,6 +378,7 @@ fn handle_command(
 }
 
 fn flush(
+    room_events: &mpsc::UnboundedSender<RoomEvent>,
     core: &mut Sfu,
     socket: &UdpSocket,
     outgoing: &mut Vec<Transmit>,
@@ -392,6 +402,9 @@ fn flush(
             socket_errors.fetch_add(failed as u64, Ordering::Relaxed);
             debug!(failed, "datagrams not sent");
         }
+    }
+    while let Some(event) = core.poll_room_event() {
+        let _ = room_events.send(event);
     }
     while let Some((participant, event)) = core.poll_event() {
         let closed = matches!(event, ToParticipant::Closed(_));
