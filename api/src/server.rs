@@ -110,8 +110,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(signaling)
-        .nest("/api", http::router(app_state.clone()))
-        .nest("/v1", http::twilio_router(app_state))
+        .merge(http::router(app_state))
         .fallback_service(ServeDir::new(web_dir(&config)));
     let listener = TcpListener::bind(config.http.listen)
         .await

@@ -334,8 +334,8 @@ struct Receiver {
 }
 
 async fn receiver() -> Receiver {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let up = Arc::new(AtomicBool::new(false));
     let got: Accepted = Arc::default();
     let attempts = Arc::new(AtomicUsize::new(0));

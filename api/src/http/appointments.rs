@@ -131,7 +131,7 @@ impl Appointment {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: i64,
     pub name: String,
@@ -139,7 +139,7 @@ pub struct Person {
 }
 
 /// The seed's appointment shape, extended.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AppointmentView {
     pub id: i64,
     pub appointment_date: String,
@@ -199,7 +199,7 @@ pub async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Ap
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookInput {
     pub appointment_date: String,
@@ -225,6 +225,7 @@ fn check_duration(value: Option<i64>, problems: &mut BTreeMap<String, String>) -
 }
 
 /// `POST /api/appointments/`
+#[utoipa::path(post, path = "/appointments/", tag = "appointments", security(("bearer" = [])), request_body = BookInput, responses((status = 201, body = AppointmentView), (status = 403, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn book(
     State(state): State<AppState>,
     caller: Caller,
@@ -432,7 +433,8 @@ pub async fn assign_room(
     Ok(Some((name, sid)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[serde(default)]
@@ -444,6 +446,7 @@ pub struct ListQuery {
 }
 
 /// `GET /api/appointments/` — the caller's own (staff: all), upcoming first.
+#[utoipa::path(get, path = "/appointments/", tag = "appointments", security(("bearer" = [])), params(ListQuery), responses((status = 200, body = Vec<AppointmentView>), (status = 422, body = super::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -501,6 +504,7 @@ pub async fn list(
 }
 
 /// `GET /api/appointments/{id}/`
+#[utoipa::path(get, path = "/appointments/{id}/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = AppointmentView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -510,7 +514,7 @@ pub async fn get(
     Ok(Json(view(&state, &a, &caller)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleInput {
     #[serde(default)]
@@ -520,6 +524,7 @@ pub struct RescheduleInput {
 }
 
 /// `PATCH /api/appointments/{id}/` — reschedule.
+#[utoipa::path(patch, path = "/appointments/{id}/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), request_body = RescheduleInput, responses((status = 200, body = AppointmentView), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
 pub async fn reschedule(
     State(state): State<AppState>,
     caller: Caller,
@@ -579,6 +584,7 @@ pub async fn reschedule(
 }
 
 /// `POST /api/appointments/{id}/cancel/` — idempotent.
+#[utoipa::path(post, path = "/appointments/{id}/cancel/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = AppointmentView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,

@@ -12,7 +12,7 @@ use super::extract::{ApiJson, Caller, ClientIp};
 use super::users::{self, Role, User, UserInput};
 use crate::auth::{password, session};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionTokens {
     pub access_token: String,
     pub refresh_token: String,
@@ -34,6 +34,7 @@ async fn start_session(state: &AppState, user: User) -> ApiResult<SessionTokens>
 }
 
 /// `POST /api/auth/register` — patients sign themselves up.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = UserInput, responses((status = 201, body = SessionTokens), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<UserInput>,
@@ -52,7 +53,7 @@ pub async fn register(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
     pub email: String,
@@ -60,6 +61,7 @@ pub struct LoginInput {
 }
 
 /// `POST /api/auth/login`
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginInput, responses((status = 200, body = SessionTokens), (status = 401, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -81,13 +83,13 @@ pub async fn login(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshInput {
     pub refresh_token: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RefreshedTokens {
     pub access_token: String,
     pub refresh_token: String,
@@ -96,6 +98,7 @@ pub struct RefreshedTokens {
 }
 
 /// `POST /api/auth/refresh` — a new access token; the refresh token rotates.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshInput, responses((status = 200, body = RefreshedTokens), (status = 401, body = super::error::ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<RefreshInput>,
@@ -115,6 +118,7 @@ pub async fn refresh(
 
 /// `POST /api/auth/logout` — ends this session (its access and refresh
 /// tokens stop working at once).
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204), (status = 401, body = super::error::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     session::revoke(&state.db, caller.session_id, state.clock.now().timestamp()).await?;
     Ok(StatusCode::NO_CONTENT)

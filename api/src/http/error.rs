@@ -88,6 +88,18 @@ struct Body<'a> {
     fields: Option<&'a BTreeMap<String, String>>,
 }
 
+/// The error body every endpoint answers with (for the OpenAPI document).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Twilio-style code: 20003 unauthenticated, 20404 not found, 20429 too
+    /// many requests, 20000 + status elsewhere, or a Video code (531xx).
+    pub code: u32,
+    pub message: String,
+    pub status: u16,
+    /// Field → what is wrong with it (validation errors).
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
 
 use crate::api_key::Credentials;
 use crate::auth::rate_limit::LoginLimits;
@@ -45,44 +45,77 @@ pub struct AppState {
 /// Request bodies are small JSON documents.
 const MAX_BODY: usize = 64 * 1024;
 
-/// The API's routes, to be nested under `/api`; unknown paths there are a
-/// JSON 404, not the web app.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/auth/register", post(auth::register))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/refresh", post(auth::refresh))
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(users::me))
-        .route("/users/", get(users::list).post(users::create))
-        .route(
-            "/appointments/",
-            get(appointments::list).post(appointments::book),
-        )
-        .route(
-            "/appointments/{id}/",
-            get(appointments::get).patch(appointments::reschedule),
-        )
-        .route("/appointments/{id}/cancel/", post(appointments::cancel))
-        .route("/appointments/video-room/{id}/", post(video::create_room))
-        .route("/appointments/video-token/{id}/", get(video::token))
-        .route("/video-sessions/{room}/", get(video::by_room))
-        .fallback(|| async { error::ApiError::NotFound })
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+/// Bearer sessions for `/api`, HTTP Basic with the API key for `/v1`.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
+    }
 }
 
-/// The Twilio-compatible Rooms REST API, to be nested under `/v1`.
-pub fn twilio_router(state: AppState) -> Router {
-    Router::new()
-        .route("/Rooms", get(rooms_v1::list).post(rooms_v1::create))
-        .route("/Rooms/{id}", get(rooms_v1::fetch).post(rooms_v1::update))
-        .route("/Rooms/{id}/Participants", get(rooms_v1::participants))
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Confide API", description = "The clinic's API (/api) and the Twilio-compatible Rooms API (/v1)."),
+    modifiers(&SecuritySchemes),
+    components(schemas(error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// The API's routes, documented as they are registered: `/api/…` (JSON,
+/// bearer sessions) and `/v1/…` (Twilio's Rooms API), plus the OpenAPI
+/// document at `/api/openapi.json`. Unknown paths under both are a JSON 404.
+pub fn router(state: AppState) -> Router {
+    use utoipa::OpenApi;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+
+    let api = OpenApiRouter::new()
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(users::me))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(appointments::list, appointments::book))
+        .routes(routes!(appointments::get, appointments::reschedule))
+        .routes(routes!(appointments::cancel))
+        .routes(routes!(video::create_room))
+        .routes(routes!(video::token))
+        .routes(routes!(video::by_room));
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(rooms_v1::list, rooms_v1::create))
+        .routes(routes!(rooms_v1::fetch, rooms_v1::update))
+        .routes(routes!(rooms_v1::participants))
+        .routes(routes!(rooms_v1::participant, rooms_v1::update_participant));
+    let (api_router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api", api)
+        .nest("/v1", v1)
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let doc = std::sync::Arc::new(doc);
+    let not_found = || async { error::ApiError::NotFound };
+    api_router
         .route(
-            "/Rooms/{id}/Participants/{who}",
-            get(rooms_v1::participant).post(rooms_v1::update_participant),
+            "/api/openapi.json",
+            get(move || async move { axum::Json(doc.as_ref().clone()) }),
         )
-        .fallback(|| async { error::ApiError::NotFound })
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .route("/v1/{*rest}", axum::routing::any(not_found))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }

@@ -220,7 +220,7 @@ fn participant_json(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct CreateRoom {
     #[serde(default)]
@@ -240,6 +240,7 @@ pub struct CreateRoom {
 }
 
 /// `POST /v1/Rooms`
+#[utoipa::path(post, path = "/Rooms", tag = "twilio-rooms", security(("api_key" = [])), request_body(content = CreateRoom, content_type = "application/x-www-form-urlencoded"), responses((status = 201, body = Object), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     _: ApiKeyAuth,
@@ -328,6 +329,7 @@ pub async fn create(
 }
 
 /// `GET /v1/Rooms/{sid or UniqueName}`
+#[utoipa::path(get, path = "/Rooms/{id}", tag = "twilio-rooms", security(("api_key" = [])), params(("id" = String, Path, description = "Room sid or UniqueName")), responses((status = 200, body = Object), (status = 404, body = super::error::ErrorBody)))]
 pub async fn fetch(
     State(state): State<AppState>,
     _: ApiKeyAuth,
@@ -337,7 +339,8 @@ pub async fn fetch(
     Ok(Json(room_json(&state, &room)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListRooms {
     #[serde(default)]
@@ -362,6 +365,7 @@ fn meta(state: &AppState, path: &str, key: &str, page_size: i64) -> Value {
 }
 
 /// `GET /v1/Rooms?Status=&UniqueName=`
+#[utoipa::path(get, path = "/Rooms", tag = "twilio-rooms", security(("api_key" = [])), params(ListRooms), responses((status = 200, body = Object)))]
 pub async fn list(
     State(state): State<AppState>,
     _: ApiKeyAuth,
@@ -392,13 +396,14 @@ pub async fn list(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UpdateStatus {
     pub status: String,
 }
 
 /// `POST /v1/Rooms/{sid}` with `Status=completed`: ends the room.
+#[utoipa::path(post, path = "/Rooms/{id}", tag = "twilio-rooms", security(("api_key" = [])), params(("id" = String, Path, description = "Room sid or UniqueName")), request_body(content = UpdateStatus, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = Object), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     _: ApiKeyAuth,
@@ -448,7 +453,8 @@ async fn live_room(
     Ok((room, participants))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListParticipants {
     #[serde(default)]
@@ -458,6 +464,7 @@ pub struct ListParticipants {
 }
 
 /// `GET /v1/Rooms/{sid}/Participants`
+#[utoipa::path(get, path = "/Rooms/{id}/Participants", tag = "twilio-rooms", security(("api_key" = [])), params(("id" = String, Path, description = "Room sid or UniqueName"), ListParticipants), responses((status = 200, body = Object), (status = 404, body = super::error::ErrorBody)))]
 pub async fn participants(
     State(state): State<AppState>,
     _: ApiKeyAuth,
@@ -480,6 +487,7 @@ pub async fn participants(
 }
 
 /// `GET /v1/Rooms/{sid}/Participants/{sid or identity}`
+#[utoipa::path(get, path = "/Rooms/{id}/Participants/{who}", tag = "twilio-rooms", security(("api_key" = [])), params(("id" = String, Path, description = "Room sid or UniqueName"), ("who" = String, Path, description = "Participant sid or identity")), responses((status = 200, body = Object), (status = 404, body = super::error::ErrorBody)))]
 pub async fn participant(
     State(state): State<AppState>,
     _: ApiKeyAuth,
@@ -494,6 +502,7 @@ pub async fn participant(
 }
 
 /// `POST /v1/Rooms/{sid}/Participants/{sid}` with `Status=disconnected`.
+#[utoipa::path(post, path = "/Rooms/{id}/Participants/{who}", tag = "twilio-rooms", security(("api_key" = [])), params(("id" = String, Path, description = "Room sid or UniqueName"), ("who" = String, Path, description = "Participant sid or identity")), request_body(content = UpdateStatus, content_type = "application/x-www-form-urlencoded"), responses((status = 200, body = Object), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn update_participant(
     State(state): State<AppState>,
     _: ApiKeyAuth,

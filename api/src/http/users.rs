@@ -15,7 +15,7 @@ use super::validate;
 use crate::auth::password;
 use crate::db::Db;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Patient,
@@ -43,7 +43,7 @@ impl Role {
 }
 
 /// A user as the API shows it (never the password hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -121,7 +121,7 @@ pub struct NewUser {
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     pub email: String,
@@ -216,11 +216,13 @@ pub async fn insert(db: &Db, user: NewUser, now: i64) -> ApiResult<User> {
 }
 
 /// `GET /api/me`
+#[utoipa::path(get, path = "/me", tag = "users", security(("bearer" = [])), responses((status = 200, body = User), (status = 401, body = super::error::ErrorBody)))]
 pub async fn me(caller: Caller) -> Json<User> {
     Json(caller.user)
 }
 
 /// `POST /api/users/` — staff create any account.
+#[utoipa::path(post, path = "/users/", tag = "users", security(("bearer" = [])), request_body = UserInput, responses((status = 201, body = User), (status = 403, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -232,7 +234,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     #[serde(default)]
@@ -241,6 +244,7 @@ pub struct ListQuery {
 
 /// `GET /api/users/?role=` — staff see everyone; others may list
 /// psychologists (to book with one), and only their public fields.
+#[utoipa::path(get, path = "/users/", tag = "users", security(("bearer" = [])), params(ListQuery), responses((status = 200, body = Vec<Object>), (status = 403, body = super::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

@@ -11,7 +11,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiPath, Caller};
 use super::users::Role;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RoomCreated {
     pub message: &'static str,
     pub room_name: String,
@@ -21,6 +21,7 @@ pub struct RoomCreated {
 
 /// `POST /api/appointments/video-room/{id}/` — idempotent: the room an
 /// appointment has, created if it has none yet.
+#[utoipa::path(post, path = "/appointments/video-room/{id}/", tag = "video", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = RoomCreated), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
 pub async fn create_room(
     State(state): State<AppState>,
     caller: Caller,
@@ -57,7 +58,7 @@ pub async fn create_room(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VideoToken {
     pub access_token: String,
     pub room_name: String,
@@ -68,6 +69,7 @@ pub struct VideoToken {
 /// `GET /api/appointments/video-token/{id}/` — a Twilio-format access token
 /// for the appointment's room, for its patient or psychologist (staff when
 /// configured), inside the join window.
+#[utoipa::path(get, path = "/appointments/video-token/{id}/", tag = "video", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = VideoToken), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
 pub async fn token(
     State(state): State<AppState>,
     caller: Caller,
@@ -124,6 +126,7 @@ pub async fn token(
 
 /// `GET /api/video-sessions/{room_name}/` — the appointment behind a room,
 /// for the `/video-session/:roomName` page.
+#[utoipa::path(get, path = "/video-sessions/{room}/", tag = "video", security(("bearer" = [])), params(("room" = String, Path, description = "Room name")), responses((status = 200, body = AppointmentView), (status = 404, body = super::error::ErrorBody)))]
 pub async fn by_room(
     State(state): State<AppState>,
     caller: Caller,
