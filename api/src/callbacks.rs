@@ -26,6 +26,8 @@ const POLL: Duration = Duration::from_millis(200);
 /// about 20 minutes in all).
 const MAX_ATTEMPTS: i64 = 25;
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// How often rooms past their empty/unused timeout are ended.
+const REAP_EVERY: Duration = Duration::from_secs(1);
 
 /// Twilio's request signature: base64(HMAC-SHA1(key, url + the POST
 /// parameters sorted by name, each as name then value)).
@@ -60,9 +62,16 @@ pub fn spawn(state: AppState, mut events: mpsc::UnboundedReceiver<RoomEvent>) {
                 return;
             }
         };
+        let mut last_reap = std::time::Instant::now();
         loop {
             if let Err(err) = deliver_due(&state, &client).await {
                 warn!(error = %err, "status callback dispatch failed");
+            }
+            if last_reap.elapsed() >= REAP_EVERY {
+                last_reap = std::time::Instant::now();
+                if let Err(err) = rooms_v1::reap(&state).await {
+                    warn!(error = %err, "ending idle rooms failed");
+                }
             }
             tokio::time::sleep(POLL).await;
         }
@@ -75,11 +84,36 @@ pub async fn record_room_created(state: &AppState, room: &RoomRow) -> sqlx::Resu
     enqueue(state, room, params).await
 }
 
+/// Queues `room-ended` for a room the SFU never saw (nobody joined).
+pub async fn record_room_ended(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
+    let mut params = base_params(state, room, "room-ended");
+    set(&mut params, "RoomStatus", "completed");
+    enqueue(state, room, params).await
+}
+
+fn set(params: &mut [(String, String)], name: &str, value: &str) {
+    if let Some(entry) = params.iter_mut().find(|(k, _)| k == name) {
+        entry.1 = value.to_owned();
+    }
+}
+
 async fn record_event(state: &AppState, event: &RoomEvent) -> sqlx::Result<()> {
     let Some(room) = rooms_v1::find(&state.db, &event.room_sid).await? else {
         return Ok(()); // an ad-hoc room: nobody asked for callbacks
     };
+    match event.kind {
+        RoomEventKind::ParticipantConnected => {
+            rooms_v1::note_occupancy(state, &room.sid, &room.unique_name, true).await?
+        }
+        RoomEventKind::ParticipantDisconnected => {
+            rooms_v1::note_occupancy(state, &room.sid, &room.unique_name, false).await?
+        }
+        _ => {}
+    }
     let mut params = base_params(state, &room, event.kind.twilio_name());
+    if event.kind == RoomEventKind::RoomEnded {
+        set(&mut params, "RoomStatus", "completed");
+    }
     if let Some((sid, identity)) = &event.participant {
         params.push(("ParticipantSid".into(), sid.clone()));
         params.push(("ParticipantIdentity".into(), identity.clone()));

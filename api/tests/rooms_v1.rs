@@ -490,3 +490,91 @@ async fn status_callbacks_survive_a_receiver_outage_in_order(backend: api::db::B
 }
 
 on_both_databases!(status_callbacks_survive_a_receiver_outage_in_order);
+
+async fn wait_for_status(api: &TestApi, room: &str, status: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, r) = v1(
+            api,
+            reqwest::Method::GET,
+            &format!("/Rooms/{room}"),
+            &[],
+            None,
+        )
+        .await;
+        if r["status"] == status {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{room} still {} (wanted {status})",
+            r["status"]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// Rooms end by themselves like Twilio's: after EmptyRoomTimeout once
+/// emptied, after UnusedRoomTimeout when nobody came; appointment rooms not
+/// before their join window closes.
+async fn idle_rooms_end_by_themselves(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let admin = api.admin().await;
+    let (_, patient) = api.user(&admin, "p@clinic.test", "patient").await;
+    let (doctor_id, _) = api.user(&admin, "d@clinic.test", "psychologist").await;
+    let when = (api.now() + chrono::Duration::minutes(10)).to_rfc3339();
+    let (_, a) = api
+        .post(
+            "/api/appointments/",
+            Some(&patient),
+            json!({"psychologist_id": doctor_id, "appointment_date": when}),
+        )
+        .await;
+    let appointment_room = a["video_room_id"].as_str().unwrap().to_owned();
+    let form = [("EmptyRoomTimeout", "1"), ("UnusedRoomTimeout", "1")];
+    let (_, used) = v1(
+        &api,
+        reqwest::Method::POST,
+        "/Rooms",
+        &[&form[..], &[("UniqueName", "used")]].concat(),
+        None,
+    )
+    .await;
+    let (_, unused) = v1(
+        &api,
+        reqwest::Method::POST,
+        "/Rooms",
+        &[("UniqueName", "unused"), ("UnusedRoomTimeout", "2")],
+        None,
+    )
+    .await;
+    let (ws, _) = join(&api, "used", "alice").await;
+    drop(ws);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    api.clock.advance(chrono::Duration::seconds(61));
+    wait_for_status(&api, used["sid"].as_str().unwrap(), "completed").await;
+    let (_, still) = v1(&api, reqwest::Method::GET, "/Rooms/unused", &[], None).await;
+    assert_eq!(
+        still["status"], "in-progress",
+        "unused for only a minute of two"
+    );
+
+    api.clock.advance(chrono::Duration::seconds(60));
+    wait_for_status(&api, unused["sid"].as_str().unwrap(), "completed").await;
+    let (_, appointment) = v1(
+        &api,
+        reqwest::Method::GET,
+        &format!("/Rooms/{appointment_room}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        appointment["status"], "in-progress",
+        "the appointment has not even started"
+    );
+    api.stop().await;
+}
+
+on_both_databases!(idle_rooms_end_by_themselves);

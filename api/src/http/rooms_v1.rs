@@ -133,8 +133,8 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO rooms (sid, unique_name, status, type, max_participants, created_at, updated_at) \
-         VALUES ($1, $2, 'in-progress', 'group', $3, $4, $4)",
+        "INSERT INTO rooms (sid, unique_name, status, type, max_participants, created_at, updated_at, empty_since) \
+         VALUES ($1, $2, 'in-progress', 'group', $3, $4, $4, $4)",
     )
     .bind(sid)
     .bind(unique_name)
@@ -295,7 +295,7 @@ pub async fn create(
     let now = state.clock.now().timestamp();
     let inserted = sqlx::query(
         "INSERT INTO rooms (sid, unique_name, status, type, max_participants, status_callback, status_callback_method, \
-         empty_room_timeout, unused_room_timeout, created_at, updated_at) VALUES ($1, $2, 'in-progress', $3, $4, $5, $6, $7, $8, $9, $9)",
+         empty_room_timeout, unused_room_timeout, created_at, updated_at, empty_since) VALUES ($1, $2, 'in-progress', $3, $4, $5, $6, $7, $8, $9, $9, $9)",
     )
     .bind(&sid)
     .bind(&name)
@@ -419,15 +419,7 @@ pub async fn update(
             "Status is invalid: set Status=completed on a room in progress".into(),
         ));
     }
-    state.sfu.end_room(&room.unique_name).await;
-    let now = state.clock.now().timestamp();
-    sqlx::query(
-        "UPDATE rooms SET status = 'completed', end_time = $1, updated_at = $1 WHERE sid = $2",
-    )
-    .bind(now)
-    .bind(&room.sid)
-    .execute(&state.db)
-    .await?;
+    complete(&state, &room).await?;
     let room = find(&state.db, &room.sid)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -529,6 +521,74 @@ pub async fn update_participant(
         &removed,
         "disconnected",
     )))
+}
+
+/// Ends a room: the row is marked completed and the SFU disconnects
+/// everyone (53118); `room-ended` follows from the SFU's event.
+pub async fn complete(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
+    let now = state.clock.now().timestamp();
+    sqlx::query(
+        "UPDATE rooms SET status = 'completed', end_time = $1, updated_at = $1 WHERE sid = $2 AND status = 'in-progress'",
+    )
+    .bind(now)
+    .bind(&room.sid)
+    .execute(&state.db)
+    .await?;
+    if !state.sfu.end_room(&room.unique_name).await {
+        // The SFU never had it (nobody joined): say it ended anyway.
+        crate::callbacks::record_room_ended(state, room).await?;
+    }
+    Ok(())
+}
+
+/// Completes rooms whose empty or unused timeout has passed. Appointment
+/// rooms wait for their join window to close first.
+pub async fn reap(state: &AppState) -> sqlx::Result<usize> {
+    let now = state.clock.now().timestamp();
+    let grace = state.config.app.join_closes_minutes_after_end;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE status = 'in-progress' AND empty_since IS NOT NULL \
+         AND ((ever_joined = 1 AND empty_since + empty_room_timeout * 60 <= $1) \
+           OR (ever_joined = 0 AND created_at + unused_room_timeout * 60 <= $1)) \
+         AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.room_sid = rooms.sid \
+           AND a.status = 'scheduled' AND a.starts_at + (a.duration_minutes + $2) * 60 > $1)"
+    ))
+    .bind(now)
+    .bind(grace)
+    .fetch_all(&state.db)
+    .await?;
+    let count = rows.len();
+    for row in rows {
+        complete(state, &from_row(row)).await?;
+    }
+    Ok(count)
+}
+
+/// Keeps `empty_since` / `ever_joined` in step with the SFU.
+pub async fn note_occupancy(
+    state: &AppState,
+    room_sid: &str,
+    room_name: &str,
+    joined: bool,
+) -> sqlx::Result<()> {
+    if joined {
+        sqlx::query("UPDATE rooms SET empty_since = NULL, ever_joined = 1 WHERE sid = $1")
+            .bind(room_sid)
+            .execute(&state.db)
+            .await?;
+    } else if state
+        .sfu
+        .room(room_name)
+        .await
+        .is_none_or(|r| r.participants.is_empty())
+    {
+        sqlx::query("UPDATE rooms SET empty_since = $1 WHERE sid = $2 AND empty_since IS NULL")
+            .bind(state.clock.now().timestamp())
+            .bind(room_sid)
+            .execute(&state.db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Registers every room in progress with the SFU (at start), so joins find
