@@ -43,6 +43,23 @@ pub struct AppConfig {
     pub video_token_ttl_secs: u64,
     /// Whether clinic admins may join appointments' video rooms.
     pub admins_may_join: bool,
+    /// The clinic's first admin, created at start when no account has this
+    /// email (how a production install gets its first login). With it set,
+    /// no demo accounts are made.
+    pub initial_admin: Option<InitialAdmin>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InitialAdmin {
+    pub email: String,
+    pub password: String,
+    #[serde(default = "default_admin_name")]
+    pub name: String,
+}
+
+fn default_admin_name() -> String {
+    "Clinic admin".to_owned()
 }
 
 impl Default for AppConfig {
@@ -54,6 +71,7 @@ impl Default for AppConfig {
             join_closes_minutes_after_end: 30,
             video_token_ttl_secs: 7200,
             admins_may_join: false,
+            initial_admin: None,
         }
     }
 }
@@ -234,6 +252,22 @@ mod tests {
             ));
             let config = Config::load(Some(example), &CliOverrides::default()).unwrap();
             assert_eq!(config, Config::default());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_initial_admin_can_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CONFIDE_APP__INITIAL_ADMIN__EMAIL", "boss@clinic.example");
+            jail.set_env(
+                "CONFIDE_APP__INITIAL_ADMIN__PASSWORD",
+                "a long admin password",
+            );
+            let config = Config::load(None, &CliOverrides::default()).unwrap();
+            let admin = config.app.initial_admin.unwrap();
+            assert_eq!(admin.email, "boss@clinic.example");
+            assert_eq!(admin.name, "Clinic admin");
             Ok(())
         });
     }

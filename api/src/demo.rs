@@ -15,6 +15,29 @@ pub struct DemoAccount {
     pub role: Role,
 }
 
+/// Creates the configured first admin unless an account has that email.
+pub async fn ensure_initial_admin(
+    db: &Db,
+    admin: &crate::config::InitialAdmin,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let input = users::UserInput {
+        email: admin.email.clone(),
+        password: admin.password.clone(),
+        name: admin.name.clone(),
+        role: Some("admin".into()),
+        phone: None,
+        time_zone: None,
+        whatsapp_opt_in: false,
+    };
+    let user = input.check(Role::Admin)?;
+    if User::by_email_with_hash(db, &user.email).await?.is_some() {
+        return Ok(false);
+    }
+    users::insert(db, user, now.timestamp()).await?;
+    Ok(true)
+}
+
 /// Creates the demo data when the database has no users yet.
 pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccount>, ApiError> {
     if User::count(db).await? > 0 {

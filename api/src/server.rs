@@ -64,7 +64,14 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let credentials = api_key::load_or_create(&config.tokens, &config.data_dir)?;
     let url = db::url(config.database_url.as_deref(), &config.data_dir);
     let database = db::connect(&url).await?;
-    if !config.app.production {
+    if let Some(admin) = &config.app.initial_admin {
+        let created = demo::ensure_initial_admin(&database, admin, clock.now())
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the initial admin ({}): {e}", admin.email))?;
+        if created {
+            tracing::info!(email = %admin.email, "created the initial admin account");
+        }
+    } else if !config.app.production {
         let demo = demo::seed_if_empty(&database, clock.now())
             .await
             .map_err(|e| anyhow::anyhow!("creating demo accounts: {e}"))?;

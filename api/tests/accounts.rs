@@ -283,3 +283,30 @@ async fn openapi_document_matches_the_routes(backend: api::db::Backend) {
 }
 
 on_both_databases!(openapi_document_matches_the_routes);
+
+/// Production installs get their first admin from configuration.
+async fn the_configured_admin_exists_in_production(backend: api::db::Backend) {
+    let api = TestApi::start_with(backend, |c| {
+        c.app.initial_admin = Some(api::config::InitialAdmin {
+            email: "Head@Clinic.example".into(),
+            password: "a long admin password".into(),
+            name: "Head of clinic".into(),
+        })
+    })
+    .await;
+    let token = api
+        .login("head@clinic.example", "a long admin password")
+        .await;
+    let (status, me) = api.get("/api/me", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["role"], "admin");
+    let running = api.running.as_ref().unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&running.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "no demo accounts");
+    api.stop().await;
+}
+
+on_both_databases!(the_configured_admin_exists_in_production);
