@@ -101,12 +101,14 @@ async fn record_event(state: &AppState, event: &RoomEvent) -> sqlx::Result<()> {
     let Some(room) = rooms_v1::find(&state.db, &event.room_sid).await? else {
         return Ok(()); // an ad-hoc room: nobody asked for callbacks
     };
-    match event.kind {
-        RoomEventKind::ParticipantConnected => {
-            rooms_v1::note_occupancy(state, &room.sid, &room.unique_name, true).await?
+    match (event.kind, &event.participant) {
+        (RoomEventKind::ParticipantConnected, Some((sid, identity))) => {
+            rooms_v1::note_occupancy(state, &room.sid, &room.unique_name, true).await?;
+            rooms_v1::note_participant(state, &room.sid, sid, identity, true).await?;
         }
-        RoomEventKind::ParticipantDisconnected => {
-            rooms_v1::note_occupancy(state, &room.sid, &room.unique_name, false).await?
+        (RoomEventKind::ParticipantDisconnected, Some((sid, identity))) => {
+            rooms_v1::note_participant(state, &room.sid, sid, identity, false).await?;
+            rooms_v1::note_occupancy(state, &room.sid, &room.unique_name, false).await?;
         }
         _ => {}
     }

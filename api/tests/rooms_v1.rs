@@ -209,6 +209,26 @@ async fn rooms_lifecycle(backend: api::db::Backend) {
         (status, err["code"].clone()),
         (StatusCode::BAD_REQUEST, json!(53209))
     );
+    // Join times are recorded from the SFU's events, a moment after the join.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (_, bob_now) = v1(
+            &api,
+            Method::GET,
+            &format!("/Rooms/{sid}/Participants/bob"),
+            &[],
+            None,
+        )
+        .await;
+        if bob_now["start_time"].is_string() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "join time never recorded: {bob_now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let (status, kicked) = v1(
         &api,
         Method::POST,
@@ -221,6 +241,10 @@ async fn rooms_lifecycle(backend: api::db::Backend) {
     assert_eq!(kicked["status"], "disconnected");
     let told = until_error(&mut bob).await;
     assert_eq!(told["fatal"], true);
+    assert!(
+        kicked["start_time"].is_string() && kicked["end_time"].is_string(),
+        "{kicked}"
+    );
     let gone = loop {
         let m = next(&mut alice).await.unwrap();
         if m["type"] == "participant_disconnected" {
@@ -242,15 +266,27 @@ async fn rooms_lifecycle(backend: api::db::Backend) {
     assert_eq!(done["status"], "completed");
     assert!(done["end_time"].is_string() && done["duration"].is_number());
     assert_eq!(until_error(&mut alice).await["code"], 53118);
-    let (_, people) = v1(
+    // Over: nobody is connected; both are listed as they left, with times.
+    let path = format!("/Rooms/{sid}/Participants");
+    let (_, connected) = v1(
         &api,
         Method::GET,
-        &format!("/Rooms/{sid}/Participants"),
+        &format!("{path}?Status=connected"),
         &[],
         None,
     )
     .await;
-    assert_eq!(people["participants"], json!([]));
+    assert_eq!(connected["participants"], json!([]));
+    let (_, people) = v1(&api, Method::GET, &path, &[], None).await;
+    let people = people["participants"].as_array().unwrap().clone();
+    assert_eq!(people.len(), 2, "{people:?}");
+    for p in &people {
+        assert_eq!(p["status"], "disconnected");
+        assert!(
+            p["start_time"].is_string() && p["end_time"].is_string() && p["duration"].is_number(),
+            "{p}"
+        );
+    }
     let (status, err) = v1(
         &api,
         Method::POST,

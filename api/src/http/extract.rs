@@ -63,6 +63,20 @@ where
     }
 }
 
+/// The credentials of an `Authorization: <scheme> <credentials>` header
+/// (the scheme matched case-insensitively).
+pub fn authorization<'a>(parts: &'a Parts, scheme: &str) -> Option<&'a str> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (given, credentials) = header.split_once(' ')?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then(|| credentials.trim())
+}
+
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -94,19 +108,8 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::Unauthorized)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or(ApiError::Unauthorized)?;
-        let claims = state
-            .sessions
-            .verify(token.trim())
-            .ok_or(ApiError::Unauthorized)?;
+        let token = authorization(parts, "Bearer").ok_or(ApiError::Unauthorized)?;
+        let claims = state.sessions.verify(token).ok_or(ApiError::Unauthorized)?;
         let now = state.clock.now().timestamp();
         if !session::is_live(&state.db, claims.sid, now).await? {
             return Err(ApiError::Unauthorized);

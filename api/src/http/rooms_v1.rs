@@ -27,14 +27,9 @@ impl FromRequestParts<AppState> for ApiKeyAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Basic "))
-            .ok_or(ApiError::Unauthorized)?;
+        let header = super::extract::authorization(parts, "Basic").ok_or(ApiError::Unauthorized)?;
         let decoded = base64::engine::general_purpose::STANDARD
-            .decode(header.trim())
+            .decode(header)
             .map_err(|_| ApiError::Unauthorized)?;
         let text = String::from_utf8(decoded).map_err(|_| ApiError::Unauthorized)?;
         let (user, secret) = text.split_once(':').ok_or(ApiError::Unauthorized)?;
@@ -187,12 +182,16 @@ fn room_json(state: &AppState, r: &RoomRow) -> Value {
     })
 }
 
-fn participant_json(
-    state: &AppState,
-    room: &RoomRow,
-    p: &sfu::signal::ParticipantInfo,
-    status: &str,
-) -> Value {
+/// A participant as the REST API shows it.
+struct ParticipantView {
+    sid: String,
+    identity: String,
+    status: String,
+    start: Option<i64>,
+    end: Option<i64>,
+}
+
+fn participant_json(state: &AppState, room: &RoomRow, p: &ParticipantView) -> Value {
     let url = format!(
         "{}/v1/Rooms/{}/Participants/{}",
         base_url(state),
@@ -203,13 +202,13 @@ fn participant_json(
         "sid": p.sid,
         "room_sid": room.sid,
         "account_sid": state.credentials.account_sid,
-        "status": status,
+        "status": p.status,
         "identity": p.identity,
-        "date_created": null,
-        "date_updated": null,
-        "start_time": null,
-        "end_time": null,
-        "duration": null,
+        "date_created": p.start.map(iso),
+        "date_updated": p.end.or(p.start).map(iso),
+        "start_time": p.start.map(iso),
+        "end_time": p.end.map(iso),
+        "duration": p.start.zip(p.end).map(|(s, e)| e - s),
         "url": url,
         "links": {
             "published_tracks": format!("{url}/PublishedTracks"),
@@ -426,13 +425,12 @@ pub async fn update(
     Ok(Json(room_json(&state, &room)))
 }
 
-/// The room in progress behind a path segment, with the SFU's view of it.
-async fn live_room(
-    state: &AppState,
-    id: &str,
-) -> ApiResult<(RoomRow, Vec<sfu::signal::ParticipantInfo>)> {
+/// A room and everyone who has been in it: the connected ones as the SFU
+/// sees them now, the others as recorded when they left.
+async fn room_people(state: &AppState, id: &str) -> ApiResult<(RoomRow, Vec<ParticipantView>)> {
     let room = find(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    let participants = if room.status == "in-progress" {
+    let recorded = recorded_participants(state, &room.sid).await?;
+    let live = if room.status == "in-progress" {
         state
             .sfu
             .room(&room.unique_name)
@@ -442,7 +440,29 @@ async fn live_room(
     } else {
         Vec::new()
     };
-    Ok((room, participants))
+    let mut people: Vec<ParticipantView> = live
+        .iter()
+        .map(|p| ParticipantView {
+            sid: p.sid.clone(),
+            identity: p.identity.clone(),
+            status: "connected".into(),
+            start: recorded.iter().find(|r| r.0 == p.sid).map(|r| r.3),
+            end: None,
+        })
+        .collect();
+    people.extend(
+        recorded
+            .into_iter()
+            .filter(|r| !live.iter().any(|p| p.sid == r.0))
+            .map(|(sid, identity, _, start, end)| ParticipantView {
+                sid,
+                identity,
+                status: "disconnected".into(),
+                start: Some(start),
+                end: end.or(room.end_time),
+            }),
+    );
+    Ok((room, people))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -463,14 +483,22 @@ pub async fn participants(
     ApiPath(id): ApiPath<String>,
     Query(query): Query<ListParticipants>,
 ) -> ApiResult<Json<Value>> {
-    let (room, live) = live_room(&state, &id).await?;
-    // Only connected participants are kept; a disconnected listing is empty.
-    let wanted_connected = query.status.as_deref().is_none_or(|s| s == "connected");
-    let list: Vec<Value> = live
+    let (room, people) = room_people(&state, &id).await?;
+    // Twilio's default: the connected ones while the room is in progress,
+    // the disconnected ones once it is over.
+    let wanted = query.status.unwrap_or_else(|| {
+        let default = if room.status == "in-progress" {
+            "connected"
+        } else {
+            "disconnected"
+        };
+        default.to_owned()
+    });
+    let list: Vec<Value> = people
         .iter()
-        .filter(|_| wanted_connected)
+        .filter(|p| p.status == wanted)
         .filter(|p| query.identity.as_deref().is_none_or(|i| i == p.identity))
-        .map(|p| participant_json(&state, &room, p, "connected"))
+        .map(|p| participant_json(&state, &room, p))
         .collect();
     let path = format!("/v1/Rooms/{}/Participants", room.sid);
     Ok(Json(
@@ -485,12 +513,20 @@ pub async fn participant(
     _: ApiKeyAuth,
     ApiPath((id, who)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let (room, live) = live_room(&state, &id).await?;
-    let p = live
+    let (room, people) = room_people(&state, &id).await?;
+    // A sid is exact; an identity means its latest session (connected first).
+    let p = people
         .iter()
-        .find(|p| p.sid == who || p.identity == who)
+        .find(|p| p.sid == who)
+        .or_else(|| {
+            people
+                .iter()
+                .rev()
+                .filter(|p| p.identity == who)
+                .min_by_key(|p| p.status != "connected")
+        })
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(participant_json(&state, &room, p, "connected")))
+    Ok(Json(participant_json(&state, &room, p)))
 }
 
 /// `POST /v1/Rooms/{sid}/Participants/{sid}` with `Status=disconnected`.
@@ -515,12 +551,19 @@ pub async fn update_participant(
         .remove_participant(&room.unique_name, &who)
         .await
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(participant_json(
-        &state,
-        &room,
-        &removed,
-        "disconnected",
-    )))
+    let start = recorded_participants(&state, &room.sid)
+        .await?
+        .into_iter()
+        .find(|r| r.0 == removed.sid)
+        .map(|r| r.3);
+    let view = ParticipantView {
+        sid: removed.sid,
+        identity: removed.identity,
+        status: "disconnected".into(),
+        start,
+        end: Some(state.clock.now().timestamp()),
+    };
+    Ok(Json(participant_json(&state, &room, &view)))
 }
 
 /// Ends a room: the row is marked completed and the SFU disconnects
@@ -562,6 +605,48 @@ pub async fn reap(state: &AppState) -> sqlx::Result<usize> {
         complete(state, &from_row(row)).await?;
     }
     Ok(count)
+}
+
+/// Records a participant joining or leaving (for listings and their times).
+pub async fn note_participant(
+    state: &AppState,
+    room_sid: &str,
+    sid: &str,
+    identity: &str,
+    joined: bool,
+) -> sqlx::Result<()> {
+    let now = state.clock.now().timestamp();
+    if joined {
+        sqlx::query(
+            "INSERT INTO room_participants (sid, room_sid, identity, status, start_time) VALUES ($1, $2, $3, 'connected', $4)",
+        )
+        .bind(sid)
+        .bind(room_sid)
+        .bind(identity)
+        .bind(now)
+        .execute(&state.db)
+        .await?;
+    } else {
+        sqlx::query("UPDATE room_participants SET status = 'disconnected', end_time = $1 WHERE sid = $2 AND status = 'connected'")
+            .bind(now)
+            .bind(sid)
+            .execute(&state.db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A participant's times, as recorded: (identity, status, start, end).
+type ParticipantTimes = (String, String, String, i64, Option<i64>);
+
+async fn recorded_participants(
+    state: &AppState,
+    room_sid: &str,
+) -> sqlx::Result<Vec<ParticipantTimes>> {
+    sqlx::query_as("SELECT sid, identity, status, start_time, end_time FROM room_participants WHERE room_sid = $1 ORDER BY start_time")
+        .bind(room_sid)
+        .fetch_all(&state.db)
+        .await
 }
 
 /// Keeps `empty_since` / `ever_joined` in step with the SFU.
