@@ -31,7 +31,22 @@ use webrtc::peer_connection::{
 use webrtc::runtime::TokioRuntime;
 
 /// Starts Confide in-process on ephemeral ports with a fresh data folder.
-pub async fn start_server(max_participants: usize) -> (api::server::Running, std::path::PathBuf) {
+/// A data folder removed when dropped, even when the test panicked.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl AsRef<std::path::Path> for TempDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub async fn start_server(max_participants: usize) -> (api::server::Running, TempDir) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
@@ -43,7 +58,7 @@ pub async fn start_server(max_participants: usize) -> (api::server::Running, std
     config.media.max_participants_per_room = max_participants;
     config.data_dir = data_dir.clone();
     let running = api::server::start(config).await.expect("server starts");
-    (running, data_dir)
+    (running, TempDir(data_dir))
 }
 
 /// A token from the server's own key, issued at `issued`, valid `ttl` s.

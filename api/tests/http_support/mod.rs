@@ -170,6 +170,27 @@ impl TestApi {
     }
 }
 
+/// Cleans up after a test that panicked before `stop`: the data folder and
+/// the PostgreSQL database are removed all the same.
+impl Drop for TestApi {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(name) = self.postgres_db.take() {
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(admin_exec(&format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )));
+                }
+            })
+            .join();
+        }
+    }
+}
+
 async fn admin_exec(sql: &str) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
