@@ -168,7 +168,7 @@ impl Config {
         }
         // CONFIDE_HTTP__LISTEN, CONFIDE_MEDIA__ADVERTISE="[\"203.0.113.7\"]", …
         figment = figment
-            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::raw().filter(|key| key == "database_url"))
             .merge(Env::prefixed("CONFIDE_").split("__"))
             .merge(Serialized::defaults(cli));
         let config: Config = figment.extract().context("invalid configuration")?;
@@ -268,6 +268,20 @@ mod tests {
             let admin = config.app.initial_admin.unwrap();
             assert_eq!(admin.email, "boss@clinic.example");
             assert_eq!(admin.name, "Clinic admin");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_plain_database_url_variable_is_read() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://confide@127.0.0.1/confide");
+            jail.set_env("HOME_URL_UNRELATED", "x");
+            let config = Config::load(None, &CliOverrides::default()).unwrap();
+            assert_eq!(
+                config.database_url.as_deref(),
+                Some("postgres://confide@127.0.0.1/confide")
+            );
             Ok(())
         });
     }

@@ -444,8 +444,10 @@ impl EnginePeer {
         self.events.pop_front()
     }
 
+    /// Media already drained from the engine by `handle_datagram`,
+    /// `handle_timeout` or `poll_event` (only reads and timers produce it),
+    /// so the per-packet loop does not poll the engine again per packet.
     pub fn poll_media(&mut self) -> Option<MediaIn> {
-        self.drain();
         self.media.pop_front()
     }
 
