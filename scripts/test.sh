@@ -25,6 +25,10 @@ if ! python3 -c 'import twilio' 2>/dev/null; then
   say "installing twilio-python (token interoperability tests)"
   python3 -m pip install --quiet --disable-pip-version-check 'twilio==9.13.0'
 fi
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  say "installing aiosmtpd (the SMTP server the reminder tests send to)"
+  python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
+fi
 
 say "checking services"
 # PostgreSQL is used by the API tests (issue 3 onwards); say so clearly when

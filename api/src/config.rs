@@ -25,6 +25,8 @@ pub struct Config {
     /// from the plain `DATABASE_URL` environment variable.
     pub database_url: Option<String>,
     pub app: AppConfig,
+    /// Confirmations and reminders: templates, providers, dispatch.
+    pub notifications: crate::reminders::NotificationsConfig,
 }
 
 /// How the clinic's application behaves.
@@ -118,6 +120,7 @@ impl Default for Config {
             tokens: TokenConfig::default(),
             database_url: None,
             app: AppConfig::default(),
+            notifications: Default::default(),
         }
     }
 }
@@ -198,6 +201,7 @@ impl Config {
         if self.app.join_opens_minutes_before < 0 || self.app.join_closes_minutes_after_end < 0 {
             bail!("app.join_* minutes cannot be negative");
         }
+        self.notifications.validate().map_err(anyhow::Error::msg)?;
         if self.media.max_participants_per_room == 0 {
             bail!("media.max_participants_per_room must be at least 1");
         }

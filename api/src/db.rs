@@ -51,8 +51,10 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
+                    // NORMAL with WAL: a commit survives the process being
+                    // killed (the outbox relies on it), just not power loss.
                     use sqlx::Executor;
-                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
                         .await?;
                 }
                 Ok(())
@@ -67,6 +69,19 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     }
     .context("running database migrations")?;
     Ok(pool)
+}
+
+/// A transaction that will write. On SQLite it takes the write lock at
+/// `BEGIN` (IMMEDIATE): a deferred transaction that reads first and writes
+/// later fails at once with "database is locked" when another connection
+/// (the reminder dispatcher, say) wrote in between, whatever the busy
+/// timeout; an immediate one waits its turn instead.
+pub async fn begin_write(db: &Db) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    if db.connect_options().database_url.scheme() == "sqlite" {
+        db.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        db.begin().await
+    }
 }
 
 /// The URL without its password, for messages.

@@ -52,15 +52,18 @@ pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccoun
     let mut ids = Vec::new();
     for (email, name, role) in people {
         let password = format!("demo-{:016x}", rand::random::<u64>());
+        // The demo patient takes WhatsApp too (a number reserved for
+        // fiction), so the dev outbox shows both channels.
+        let patient = role == Role::Patient;
         let user = users::insert(
             db,
             NewUser {
                 email: email.into(),
                 name: name.into(),
                 role,
-                phone: None,
+                phone: patient.then(|| "+15555550123".to_owned()),
                 time_zone: "UTC".into(),
-                whatsapp_opt_in: false,
+                whatsapp_opt_in: patient,
                 password: password.clone(),
             },
             now.timestamp(),
@@ -80,7 +83,7 @@ pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccoun
         .with_second(0)
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(start);
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin_write(db).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO appointments (patient_id, psychologist_id, starts_at, duration_minutes, session_type, status, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, 50, 'telehealth', 'scheduled', $4, $5, $5) RETURNING id",
@@ -94,6 +97,8 @@ pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccoun
     .await?;
     // The SFU learns of the room at start (`rooms_v1::register_all`).
     crate::http::appointments::assign_room(&mut tx, id).await?;
+    // Its confirmation shows up in the dev outbox at once.
+    crate::reminders::plan::booked(&mut tx, id, now).await?;
     tx.commit().await?;
     Ok(accounts)
 }

@@ -8,6 +8,8 @@
 //! - [`auth`]: passwords, sessions, login rate limits.
 //! - [`http`]: the `/api` routes, a file per resource, one error type.
 //! - [`callbacks`]: Twilio-style room status callbacks from a durable queue.
+//! - [`reminders`]: booking confirmations and reminders by email and
+//!   WhatsApp, from a durable outbox written with each appointment change.
 //! - [`demo`]: demo accounts on a first, non-production start.
 //! - [`clock`]: injected time.
 //! - [`server`]: wires the SFU ([`sfu`]), the signaling websocket
@@ -25,4 +27,5 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod reminders;
 pub mod server;

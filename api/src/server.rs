@@ -21,6 +21,8 @@ use crate::auth::session::SessionKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::http::AppState;
+use crate::reminders::ReminderOutbox;
+use crate::reminders::dispatch::Dispatcher;
 use crate::{callbacks, db, demo, http};
 
 /// A running Confide: where it listens, and how to stop it.
@@ -32,10 +34,16 @@ pub struct Running {
     pub sfu: SfuHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     shutdown: tokio::sync::oneshot::Sender<()>,
+    reminders: tokio::task::JoinHandle<()>,
+    /// Wakes the reminder dispatcher (tests that move the clock use it).
+    pub reminder_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Running {
     pub async fn stop(self) {
+        // A message being sent is abandoned with its lease, and sent again
+        // by the next process to claim it.
+        self.reminders.abort();
         let _ = self.shutdown.send(());
         let _ = self.server.await;
     }
@@ -102,12 +110,15 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         credentials: Arc::new(credentials.clone()),
         sessions: SessionKeys::load_or_create(&config.data_dir)?,
         login_limits: Arc::new(LoginLimits::default()),
-        clock,
+        clock: clock.clone(),
         sfu: sfu.clone(),
+        reminder_wake: Arc::new(tokio::sync::Notify::new()),
     };
     let rooms = http::rooms_v1::register_all(&app_state).await?;
     callbacks::spawn(app_state.clone(), room_events);
     tracing::debug!(rooms, "rooms in progress registered with the SFU");
+    let reminder_wake = app_state.reminder_wake.clone();
+    let outbox = ReminderOutbox::new(database.clone(), app_state.backend);
     let verifier = TokenVerifier::new(credentials.account_sid.clone(), vec![credentials.api_key()]);
     let signaling = signaling::router(SignalingState {
         sfu: sfu.clone(),
@@ -123,6 +134,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         .await
         .with_context(|| format!("binding the HTTP port {}", config.http.listen))?;
     let http_addr = listener.local_addr()?;
+    let reminders = Dispatcher::start(&config, outbox, clock, reminder_wake.clone())?;
     let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         axum::serve(
@@ -148,5 +160,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         sfu,
         server,
         shutdown,
+        reminders,
+        reminder_wake,
     })
 }

@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiPath, Caller};
 use super::users::Role;
 use super::validate;
 use crate::db::{Backend, Db};
+use crate::reminders;
 
 const DEFAULT_DURATION: i64 = 50;
 
@@ -301,7 +302,7 @@ pub async fn book(
         starts_at.expect("checked"),
     );
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
     lock_people(&mut tx, state.backend, patient_id, psychologist_id).await?;
     check_overlap(
         &mut tx,
@@ -331,7 +332,9 @@ pub async fn book(
     } else {
         None
     };
+    reminders::plan::booked(&mut tx, id, now).await?;
     tx.commit().await?;
+    state.reminder_wake.notify_one();
     if let Some((name, sid)) = room {
         state
             .sfu
@@ -556,7 +559,7 @@ pub async fn reschedule(
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
     lock_people(&mut tx, state.backend, a.patient_id, a.psychologist_id).await?;
     check_overlap(
         &mut tx,
@@ -576,7 +579,9 @@ pub async fn reschedule(
     .bind(a.id)
     .execute(&mut *tx)
     .await?;
+    reminders::plan::rescheduled(&mut tx, a.id, now).await?;
     tx.commit().await?;
+    state.reminder_wake.notify_one();
     let updated = Appointment::by_id(&state.db, a.id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -592,13 +597,20 @@ pub async fn cancel(
 ) -> ApiResult<Json<AppointmentView>> {
     let a = visible(&state, &caller, id).await?;
     if !a.is_cancelled() {
-        sqlx::query(
+        let now = state.clock.now();
+        let mut tx = crate::db::begin_write(&state.db).await?;
+        let changed = sqlx::query(
             "UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, updated_at = $1 WHERE id = $2 AND status = 'scheduled'",
         )
-        .bind(state.clock.now().timestamp())
+        .bind(now.timestamp())
         .bind(a.id)
-        .execute(&state.db)
+        .execute(&mut *tx)
         .await?;
+        if changed.rows_affected() == 1 {
+            reminders::plan::cancelled(&mut tx, a.id, now).await?;
+        }
+        tx.commit().await?;
+        state.reminder_wake.notify_one();
     }
     let updated = Appointment::by_id(&state.db, a.id)
         .await?

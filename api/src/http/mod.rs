@@ -4,6 +4,8 @@
 //! - [`users`]: accounts, `/api/me`.
 //! - [`appointments`]: booking, listing, rescheduling, cancelling.
 //! - [`video`]: rooms and access tokens for appointments.
+//! - [`notifications`]: the reminder outbox and dev outbox, for admins.
+//! - [`rooms_v1`]: Twilio's Rooms REST API under `/v1`.
 //! - [`error`]: the one error type; [`extract`]: JSON and caller
 //!   extractors; [`validate`]: field checks.
 
@@ -11,6 +13,7 @@ pub mod appointments;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod notifications;
 pub mod rooms_v1;
 pub mod users;
 pub mod validate;
@@ -40,6 +43,8 @@ pub struct AppState {
     pub login_limits: Arc<LoginLimits>,
     pub clock: Arc<dyn Clock>,
     pub sfu: sfu::io::SfuHandle,
+    /// Wakes the reminder dispatcher after a change wrote messages due now.
+    pub reminder_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Request bodies are small JSON documents.
@@ -96,7 +101,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(appointments::cancel))
         .routes(routes!(video::create_room))
         .routes(routes!(video::token))
-        .routes(routes!(video::by_room));
+        .routes(routes!(video::by_room))
+        .routes(routes!(notifications::list));
     let v1 = OpenApiRouter::new()
         .routes(routes!(rooms_v1::list, rooms_v1::create))
         .routes(routes!(rooms_v1::fetch, rooms_v1::update))

@@ -37,7 +37,7 @@ pub async fn create_room(
         ));
     }
     let a = if a.video_room_id.is_none() {
-        let mut tx = state.db.begin().await?;
+        let mut tx = crate::db::begin_write(&state.db).await?;
         let made = appointments::assign_room(&mut tx, a.id).await?;
         tx.commit().await?;
         if let Some((name, sid)) = made {

@@ -191,7 +191,7 @@ impl Drop for TestApi {
     }
 }
 
-async fn admin_exec(sql: &str) {
+pub async fn admin_exec(sql: &str) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let url = postgres_admin_url();

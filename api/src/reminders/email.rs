@@ -1,0 +1,110 @@
+//! Email over SMTP with lettre: multipart/alternative plain text and HTML,
+//! plus the iMIP calendar part for confirmations and changes. Every message
+//! carries a Message-ID fixed per outbox row, so a repeat after a crash is
+//! recognisably the same message.
+
+use std::time::{Duration, SystemTime};
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::SendError;
+use super::config::{SmtpConfig, SmtpSecurity};
+use super::render::Rendered;
+
+/// An outgoing email, rendered.
+pub struct Email<'a> {
+    pub message_id: &'a str,
+    pub to_name: &'a str,
+    pub to_address: &'a str,
+    pub date: SystemTime,
+    pub content: &'a Rendered,
+    /// `(method, iCalendar text)` for confirmations and changes.
+    pub calendar: Option<(&'static str, String)>,
+}
+
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl SmtpMailer {
+    pub fn new(config: &SmtpConfig, clinic_name: &str) -> anyhow::Result<SmtpMailer> {
+        let mut from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("notifications.smtp.from: {e}"))?;
+        if from.name.is_none() {
+            from.name = Some(clinic_name.to_owned());
+        }
+        let builder = match config.security {
+            SmtpSecurity::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)?
+            }
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)?,
+            SmtpSecurity::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+            }
+        };
+        let port = config.port.unwrap_or(match config.security {
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        });
+        let mut builder = builder
+            .port(port)
+            .timeout(Some(Duration::from_secs(config.timeout_secs)))
+            .pool_config(PoolConfig::new().max_size(32));
+        if let (Some(user), Some(password)) = (&config.username, &config.password) {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(SmtpMailer {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// Sends; on success returns the server's answer (it names the queue id).
+    pub async fn send(&self, email: &Email<'_>) -> Result<String, SendError> {
+        let message = build(&self.from, email).map_err(SendError::Permanent)?;
+        match self.transport.send(message).await {
+            Ok(response) => Ok(response.message().collect::<Vec<_>>().join(" ")),
+            Err(err) if err.is_permanent() => Err(SendError::Permanent(format!("SMTP: {err}"))),
+            Err(err) => Err(SendError::Transient(format!("SMTP: {err}"))),
+        }
+    }
+}
+
+/// The MIME message.
+pub fn build(from: &Mailbox, email: &Email<'_>) -> Result<Message, String> {
+    let to = Mailbox::new(
+        Some(email.to_name.to_owned()),
+        email
+            .to_address
+            .parse()
+            .map_err(|e| format!("recipient address {:?}: {e}", email.to_address))?,
+    );
+    let mut parts = MultiPart::alternative()
+        .singlepart(SinglePart::plain(email.content.text.clone()))
+        .singlepart(SinglePart::html(email.content.html.clone()));
+    if let Some((method, ics)) = &email.calendar {
+        let kind = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+            .map_err(|e| e.to_string())?;
+        parts = parts.singlepart(SinglePart::builder().header(kind).body(ics.clone()));
+    }
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.content.subject.clone())
+        .message_id(Some(email.message_id.to_owned()))
+        .date(email.date)
+        .multipart(parts)
+        .map_err(|e| e.to_string())
+}

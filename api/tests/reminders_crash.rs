@@ -1,0 +1,453 @@
+//! The outbox against real process deaths: the `confide` binary is killed
+//! (SIGKILL) at random moments while it dispatches hundreds of messages to
+//! the provider mocks, and restarted each time; and two binaries share one
+//! PostgreSQL database. Nothing may be lost, and a message may arrive twice
+//! only when a kill fell between the provider's acceptance and the commit:
+//! at most `max_in_flight` messages per kill.
+
+mod http_support;
+mod notify_support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use api::db::Backend;
+use chrono::Utc;
+use notify_support::{Mocks, wa_parameters};
+use serde_json::json;
+
+const APPOINTMENTS: usize = 100;
+const KILLS: usize = 20;
+
+/// A database for the binaries: a fresh PostgreSQL database or an SQLite
+/// file, removed at the end.
+struct Store {
+    url: String,
+    dir: PathBuf,
+    postgres: Option<String>,
+}
+
+impl Store {
+    async fn new(backend: Backend) -> Store {
+        let dir =
+            std::env::temp_dir().join(format!("confide-crash-{:016x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        match backend {
+            Backend::Sqlite => Store {
+                url: format!("sqlite://{}?mode=rwc", dir.join("confide.db").display()),
+                dir,
+                postgres: None,
+            },
+            Backend::Postgres => {
+                let name = format!("confide_c_{:016x}", rand::random::<u64>());
+                http_support::admin_exec(&format!("CREATE DATABASE {name}")).await;
+                let admin = http_support::postgres_admin_url();
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin)
+                    .to_owned();
+                Store {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    postgres: Some(name),
+                }
+            }
+        }
+    }
+
+    async fn drop_all(mut self) {
+        if let Some(name) = self.postgres.take() {
+            http_support::admin_exec(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(name) = self.postgres.take() {
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(http_support::admin_exec(&format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )));
+            })
+            .join();
+        }
+    }
+}
+
+/// Books `APPOINTMENTS` video appointments starting ten minutes from now,
+/// planned two days ago: each owes its confirmation and its 15-minute
+/// reminder to both people on both channels (the 24 h and 1 h ones are
+/// superseded), 8 messages per appointment.
+async fn seed(url: &str) -> Vec<(i64, String)> {
+    let db = api::db::connect(url).await.unwrap();
+    let now = Utc::now();
+    let planned = now - chrono::Duration::days(2);
+    let mut ids = Vec::new();
+    for (email, role, phone) in [
+        (
+            "ana@clinic.test",
+            api::http::users::Role::Patient,
+            "+5511987654321",
+        ),
+        (
+            "smith@clinic.test",
+            api::http::users::Role::Psychologist,
+            "+12125550123",
+        ),
+    ] {
+        let user = api::http::users::insert(
+            &db,
+            api::http::users::NewUser {
+                email: email.into(),
+                name: email.into(),
+                role,
+                phone: Some(phone.into()),
+                time_zone: "Europe/Lisbon".into(),
+                whatsapp_opt_in: true,
+                password: "correct horse battery".into(),
+            },
+            planned.timestamp(),
+        )
+        .await
+        .unwrap();
+        ids.push(user.id);
+    }
+    for _ in 0..APPOINTMENTS {
+        let mut tx = db.begin().await.unwrap();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO appointments (patient_id, psychologist_id, starts_at, duration_minutes, session_type, status, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, 50, 'telehealth', 'scheduled', $1, $4, $4) RETURNING id",
+        )
+        .bind(ids[0])
+        .bind(ids[1])
+        .bind((now + chrono::Duration::minutes(10)).timestamp())
+        .bind(planned.timestamp())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        api::http::appointments::assign_room(&mut tx, id)
+            .await
+            .unwrap();
+        api::reminders::plan::booked(&mut tx, id, planned)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let owed: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, channel FROM notifications WHERE stage IN ('confirmation', 'reminder_15m') ORDER BY id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    db.close().await;
+    assert_eq!(owed.len(), APPOINTMENTS * 8);
+    owed
+}
+
+fn config_file(store: &Store, mocks: &Mocks, name: &str, in_flight: usize) -> PathBuf {
+    let path = store.dir.join(format!("{name}.toml"));
+    let text = format!(
+        r#"database_url = "{url}"
+data_dir = "{dir}"
+[app]
+production = true
+public_url = "https://clinic.test"
+[notifications]
+max_in_flight = {in_flight}
+lease_secs = 2
+retry_base_secs = 1
+retry_max_secs = 2
+[notifications.smtp]
+host = "127.0.0.1"
+port = {smtp}
+security = "none"
+from = "reminders@clinic.test"
+[notifications.whatsapp]
+api_base = "{http}"
+phone_number_id = "{phone_id}"
+access_token = "{token}"
+"#,
+        url = store.url,
+        dir = store.dir.join(name).display(),
+        smtp = mocks.smtp_port,
+        http = mocks.http_base,
+        phone_id = notify_support::PHONE_NUMBER_ID,
+        token = notify_support::WHATSAPP_TOKEN,
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The `confide` binary, killed when dropped.
+struct Confide(Child);
+
+impl Confide {
+    fn spawn(config: &Path, log: &Path) -> Confide {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_confide"))
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--http-listen",
+                "127.0.0.1:0",
+                "--media-listen",
+                "127.0.0.1:0",
+            ])
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("the confide binary starts");
+        Confide(child)
+    }
+
+    /// SIGKILL; returns once the process is gone.
+    fn kill(mut self) -> f64 {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        now_secs()
+    }
+}
+
+impl Drop for Confide {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn now_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// Every delivery the mocks saw, as (message key, time received).
+async fn deliveries(mocks: &Mocks) -> Vec<(String, f64)> {
+    let mut all: Vec<(String, f64)> = mocks
+        .emails()
+        .await
+        .iter()
+        .map(|e| {
+            (
+                e["message_id"].as_str().unwrap().to_owned(),
+                e["received_at"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    for request in mocks.whatsapp().await {
+        let key = format!(
+            "wa:{}:{}:{}",
+            request["body"]["to"].as_str().unwrap(),
+            request["body"]["template"]["name"].as_str().unwrap(),
+            wa_parameters(&request).last().cloned().unwrap_or_default()
+        );
+        all.push((key, request["received_at"].as_f64().unwrap()));
+    }
+    all
+}
+
+async fn wait_for_count(mocks: &Mocks, count: usize, limit: Duration) -> usize {
+    let deadline = Instant::now() + limit;
+    loop {
+        let seen = mocks.emails().await.len() + mocks.whatsapp().await.len();
+        if seen >= count || Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Until no row is pending or being sent (two minutes at most).
+async fn wait_until_done(url: &str) {
+    let db = api::db::connect(url).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let live: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE state IN ('pending', 'sending')",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        if live == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    db.close().await;
+}
+
+async fn kill_at_random_points_and_lose_nothing(backend: Backend, in_flight: usize) {
+    let store = Store::new(backend).await;
+    let owed = seed(&store.url).await;
+    let mocks = Mocks::start();
+    // A few milliseconds per message, so that kills land mid-dispatch.
+    mocks.configure(json!({"delay_ms": 5})).await;
+    let config = config_file(&store, &mocks, "confide", in_flight);
+    let log = store.dir.join("confide.log");
+    // (started, died) of each killed run.
+    let mut runs: Vec<(f64, f64)> = Vec::new();
+    for _ in 0..KILLS {
+        let before = wait_for_count(&mocks, 0, Duration::ZERO).await;
+        let started = now_secs();
+        let process = Confide::spawn(&config, &log);
+        // Kill once it is dispatching: after its first delivery, at a
+        // random moment in the next 150 ms.
+        wait_for_count(&mocks, before + 1, Duration::from_secs(20)).await;
+        tokio::time::sleep(Duration::from_micros(rand::random_range(0..150_000))).await;
+        runs.push((started, process.kill()));
+    }
+    let final_start = now_secs();
+    let last = Confide::spawn(&config, &log);
+    wait_until_done(&store.url).await;
+    drop(last);
+
+    let mut copies: HashMap<String, Vec<f64>> = HashMap::new();
+    for (key, at) in deliveries(&mocks).await {
+        copies.entry(key).or_default().push(at);
+    }
+    let email_keys = owed.iter().filter(|(_, c)| c == "email").count();
+    assert_eq!(
+        copies.keys().filter(|k| k.starts_with('<')).count(),
+        email_keys,
+        "every email arrived"
+    );
+    assert_eq!(copies.len(), owed.len(), "every message arrived");
+    for (id, channel) in &owed {
+        if channel == "email" {
+            assert!(
+                copies.contains_key(&format!("<notification-{id}@clinic.test>")),
+                "email {id}"
+            );
+        }
+    }
+    let mut per_kill = vec![0usize; runs.len()];
+    for (key, times) in &copies {
+        assert!(times.len() <= 2, "{key} arrived {} times", times.len());
+        if times.len() == 2 {
+            let first = times[0].min(times[1]);
+            let second = times[0].max(times[1]);
+            // The run the first copy came from: the last one started before
+            // it arrived (a request sent just before a kill can still be
+            // taken in by the provider just after it).
+            let run = (0..runs.len())
+                .rev()
+                .find(|&k| runs[k].0 <= first)
+                .filter(|&k| first < runs.get(k + 1).map_or(final_start, |next| next.0))
+                .unwrap_or_else(|| {
+                    panic!("{key}: a repeat whose first copy came from the run that was not killed")
+                });
+            assert!(
+                second > runs[run].1,
+                "{key}: the repeat came after the kill"
+            );
+            per_kill[run] += 1;
+        }
+    }
+    let duplicates: usize = per_kill.iter().sum();
+    assert!(
+        per_kill.iter().all(|&d| d <= in_flight),
+        "at most {in_flight} repeat(s) per kill: {per_kill:?}"
+    );
+    eprintln!(
+        "{} messages, {KILLS} kills, {duplicates} repeated: {per_kill:?}",
+        owed.len()
+    );
+
+    let db = api::db::connect(&store.url).await.unwrap();
+    let states: Vec<(String, i64)> =
+        sqlx::query_as("SELECT state, COUNT(*) FROM notifications GROUP BY state ORDER BY state")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    db.close().await;
+    let states: HashMap<String, i64> = states.into_iter().collect();
+    assert_eq!(
+        states.get("sent").copied(),
+        Some(owed.len() as i64),
+        "{states:?}"
+    );
+    assert_eq!(
+        states.get("skipped").copied(),
+        Some((APPOINTMENTS * 8) as i64),
+        "{states:?}"
+    );
+    assert_eq!(
+        states.len(),
+        2,
+        "nothing pending, failed or stuck: {states:?}"
+    );
+    store.drop_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_random_points_sqlite_one_in_flight() {
+    kill_at_random_points_and_lose_nothing(Backend::Sqlite, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_random_points_postgres_four_in_flight() {
+    kill_at_random_points_and_lose_nothing(Backend::Postgres, 4).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_postgres_without_duplicates() {
+    let store = Store::new(Backend::Postgres).await;
+    let owed = seed(&store.url).await;
+    let mocks = Mocks::start();
+    mocks.configure(json!({"delay_ms": 2})).await;
+    let a = Confide::spawn(
+        &config_file(&store, &mocks, "a", 4),
+        &store.dir.join("a.log"),
+    );
+    let b = Confide::spawn(
+        &config_file(&store, &mocks, "b", 4),
+        &store.dir.join("b.log"),
+    );
+    wait_until_done(&store.url).await;
+    drop((a, b));
+    let deliveries = deliveries(&mocks).await;
+    let mut copies: HashMap<&str, usize> = HashMap::new();
+    for (key, _) in &deliveries {
+        *copies.entry(key).or_default() += 1;
+    }
+    assert_eq!(copies.len(), owed.len(), "every message arrived");
+    assert!(
+        copies.values().all(|&n| n == 1),
+        "no message twice: {:?}",
+        copies.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
+    );
+    let db = api::db::connect(&store.url).await.unwrap();
+    let owners: Vec<(String,)> =
+        sqlx::query_as("SELECT lease_owner FROM notifications WHERE state = 'sent'")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    db.close().await;
+    let processes: std::collections::HashSet<String> = owners
+        .iter()
+        .map(|(owner,)| owner.splitn(3, '-').take(2).collect::<Vec<_>>().join("-"))
+        .collect();
+    assert_eq!(
+        processes.len(),
+        2,
+        "both processes sent some: {processes:?}"
+    );
+    store.drop_all().await;
+}
