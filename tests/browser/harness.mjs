@@ -1,0 +1,218 @@
+// What every browser test needs: a `confide` server on free loopback ports
+// with its own data folder (demo accounts on), headless Chromium contexts
+// with fake camera and microphone, polling with diagnostics, and teardown
+// of all of it whatever happens.
+//
+// Env: TEST_CONFIDE_BIN (default target/debug/confide in this repository),
+//      CHROMIUM (default /usr/bin/chromium),
+//      CONFIDE_SERVER_LOG=path: also write the whole server output there.
+
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import dgram from 'node:dgram';
+import { chromium } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CONFIDE_BIN = process.env.TEST_CONFIDE_BIN || join(REPO, 'target/debug/confide');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export const CHROME_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+];
+
+const execFileP = promisify(execFile);
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The server reads CONFIDE_* variables as configuration and rejects unknown
+// ones: children get an environment without any, so a developer's own
+// settings cannot change what is tested.
+const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CONFIDE_')));
+
+function freePort(kind) {
+  return new Promise((resolve, reject) => {
+    if (kind === 'udp') {
+      const sock = dgram.createSocket('udp4');
+      sock.once('error', reject);
+      sock.bind(0, '127.0.0.1', () => {
+        const { port } = sock.address();
+        sock.close(() => resolve(port));
+      });
+    } else {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address();
+        srv.close(() => resolve(port));
+      });
+    }
+  });
+}
+
+export class Harness {
+  constructor() {
+    this.tempDirs = [];
+    this.server = null;
+    this.serverExited = null;
+    this.serverLog = [];
+    this.contexts = new Map(); // name -> BrowserContext
+    this.consoleLogs = new Map(); // name -> [lines]
+    /** Demo accounts by role: { email, password }. */
+    this.accounts = {};
+    /** Screenshots the tests save, to look at after a run. */
+    this.artifacts = join(REPO, 'target', 'screenshots');
+  }
+
+  async tempDir(prefix) {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    this.tempDirs.push(dir);
+    return dir;
+  }
+
+  diagnostics() {
+    let out = '\n---- server stderr/stdout (tail) ----\n' + this.serverLog.slice(-200).join('');
+    for (const [name, lines] of this.consoleLogs) {
+      out += `\n---- ${name} console ----\n` + lines.join('\n');
+    }
+    return out;
+  }
+
+  get base() {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /** Starts `confide serve` with a fresh data folder and `configText`. */
+  async start(configText = '# defaults plus command-line flags\n') {
+    await mkdir(this.artifacts, { recursive: true });
+    this.dataDir = await this.tempDir('confide-data-');
+    this.configFile = join(this.dataDir, 'confide.toml');
+    await writeFile(this.configFile, configText);
+    this.httpPort = await freePort('tcp');
+    const mediaPort = await freePort('udp');
+    const args = ['--config', this.configFile, '--http-listen', `127.0.0.1:${this.httpPort}`, '--media-listen', `127.0.0.1:${mediaPort}`, '--data-dir', this.dataDir, 'serve'];
+    const server = spawn(CONFIDE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { RUST_LOG: 'info', ...childEnv } });
+    this.server = server;
+    this.serverExited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+    const logFile = process.env.CONFIDE_SERVER_LOG ? createWriteStream(process.env.CONFIDE_SERVER_LOG, { flags: 'a' }) : null;
+    server.stderr.on('data', (d) => this.serverLog.push(d.toString()));
+    if (logFile) {
+      server.stdout.on('data', (d) => logFile.write(d));
+      server.stderr.on('data', (d) => logFile.write(d));
+      server.once('exit', () => logFile.end());
+    }
+    await new Promise((resolve, reject) => {
+      let stdout = '';
+      const timer = setTimeout(() => reject(new Error('server not ready within 30 s' + this.diagnostics())), 30_000);
+      server.stdout.on('data', (d) => {
+        const s = d.toString();
+        this.serverLog.push(s);
+        stdout += s;
+        for (const m of stdout.matchAll(/^\s+(admin|psychologist|patient)\s+(\S+)\s+password (\S+)$/gm)) {
+          this.accounts[m[1]] = { email: m[2], password: m[3] };
+        }
+        if (stdout.includes('Confide is running')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      server.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      server.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited early (code ${code}, signal ${signal})` + this.diagnostics()));
+      });
+    });
+  }
+
+  async stopServer() {
+    const server = this.server;
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    server.kill('SIGTERM');
+    const done = await Promise.race([this.serverExited.then(() => true), sleep(5000).then(() => false)]);
+    if (!done) {
+      server.kill('SIGKILL');
+      await this.serverExited;
+    }
+  }
+
+  /** `confide token` for a room. */
+  async mintToken(room, identity) {
+    const { stdout } = await execFileP(CONFIDE_BIN, ['--config', this.configFile, '--data-dir', this.dataDir, 'token', '--room', room, '--identity', identity], { env: childEnv });
+    const token = stdout.trim().split(/\s+/).pop();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, `token output looks wrong: ${stdout}`);
+    return token;
+  }
+
+  /** A browser of its own (persistent context, fresh profile); its page. */
+  async browser(name, { viewport } = {}) {
+    const userDataDir = await this.tempDir(`confide-chrome-${name}-`);
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROME_ARGS,
+      viewport: viewport || { width: 1280, height: 800 },
+    });
+    this.contexts.set(name, context);
+    const lines = [];
+    this.consoleLogs.set(name, lines);
+    const page = context.pages()[0] || (await context.newPage());
+    page.on('console', (m) => lines.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => lines.push(`[pageerror] ${e.stack || e}`));
+    return page;
+  }
+
+  async closeBrowser(name) {
+    const context = this.contexts.get(name);
+    this.contexts.delete(name);
+    if (context) await context.close();
+  }
+
+  /** Polls `probe` (→ {ok, detail}) every 250 ms until ok, or fails with diagnostics. */
+  async waitFor(what, timeoutMs, probe) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    for (;;) {
+      last = await probe();
+      if (last.ok) return last;
+      if (Date.now() > deadline) {
+        assert.fail(`timed out after ${timeoutMs / 1000} s waiting for ${what}\nlast seen: ${JSON.stringify(last.detail, null, 2)}` + this.diagnostics());
+      }
+      await sleep(250);
+    }
+  }
+
+  /** Signs in through the login page. */
+  async signIn(page, role, next) {
+    const account = this.accounts[role];
+    assert.ok(account, `no demo ${role} account in the server's output`);
+    await page.goto(`${this.base}/login.html${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+    await page.fill('#email', account.email);
+    await page.fill('#password', account.password);
+    await page.click('button[type=submit]');
+  }
+
+  async teardown() {
+    for (const ctx of this.contexts.values()) await ctx.close().catch(() => {});
+    this.contexts.clear();
+    await this.stopServer().catch(() => {});
+    for (const dir of this.tempDirs) await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+}

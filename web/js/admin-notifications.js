@@ -1,0 +1,71 @@
+// Admin: the reminder outbox and the dev outbox (GET /api/notifications/).
+import { ApiError, api, currentUser, requireSignIn, signOut } from './session.js';
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const form = /** @type {HTMLFormElement} */ ($('filters'));
+
+/** @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children] */
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString() : '';
+}
+
+function row(n) {
+  const message = el('details', {}, [
+    el('summary', {}, [n.subject || '(not rendered yet)']),
+    el('pre', { class: 'message' }, [n.body || '']),
+  ]);
+  const state = el('span', { class: `state-${n.state}` }, [n.state]);
+  const stateCell = [state, el('br'), `${n.channel}${n.delivered_via ? ` via ${n.delivered_via}` : ''}`];
+  if (n.attempts) stateCell.push(el('br'), `${n.attempts} attempt(s)`);
+  if (n.last_error) stateCell.push(el('br'), el('span', { class: 'muted' }, [n.last_error]));
+  return el('tr', { 'data-id': String(n.id), 'data-stage': n.stage, 'data-state': n.state }, [
+    el('td', {}, [when(n.sent_at || n.due_at)]),
+    el('td', {}, [`#${n.appointment_id}`]),
+    el('td', {}, [n.stage.replace('_', ' ')]),
+    el('td', {}, [n.recipient.name, el('br'), el('span', { class: 'muted' }, [n.address || ''])]),
+    el('td', {}, stateCell),
+    el('td', {}, [message]),
+  ]);
+}
+
+async function load() {
+  const params = new URLSearchParams();
+  for (const name of ['via', 'state', 'channel']) {
+    const value = /** @type {HTMLSelectElement} */ (form.elements.namedItem(name)).value;
+    if (value) params.set(name, value);
+  }
+  params.set('limit', '200');
+  try {
+    const rows = await api(`/api/notifications/?${params}`);
+    $('notifications').querySelector('tbody')?.replaceChildren(...rows.map(row));
+    $('status').textContent = rows.length ? `${rows.length} message(s)` : 'No messages match.';
+  } catch (err) {
+    $('status').textContent =
+      err instanceof ApiError && err.status === 403
+        ? 'Only clinic admins can see notifications.'
+        : `Could not load notifications: ${err.message}`;
+  }
+}
+
+if (requireSignIn()) {
+  if (currentUser()?.role !== 'admin') $('status').textContent = 'Only clinic admins can see notifications.';
+  const via = new URLSearchParams(location.search).get('via');
+  if (via) /** @type {HTMLSelectElement} */ (form.elements.namedItem('via')).value = via;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    load();
+  });
+  $('sign-out').addEventListener('click', async () => {
+    await signOut();
+    location.assign('/login.html');
+  });
+  load();
+  setInterval(load, 10_000);
+}
