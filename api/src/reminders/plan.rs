@@ -121,6 +121,44 @@ async fn insert(
     Ok(())
 }
 
+/// For every recipient and channel: `notice`, due now, and each reminder
+/// that `reminder((stage, channel, recipient), due_at)` admits — `None`:
+/// not owed; `Some(None)`: pending; `Some(Some(reason))`: recorded as
+/// skipped.
+fn owed(
+    facts: &Facts,
+    notice: Stage,
+    now: i64,
+    reminder: impl Fn((String, String, i64), i64) -> Option<Option<&'static str>>,
+) -> Vec<NewRow> {
+    let mut rows = Vec::new();
+    for (recipient_id, channels) in &facts.recipients {
+        for &channel in channels {
+            let row = |stage, due_at, skipped| NewRow {
+                stage,
+                channel,
+                recipient_id: *recipient_id,
+                revision: facts.sequence,
+                due_at,
+                skipped,
+            };
+            rows.push(row(notice, now, None));
+            for stage in Stage::REMINDERS {
+                let due_at = reminder_due(facts.starts_at, stage);
+                let key = (
+                    stage.as_str().to_owned(),
+                    channel.as_str().to_owned(),
+                    *recipient_id,
+                );
+                if let Some(skipped) = reminder(key, due_at) {
+                    rows.push(row(stage, due_at, skipped));
+                }
+            }
+        }
+    }
+    rows
+}
+
 fn reminder_due(starts_at: i64, stage: Stage) -> i64 {
     starts_at - stage.lead_time().map_or(0, |d| d.num_seconds())
 }
@@ -134,30 +172,9 @@ pub async fn booked(conn: &mut Conn, appointment_id: i64, now: DateTime<Utc>) ->
         return Ok(());
     }
     let now = now.timestamp();
-    let mut rows = Vec::new();
-    for (recipient_id, channels) in &facts.recipients {
-        for &channel in channels {
-            rows.push(NewRow {
-                stage: Stage::Confirmation,
-                channel,
-                recipient_id: *recipient_id,
-                revision: facts.sequence,
-                due_at: now,
-                skipped: None,
-            });
-            for stage in Stage::REMINDERS {
-                let due_at = reminder_due(facts.starts_at, stage);
-                rows.push(NewRow {
-                    stage,
-                    channel,
-                    recipient_id: *recipient_id,
-                    revision: facts.sequence,
-                    due_at,
-                    skipped: (due_at < now).then_some("booked after this reminder's time"),
-                });
-            }
-        }
-    }
+    let rows = owed(&facts, Stage::Confirmation, now, |_, due_at| {
+        Some((due_at < now).then_some("booked after this reminder's time"))
+    });
     insert(conn, appointment_id, &rows, now).await
 }
 
@@ -207,37 +224,9 @@ pub async fn rescheduled(
     .fetch_all(&mut *conn)
     .await?;
     let live: HashSet<(String, String, i64)> = live.into_iter().collect();
-    let mut rows = Vec::new();
-    for (recipient_id, channels) in &facts.recipients {
-        for &channel in channels {
-            rows.push(NewRow {
-                stage: Stage::Rescheduled,
-                channel,
-                recipient_id: *recipient_id,
-                revision: facts.sequence,
-                due_at: now,
-                skipped: None,
-            });
-            for stage in Stage::REMINDERS {
-                let due_at = reminder_due(facts.starts_at, stage);
-                let key = (
-                    stage.as_str().to_owned(),
-                    channel.as_str().to_owned(),
-                    *recipient_id,
-                );
-                if due_at >= now && !live.contains(&key) {
-                    rows.push(NewRow {
-                        stage,
-                        channel,
-                        recipient_id: *recipient_id,
-                        revision: facts.sequence,
-                        due_at,
-                        skipped: None,
-                    });
-                }
-            }
-        }
-    }
+    let rows = owed(&facts, Stage::Rescheduled, now, |key, due_at| {
+        (due_at >= now && !live.contains(&key)).then_some(None)
+    });
     insert(conn, appointment_id, &rows, now).await
 }
 
@@ -262,19 +251,6 @@ pub async fn cancelled(
     if !facts.telehealth || facts.starts_at <= now {
         return Ok(());
     }
-    let rows: Vec<NewRow> = facts
-        .recipients
-        .iter()
-        .flat_map(|(recipient_id, channels)| {
-            channels.iter().map(|&channel| NewRow {
-                stage: Stage::Cancelled,
-                channel,
-                recipient_id: *recipient_id,
-                revision: facts.sequence,
-                due_at: now,
-                skipped: None,
-            })
-        })
-        .collect();
+    let rows = owed(&facts, Stage::Cancelled, now, |_, _| None);
     insert(conn, appointment_id, &rows, now).await
 }
