@@ -800,3 +800,117 @@ async fn the_due_query_uses_its_index(backend: Backend) {
     drop(conn);
     clinic.close().await;
 }
+
+/// A private CA and a certificate for 127.0.0.1 (openssl), in `dir`.
+fn certificates(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Confide test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_goes_over_starttls_and_implicit_tls_trusting_a_private_ca() {
+    use api::reminders::config::SmtpSecurity;
+    let dir = std::env::temp_dir().join(format!("confide-tls-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ca, cert, key) = certificates(&dir);
+    for (mode, security) in [
+        ("starttls", SmtpSecurity::Starttls),
+        ("implicit", SmtpSecurity::Tls),
+    ] {
+        let mocks = Mocks::start_tls(&cert, &key, mode);
+        let mut config = mocks.config();
+        let smtp = config.smtp.as_mut().unwrap();
+        smtp.security = security;
+        smtp.ca_file = Some(ca.clone());
+        let clinic = Clinic::open_with(Backend::Sqlite, mocks, |c| c.notifications = config).await;
+        clinic.book("2030-03-07T14:00:00Z").await;
+        let (emails, _) = clinic.wait_for(2, 2).await;
+        assert_eq!(emails.len(), 2, "{mode}: both confirmations over TLS");
+        clinic.close().await;
+    }
+    // Without the CA the server's certificate is not trusted: nothing is
+    // sent in the clear, and the attempt is recorded for a retry.
+    let mocks = Mocks::start_tls(&cert, &key, "starttls");
+    let mut config = mocks.config();
+    config.smtp.as_mut().unwrap().security = SmtpSecurity::Starttls;
+    let clinic = Clinic::open_with(Backend::Sqlite, mocks, |c| c.notifications = config).await;
+    let id = clinic.book("2030-03-07T14:00:00Z").await["id"]
+        .as_i64()
+        .unwrap();
+    clinic.wait_for(0, 2).await;
+    let rows = clinic.rows(id).await;
+    let emails: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["stage"] == "confirmation" && r["channel"] == "email")
+        .collect();
+    assert!(
+        emails.iter().all(|r| r["state"] == "pending"
+            && r["last_error"].as_str().unwrap_or("").starts_with("SMTP")),
+        "{emails:?}"
+    );
+    assert!(clinic.mocks.emails().await.is_empty());
+    clinic.close().await;
+    std::fs::remove_dir_all(dir).unwrap();
+}

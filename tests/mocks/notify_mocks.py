@@ -7,6 +7,8 @@
 - An HTTP server playing Meta's WhatsApp Cloud API
   (POST /{version}/{phone_number_id}/messages) that records each request and
   answers 200 with a wamid, or 400 / 429 / 500 when told to.
+- With --tls-cert/--tls-key, the SMTP server speaks TLS: STARTTLS required
+  (--tls-mode starttls) or TLS from the first byte (--tls-mode implicit).
 - Control endpoints for the test: GET /_mock/emails, GET /_mock/whatsapp,
   POST /_mock/config {"whatsapp_answers": [429, 200], "smtp_answers":
   ["451 4.3.0 try later"], "delay_ms": 20}, POST /_mock/reset.
@@ -15,11 +17,13 @@ Prints one JSON line {"smtp_port": N, "http_port": M} when ready, and runs
 until its standard input closes (the test ended) or it is killed.
 """
 
+import argparse
 import asyncio
 import email
 import email.policy
 import json
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -167,8 +171,21 @@ class CloudApi(BaseHTTPRequestHandler):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--tls-mode", choices=["starttls", "implicit"], default="starttls")
+    args = parser.parse_args()
     smtp_port = free_port()
-    controller = Controller(SmtpHandler(), hostname="127.0.0.1", port=smtp_port)
+    options = {}
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_mode == "starttls":
+            options = {"tls_context": context, "require_starttls": True}
+        else:
+            options = {"ssl_context": context}
+    controller = Controller(SmtpHandler(), hostname="127.0.0.1", port=smtp_port, **options)
     controller.start()
     http = ThreadingHTTPServer(("127.0.0.1", 0), CloudApi)
     http.daemon_threads = True

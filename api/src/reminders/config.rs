@@ -87,6 +87,11 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// The sender address, e.g. "reminders@clinic.example".
     pub from: String,
+    /// A PEM file with the certificate authority that signed the server's
+    /// certificate, for an in-house relay with a private CA; the public web
+    /// roots are trusted without it.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
 }

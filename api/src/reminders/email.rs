@@ -9,6 +9,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::SendError;
@@ -40,7 +41,7 @@ impl SmtpMailer {
         if from.name.is_none() {
             from.name = Some(clinic_name.to_owned());
         }
-        let builder = match config.security {
+        let mut builder = match config.security {
             SmtpSecurity::Starttls => {
                 AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)?
             }
@@ -49,6 +50,22 @@ impl SmtpMailer {
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
             }
         };
+        if let Some(ca_file) = &config.ca_file {
+            let ca = std::fs::read(ca_file)
+                .map_err(anyhow::Error::from)
+                .and_then(|pem| Certificate::from_pem(&pem).map_err(anyhow::Error::from))
+                .map_err(|e| {
+                    anyhow::anyhow!("notifications.smtp.ca_file {}: {e}", ca_file.display())
+                })?;
+            let parameters = TlsParameters::builder(config.host.clone())
+                .add_root_certificate(ca)
+                .build_rustls()?;
+            builder = match config.security {
+                SmtpSecurity::Starttls => builder.tls(Tls::Required(parameters)),
+                SmtpSecurity::Tls => builder.tls(Tls::Wrapper(parameters)),
+                SmtpSecurity::None => builder,
+            };
+        }
         let port = config.port.unwrap_or(match config.security {
             SmtpSecurity::Starttls => 587,
             SmtpSecurity::Tls => 465,

@@ -24,12 +24,29 @@ pub struct Mocks {
 
 impl Mocks {
     pub fn start() -> Mocks {
+        Self::start_with(&[])
+    }
+
+    /// With the SMTP server behind TLS: `mode` is `starttls` or `implicit`.
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path, mode: &str) -> Mocks {
+        Self::start_with(&[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+            "--tls-mode",
+            mode,
+        ])
+    }
+
+    fn start_with(args: &[&str]) -> Mocks {
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../tests/mocks/notify_mocks.py"
         );
         let mut child = Command::new("python3")
             .arg(script)
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -62,6 +79,7 @@ impl Mocks {
                 username: None,
                 password: None,
                 from: "reminders@clinic.test".into(),
+                ca_file: None,
                 timeout_secs: 10,
             }),
             whatsapp: Some(WhatsAppConfig {
