@@ -165,27 +165,31 @@ async fn main() {
     let running = api::server::start_with_clock(config, Arc::new(ManualClock::new(base)))
         .await
         .unwrap();
-    let mut sent = 0;
+    // Progress from the mocks' counters: polling the 1.2-million-row table
+    // would cost this process more than the dispatch does.
+    let mut delivered = 0;
     while started.elapsed() < Duration::from_secs(600) {
-        sent = sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM notifications WHERE state = 'sent' AND stage = 'reminder_24h'",
-        )
-        .fetch_one(&running.db)
-        .await
-        .unwrap();
-        if sent >= expected {
+        let (emails, whatsapp) = mocks.counts().await;
+        delivered = (emails + whatsapp) as i64;
+        if delivered >= expected {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_before;
-    let (emails, whatsapp) = (mocks.emails().await.len(), mocks.whatsapp().await.len());
+    let (emails, whatsapp) = mocks.counts().await;
+    let sent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE state = 'sent' AND stage = 'reminder_24h'",
+    )
+    .fetch_one(&running.db)
+    .await
+    .unwrap();
     println!(
-        "dispatched {sent} of {expected} messages ({emails} emails, {whatsapp} WhatsApp) in {elapsed:.2} s: \
+        "delivered {delivered} of {expected} messages ({emails} emails, {whatsapp} WhatsApp; {sent} recorded sent) in {elapsed:.2} s: \
          {:.0} messages/s; Confide's CPU {:.0} µs per message (dispatcher, database{}, HTTP and SMTP clients)",
-        sent as f64 / elapsed,
-        cpu * 1e6 / sent.max(1) as f64,
+        delivered as f64 / elapsed,
+        cpu * 1e6 / delivered.max(1) as f64,
         if postgres { " client" } else { "" },
     );
     running.db.close().await;

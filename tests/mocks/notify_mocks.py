@@ -10,6 +10,7 @@
 - With --tls-cert/--tls-key, the SMTP server speaks TLS: STARTTLS required
   (--tls-mode starttls) or TLS from the first byte (--tls-mode implicit).
 - Control endpoints for the test: GET /_mock/emails, GET /_mock/whatsapp,
+  GET /_mock/counts,
   POST /_mock/config {"whatsapp_answers": [429, 200], "smtp_answers":
   ["451 4.3.0 try later"], "delay_ms": 20}, POST /_mock/reset.
 
@@ -101,6 +102,9 @@ ERRORS = {
 
 class CloudApi(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body are two writes: with Nagle on, the body would wait
+    # for the client's delayed ACK (40 ms) on every request.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -127,6 +131,8 @@ class CloudApi(BaseHTTPRequestHandler):
                 return self.reply(200, emails)
             if self.path == "/_mock/whatsapp":
                 return self.reply(200, whatsapp)
+            if self.path == "/_mock/counts":
+                return self.reply(200, {"emails": len(emails), "whatsapp": len(whatsapp)})
         self.reply(404, {"error": "no such mock endpoint"})
 
     def do_POST(self):

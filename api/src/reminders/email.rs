@@ -15,6 +15,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use super::SendError;
 use super::config::{SmtpConfig, SmtpSecurity};
 use super::render::Rendered;
+use super::smtp_pool::SmtpConnections;
 
 /// An outgoing email, rendered.
 pub struct Email<'a> {
@@ -28,8 +29,15 @@ pub struct Email<'a> {
 }
 
 pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: Transport,
     from: Mailbox,
+}
+
+enum Transport {
+    /// Plain and STARTTLS servers: our pool, with Nagle off.
+    Direct(SmtpConnections),
+    /// Implicit TLS (port 465): lettre's pooled transport.
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
 }
 
 impl SmtpMailer {
@@ -41,15 +49,7 @@ impl SmtpMailer {
         if from.name.is_none() {
             from.name = Some(clinic_name.to_owned());
         }
-        let mut builder = match config.security {
-            SmtpSecurity::Starttls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)?
-            }
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)?,
-            SmtpSecurity::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
-            }
-        };
+        let mut tls = TlsParameters::builder(config.host.clone());
         if let Some(ca_file) = &config.ca_file {
             let ca = std::fs::read(ca_file)
                 .map_err(anyhow::Error::from)
@@ -57,31 +57,42 @@ impl SmtpMailer {
                 .map_err(|e| {
                     anyhow::anyhow!("notifications.smtp.ca_file {}: {e}", ca_file.display())
                 })?;
-            let parameters = TlsParameters::builder(config.host.clone())
-                .add_root_certificate(ca)
-                .build_rustls()?;
-            builder = match config.security {
-                SmtpSecurity::Starttls => builder.tls(Tls::Required(parameters)),
-                SmtpSecurity::Tls => builder.tls(Tls::Wrapper(parameters)),
-                SmtpSecurity::None => builder,
-            };
+            tls = tls.add_root_certificate(ca);
         }
+        let tls = tls.build_rustls()?;
         let port = config.port.unwrap_or(match config.security {
             SmtpSecurity::Starttls => 587,
             SmtpSecurity::Tls => 465,
             SmtpSecurity::None => 25,
         });
-        let mut builder = builder
-            .port(port)
-            .timeout(Some(Duration::from_secs(config.timeout_secs)))
-            .pool_config(PoolConfig::new().max_size(32));
-        if let (Some(user), Some(password)) = (&config.username, &config.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
-        Ok(SmtpMailer {
-            transport: builder.build(),
-            from,
-        })
+        let credentials = config
+            .username
+            .clone()
+            .zip(config.password.clone())
+            .map(|(user, password)| Credentials::new(user, password));
+        let timeout = Duration::from_secs(config.timeout_secs);
+        let transport = match config.security {
+            SmtpSecurity::Tls => {
+                let mut builder =
+                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+                        .tls(Tls::Wrapper(tls))
+                        .port(port)
+                        .timeout(Some(timeout))
+                        .pool_config(PoolConfig::new().max_size(32));
+                if let Some(credentials) = credentials {
+                    builder = builder.credentials(credentials);
+                }
+                Transport::Lettre(builder.build())
+            }
+            security => Transport::Direct(SmtpConnections::new(
+                config.host.clone(),
+                port,
+                timeout,
+                (security == SmtpSecurity::Starttls).then_some(tls),
+                credentials,
+            )),
+        };
+        Ok(SmtpMailer { transport, from })
     }
 
     pub fn from(&self) -> &Mailbox {
@@ -91,11 +102,17 @@ impl SmtpMailer {
     /// Sends; on success returns the server's answer (it names the queue id).
     pub async fn send(&self, email: &Email<'_>) -> Result<String, SendError> {
         let message = build(&self.from, email).map_err(SendError::Permanent)?;
-        match self.transport.send(message).await {
-            Ok(response) => Ok(response.message().collect::<Vec<_>>().join(" ")),
-            Err(err) if err.is_permanent() => Err(SendError::Permanent(format!("SMTP: {err}"))),
-            Err(err) => Err(SendError::Transient(format!("SMTP: {err}"))),
-        }
+        let response = match &self.transport {
+            Transport::Direct(pool) => pool.send(message.envelope(), &message.formatted()).await?,
+            Transport::Lettre(transport) => match transport.send(message).await {
+                Ok(response) => response,
+                Err(err) if err.is_permanent() => {
+                    return Err(SendError::Permanent(format!("SMTP: {err}")));
+                }
+                Err(err) => return Err(SendError::Transient(format!("SMTP: {err}"))),
+            },
+        };
+        Ok(response.message().collect::<Vec<_>>().join(" "))
     }
 }
 

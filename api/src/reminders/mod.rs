@@ -13,7 +13,8 @@
 //! - [`render`]: the message texts, templates a clinic can change and
 //!   translate, with dates in the recipient's own time zone; [`ics`]: the
 //!   calendar invite (iMIP) that goes with confirmations and changes.
-//! - [`email`] (lettre over SMTP) and [`whatsapp`] (Meta's Cloud API): the
+//! - [`email`] (lettre over SMTP, through [`smtp_pool`]) and [`whatsapp`]
+//!   (Meta's Cloud API): the
 //!   providers. Without either configured, messages land in the dev outbox
 //!   (stored, listed at `/api/notifications/`, logged).
 //! - [`config`]: the `[notifications]` section.
@@ -32,6 +33,7 @@ pub mod ics;
 pub mod outbox;
 pub mod plan;
 pub mod render;
+pub mod smtp_pool;
 pub mod whatsapp;
 
 use chrono::Duration;

@@ -112,6 +112,24 @@ impl Mocks {
         self.get("/_mock/emails").await
     }
 
+    /// How many emails and WhatsApp requests arrived (cheap to poll).
+    pub async fn counts(&self) -> (usize, usize) {
+        let url = format!("{}/_mock/counts", self.http_base);
+        let value: Value = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            value["emails"].as_u64().unwrap_or(0) as usize,
+            value["whatsapp"].as_u64().unwrap_or(0) as usize,
+        )
+    }
+
     /// Every request the Cloud API mock saw, whatever it answered.
     pub async fn whatsapp(&self) -> Vec<Value> {
         self.get("/_mock/whatsapp").await
