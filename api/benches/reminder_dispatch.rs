@@ -101,6 +101,7 @@ async fn seed(db: &Db, base: i64) {
 
 #[tokio::main]
 async fn main() {
+    sqlx::any::install_default_drivers();
     let postgres = std::env::args().any(|a| a == "--postgres");
     let backend = if postgres {
         Backend::Postgres
