@@ -8,7 +8,8 @@
   (POST /{version}/{phone_number_id}/messages) that records each request and
   answers 200 with a wamid, or 400 / 429 / 500 when told to.
 - With --tls-cert/--tls-key, the SMTP server speaks TLS: STARTTLS required
-  (--tls-mode starttls) or TLS from the first byte (--tls-mode implicit).
+  (--tls-mode starttls) or TLS from the first byte (--tls-mode implicit);
+  with --auth user:password it requires SMTP AUTH.
 - Control endpoints for the test: GET /_mock/emails, GET /_mock/whatsapp,
   GET /_mock/counts,
   POST /_mock/config {"whatsapp_answers": [429, 200], "smtp_answers":
@@ -31,6 +32,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 lock = threading.Lock()
 emails = []
@@ -190,16 +192,25 @@ def main():
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--tls-mode", choices=["starttls", "implicit"], default="starttls")
+    parser.add_argument("--auth", help="user:password the SMTP server requires")
     args = parser.parse_args()
     smtp_port = free_port()
     options = {}
+    if args.auth:
+        user, password = args.auth.encode().split(b":", 1)
+
+        def authenticator(server, session, envelope, mechanism, data):
+            return AuthResult(success=isinstance(data, LoginPassword) and data.login == user and data.password == password)
+
+        # aiosmtpd counts only STARTTLS as encryption, not TLS from the first byte.
+        options.update(authenticator=authenticator, auth_required=True, auth_require_tls=args.tls_mode == "starttls" and bool(args.tls_cert))
     if args.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)
         if args.tls_mode == "starttls":
-            options = {"tls_context": context, "require_starttls": True}
+            options.update(tls_context=context, require_starttls=True)
         else:
-            options = {"ssl_context": context}
+            options.update(ssl_context=context)
     controller = Controller(SmtpHandler(), hostname="127.0.0.1", port=smtp_port, **options)
     controller.start()
     http = ThreadingHTTPServer(("127.0.0.1", 0), CloudApi)

@@ -28,15 +28,25 @@ impl Mocks {
     }
 
     /// With the SMTP server behind TLS: `mode` is `starttls` or `implicit`.
-    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path, mode: &str) -> Mocks {
-        Self::start_with(&[
+    /// `auth`: `user:password` the server then requires.
+    pub fn start_tls(
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        mode: &str,
+        auth: Option<&str>,
+    ) -> Mocks {
+        let mut args = vec![
             "--tls-cert",
             cert.to_str().unwrap(),
             "--tls-key",
             key.to_str().unwrap(),
             "--tls-mode",
             mode,
-        ])
+        ];
+        if let Some(auth) = auth {
+            args.extend(["--auth", auth]);
+        }
+        Self::start_with(&args)
     }
 
     fn start_with(args: &[&str]) -> Mocks {
