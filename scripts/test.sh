@@ -16,7 +16,7 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 command -v node >/dev/null || { echo "node is required for the browser tests (apt-get install nodejs npm)"; exit 1; }
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/typescript ]; then
   say "installing npm packages for the browser tests"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

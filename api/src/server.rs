@@ -13,7 +13,7 @@ use sfu::io::SfuHandle;
 use signaling::SignalingState;
 use signaling::token::TokenVerifier;
 use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 
 use crate::api_key::{self, Credentials};
 use crate::auth::rate_limit::LoginLimits;
@@ -125,11 +125,18 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         verifier: Arc::new(verifier),
         ice_servers: Arc::new(Vec::new()),
     });
+    let web = web_dir(&config);
+    // The app's deep links: reminder messages point at /video-session/{room}
+    // and /pre-call; the pages read the rest from the address.
+    let video_page = ServeFile::new(web.join("video.html"));
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route_service("/video-session/{room}", video_page.clone())
+        .route_service("/appointments/{id}/video", video_page)
+        .route_service("/pre-call", ServeFile::new(web.join("pre-call.html")))
         .merge(signaling)
         .merge(http::router(app_state))
-        .fallback_service(ServeDir::new(web_dir(&config)));
+        .fallback_service(ServeDir::new(&web));
     let listener = TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("binding the HTTP port {}", config.http.listen))?;

@@ -14,7 +14,7 @@ form.addEventListener('submit', async (event) => {
   button.disabled = true;
   try {
     const user = await signIn(email, password);
-    location.assign(nextPath(user.role === 'admin' ? '/admin/notifications.html' : '/'));
+    location.assign(nextPath(user.role === 'admin' ? '/admin/' : '/'));
   } catch (err) {
     error.textContent =
       err instanceof ApiError && err.status === 401

@@ -1,0 +1,234 @@
+// The clinic's web app end to end, with the demo accounts of a fresh server:
+// a patient follows the reminder link signed out, signs in, waits; the
+// psychologist joins from the dashboard; they see and hear each other
+// (getStats), see each other mute and turn the camera off, a reload rejoins,
+// leaving goes back to the dashboard. Then: the join button against the
+// clock, copy-link, the pre-call check, and strangers turned away.
+// Screenshots go to target/screenshots/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Harness } from './harness.mjs';
+
+const h = new Harness();
+const PHONE = { width: 360, height: 740 };
+
+before(async () => {
+  await h.start();
+});
+
+after(async () => {
+  await h.teardown();
+});
+
+async function call(path, { token, method = 'GET', body } = {}) {
+  const response = await fetch(`${h.base}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function login(email, password) {
+  const { status, body } = await call('/api/auth/login', { method: 'POST', body: { email, password } });
+  assert.equal(status, 200, JSON.stringify(body));
+  return body.access_token;
+}
+
+const videoState = (page) => page.evaluate(() => window.confideVideo && window.confideVideo.state);
+
+/** Inbound media on a video page, from the peer connection's getStats(). */
+async function inbound(page) {
+  return page.evaluate(async () => {
+    const room = window.confideVideo && window.confideVideo.room;
+    if (!room) return { stats: [] };
+    const pc = room._pc || (room._peer && room._peer.pc);
+    const report = pc ? await pc.getStats() : await room.getStats();
+    const stats = [];
+    report.forEach((s) => {
+      if (s.type === 'inbound-rtp') stats.push({ kind: s.kind, framesDecoded: s.framesDecoded, packetsReceived: s.packetsReceived });
+    });
+    return { stats };
+  });
+}
+
+function flowing({ stats }) {
+  return stats.some((s) => s.kind === 'video' && s.framesDecoded > 0) && stats.some((s) => s.kind === 'audio' && s.packetsReceived > 0);
+}
+
+async function waitState(page, name, state, timeout = 20_000) {
+  await h.waitFor(`${name}: ${state}`, timeout, async () => {
+    const now = await videoState(page);
+    return { ok: now === state, detail: { state: now, text: await page.textContent('#message-text').catch(() => null) } };
+  });
+}
+
+async function waitMedia(page, name) {
+  await h.waitFor(`${name} to receive audio and video`, 30_000, async () => {
+    const s = await inbound(page);
+    return { ok: flowing(s), detail: s };
+  });
+}
+
+/** Every control has a name, and nothing is wider than the screen. */
+async function usable(page, what) {
+  const problems = await page.evaluate(() => {
+    const out = [];
+    for (const node of document.querySelectorAll('button, a[href], input, select')) {
+      if (node.closest('[hidden]') || node.type === 'hidden') continue;
+      const labelled =
+        (node.labels && node.labels.length > 0) || node.getAttribute('aria-label') || (node.textContent || '').trim();
+      if (!labelled) out.push(`unlabelled ${node.tagName.toLowerCase()}#${node.id}`);
+    }
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+      out.push(`page is ${document.documentElement.scrollWidth}px wide in a ${window.innerWidth}px window`);
+    }
+    return out;
+  });
+  assert.deepEqual(problems, [], what);
+}
+
+test('patient and psychologist meet through the link and the dashboard', { timeout: 180_000 }, async () => {
+  const adminToken = await login(h.accounts.admin.email, h.accounts.admin.password);
+  const [demo] = (await call('/api/appointments/', { token: adminToken })).body;
+  const link = `/video-session/${demo.video_room_id}`;
+
+  // The patient opens the reminder link on a phone, signed out.
+  const patient = await h.browser('patient', { viewport: PHONE });
+  await patient.goto(`${h.base}${link}`);
+  await patient.waitForURL(/\/login\.html\?next=/);
+  await usable(patient, 'login page');
+  await h.signIn(patient, 'patient', link);
+  await patient.waitForURL(`${h.base}${link}`);
+  await waitState(patient, 'patient', 'waiting');
+  assert.match(await patient.textContent('#message-text'), /Waiting for Dr\. Smith/);
+
+  // The psychologist joins from the dashboard.
+  const doctor = await h.browser('doctor');
+  await h.signIn(doctor, 'psychologist');
+  await doctor.waitForURL(`${h.base}/`);
+  const join = `#join-${demo.id}`;
+  await h.waitFor('the join button to be live', 10_000, async () => ({ ok: await doctor.isEnabled(join), detail: null }));
+  await usable(doctor, 'psychologist dashboard');
+  await doctor.screenshot({ path: `${h.artifacts}/dashboard-psychologist.png`, fullPage: true });
+  await doctor.click(join);
+  await doctor.waitForURL(`${h.base}${link}`);
+
+  await waitState(doctor, 'doctor', 'in-call');
+  await waitState(patient, 'patient', 'in-call');
+  await waitMedia(doctor, 'doctor');
+  await waitMedia(patient, 'patient');
+  await usable(patient, 'video page on a phone');
+  await patient.screenshot({ path: `${h.artifacts}/call-in-progress-phone.png` });
+  await doctor.screenshot({ path: `${h.artifacts}/call-in-progress.png` });
+
+  // Mute and camera off show on the other side, and back.
+  const remote = (attr) => doctor.getAttribute('#remote', attr);
+  await patient.click('#mic');
+  await h.waitFor('the doctor to see the patient muted', 10_000, async () => ({ ok: (await remote('data-mic-off')) === 'true', detail: await remote('data-mic-off') }));
+  assert.match(await doctor.textContent('#remote-mic-off'), /Pat Patient is muted/);
+  await patient.click('#camera');
+  await h.waitFor('the doctor to see the camera off', 10_000, async () => ({ ok: (await remote('data-camera-off')) === 'true', detail: await remote('data-camera-off') }));
+  assert.equal(await doctor.isVisible('#remote-camera-off'), true);
+  await patient.click('#mic');
+  await patient.click('#camera');
+  await h.waitFor('the doctor to see mic and camera back', 10_000, async () => ({
+    ok: (await remote('data-mic-off')) === 'false' && (await remote('data-camera-off')) === 'false',
+    detail: [await remote('data-mic-off'), await remote('data-camera-off')],
+  }));
+
+  // A reload rejoins.
+  await doctor.reload();
+  await waitState(doctor, 'doctor after reload', 'in-call', 30_000);
+  await waitMedia(doctor, 'doctor after reload');
+
+  // Leaving goes back to the dashboard; the other side waits again.
+  await patient.click('#leave');
+  await patient.waitForURL(`${h.base}/`);
+  await waitState(doctor, 'doctor', 'waiting');
+  assert.match(await doctor.textContent('#message-text'), /Waiting for Pat Patient/);
+});
+
+test('the join button follows the clock; copy link; the check page; strangers are turned away', { timeout: 120_000 }, async () => {
+  const adminToken = await login(h.accounts.admin.email, h.accounts.admin.password);
+  const [demo] = (await call('/api/appointments/', { token: adminToken })).body;
+  const people = {};
+  for (const [key, name, role] of [['jones', 'Dr. Jones', 'psychologist'], ['lee', 'Dr. Lee', 'psychologist'], ['ana', 'Ana Early', 'patient'], ['bo', 'Bo Soon', 'patient']]) {
+    const email = `${key}@clinic.test`;
+    const { status, body } = await call('/api/users/', { token: adminToken, method: 'POST', body: { email, name, role, password: 'correct horse battery', time_zone: 'America/Sao_Paulo' } });
+    assert.equal(status, 201, JSON.stringify(body));
+    people[key] = { id: body.id, email, password: 'correct horse battery' };
+  }
+  const book = async (who, psychologist, minutes) => {
+    const token = await login(people[who].email, people[who].password);
+    const at = new Date(Date.now() + minutes * 60_000).toISOString();
+    const { status, body } = await call('/api/appointments/', { token, method: 'POST', body: { psychologist_id: people[psychologist].id, appointment_date: at, duration_minutes: 30 } });
+    assert.equal(status, 201, JSON.stringify(body));
+    return body;
+  };
+  const early = await book('ana', 'jones', 20);
+  const soon = await book('bo', 'lee', 14);
+  const signInAs = async (page, who) => {
+    await page.goto(`${h.base}/login.html`);
+    await page.fill('#email', people[who].email);
+    await page.fill('#password', people[who].password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${h.base}/`);
+  };
+
+  // 20 minutes before: disabled, with a countdown; 6 minutes on, live.
+  const ana = await h.browser('ana', { viewport: PHONE });
+  await ana.clock.install();
+  await signInAs(ana, 'ana');
+  const anaJoin = `#join-${early.id}`;
+  await ana.waitForSelector(anaJoin);
+  assert.equal(await ana.isDisabled(anaJoin), true);
+  assert.match(await ana.textContent(`#join-hint-${early.id}`), /Opens in 4:5\d|Opens in 5:00/);
+  await usable(ana, 'patient dashboard on a phone');
+  await ana.screenshot({ path: `${h.artifacts}/dashboard-patient-phone.png`, fullPage: true });
+  await ana.clock.fastForward('06:00');
+  await h.waitFor('the join button to go live', 5_000, async () => ({ ok: await ana.isEnabled(anaJoin), detail: await ana.textContent(`#join-hint-${early.id}`) }));
+
+  // Too early on the video page itself: told when the room opens.
+  const anaCall = await h.browser('ana-call');
+  await anaCall.goto(`${h.base}/login.html`);
+  await anaCall.fill('#email', people.ana.email);
+  await anaCall.fill('#password', people.ana.password);
+  await anaCall.click('button[type=submit]');
+  await anaCall.waitForURL(`${h.base}/`);
+  await anaCall.goto(`${h.base}/video-session/${early.video_room_id}`);
+  await waitState(anaCall, 'ana', 'too-early');
+  assert.match(await anaCall.textContent('#message-text'), /room opens at .* \(in \d+:\d\d\)/);
+
+  // 14 minutes before: live at once; the link copies.
+  const bo = await h.browser('bo');
+  await h.contexts.get('bo').grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.base });
+  await signInAs(bo, 'bo');
+  const boJoin = `#join-${soon.id}`;
+  await bo.waitForSelector(boJoin);
+  assert.equal(await bo.isEnabled(boJoin), true);
+  await bo.click(`#copy-${soon.id}`);
+  assert.equal(await bo.evaluate(() => navigator.clipboard.readText()), soon.meeting_url);
+  assert.match(soon.meeting_url, new RegExp(`/video-session/${soon.video_room_id}$`));
+
+  // The pre-call check: a preview, a moving meter, the fake devices.
+  await bo.goto(`${h.base}/pre-call?room=${soon.video_room_id}`);
+  await h.waitFor('the microphone meter to move', 15_000, async () => {
+    const level = await bo.evaluate(() => window.confideCheck.level);
+    return { ok: level > 0, detail: level };
+  });
+  assert.ok((await bo.$$eval('#camera option', (o) => o.length)) >= 1);
+  assert.equal(await bo.getAttribute('#back', 'href'), `/video-session/${soon.video_room_id}`);
+  await usable(bo, 'pre-call check');
+
+  // A stranger following someone else's link, both addresses.
+  await bo.goto(`${h.base}/video-session/${demo.video_room_id}`);
+  await waitState(bo, 'stranger', 'not-yours');
+  assert.match(await bo.textContent('#message-text'), /isn't one of your appointments/);
+  const { status } = await call(`/api/appointments/video-token/${demo.id}/`, { token: await login(people.bo.email, people.bo.password) });
+  assert.equal(status, 404, "the stranger's token request is refused");
+  await bo.goto(`${h.base}/appointments/${demo.id}/video`);
+  await waitState(bo, 'stranger', 'not-yours');
+});

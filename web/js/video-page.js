@@ -1,0 +1,282 @@
+// The video page (/video-session/{room} and /appointments/{id}/video),
+// written against the twilio-video API as the seed's VideoCallPage is: find
+// the appointment, ask for camera and microphone, fetch the token, connect,
+// show the other person large and yourself small.
+//
+// States (on #call's data-state, and window.confideVideo.state for tests):
+// loading, permission, blocked, too-early, closed, cancelled, not-yours,
+// connecting, waiting, in-call, reconnecting, ended, error.
+
+import Video from '/sdk/index.js';
+import { api, ApiError, currentUser, requireSignIn } from './session.js';
+import { countdown, time } from './format.js';
+import { constraints } from './devices.js';
+
+const $ = (id) => /** @type {any} */ (document.getElementById(id));
+
+const page = {
+  state: 'loading',
+  /** @type {any} */ room: null,
+  /** @type {any[]} */ tracks: [],
+  /** @type {any} */ appointment: null,
+  other: { name: 'the other person' },
+};
+window.confideVideo = page;
+
+/**
+ * Shows a state: its sentence, and buttons or links for a way forward.
+ * @param {string} state
+ * @param {string} text
+ * @param {{label: string, href?: string, onClick?: () => void}[]} [actions]
+ */
+function show(state, text, actions = []) {
+  page.state = state;
+  $('call').dataset.state = state;
+  $('message-text').textContent = text;
+  $('message-actions').replaceChildren(
+    ...actions.map((a) => {
+      const node = document.createElement(a.href ? 'a' : 'button');
+      node.textContent = a.label;
+      node.className = 'button';
+      if (a.href) node.setAttribute('href', a.href);
+      else {
+        node.setAttribute('type', 'button');
+        node.addEventListener('click', a.onClick);
+      }
+      return node;
+    }),
+  );
+  const live = state === 'waiting' || state === 'in-call' || state === 'reconnecting';
+  $('mic').disabled = !live;
+  $('camera').disabled = !live;
+}
+
+const toDashboard = { label: 'Back to my appointments', href: '/' };
+const retry = { label: 'Try again', onClick: () => location.reload() };
+
+function target() {
+  const room = location.pathname.match(/^\/video-session\/([^/]+)\/?$/);
+  if (room) return { room: decodeURIComponent(room[1]) };
+  const id = location.pathname.match(/^\/appointments\/(\d+)\/video\/?$/);
+  return id ? { id: Number(id[1]) } : null;
+}
+
+// ---- media on the page -----------------------------------------------------
+
+function attachRemote(track) {
+  if (track.kind === 'video') {
+    $('remote-media').replaceChildren(track.attach());
+  } else if (track.kind === 'audio') {
+    const audio = track.attach();
+    audio.hidden = true;
+    document.body.append(audio);
+  }
+}
+
+function detachRemote(track) {
+  for (const element of track.detach()) element.remove();
+}
+
+function remoteIndicators(participant) {
+  const name = page.other.name;
+  const video = [...participant.videoTracks.values()][0];
+  const audio = [...participant.audioTracks.values()][0];
+  const cameraOff = !video || !video.isTrackEnabled;
+  const micOff = !audio || !audio.isTrackEnabled;
+  $('remote-camera-off').hidden = !cameraOff;
+  $('remote-camera-off').textContent = `${name}'s camera is off`;
+  $('remote-mic-off').hidden = !micOff;
+  $('remote-mic-off').textContent = `🔇 ${name} is muted`;
+  $('remote').dataset.cameraOff = String(cameraOff);
+  $('remote').dataset.micOff = String(micOff);
+}
+
+function clearRemote() {
+  $('remote-media').replaceChildren();
+  $('remote-camera-off').hidden = true;
+  $('remote-mic-off').hidden = true;
+  delete $('remote').dataset.cameraOff;
+  delete $('remote').dataset.micOff;
+}
+
+function waitingOrInCall() {
+  const room = page.room;
+  if (!room || room.state === 'disconnected') return;
+  if (room.participants.size === 0) {
+    clearRemote();
+    show('waiting', `Waiting for ${page.other.name} to join…`);
+  } else {
+    show('in-call', `In a call with ${page.other.name}`);
+    for (const participant of room.participants.values()) remoteIndicators(participant);
+  }
+}
+
+function watchParticipant(participant) {
+  for (const publication of participant.tracks.values()) {
+    if (publication.track) attachRemote(publication.track);
+  }
+  participant.on('trackSubscribed', (track) => {
+    attachRemote(track);
+    remoteIndicators(participant);
+  });
+  participant.on('trackUnsubscribed', (track) => detachRemote(track));
+  for (const event of ['trackEnabled', 'trackDisabled', 'trackPublished', 'trackUnpublished']) {
+    participant.on(event, () => remoteIndicators(participant));
+  }
+  remoteIndicators(participant);
+}
+
+// ---- controls --------------------------------------------------------------
+
+function wireControls() {
+  $('mic').addEventListener('click', () => {
+    const audio = page.tracks.find((t) => t.kind === 'audio');
+    if (!audio) return;
+    if (audio.isEnabled) audio.disable();
+    else audio.enable();
+    $('mic').setAttribute('aria-pressed', String(!audio.isEnabled));
+    $('mic').textContent = audio.isEnabled ? 'Mute' : 'Unmute';
+  });
+  $('camera').addEventListener('click', () => {
+    const video = page.tracks.find((t) => t.kind === 'video');
+    if (!video) return;
+    if (video.isEnabled) video.disable();
+    else video.enable();
+    $('camera').setAttribute('aria-pressed', String(!video.isEnabled));
+    $('camera').textContent = video.isEnabled ? 'Camera off' : 'Camera on';
+    $('local-camera-off').hidden = video.isEnabled;
+  });
+  $('leave').addEventListener('click', () => {
+    leave();
+    location.assign('/');
+  });
+  window.addEventListener('pagehide', leave);
+}
+
+function leave() {
+  if (page.room && page.room.state !== 'disconnected') page.room.disconnect();
+  for (const track of page.tracks) track.stop();
+}
+
+// ---- the flow --------------------------------------------------------------
+
+async function findAppointment(where) {
+  try {
+    return where.room ? await api(`/api/video-sessions/${encodeURIComponent(where.room)}/`) : await api(`/api/appointments/${where.id}/`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/** The token, or null after showing why there is none (and when to come back). */
+async function fetchToken(a) {
+  try {
+    return await api(`/api/appointments/video-token/${a.id}/`);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    const zone = currentUser()?.time_zone;
+    if (err.status === 403 && a.join_opens_at && Date.now() < Date.parse(a.join_opens_at)) {
+      const opens = Date.parse(a.join_opens_at);
+      const tick = () => {
+        const left = opens - Date.now();
+        if (left <= 0) return location.reload();
+        show('too-early', `It's a little early. The room opens at ${time(a.join_opens_at, zone)} (in ${countdown(left)}); this page will join by itself then.`, [
+          { label: 'Test camera & mic meanwhile', href: `/pre-call?room=${encodeURIComponent(a.video_room_id || '')}` },
+          toDashboard,
+        ]);
+      };
+      tick();
+      setInterval(tick, 1000);
+    } else if (err.status === 403 && a.join_closes_at && Date.now() > Date.parse(a.join_closes_at)) {
+      show('closed', `This session's room closed at ${time(a.join_closes_at, zone)}.`, [toDashboard]);
+    } else if (err.status === 410) {
+      show('cancelled', 'This appointment was cancelled.', [toDashboard]);
+    } else if (err.status === 404 || err.status === 403) {
+      show('not-yours', `You can't join this session: ${err.message}.`, [toDashboard]);
+    } else {
+      throw err;
+    }
+    return null;
+  }
+}
+
+async function localTracks() {
+  show('permission', 'Allow this site to use your camera and microphone when your browser asks.');
+  try {
+    const c = constraints();
+    return await Video.createLocalTracks({ audio: c.audio, video: c.video });
+  } catch (err) {
+    const name = err && err.name;
+    if (name === 'NotAllowedError' || name === 'SecurityError') {
+      show(
+        'blocked',
+        'Your browser is blocking the camera or microphone. Click the camera icon in the address bar (on a phone: the browser settings for this site), allow both, then try again.',
+        [retry, toDashboard],
+      );
+    } else if (name === 'NotFoundError' || name === 'OverconstrainedError') {
+      show('blocked', 'No camera or microphone was found. Plug one in, or choose another on the check page.', [
+        { label: 'Check camera & mic', href: '/pre-call' },
+        retry,
+      ]);
+    } else {
+      show('blocked', `The camera or microphone could not start (${err.message}). Close other apps using them and try again.`, [retry, toDashboard]);
+    }
+    return null;
+  }
+}
+
+async function main() {
+  if (!requireSignIn()) return;
+  wireControls();
+  const where = target();
+  if (!where) return show('not-yours', 'This is not a video session address.', [toDashboard]);
+  const appointment = await findAppointment(where);
+  const me = currentUser();
+  if (!appointment) {
+    return show('not-yours', "This video session isn't one of your appointments. If someone sent you this link, sign in with the account the appointment was booked for.", [toDashboard]);
+  }
+  page.appointment = appointment;
+  page.other = me.id === appointment.patient.id ? appointment.psychologist : appointment.patient;
+  $('check').setAttribute('href', `/pre-call?room=${encodeURIComponent(appointment.video_room_id || '')}`);
+  if (appointment.status === 'cancelled') return show('cancelled', 'This appointment was cancelled.', [toDashboard]);
+  const token = await fetchToken(appointment);
+  if (!token) return;
+  const tracks = await localTracks();
+  if (!tracks) return;
+  page.tracks = tracks;
+  const video = tracks.find((t) => t.kind === 'video');
+  if (video) $('local-media').replaceChildren(video.attach());
+  show('connecting', `Connecting to your session with ${page.other.name}…`);
+  let room;
+  try {
+    room = await Video.connect(token.access_token, { name: token.room_name, tracks });
+  } catch (err) {
+    for (const track of tracks) track.stop();
+    return show('error', `Could not connect (${err.message}). Check your internet connection and try again.`, [retry, toDashboard]);
+  }
+  page.room = room;
+  room.participants.forEach(watchParticipant);
+  room.on('participantConnected', (participant) => {
+    watchParticipant(participant);
+    waitingOrInCall();
+  });
+  room.on('participantDisconnected', () => waitingOrInCall());
+  room.on('reconnecting', () => show('reconnecting', 'Connection lost. Reconnecting…'));
+  room.on('reconnected', () => waitingOrInCall());
+  room.on('disconnected', (_room, error) => {
+    for (const track of page.tracks) track.stop();
+    clearRemote();
+    if (!error) return;
+    const why =
+      error.code === 53118 ? 'The session was ended.' :
+      error.code === 53205 ? 'You joined this session somewhere else (another tab or device).' :
+      `The call ended: ${error.message}.`;
+    show('ended', why, [retry, toDashboard]);
+  });
+  waitingOrInCall();
+}
+
+main().catch((err) => {
+  show('error', `Something went wrong (${err.message}). Check your connection and try again.`, [retry, toDashboard]);
+});

@@ -1,0 +1,154 @@
+// This client in the room: what it publishes. The publications are the
+// source of truth for "what should be sent", independent of any one
+// connection — after a reconnect the Room republishes exactly this list, and
+// a track published while reconnecting simply waits for the next session.
+// Mute state is relayed to the server from the tracks' own events, so
+// track.disable() works whether the app holds the track or the publication.
+
+import { EventEmitter } from './events.js';
+import { createError } from './errors.js';
+import { LocalTrack, wrapMediaStreamTrack } from './localtrack.js';
+import { LocalTrackPublication } from './publication.js';
+import { localSid } from './util.js';
+
+/** @typedef {import('./localtrack.js').LocalAudioTrack} LocalAudioTrack */
+/** @typedef {import('./localtrack.js').LocalVideoTrack} LocalVideoTrack */
+/**
+ * @typedef {object} PublishHooks how the Room sends what this participant does
+ * @property {(track: LocalTrack) => Promise<void>} publish
+ * @property {(track: LocalTrack) => Promise<void>} unpublish
+ * @property {(track: LocalTrack) => void} sendEnabled
+ */
+
+export class LocalParticipant extends EventEmitter {
+  /** @param {PublishHooks} hooks */
+  constructor(hooks) {
+    super();
+    this._hooks = hooks;
+    /** @type {string} */
+    this.sid = '';
+    /** @type {string} */
+    this.identity = '';
+    /** @type {'connected'|'reconnecting'|'disconnected'} */
+    this.state = 'connected';
+    /** @type {Map<string, LocalTrackPublication>} */
+    this.tracks = new Map();
+    /** @type {Map<string, LocalTrackPublication>} */
+    this.audioTracks = new Map();
+    /** @type {Map<string, LocalTrackPublication>} */
+    this.videoTracks = new Map();
+    /** @type {Map<LocalTrack, () => void>} removes the listeners added on publish */
+    this._unlisten = new Map();
+    this.networkQualityLevel = null;
+    this.networkQualityStats = null;
+  }
+
+  /**
+   * @param {LocalAudioTrack|LocalVideoTrack|MediaStreamTrack} trackOrMediaStreamTrack
+   * @param {{name?: string}} [options] for a MediaStreamTrack: the name others see
+   * @returns {Promise<LocalTrackPublication>} once the server accepted the offer that publishes it
+   */
+  async publishTrack(trackOrMediaStreamTrack, options = {}) {
+    if (this.state === 'disconnected') throw createError(53000, 'cannot publish after the room disconnected');
+    const existing = this._find(trackOrMediaStreamTrack);
+    if (existing) return existing;
+    const track = trackOrMediaStreamTrack instanceof LocalTrack
+      ? trackOrMediaStreamTrack
+      : wrapMediaStreamTrack(trackOrMediaStreamTrack, { name: options.name });
+    if ([...this.tracks.values()].some((p) => p.trackName === track.name)) {
+      throw createError(53304, `a track named ${JSON.stringify(track.name)} is already published`);
+    }
+    const publication = this._addPublication(track);
+    try {
+      await this._hooks.publish(track);
+    } catch (err) {
+      this._removePublication(publication);
+      throw err;
+    }
+    this.emit('trackPublished', publication);
+    return publication;
+  }
+
+  /**
+   * @param {Array<LocalAudioTrack|LocalVideoTrack|MediaStreamTrack>} tracks
+   * @returns {Promise<LocalTrackPublication[]>}
+   */
+  publishTracks(tracks) {
+    return Promise.all(tracks.map((t) => this.publishTrack(t)));
+  }
+
+  /**
+   * @param {LocalAudioTrack|LocalVideoTrack|MediaStreamTrack} trackOrMediaStreamTrack
+   * @returns {LocalTrackPublication|null}
+   */
+  unpublishTrack(trackOrMediaStreamTrack) {
+    const publication = this._find(trackOrMediaStreamTrack);
+    if (!publication) return null;
+    this._removePublication(publication);
+    this._hooks.unpublish(publication.track).catch((err) => console.warn('[confide] unpublish failed:', err));
+    return publication;
+  }
+
+  /**
+   * @param {Array<LocalAudioTrack|LocalVideoTrack|MediaStreamTrack>} tracks
+   * @returns {LocalTrackPublication[]}
+   */
+  unpublishTracks(tracks) {
+    return tracks.map((t) => this.unpublishTrack(t)).filter((p) => p !== null);
+  }
+
+  /** @returns {Array<LocalAudioTrack|LocalVideoTrack>} what every new session must send */
+  _localTracks() {
+    return [...this.tracks.values()].map((p) => p.track);
+  }
+
+  /**
+   * Adds a publication without negotiating (the Room's next session sends it).
+   * @param {LocalAudioTrack|LocalVideoTrack} track
+   * @returns {LocalTrackPublication}
+   */
+  _addPublication(track) {
+    const publication = new LocalTrackPublication(track, localSid('MT'), (t) => this.unpublishTrack(t));
+    this.tracks.set(publication.trackSid, publication);
+    (track.kind === 'audio' ? this.audioTracks : this.videoTracks).set(publication.trackSid, publication);
+    const onEnabled = () => {
+      this._hooks.sendEnabled(track);
+      this.emit('trackEnabled', track);
+    };
+    const onDisabled = () => {
+      this._hooks.sendEnabled(track);
+      this.emit('trackDisabled', track);
+    };
+    const onStopped = () => this.emit('trackStopped', track);
+    track.on('enabled', onEnabled).on('disabled', onDisabled).on('stopped', onStopped);
+    this._unlisten.set(track, () => track.off('enabled', onEnabled).off('disabled', onDisabled).off('stopped', onStopped));
+    return publication;
+  }
+
+  /** @param {LocalTrackPublication} publication */
+  _removePublication(publication) {
+    this.tracks.delete(publication.trackSid);
+    this.audioTracks.delete(publication.trackSid);
+    this.videoTracks.delete(publication.trackSid);
+    const unlisten = this._unlisten.get(publication.track);
+    this._unlisten.delete(publication.track);
+    if (unlisten) unlisten();
+  }
+
+  /**
+   * @param {LocalAudioTrack|LocalVideoTrack|MediaStreamTrack} trackOrMediaStreamTrack
+   * @returns {LocalTrackPublication|null}
+   */
+  _find(trackOrMediaStreamTrack) {
+    for (const p of this.tracks.values()) {
+      if (p.track === trackOrMediaStreamTrack || p.track.mediaStreamTrack === trackOrMediaStreamTrack) return p;
+    }
+    return null;
+  }
+
+  /** @param {{sid: string, identity: string}} info */
+  _setIdentity(info) {
+    this.sid = info.sid;
+    this.identity = info.identity;
+  }
+}

@@ -1,0 +1,141 @@
+// The user's own camera and microphone. A LocalTrack outlives rooms (an app
+// can preview it before connecting and keep it after leaving), so it knows
+// nothing about signaling: it emits `enabled` / `disabled`, and whoever
+// publishes it (LocalParticipant) tells the server. It does keep the
+// RTCRtpSenders that send it, because restart() must swap the new camera
+// track into them with replaceTrack — without renegotiation, so the other
+// side sees no unpublish/publish.
+
+import { Track } from './track.js';
+import { getUserMedia, splitOptions } from './media.js';
+
+/**
+ * @typedef {object} LocalTrackOptions
+ * @property {string} [name] the name others see; defaults to the MediaStreamTrack's id, like twilio-video
+ * @property {MediaTrackConstraints} [constraints] what restart() asks getUserMedia for by default
+ */
+
+export class LocalTrack extends Track {
+  /**
+   * @param {MediaStreamTrack} mediaStreamTrack
+   * @param {LocalTrackOptions} [options]
+   */
+  constructor(mediaStreamTrack, options = {}) {
+    super(mediaStreamTrack, options.name || mediaStreamTrack.id);
+    /** @type {string} */
+    this.id = mediaStreamTrack.id;
+    /** @type {MediaTrackConstraints} */
+    this._constraints = options.constraints || {};
+    /** @type {Set<RTCRtpSender>} */
+    this._senders = new Set();
+    this._onEnded = () => this.emit('stopped', this);
+    mediaStreamTrack.addEventListener('ended', this._onEnded);
+  }
+
+  /** @returns {boolean} */
+  get isEnabled() {
+    return this.mediaStreamTrack.enabled;
+  }
+
+  /** @returns {boolean} */
+  get isStopped() {
+    return this.mediaStreamTrack.readyState === 'ended';
+  }
+
+  /** @returns {boolean} */
+  get isStarted() {
+    return this.mediaStreamTrack.readyState === 'live';
+  }
+
+  /**
+   * Mutes (false) or unmutes (true). The track keeps sending (silence or
+   * black frames), so unmuting is instant and needs no renegotiation.
+   * @param {boolean} [enabled]
+   * @returns {this}
+   */
+  enable(enabled = true) {
+    if (this.mediaStreamTrack.enabled === enabled) return this;
+    this.mediaStreamTrack.enabled = enabled;
+    this.emit(enabled ? 'enabled' : 'disabled', this);
+    return this;
+  }
+
+  /** @returns {this} */
+  disable() {
+    return this.enable(false);
+  }
+
+  /** @returns {this} */
+  stop() {
+    if (this.isStopped) return this;
+    this.mediaStreamTrack.stop();
+    // MediaStreamTrack.stop() does not fire 'ended' itself.
+    this.emit('stopped', this);
+    return this;
+  }
+
+  /**
+   * Replaces the camera/microphone track, for example to switch device
+   * (`restart({deviceId: {exact: id}})`), keeping name, publication and
+   * enabled state.
+   * @param {MediaTrackConstraints & {name?: string}} [constraints] defaults to the ones the track was created with
+   * @returns {Promise<void>}
+   */
+  async restart(constraints) {
+    const wanted = constraints ? splitOptions(constraints).constraints : this._constraints;
+    const enabled = this.isEnabled;
+    // Some cameras cannot be opened twice: release the old one first.
+    this.mediaStreamTrack.removeEventListener('ended', this._onEnded);
+    this.mediaStreamTrack.stop();
+    const stream = await getUserMedia({ [this.kind]: Object.keys(wanted).length ? wanted : true });
+    const fresh = stream.getTracks().find((t) => t.kind === this.kind);
+    if (!fresh) throw new Error(`getUserMedia returned no ${this.kind} track`);
+    fresh.enabled = enabled;
+    this.mediaStreamTrack = fresh;
+    this._constraints = wanted;
+    fresh.addEventListener('ended', this._onEnded);
+    await Promise.all([...this._senders].map((sender) => sender.replaceTrack(fresh)));
+    this._reattach();
+    this.emit('started', this);
+  }
+}
+
+export class LocalAudioTrack extends LocalTrack {
+  /**
+   * @param {MediaStreamTrack} mediaStreamTrack
+   * @param {LocalTrackOptions} [options]
+   */
+  constructor(mediaStreamTrack, options) {
+    if (mediaStreamTrack.kind !== 'audio') throw new TypeError('LocalAudioTrack needs an audio MediaStreamTrack');
+    super(mediaStreamTrack, options);
+  }
+}
+
+export class LocalVideoTrack extends LocalTrack {
+  /**
+   * @param {MediaStreamTrack} mediaStreamTrack
+   * @param {LocalTrackOptions} [options]
+   */
+  constructor(mediaStreamTrack, options) {
+    if (mediaStreamTrack.kind !== 'video') throw new TypeError('LocalVideoTrack needs a video MediaStreamTrack');
+    super(mediaStreamTrack, options);
+  }
+
+  /** @returns {{width: number|null, height: number|null}} */
+  get dimensions() {
+    const s = this.mediaStreamTrack.getSettings();
+    return { width: s.width ?? null, height: s.height ?? null };
+  }
+}
+
+/**
+ * Wraps a MediaStreamTrack in the LocalTrack class for its kind.
+ * @param {MediaStreamTrack} mediaStreamTrack
+ * @param {LocalTrackOptions} [options]
+ * @returns {LocalAudioTrack|LocalVideoTrack}
+ */
+export function wrapMediaStreamTrack(mediaStreamTrack, options) {
+  return mediaStreamTrack.kind === 'audio'
+    ? new LocalAudioTrack(mediaStreamTrack, options)
+    : new LocalVideoTrack(mediaStreamTrack, options);
+}

@@ -1,0 +1,114 @@
+// Another participant in the room, as twilio-video presents it: publications
+// by track SID (all, audio, video), and events for each change of a
+// publication or its subscription. The Room drives it from server messages
+// and from the peer connection's track mapping; nothing here talks to the
+// network.
+
+import { EventEmitter } from './events.js';
+import { RemoteTrackPublication } from './publication.js';
+
+/** @typedef {import('./signaling.js').ParticipantInfo} ParticipantInfo */
+/** @typedef {import('./signaling.js').TrackInfo} TrackInfo */
+/** @typedef {import('./remotetrack.js').RemoteAudioTrack} RemoteAudioTrack */
+/** @typedef {import('./remotetrack.js').RemoteVideoTrack} RemoteVideoTrack */
+
+export class RemoteParticipant extends EventEmitter {
+  /** @param {ParticipantInfo} info */
+  constructor(info) {
+    super();
+    /** @type {string} */
+    this.sid = info.sid;
+    /** @type {string} */
+    this.identity = info.identity;
+    /** @type {'connected'|'disconnected'} */
+    this.state = 'connected';
+    /** @type {Map<string, RemoteTrackPublication>} */
+    this.tracks = new Map();
+    /** @type {Map<string, RemoteTrackPublication>} */
+    this.audioTracks = new Map();
+    /** @type {Map<string, RemoteTrackPublication>} */
+    this.videoTracks = new Map();
+    /** Confide has no network quality reports. */
+    this.networkQualityLevel = null;
+    this.networkQualityStats = null;
+    for (const t of info.tracks || []) this._addPublication(t, false);
+  }
+
+  /**
+   * @param {TrackInfo} info
+   * @param {boolean} [announce] emit trackPublished (not for tracks already there when we joined)
+   * @returns {RemoteTrackPublication}
+   */
+  _addPublication(info, announce = true) {
+    const existing = this.tracks.get(info.sid);
+    if (existing) {
+      this._setTrackEnabled(info.sid, info.enabled !== false);
+      return existing;
+    }
+    const publication = new RemoteTrackPublication(info);
+    this.tracks.set(info.sid, publication);
+    (publication.kind === 'audio' ? this.audioTracks : this.videoTracks).set(info.sid, publication);
+    if (announce) this.emit('trackPublished', publication);
+    return publication;
+  }
+
+  /** @param {string} trackSid */
+  _removePublication(trackSid) {
+    const publication = this.tracks.get(trackSid);
+    if (!publication) return;
+    this._unsubscribe(publication);
+    this.tracks.delete(trackSid);
+    this.audioTracks.delete(trackSid);
+    this.videoTracks.delete(trackSid);
+    this.emit('trackUnpublished', publication);
+  }
+
+  /**
+   * Makes the publications match `infos` (after a rejoin, from `joined`).
+   * @param {TrackInfo[]} infos
+   */
+  _syncPublications(infos) {
+    const wanted = new Set(infos.map((t) => t.sid));
+    for (const sid of [...this.tracks.keys()]) if (!wanted.has(sid)) this._removePublication(sid);
+    for (const info of infos) this._addPublication(info);
+  }
+
+  /**
+   * @param {RemoteTrackPublication} publication
+   * @param {MediaStreamTrack} mediaStreamTrack
+   */
+  _subscribe(publication, mediaStreamTrack) {
+    const track = publication._subscribe(mediaStreamTrack);
+    track.once('started', () => this.emit('trackStarted', track));
+    this.emit('trackSubscribed', track, publication);
+  }
+
+  /** @param {RemoteTrackPublication} publication */
+  _unsubscribe(publication) {
+    const track = publication._unsubscribe();
+    if (track) this.emit('trackUnsubscribed', track, publication);
+  }
+
+  _unsubscribeAll() {
+    for (const publication of this.tracks.values()) this._unsubscribe(publication);
+  }
+
+  /**
+   * @param {string} trackSid
+   * @param {boolean} enabled
+   */
+  _setTrackEnabled(trackSid, enabled) {
+    const publication = this.tracks.get(trackSid);
+    if (publication && publication._setEnabled(enabled)) {
+      this.emit(enabled ? 'trackEnabled' : 'trackDisabled', publication);
+    }
+  }
+
+  /** They left (or we did): media stops, publications stay readable. */
+  _disconnect() {
+    if (this.state === 'disconnected') return;
+    this._unsubscribeAll();
+    this.state = 'disconnected';
+    this.emit('disconnected', this);
+  }
+}

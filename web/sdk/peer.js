@@ -1,0 +1,354 @@
+// The one RTCPeerConnection of a session and its offer/answer with the SFU
+// (docs/signaling.md section 6).
+//
+// Rules this follows:
+// - Every step (create/apply offer or answer, rollback) runs in one queue,
+//   so a server offer never interleaves with the client's own offer.
+// - One client offer at a time: the next waits for the server's answer.
+// - Glare: the server is the impolite peer and silently drops a client offer
+//   that crosses its own. So a server offer that finds a local offer
+//   outstanding rolls it back, gets answered, and the client offers again.
+// - The server says which remote track each of its m-lines carries, in
+//   every offer, as a complete list; mids get reused for other tracks, so the
+//   mapping is rebuilt from each offer, never patched.
+// - Publishing uses addTransceiver (not addTrack) so that a server offer
+//   processed in between never adopts the new transceiver for its m-lines.
+// - Unpublishing makes the transceiver inactive and keeps it for the next
+//   track of its kind, instead of stopping it. Apps written for twilio-video
+//   often turn the camera off by unpublishing it and on by publishing a new
+//   one; new m-lines each time would grow every SDP towards the server's
+//   64 KiB message limit, and the server does not pick up media on an m-line
+//   Chrome recycles from a stopped one (new mid at the same index).
+
+import { EventEmitter } from './events.js';
+import { createError } from './errors.js';
+import { deferred } from './util.js';
+import { narrowAnswerDirections } from './sdp.js';
+
+/** @typedef {import('./localtrack.js').LocalTrack} LocalTrack */
+/** @typedef {import('./signaling.js').ServerMessage} ServerMessage */
+/** @typedef {import('./signaling.js').SubscribedTrack} SubscribedTrack */
+/** @typedef {string | {codec: string}} CodecPreference */
+/**
+ * @typedef {object} RemoteTrackInfo a remote track as received on this connection
+ * @property {string} participantSid
+ * @property {'audio'|'video'} kind
+ * @property {string} mid
+ * @property {MediaStreamTrack} mediaStreamTrack
+ */
+/** @typedef {{resolve: (value: void) => void, reject: (error: any) => void}} Waiter */
+
+/** If the server does not answer an offer in this time, the session is broken. */
+const ANSWER_TIMEOUT_MS = 15_000;
+
+/**
+ * Events: `connectionstate(state)`, `remotetracks(Map<trackSid, RemoteTrackInfo>)`
+ * after each server offer is answered, `failed(error)` when negotiation
+ * cannot continue.
+ */
+export class Peer extends EventEmitter {
+  /**
+   * @param {object} options
+   * @param {(msg: object) => boolean} options.send
+   * @param {RTCIceServer[]} [options.iceServers]
+   * @param {CodecPreference[]} [options.preferredVideoCodecs]
+   * @param {CodecPreference[]} [options.preferredAudioCodecs]
+   */
+  constructor(options) {
+    super();
+    this._send = options.send;
+    this._codecs = { video: options.preferredVideoCodecs || [], audio: options.preferredAudioCodecs || [] };
+    const pc = new RTCPeerConnection({ iceServers: options.iceServers || [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    /** @type {RTCPeerConnection} */
+    this.pc = pc;
+    /** @type {Map<string, RemoteTrackInfo>} the latest server offer's mapping, keyed by track SID */
+    this.remoteTracks = new Map();
+    /** @type {Map<LocalTrack, RTCRtpTransceiver>} */
+    this._published = new Map();
+    /** @type {RTCRtpTransceiver[]} inactive, and the server has answered an offer without them */
+    this._spare = [];
+    /** @type {Set<LocalTrack>} tracks the server has heard of (listed in a sent offer) */
+    this._announced = new Set();
+    /** @type {Promise<void>} */
+    this._queue = Promise.resolve();
+    this._needsOffer = false;
+    this._offerInFlight = false;
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this._answerTimer = undefined;
+    /** @type {Waiter[]} settled by the answer to the next offer */
+    this._waiting = [];
+    /** @type {Waiter[]} settled by the answer to the offer in flight */
+    this._inFlight = [];
+    this._closed = false;
+
+    pc.onicecandidate = (event) => {
+      // A null candidate (gathering done) is not sent; an empty one would be ignored anyway.
+      const c = event.candidate;
+      if (c && c.candidate) this._send({ type: 'candidate', candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex });
+    };
+    pc.onconnectionstatechange = () => {
+      if (!this._closed) this.emit('connectionstate', pc.connectionState);
+    };
+  }
+
+  /**
+   * Sends the first offer, with the given tracks.
+   * @param {LocalTrack[]} tracks
+   * @returns {Promise<void>} settled by the server's answer
+   */
+  start(tracks) {
+    for (const track of tracks) this._addTransceiver(track);
+    // The first offer needs an m-line for ICE/DTLS to start; a client with
+    // nothing to send still receives.
+    if (!tracks.length) this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    return this._renegotiate();
+  }
+
+  /**
+   * @param {LocalTrack} track
+   * @returns {Promise<void>} settled by the server's answer to the offer that publishes it
+   */
+  publish(track) {
+    if (this._published.has(track)) return Promise.resolve();
+    const spare = this._spare.find((t) => t.receiver.track.kind === track.kind);
+    if (!spare) {
+      this._addTransceiver(track);
+      return this._renegotiate();
+    }
+    this._spare.splice(this._spare.indexOf(spare), 1);
+    spare.direction = 'sendonly';
+    this._published.set(track, spare);
+    // The m-line is already negotiated, so media could flow before the
+    // server has the offer that names it (an answer to a server offer in
+    // between would enable it), and the server would publish it under its
+    // WebRTC id. So the track goes into the sender only once that offer is
+    // answered.
+    return this._renegotiate().then(async () => {
+      if (this._closed || this._published.get(track) !== spare) return;
+      await spare.sender.replaceTrack(track.mediaStreamTrack);
+      track._senders.add(spare.sender);
+    });
+  }
+
+  /**
+   * @param {LocalTrack} track
+   * @returns {Promise<void>}
+   */
+  unpublish(track) {
+    const transceiver = this._published.get(track);
+    if (!transceiver) return Promise.resolve();
+    this._published.delete(track);
+    this._announced.delete(track);
+    track._senders.delete(transceiver.sender);
+    transceiver.direction = 'inactive';
+    // The next offer leaves the mid out of `tracks`, which is what
+    // unpublishes it on the server. Reusing the m-line before that offer is
+    // answered would look like the old track continuing under a new name.
+    const answered = this._renegotiate();
+    return Promise.all([transceiver.sender.replaceTrack(null), answered]).then(() => {
+      if (!this._closed) this._spare.push(transceiver);
+    });
+  }
+
+  /**
+   * Tells the server a published track was muted or unmuted. A track not yet
+   * in a sent offer gets its state from that offer instead.
+   * @param {LocalTrack} track
+   */
+  sendEnabled(track) {
+    if (this._announced.has(track)) this._send({ type: 'track_enabled', name: track.name, enabled: track.isEnabled });
+  }
+
+  /**
+   * Handles the messages that belong to negotiation.
+   * @param {ServerMessage} msg
+   * @returns {boolean} whether it was one
+   */
+  handle(msg) {
+    switch (msg.type) {
+      case 'answer':
+        this._enqueue(() => this._onAnswer(msg.sdp));
+        return true;
+      case 'offer':
+        this._enqueue(() => this._onOffer(msg.sdp, msg.tracks || []));
+        return true;
+      case 'error':
+        if (msg.code === 53400) {
+          // The server could not apply our offer and will not answer it.
+          this._enqueue(() => this._abandonOffer(createError(53400, msg.message)));
+          return true;
+        }
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /** @returns {Promise<RTCStatsReport>} */
+  getStats() {
+    return this.pc.getStats();
+  }
+
+  close() {
+    if (this._closed) return;
+    this._closed = true;
+    clearTimeout(this._answerTimer);
+    for (const [track, transceiver] of this._published) track._senders.delete(transceiver.sender);
+    const error = createError(53001, 'the connection was closed');
+    for (const w of [...this._waiting, ...this._inFlight]) w.reject(error);
+    this._waiting = [];
+    this._inFlight = [];
+    this.pc.close();
+  }
+
+  /** @param {LocalTrack} track */
+  _addTransceiver(track) {
+    const transceiver = this.pc.addTransceiver(track.mediaStreamTrack, { direction: 'sendonly' });
+    applyCodecPreferences(transceiver, track.kind, this._codecs[track.kind]);
+    this._published.set(track, transceiver);
+    track._senders.add(transceiver.sender);
+  }
+
+  /** @returns {Promise<void>} */
+  _renegotiate() {
+    if (this._closed) return Promise.reject(createError(53001, 'the connection was closed'));
+    const d = deferred();
+    this._waiting.push(d);
+    this._needsOffer = true;
+    this._enqueue(() => this._offer());
+    return d.promise;
+  }
+
+  /** @param {() => Promise<void>} step */
+  _enqueue(step) {
+    this._queue = this._queue
+      .then(() => (this._closed ? undefined : step()))
+      .catch((err) => {
+        if (this._closed) return;
+        console.warn('[confide] negotiation failed:', err);
+        this.emit('failed', createError(53405, `negotiation failed: ${err && err.message}`));
+      });
+  }
+
+  async _offer() {
+    const pc = this.pc;
+    if (!this._needsOffer || this._offerInFlight || pc.signalingState !== 'stable') return;
+    this._needsOffer = false;
+    const waiters = this._waiting;
+    this._waiting = [];
+    this._inFlight.push(...waiters);
+    await pc.setLocalDescription(await pc.createOffer());
+    /** @type {Array<{mid: string, name: string, kind: string, enabled: boolean}>} */
+    const tracks = [];
+    for (const [track, transceiver] of this._published) {
+      if (transceiver.mid === null) continue;
+      tracks.push({ mid: transceiver.mid, name: track.name, kind: track.kind, enabled: track.isEnabled });
+      this._announced.add(track);
+    }
+    this._offerInFlight = true;
+    this._send({ type: 'offer', sdp: pc.localDescription.sdp, tracks });
+    clearTimeout(this._answerTimer);
+    this._answerTimer = setTimeout(() => {
+      if (this._offerInFlight && !this._closed) this.emit('failed', createError(53405, `no answer to an offer within ${ANSWER_TIMEOUT_MS / 1000} s`));
+    }, ANSWER_TIMEOUT_MS);
+  }
+
+  /** @param {string} sdp */
+  async _onAnswer(sdp) {
+    // Only an answer to the offer in flight; anything else is stale.
+    if (!this._offerInFlight || this.pc.signalingState !== 'have-local-offer') return;
+    clearTimeout(this._answerTimer);
+    this._offerInFlight = false;
+    const waiters = this._inFlight;
+    this._inFlight = [];
+    try {
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: narrowAnswerDirections(this.pc.localDescription.sdp, sdp) });
+    } catch (err) {
+      const error = createError(53402, err && err.message);
+      for (const w of waiters) w.reject(error);
+      throw err;
+    }
+    for (const w of waiters) w.resolve();
+    if (this._needsOffer) await this._offer();
+  }
+
+  /**
+   * @param {string} sdp
+   * @param {SubscribedTrack[]} tracks
+   */
+  async _onOffer(sdp, tracks) {
+    const pc = this.pc;
+    if (pc.signalingState === 'have-local-offer') {
+      // Glare: the server has dropped our offer. Undo it and send it again
+      // after answering, with the same promises waiting on it.
+      clearTimeout(this._answerTimer);
+      await pc.setLocalDescription({ type: 'rollback' });
+      if (this._offerInFlight) {
+        this._offerInFlight = false;
+        this._needsOffer = true;
+        this._waiting.unshift(...this._inFlight);
+        this._inFlight = [];
+      }
+    }
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    this._send({ type: 'answer', sdp: pc.localDescription.sdp });
+    this._setMapping(tracks);
+    if (this._needsOffer) await this._offer();
+  }
+
+  /** @param {Error} error */
+  async _abandonOffer(error) {
+    if (!this._offerInFlight) return;
+    clearTimeout(this._answerTimer);
+    this._offerInFlight = false;
+    for (const w of this._inFlight) w.reject(error);
+    this._inFlight = [];
+    if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
+    if (this._needsOffer) await this._offer();
+  }
+
+  /** @param {SubscribedTrack[]} tracks */
+  _setMapping(tracks) {
+    /** @type {Map<string, RTCRtpTransceiver>} */
+    const byMid = new Map();
+    for (const t of this.pc.getTransceivers()) if (t.mid !== null) byMid.set(t.mid, t);
+    /** @type {Map<string, RemoteTrackInfo>} */
+    const remote = new Map();
+    for (const s of tracks) {
+      const transceiver = byMid.get(s.mid);
+      if (!transceiver || transceiver.receiver.track.kind !== s.kind) continue;
+      remote.set(s.track_sid, { participantSid: s.participant_sid, kind: s.kind, mid: s.mid, mediaStreamTrack: transceiver.receiver.track });
+    }
+    this.remoteTracks = remote;
+    this.emit('remotetracks', remote);
+  }
+}
+
+/**
+ * Puts the preferred codecs first (in the given order), keeping the rest, so
+ * the browser offers them first and the server picks them if it can.
+ * @param {RTCRtpTransceiver} transceiver
+ * @param {'audio'|'video'} kind
+ * @param {CodecPreference[]} preferences
+ */
+export function applyCodecPreferences(transceiver, kind, preferences) {
+  if (!preferences.length || typeof transceiver.setCodecPreferences !== 'function') return;
+  if (typeof RTCRtpReceiver === 'undefined' || typeof RTCRtpReceiver.getCapabilities !== 'function') return;
+  const capabilities = RTCRtpReceiver.getCapabilities(kind);
+  if (!capabilities) return;
+  const names = preferences.map((p) => (typeof p === 'string' ? p : p.codec).toLowerCase());
+  const rank = (/** @type {RTCRtpCodec} */ c) => {
+    const i = names.indexOf(c.mimeType.split('/')[1].toLowerCase());
+    return i < 0 ? names.length : i;
+  };
+  const ordered = capabilities.codecs
+    .map((codec, index) => ({ codec, index }))
+    .sort((a, b) => rank(a.codec) - rank(b.codec) || a.index - b.index)
+    .map((x) => x.codec);
+  try {
+    transceiver.setCodecPreferences(ordered);
+  } catch (err) {
+    console.warn('[confide] cannot apply codec preferences:', err);
+  }
+}

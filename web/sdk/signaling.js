@@ -1,0 +1,226 @@
+// The websocket to the server's /rtc endpoint (docs/signaling.md): opening
+// it, the `join` handshake, keepalive, and turning every way it can end into
+// either a TwilioError or silence (when this client closed it on purpose).
+// Negotiation and room state live elsewhere; this file only moves messages.
+//
+// Messages that arrive after `joined` are held until someone calls
+// setHandler(): the room must apply `joined` (and create its peer
+// connection) before an `offer` or `participant_connected` can make sense.
+
+import { EventEmitter } from './events.js';
+import { createError, errorFromServer } from './errors.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Application-level pings: browsers answer the server's websocket pings by
+ * themselves, but JavaScript cannot see those, so this is how the client
+ * notices a connection that died without a close (sleeping laptop, NAT). */
+const PING_EVERY_MS = 10_000;
+const SILENCE_LIMIT_MS = 30_000;
+
+/**
+ * @typedef {object} TrackInfo
+ * @property {string} sid
+ * @property {string} name
+ * @property {'audio'|'video'} kind
+ * @property {boolean} enabled
+ */
+/**
+ * @typedef {object} ParticipantInfo
+ * @property {string} sid
+ * @property {string} identity
+ * @property {TrackInfo[]} tracks
+ */
+/**
+ * @typedef {object} SubscribedTrack one server m-line and the remote track it carries
+ * @property {string} mid
+ * @property {string} participant_sid
+ * @property {string} track_sid
+ * @property {'audio'|'video'} kind
+ */
+/**
+ * @typedef {object} JoinedMessage
+ * @property {'joined'} type
+ * @property {number} version
+ * @property {{sid: string, name: string}} room
+ * @property {ParticipantInfo} participant
+ * @property {ParticipantInfo[]} participants
+ * @property {RTCIceServer[]} ice_servers
+ */
+/** @typedef {{type: string, [field: string]: any}} ServerMessage */
+
+/** ws:/wss: to /rtc on the page's own origin. */
+export function signalingUrl() {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${location.host}/rtc`;
+}
+
+/**
+ * Events: `closed(error)` once, when the connection ends without close()
+ * having been called: a fatal server error (its code), a drop (53001).
+ */
+export class SignalingChannel extends EventEmitter {
+  /** @param {string} [url] */
+  constructor(url) {
+    super();
+    this.url = url || signalingUrl();
+    /** @type {WebSocket|null} */
+    this.ws = null;
+    this._joined = false;
+    this._done = false;
+    /** @type {((msg: ServerMessage) => void)|null} */
+    this._handler = null;
+    /** @type {ServerMessage[]} */
+    this._held = [];
+    /** @type {ReturnType<typeof setInterval>|undefined} */
+    this._pingTimer = undefined;
+    this._pingId = 0;
+    this._lastHeard = Date.now();
+    /** @type {() => void} */
+    this._abortJoin = () => {};
+  }
+
+  /**
+   * Opens the websocket and joins. Rejects with the server's error (20101,
+   * 53105, …), or 53000 when the server cannot be reached or does not reply
+   * in time.
+   * @param {string} token
+   * @param {string|undefined} room
+   * @param {number} timeoutMs
+   * @returns {Promise<JoinedMessage>}
+   */
+  join(token, room, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      // close() during the handshake must not leave the caller waiting.
+      this._abortJoin = () => fail(createError(53000, 'closed before joining'));
+      /** @type {Error|null} */
+      let serverError = null;
+      const fail = (/** @type {Error} */ error) => {
+        clearTimeout(timer);
+        this._stop(false);
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        fail(createError(53000, opened ? `no reply to join within ${timeoutMs / 1000} s` : `could not connect within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+
+      let ws;
+      try {
+        ws = new WebSocket(this.url);
+      } catch (err) {
+        fail(createError(53000, `cannot open ${this.url}: ${err && err.message}`));
+        return;
+      }
+      this.ws = ws;
+      ws.onopen = () => {
+        opened = true;
+        this._lastHeard = Date.now();
+        this.send({ type: 'join', version: PROTOCOL_VERSION, token, ...(room ? { room } : {}) });
+      };
+      ws.onmessage = (event) => {
+        this._lastHeard = Date.now();
+        const msg = parse(event.data);
+        if (!msg || this._done) return;
+        if (!this._joined) {
+          if (msg.type === 'joined') {
+            this._joined = true;
+            clearTimeout(timer);
+            this._startKeepalive();
+            resolve(/** @type {JoinedMessage} */ (msg));
+          } else if (msg.type === 'error') {
+            serverError = errorFromServer(msg);
+            if (msg.fatal !== false) fail(serverError);
+          }
+          return;
+        }
+        if (msg.type === 'error' && msg.fatal) {
+          this._lose(errorFromServer(msg));
+          return;
+        }
+        if (this._handler) this._handler(msg);
+        else this._held.push(msg);
+      };
+      ws.onclose = (event) => {
+        if (this._done) return;
+        if (!this._joined) {
+          const why = opened ? `the server closed the connection (code ${event.code})` : `cannot connect to ${this.url}`;
+          fail(serverError || createError(53000, why));
+          return;
+        }
+        this._lose(createError(53001, `the connection closed (code ${event.code}${event.reason ? `, ${event.reason}` : ''})`));
+      };
+    });
+  }
+
+  /** @param {(msg: ServerMessage) => void} handler receives every message after `joined`, held ones first */
+  setHandler(handler) {
+    this._handler = handler;
+    const held = this._held;
+    this._held = [];
+    for (const msg of held) {
+      if (this._done) return;
+      handler(msg);
+    }
+  }
+
+  /**
+   * @param {object} msg
+   * @returns {boolean} whether it was sent
+   */
+  send(msg) {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this._done) return false;
+    ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  /** Ends the connection on purpose, announcing the departure with `leave`; emits nothing. */
+  close() {
+    const abort = this._joined ? null : this._abortJoin;
+    this._stop(true);
+    if (abort) abort();
+  }
+
+  /** @param {boolean} leave */
+  _stop(leave) {
+    if (this._done) return;
+    if (leave && this._joined) this.send({ type: 'leave' });
+    this._done = true;
+    clearInterval(this._pingTimer);
+    this._held = [];
+    const ws = this.ws;
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close();
+  }
+
+  /** @param {Error} error */
+  _lose(error) {
+    if (this._done) return;
+    this._stop(false);
+    this.emit('closed', error);
+  }
+
+  _startKeepalive() {
+    this._pingTimer = setInterval(() => {
+      if (Date.now() - this._lastHeard > SILENCE_LIMIT_MS) {
+        this._lose(createError(53001, `no word from the server for ${SILENCE_LIMIT_MS / 1000} s`));
+        return;
+      }
+      this.send({ type: 'ping', id: ++this._pingId });
+    }, PING_EVERY_MS);
+  }
+}
+
+/**
+ * @param {any} data
+ * @returns {ServerMessage|null}
+ */
+function parse(data) {
+  if (typeof data !== 'string') return null; // the server never sends binary frames
+  try {
+    const msg = JSON.parse(data);
+    return msg && typeof msg === 'object' && typeof msg.type === 'string' ? msg : null;
+  } catch {
+    return null;
+  }
+}
