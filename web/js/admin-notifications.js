@@ -1,16 +1,10 @@
 // Admin: the reminder outbox and the dev outbox (GET /api/notifications/).
-import { ApiError, api, currentUser, requireSignIn, signOut } from './session.js';
+import { ApiError, api, currentUser, requireSignIn } from './session.js';
+import { el } from './appointments.js';
+import { wireHeader } from './header.js';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const form = /** @type {HTMLFormElement} */ ($('filters'));
-
-/** @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children] */
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
 
 function when(iso) {
   return iso ? new Date(iso).toLocaleString() : '';
@@ -62,10 +56,7 @@ if (requireSignIn()) {
     event.preventDefault();
     load();
   });
-  $('sign-out').addEventListener('click', async () => {
-    await signOut();
-    location.assign('/login.html');
-  });
+  wireHeader();
   load();
   setInterval(load, 10_000);
 }
