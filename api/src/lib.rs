@@ -12,6 +12,7 @@
 //!   WhatsApp, from a durable outbox written with each appointment change.
 //! - [`demo`]: demo accounts on a first, non-production start.
 //! - [`clock`]: injected time.
+//! - [`metrics`]: `/metrics` for monitoring and the load-test harness.
 //! - [`server`]: wires the SFU ([`sfu`]), the signaling websocket
 //!   ([`signaling`]), the API and the web app's files into one HTTP server.
 //!
@@ -27,5 +28,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod metrics;
 pub mod reminders;
 pub mod server;

@@ -131,6 +131,10 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let video_page = ServeFile::new(web.join("video.html"));
     let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            get(crate::metrics::metrics).with_state(sfu.clone()),
+        )
         .route_service("/video-session/{room}", video_page.clone())
         .route_service("/appointments/{id}/video", video_page)
         .route_service("/pre-call", ServeFile::new(web.join("pre-call.html")))

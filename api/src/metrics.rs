@@ -1,0 +1,105 @@
+//! `GET /metrics`: the process and the SFU in Prometheus' text format, for
+//! an operator's monitoring and for the load-test harness when it cannot
+//! read `/proc` of the server. Counts only; nothing about who is in which
+//! room.
+
+use std::fmt::Write;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use sfu::io::SfuHandle;
+
+fn process_usage() -> (f64, u64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let cpu = (ticks(11) + ticks(12)) / hz;
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024;
+    (cpu, rss)
+}
+
+pub async fn metrics(State(sfu): State<SfuHandle>) -> impl IntoResponse {
+    let (cpu, rss) = process_usage();
+    let mut out = String::new();
+    let mut gauge = |name: &str, kind: &str, help: &str, value: f64| {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    };
+    gauge(
+        "process_cpu_seconds_total",
+        "counter",
+        "User and system CPU time.",
+        cpu,
+    );
+    gauge(
+        "process_resident_memory_bytes",
+        "gauge",
+        "Resident memory.",
+        rss as f64,
+    );
+    if let Some(stats) = sfu.stats().await {
+        gauge(
+            "confide_sfu_rooms",
+            "gauge",
+            "Rooms with participants.",
+            stats.rooms as f64,
+        );
+        gauge(
+            "confide_sfu_participants",
+            "gauge",
+            "Participants connected.",
+            stats.participants as f64,
+        );
+        gauge(
+            "confide_sfu_datagrams_in_total",
+            "counter",
+            "UDP datagrams received.",
+            stats.datagrams_in as f64,
+        );
+        gauge(
+            "confide_sfu_datagrams_out_total",
+            "counter",
+            "UDP datagrams sent.",
+            stats.datagrams_out as f64,
+        );
+        gauge(
+            "confide_sfu_rtp_forwarded_total",
+            "counter",
+            "RTP packets forwarded to subscribers.",
+            stats.rtp_forwarded as f64,
+        );
+        gauge(
+            "confide_sfu_rtp_retransmitted_total",
+            "counter",
+            "RTP packets resent on NACK.",
+            stats.rtp_retransmitted as f64,
+        );
+        gauge(
+            "confide_sfu_keyframe_requests_total",
+            "counter",
+            "Keyframe requests sent to publishers.",
+            stats.keyframe_requests as f64,
+        );
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}

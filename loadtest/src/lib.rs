@@ -1,0 +1,32 @@
+//! `confide-loadtest`: simulated calls through a real Confide server (or
+//! Janus, for comparison), measuring the SFU.
+//!
+//! Layout, in the order a run uses them:
+//! - [`options`]: the command line.
+//! - [`run`]: a run — workers started, participants joined at the ramp,
+//!   one sample a second (the live line and the plots), the summary;
+//!   `--find-max` adds calls until loss or latency gives.
+//! - [`participant`]: each participant's websocket (`join`, offers, answers),
+//!   a small async task; [`worker`]: media threads, each driving many
+//!   participants' [`peer`]s (webrtc-rs's sans-IO `rtc`) with one `mio`
+//!   poll and a UDP socket per participant.
+//! - [`payload`]: the media sent — VP8 frames split into packets, Opus —
+//!   each payload stamped with its send time and sequence; [`stats`]:
+//!   loss, jitter, latency and percentiles from those stamps.
+//! - [`monitor`]: the SFU's CPU and memory (`/proc/<pid>` or `/metrics`).
+//! - [`report`]: the table, `--json`, and the `--report` HTML page.
+//!
+//! Data path: a worker wakes, sends the packets that are due through each
+//! peer (SRTP in `rtc`), reads datagrams from the sockets that are ready,
+//! and each peer reads the stamps of what it received into its stats. The
+//! run takes the workers' counters once a second.
+
+pub mod monitor;
+pub mod options;
+pub mod participant;
+pub mod payload;
+pub mod peer;
+pub mod report;
+pub mod run;
+pub mod stats;
+pub mod worker;

@@ -1,0 +1,460 @@
+//! A run: start media workers, bring calls up at the ramp, sample once a
+//! second (the live line and the plots), and sum up a measurement window.
+//! `--find-max` keeps adding calls, one step at a time, until a window's
+//! loss passes 1 % or its p99 latency 50 ms.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::monitor::{self, Source};
+use crate::options::{Credentials, Options};
+use crate::participant::{self, Participant};
+use crate::payload::VideoShape;
+use crate::peer::MediaPlan;
+use crate::stats::{percentile, percentile_sorted};
+use crate::worker::{self, Command, Handle};
+
+/// One second of a run, for the plots.
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub t: f64,
+    pub calls: usize,
+    pub participants_connected: usize,
+    pub packets_per_second: f64,
+    pub loss_percent: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub sfu_cpu_percent: Option<f64>,
+}
+
+/// What a measurement window adds up to.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Window {
+    pub calls: usize,
+    pub seconds: f64,
+    pub packets_received: u64,
+    pub packets_sent: u64,
+    pub loss_percent: f64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub sfu_cpu_seconds: Option<f64>,
+    pub sfu_cpu_us_per_packet: Option<f64>,
+    pub sfu_rss_bytes: Option<u64>,
+    pub generator_cpu_us_per_packet: f64,
+    pub plis_received: u64,
+    pub nacks_received: u64,
+}
+
+/// The whole result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub target: String,
+    pub rooms: usize,
+    pub participants_per_room: usize,
+    pub tracks_published: usize,
+    /// Remote tracks that delivered media to a subscriber.
+    pub tracks_received: usize,
+    pub window: Window,
+    pub jitter_ms: f64,
+    pub bitrate_kbps_per_track: f64,
+    pub join_p50_ms: Option<u64>,
+    pub join_p95_ms: Option<u64>,
+    pub failures: Vec<String>,
+    /// `--find-max`: the most calls whose window held (loss ≤ 1 %, p99 ≤ 50 ms).
+    pub max_calls: Option<usize>,
+    pub steps: Vec<Window>,
+    pub series: Vec<Point>,
+}
+
+fn this_process_cpu() -> f64 {
+    monitor::from_proc(std::process::id())
+        .map(|u| u.cpu_seconds)
+        .unwrap_or(0.0)
+}
+
+fn ms(us: Option<u64>) -> Option<f64> {
+    us.map(|v| v as f64 / 1000.0)
+}
+
+struct Load {
+    options: Options,
+    credentials: Credentials,
+    workers: Vec<Arc<Handle>>,
+    tasks: Vec<JoinHandle<Result<(), String>>>,
+    stop: watch::Sender<bool>,
+    run_id: String,
+    started: Instant,
+    calls: usize,
+    next_id: usize,
+    source: Source,
+    http: reqwest::Client,
+    series: Vec<Point>,
+    joins_ms: Vec<u64>,
+    failures: Vec<String>,
+    last: (u64, u64, u64, Option<monitor::Usage>, Instant),
+}
+
+impl Load {
+    fn ws_url(&self) -> String {
+        let base = self.options.server.trim_end_matches('/');
+        let base = base
+            .strip_prefix("https://")
+            .map(|rest| format!("wss://{rest}"))
+            .or_else(|| {
+                base.strip_prefix("http://")
+                    .map(|rest| format!("ws://{rest}"))
+            })
+            .unwrap_or_else(|| base.to_owned());
+        format!("{base}/rtc")
+    }
+
+    fn plan(&self) -> MediaPlan {
+        MediaPlan {
+            audio: self.options.audio,
+            video: self.options.video.then(|| VideoShape {
+                bitrate_bps: self.options.video_bitrate * 1000,
+                fps: self.options.fps,
+                keyframe_interval_frames: self.options.keyframe_frames(),
+            }),
+            opus_bytes: 80,
+        }
+    }
+
+    /// Brings `rooms` more calls up, at the ramp.
+    async fn add_calls(&mut self, rooms: usize) {
+        let pace = Duration::from_secs_f64(1.0 / self.options.ramp);
+        let url = self.ws_url();
+        let ttl = 3600 * 6;
+        let now_unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        for _ in 0..rooms {
+            let room = format!("load-{}-{}", self.run_id, self.calls);
+            self.calls += 1;
+            for _ in 0..self.options.participants {
+                let id = self.next_id;
+                self.next_id += 1;
+                let identity = format!("load-{id}");
+                let token = ::signaling::token::mint(
+                    &self.credentials.account_sid,
+                    &self.credentials.key,
+                    &identity,
+                    Some(&room),
+                    ttl,
+                    now_unix,
+                );
+                let participant = Participant {
+                    id,
+                    room: room.clone(),
+                    token,
+                    plan: self.plan(),
+                };
+                let worker = self.workers[id % self.workers.len()].clone();
+                let stop = self.stop.subscribe();
+                self.tasks.push(tokio::spawn(participant::run(
+                    url.clone(),
+                    participant,
+                    worker,
+                    stop,
+                )));
+                tokio::time::sleep(pace).await;
+                self.sample_if_due().await;
+            }
+        }
+    }
+
+    async fn sample_if_due(&mut self) {
+        if self.last.4.elapsed() >= Duration::from_secs(1) {
+            self.sample().await;
+        }
+    }
+
+    /// One second's point: takes the workers' progress.
+    async fn sample(&mut self) -> (u64, u64, u64, Vec<u64>) {
+        let mut connected = 0;
+        let (mut received, mut expected, mut sent) = (0, 0, 0);
+        let mut latencies = Vec::new();
+        for worker in &self.workers {
+            let mut p = worker.progress.lock().expect("progress lock");
+            connected += p.connected;
+            received += p.received_packets;
+            expected += p.expected_packets;
+            sent += p.counters.rtp_sent;
+            latencies.append(&mut p.latencies);
+            self.joins_ms.append(&mut p.joins_ms);
+        }
+        for task in self.tasks.iter_mut().filter(|t| t.is_finished()) {
+            if let Ok(Ok(Err(why))) = tokio::time::timeout(Duration::from_millis(1), task).await {
+                self.failures.push(why);
+            }
+        }
+        self.tasks.retain(|t| !t.is_finished());
+        let usage = monitor::sample(&self.source, &self.http).await;
+        let now = Instant::now();
+        let dt = now.duration_since(self.last.4).as_secs_f64().max(1e-3);
+        let (d_received, d_expected) = (
+            received.saturating_sub(self.last.0),
+            expected.saturating_sub(self.last.1),
+        );
+        let cpu = match (usage, self.last.3) {
+            (Some(u), Some(prev)) => Some((u.cpu_seconds - prev.cpu_seconds) / dt * 100.0),
+            _ => None,
+        };
+        let mut sorted = latencies.clone();
+        sorted.sort_unstable();
+        let point = Point {
+            t: now.duration_since(self.started).as_secs_f64(),
+            calls: self.calls,
+            participants_connected: connected,
+            packets_per_second: d_received as f64 / dt,
+            loss_percent: if d_expected > 0 {
+                d_expected.saturating_sub(d_received) as f64 * 100.0 / d_expected as f64
+            } else {
+                0.0
+            },
+            latency_p50_ms: ms(percentile_sorted(&sorted, 50.0)),
+            latency_p95_ms: ms(percentile_sorted(&sorted, 95.0)),
+            latency_p99_ms: ms(percentile_sorted(&sorted, 99.0)),
+            sfu_cpu_percent: cpu,
+        };
+        if !self.options.quiet {
+            eprint!(
+                "\r{:>6.1}s  calls {:>4}  connected {:>5}/{:<5}  {:>8.0} pkt/s  loss {:>5.2}%  p99 {:>6}  SFU CPU {:>5}   ",
+                point.t,
+                self.calls,
+                connected,
+                self.next_id,
+                point.packets_per_second,
+                point.loss_percent,
+                point
+                    .latency_p99_ms
+                    .map(|v| format!("{v:.1}ms"))
+                    .unwrap_or_else(|| "-".into()),
+                cpu.map(|c| format!("{c:.0}%"))
+                    .unwrap_or_else(|| "-".into()),
+            );
+        }
+        self.series.push(point);
+        self.last = (received, expected, sent, usage.or(self.last.3), now);
+        (received, expected, sent, latencies)
+    }
+
+    /// Samples for `length`, and sums the window up.
+    async fn measure(&mut self, length: Duration) -> Window {
+        let first = self.sample().await;
+        let usage_start = self.last.3;
+        let own_start = this_process_cpu();
+        let counters_start = self.counters();
+        let start = Instant::now();
+        let mut latencies = Vec::new();
+        let (mut received, mut expected, mut sent) = (first.0, first.1, first.2);
+        while start.elapsed() < length {
+            tokio::time::sleep(
+                Duration::from_secs(1)
+                    .min(length.saturating_sub(start.elapsed()))
+                    .max(Duration::from_millis(10)),
+            )
+            .await;
+            let (r, e, s, mut l) = self.sample().await;
+            (received, expected, sent) = (r, e, s);
+            latencies.append(&mut l);
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        let packets_received = received.saturating_sub(first.0);
+        let packets_expected = expected.saturating_sub(first.1);
+        let packets_sent = sent.saturating_sub(first.2);
+        let usage_end = self.last.3;
+        let sfu_cpu = match (usage_start, usage_end) {
+            (Some(a), Some(b)) => Some(b.cpu_seconds - a.cpu_seconds),
+            _ => None,
+        };
+        let counters = self.counters();
+        let own = this_process_cpu() - own_start;
+        Window {
+            calls: self.calls,
+            seconds,
+            packets_received,
+            packets_sent,
+            loss_percent: if packets_expected > 0 {
+                packets_expected.saturating_sub(packets_received) as f64 * 100.0
+                    / packets_expected as f64
+            } else {
+                0.0
+            },
+            latency_p50_ms: ms(percentile(&mut latencies, 50.0)),
+            latency_p95_ms: ms(percentile(&mut latencies, 95.0)),
+            latency_p99_ms: ms(percentile(&mut latencies, 99.0)),
+            sfu_cpu_seconds: sfu_cpu,
+            // The SFU's work is the packets it forwarded, which is what
+            // the subscribers received.
+            sfu_cpu_us_per_packet: sfu_cpu
+                .filter(|_| packets_received > 0)
+                .map(|c| c * 1e6 / packets_received as f64),
+            sfu_rss_bytes: usage_end.map(|u| u.rss_bytes),
+            generator_cpu_us_per_packet: if packets_sent + packets_received > 0 {
+                own * 1e6 / (packets_sent + packets_received) as f64
+            } else {
+                0.0
+            },
+            plis_received: counters.0 - counters_start.0,
+            nacks_received: counters.1 - counters_start.1,
+        }
+    }
+
+    fn counters(&self) -> (u64, u64) {
+        self.workers.iter().fold((0, 0), |acc, w| {
+            let p = w.progress.lock().expect("progress lock");
+            (
+                acc.0 + p.counters.plis_received,
+                acc.1 + p.counters.nacks_received,
+            )
+        })
+    }
+
+    /// Leaves every call and stops the workers; returns the received tracks.
+    async fn finish(mut self) -> (Vec<(RtpCodecKind, crate::stats::TrackStats)>, Self) {
+        let _ = self.stop.send(true);
+        for task in std::mem::take(&mut self.tasks) {
+            if let Ok(Ok(Err(why))) = tokio::time::timeout(Duration::from_secs(5), task).await {
+                self.failures.push(why);
+            }
+        }
+        let mut tracks = Vec::new();
+        for worker in std::mem::take(&mut self.workers) {
+            worker.send(Command::Stop);
+            if let Ok(handle) = Arc::try_unwrap(worker)
+                && let Ok(done) = tokio::task::spawn_blocking(move || handle.thread.join()).await
+                && let Ok(done) = done
+            {
+                tracks.extend(done.tracks);
+            }
+        }
+        (tracks, self)
+    }
+}
+
+/// Runs what the options say (a fixed load, or `--find-max`).
+pub async fn run(options: Options) -> anyhow::Result<Outcome> {
+    let credentials = options.credentials()?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let source = match options.server_pid {
+        Some(pid) => {
+            monitor::from_proc(pid)?;
+            Source::Proc(pid)
+        }
+        None => {
+            let url = format!("{}/metrics", options.server.trim_end_matches('/'));
+            let reachable = http.get(&url).send().await.map_err(|e| {
+                anyhow::anyhow!("cannot reach the server at {}: {e}", options.server)
+            })?;
+            if reachable.status().is_success() {
+                Source::Metrics(url)
+            } else {
+                Source::None
+            }
+        }
+    };
+    let epoch = Instant::now();
+    let workers = (0..options.threads)
+        .map(|_| worker::spawn(options.bind, epoch).map(Arc::new))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (stop, _) = watch::channel(false);
+    let mut load = Load {
+        run_id: format!("{:08x}", rand::random::<u32>()),
+        credentials,
+        workers,
+        tasks: Vec::new(),
+        stop,
+        started: Instant::now(),
+        calls: 0,
+        next_id: 0,
+        source,
+        http,
+        series: Vec::new(),
+        joins_ms: Vec::new(),
+        failures: Vec::new(),
+        last: (0, 0, 0, None, Instant::now()),
+        options: options.clone(),
+    };
+    let mut steps = Vec::new();
+    let mut max_calls = None;
+    let window = if options.find_max {
+        let mut last_good = None;
+        loop {
+            load.add_calls(options.step).await;
+            // Let the new calls connect before judging.
+            load.measure(Duration::from_secs(3)).await;
+            let window = load.measure(options.hold).await;
+            let held =
+                window.loss_percent <= 1.0 && window.latency_p99_ms.is_some_and(|p| p <= 50.0);
+            steps.push(window.clone());
+            if !held || load.calls + options.step > options.max_calls {
+                if held {
+                    last_good = Some(window.clone());
+                }
+                break last_good.unwrap_or(window);
+            }
+            last_good = Some(window);
+            max_calls = Some(load.calls);
+        }
+    } else {
+        load.add_calls(options.rooms).await;
+        // Calls connect and first keyframes settle before the window.
+        load.measure(Duration::from_secs(2)).await;
+        load.measure(options.duration).await
+    };
+    if options.find_max {
+        max_calls = steps
+            .iter()
+            .filter(|w| w.loss_percent <= 1.0 && w.latency_p99_ms.is_some_and(|p| p <= 50.0))
+            .map(|w| w.calls)
+            .max();
+    }
+    if !options.quiet {
+        eprintln!();
+    }
+    let participants = load.next_id;
+    let (tracks, load) = load.finish().await;
+    let seconds = load.started.elapsed().as_secs_f64();
+    let jitters: Vec<f64> = tracks
+        .iter()
+        .filter(|(_, t)| t.packets > 1)
+        .map(|(_, t)| t.jitter_us / 1000.0)
+        .collect();
+    let bytes: u64 = tracks.iter().map(|(_, t)| t.bytes).sum();
+    let mut joins = load.joins_ms.clone();
+    Ok(Outcome {
+        target: format!("{:?}", options.target).to_lowercase(),
+        rooms: load.calls,
+        participants_per_room: options.participants,
+        tracks_published: participants * (options.audio as usize + options.video as usize),
+        tracks_received: tracks.iter().filter(|(_, t)| t.packets > 0).count(),
+        jitter_ms: if jitters.is_empty() {
+            0.0
+        } else {
+            jitters.iter().sum::<f64>() / jitters.len() as f64
+        },
+        bitrate_kbps_per_track: if tracks.is_empty() {
+            0.0
+        } else {
+            bytes as f64 * 8.0 / 1000.0 / seconds / tracks.len() as f64
+        },
+        join_p50_ms: percentile(&mut joins, 50.0),
+        join_p95_ms: percentile(&mut joins, 95.0),
+        failures: load.failures.clone(),
+        max_calls,
+        steps,
+        window,
+        series: load.series.clone(),
+    })
+}
