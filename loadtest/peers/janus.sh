@@ -5,13 +5,15 @@
 # Usage (as root):
 #   janus.sh install
 #   janus.sh start [--http-port N] [--ws-port N] [--mode private|loopback]
-#                  [--debug-level N] [--event-loops N]
+#                  [--debug-level N] [--event-loops N] [--min-nack-queue MS]
 #   janus.sh stop
 #   janus.sh status
 #
-# Why a network namespace: Janus (libnice) never gathers ICE host candidates on
-# loopback interfaces, so a Janus bound to 127.0.0.1 offers no usable candidate
-# to a client on the same machine.  `start` therefore runs Janus inside its own
+# Why a network namespace: Janus never gathers ICE host candidates on loopback
+# interfaces (tested: with ice_enforce_list = "127.0.0.1" every offer fails with
+# "Error gathering candidates" / API error 490 "Error setting ICE locally"), so a
+# Janus on 127.0.0.1 cannot do media with a client on the same machine.  `start`
+# therefore runs Janus inside its own
 # network namespace, joined to the root namespace by a veth pair, and makes
 # Janus gather its (only) host candidate on the namespace end of that pair:
 #
@@ -61,7 +63,7 @@ log() { printf 'janus.sh: %s\n' "$*" >&2; }
 die() { printf 'janus.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -135,6 +137,7 @@ pid_is_janus() { # pid -> true if that pid is a live janus process
 # {"janus":"info"} and look for "server_info" in the reply.
 ws_probe() { # ip port -> 0 if Janus answered
     local ip="$1" port="$2"
+    # shellcheck disable=SC2016  # the script is expanded by the inner bash
     timeout 5 bash -c '
         set -e
         exec 3<>"/dev/tcp/$1/$2"
@@ -153,11 +156,13 @@ cleanup_on_failure() {
     local rc=$?
     if [[ $rc -ne 0 ]]; then
         log "start failed (rc=$rc); cleaning up"
-        if [[ -f "$RUN_DIR/janus.log" ]]; then
+        if [[ -s "$RUN_DIR/janus.log" ]]; then
             log "---- last 40 lines of $RUN_DIR/janus.log ----"
             tail -n 40 "$RUN_DIR/janus.log" >&2 || true
+        else
+            log "(no janus log written yet)"
         fi
-        if [[ -f "$RUN_DIR/janus.stdout" ]]; then
+        if [[ -s "$RUN_DIR/janus.stdout" ]]; then
             log "---- last 20 lines of janus stdout/stderr ----"
             tail -n 20 "$RUN_DIR/janus.stdout" >&2 || true
         fi
@@ -165,8 +170,8 @@ cleanup_on_failure() {
     fi
 }
 
-write_configs() { # libdir media_ip ws_port http_port debug_level event_loops
-    local libdir="$1" media_ip="$2" ws_port="$3" http_port="$4" debug_level="$5" event_loops="$6"
+write_configs() { # libdir media_ip ws_port http_port debug_level event_loops min_nack_queue
+    local libdir="$1" media_ip="$2" ws_port="$3" http_port="$4" debug_level="$5" event_loops="$6" min_nack="$7"
     local cfg="$RUN_DIR/etc"
     mkdir -p "$cfg" "$RUN_DIR/plugins" "$RUN_DIR/transports" "$RUN_DIR/events" "$RUN_DIR/loggers"
     # Private module folders holding only what we need: Janus loads every .so
@@ -211,7 +216,7 @@ certificates: {
 }
 media: {
 	ipv6 = false
-	min_nack_queue = 200			# ms of sent packets kept for NACK retransmission (min)
+	min_nack_queue = $min_nack			# ms of sent packets kept for NACK retransmission (at least)
 	rtp_port_range = "$RTP_RANGE"
 	dtls_mtu = 1200
 	no_media_timer = 1				# 'media' receiving:false event after 1 s without media
@@ -341,7 +346,7 @@ setup_netns() { # mode host_ip ns_ip prefix
 
 cmd_start() {
     require_root
-    local http_port="" ws_port=8188 mode="private" debug_level=3 event_loops=0
+    local http_port="" ws_port=8188 mode="private" debug_level=3 event_loops=0 min_nack=200
     while [[ $# -gt 0 ]]; do
         case "$1" in
             --http-port) [[ $# -ge 2 ]] || die "--http-port needs a value"; http_port="$2"; shift 2 ;;
@@ -354,6 +359,8 @@ cmd_start() {
             --debug-level=*) debug_level="${1#*=}"; shift ;;
             --event-loops) [[ $# -ge 2 ]] || die "--event-loops needs a value"; event_loops="$2"; shift 2 ;;
             --event-loops=*) event_loops="${1#*=}"; shift ;;
+            --min-nack-queue) [[ $# -ge 2 ]] || die "--min-nack-queue needs a value"; min_nack="$2"; shift 2 ;;
+            --min-nack-queue=*) min_nack="${1#*=}"; shift ;;
             -h|--help) usage ;;
             *) die "unknown option for start: $1" ;;
         esac
@@ -365,6 +372,7 @@ cmd_start() {
     fi
     [[ "$debug_level" =~ ^[0-7]$ ]] || die "bad --debug-level: $debug_level (0-7)"
     [[ "$event_loops" =~ ^[0-9]+$ ]] || die "bad --event-loops: $event_loops"
+    [[ "$min_nack" =~ ^[0-9]+$ ]] || die "bad --min-nack-queue: $min_nack (milliseconds)"
     [[ "$RTP_RANGE" =~ ^([0-9]+)-([0-9]+)$ ]] || die "bad JANUS_RTP_RANGE: $RTP_RANGE"
     [[ "$START_TIMEOUT" =~ ^[0-9]+$ ]] || die "bad JANUS_START_TIMEOUT: $START_TIMEOUT"
 
@@ -421,13 +429,18 @@ cmd_start() {
     log "creating netns $NETNS with veth $VETH_HOST($host_ip) <-> $VETH_NS($ns_ip) [mode $mode]"
     setup_netns "$mode" "$host_ip" "$ns_ip" "$prefix"
 
-    write_configs "$libdir" "$ns_ip" "$ws_port" "$http_port" "$debug_level" "$event_loops"
+    write_configs "$libdir" "$ns_ip" "$ws_port" "$http_port" "$debug_level" "$event_loops" "$min_nack"
 
     log "starting janus in netns $NETNS"
-    # `ip netns exec` execs janus in place, so $! is Janus's own pid
-    # (cross-checked against Janus's pid_file below).
-    ip netns exec "$NETNS" janus -C "$RUN_DIR/etc/janus.jcfg" -F "$RUN_DIR/etc" \
-        </dev/null >"$RUN_DIR/janus.stdout" 2>&1 &
+    # The subshell raises the fd limit (Janus uses a few fds per handle: UDP
+    # socket, event loop, ...) and then `exec`s `ip netns exec`, which execs
+    # janus in place, so $! is Janus's own pid (cross-checked against Janus's
+    # pid_file below). Janus's stdio goes to files so that a caller capturing
+    # our stdout (e.g. Command::output()) is not kept waiting by Janus.
+    (
+        ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+        exec ip netns exec "$NETNS" janus -C "$RUN_DIR/etc/janus.jcfg" -F "$RUN_DIR/etc"
+    ) </dev/null >"$RUN_DIR/janus.stdout" 2>&1 &
     local pid=$!
     echo "JANUS_PID=$pid" >>"$STATE_FILE"
 

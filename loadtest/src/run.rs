@@ -204,8 +204,12 @@ impl Load {
             received.saturating_sub(self.last.0),
             expected.saturating_sub(self.last.1),
         );
+        // CPU time moves in clock ticks (10 ms): a rate over a short gap
+        // between samples would be noise.
         let cpu = match (usage, self.last.3) {
-            (Some(u), Some(prev)) => Some((u.cpu_seconds - prev.cpu_seconds) / dt * 100.0),
+            (Some(u), Some(prev)) if dt >= 0.5 => {
+                Some((u.cpu_seconds - prev.cpu_seconds) / dt * 100.0)
+            }
             _ => None,
         };
         let mut sorted = latencies.clone();
@@ -435,7 +439,9 @@ pub async fn run(options: Options) -> anyhow::Result<Outcome> {
     let mut joins = load.joins_ms.clone();
     Ok(Outcome {
         target: format!("{:?}", options.target).to_lowercase(),
-        rooms: load.calls,
+        // The calls of the reported window (with --find-max, the last step
+        // that held, not the one that broke).
+        rooms: window.calls,
         participants_per_room: options.participants,
         tracks_published: participants * (options.audio as usize + options.video as usize),
         tracks_received: tracks.iter().filter(|(_, t)| t.packets > 0).count(),
