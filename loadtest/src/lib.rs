@@ -6,6 +6,8 @@
 //! - [`run`]: a run — workers started, participants joined at the ramp,
 //!   one sample a second (the live line and the plots), the summary;
 //!   `--find-max` adds calls until loss or latency gives.
+//! - [`janus`]: the same participant against Janus's VideoRoom (for the
+//!   side-by-side figure).
 //! - [`participant`]: each participant's websocket (`join`, offers, answers),
 //!   a small async task; [`worker`]: media threads, each driving many
 //!   participants' [`peer`]s (webrtc-rs's sans-IO `rtc`) with one `mio`
@@ -21,6 +23,7 @@
 //! and each peer reads the stamps of what it received into its stats. The
 //! run takes the workers' counters once a second.
 
+pub mod janus;
 pub mod monitor;
 pub mod options;
 pub mod participant;

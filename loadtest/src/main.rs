@@ -1,7 +1,7 @@
 //! `confide-loadtest`: see the crate documentation and `loadtest/README.md`.
 
 use clap::Parser;
-use loadtest::options::{Options, Target};
+use loadtest::options::Options;
 
 #[tokio::main]
 async fn main() {
@@ -15,10 +15,6 @@ async fn main() {
     let options = Options::parse();
     if let Err(problem) = options.check() {
         eprintln!("confide-loadtest: {problem}");
-        std::process::exit(2);
-    }
-    if options.target == Target::Janus {
-        eprintln!("confide-loadtest: --target janus is not built yet (see loadtest/README.md)");
         std::process::exit(2);
     }
     let outcome = match loadtest::run::run(options.clone()).await {

@@ -111,6 +111,32 @@ fn track(
     )
 }
 
+/// An `rtc` peer connection with the default codecs and interceptors
+/// (NACK responder, RTCP reports, TWCC) and a host candidate at `local`.
+fn build_pc(local: SocketAddr, now: Instant) -> anyhow::Result<RTCPeerConnection> {
+    let mut media_engine = MediaEngine::default();
+    media_engine.register_default_codecs()?;
+    let registry = register_default_interceptors(Registry::new(), &mut media_engine)?;
+    let mut pc = RTCPeerConnectionBuilder::new()
+        .with_configuration(RTCConfigurationBuilder::new().build())
+        .with_media_engine(media_engine)
+        .with_interceptor_registry(registry)
+        .build(now)?;
+    let candidate = CandidateHostConfig {
+        base_config: CandidateConfig {
+            network: "udp".to_owned(),
+            address: local.ip().to_string(),
+            port: local.port(),
+            component: 1,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+    .new_candidate_host()?;
+    pc.add_local_candidate(RTCIceCandidate::from(&candidate).to_json()?)?;
+    Ok(pc)
+}
+
 /// The `(mid, kind)` of every m-line, from an SDP.
 pub fn mids(sdp: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -135,26 +161,7 @@ impl Peer {
         now: Instant,
         opened_at: Instant,
     ) -> anyhow::Result<(Peer, String)> {
-        let mut media_engine = MediaEngine::default();
-        media_engine.register_default_codecs()?;
-        let registry = register_default_interceptors(Registry::new(), &mut media_engine)?;
-        let mut pc = RTCPeerConnectionBuilder::new()
-            .with_configuration(RTCConfigurationBuilder::new().build())
-            .with_media_engine(media_engine)
-            .with_interceptor_registry(registry)
-            .build(now)?;
-        let candidate = CandidateHostConfig {
-            base_config: CandidateConfig {
-                network: "udp".to_owned(),
-                address: local.ip().to_string(),
-                port: local.port(),
-                component: 1,
-                ..Default::default()
-            },
-            ..Default::default()
-        }
-        .new_candidate_host()?;
-        pc.add_local_candidate(RTCIceCandidate::from(&candidate).to_json()?)?;
+        let mut pc = build_pc(local, now)?;
         let sender = |id, ssrc| Sender {
             id,
             ssrc,
@@ -216,6 +223,38 @@ impl Peer {
             },
             sdp,
         ))
+    }
+
+    /// A receive-only peer answering a server's offer (Janus subscriber
+    /// legs: the server offers what it sends).
+    pub fn answering(
+        local: SocketAddr,
+        now: Instant,
+        opened_at: Instant,
+        offer: String,
+    ) -> anyhow::Result<(Peer, String)> {
+        let mut peer = Peer {
+            pc: build_pc(local, now)?,
+            local,
+            connected: false,
+            failed: false,
+            plan: MediaPlan {
+                audio: false,
+                video: None,
+                opus_bytes: 0,
+            },
+            audio: None,
+            video: None,
+            frames: 0,
+            keyframe_requested: false,
+            received: HashMap::new(),
+            latencies: Vec::new(),
+            counters: PeerCounters::default(),
+            opened_at,
+            first_media_at: None,
+        };
+        let answer = peer.answer_offer(now, offer)?;
+        Ok((peer, answer))
     }
 
     pub fn apply_answer(&mut self, now: Instant, sdp: String) -> anyhow::Result<()> {

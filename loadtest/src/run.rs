@@ -11,8 +11,9 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::janus::{self, JanusParticipant};
 use crate::monitor::{self, Source};
-use crate::options::{Credentials, Options};
+use crate::options::{Credentials, Options, Target};
 use crate::participant::{self, Participant};
 use crate::payload::VideoShape;
 use crate::peer::MediaPlan;
@@ -85,11 +86,14 @@ fn ms(us: Option<u64>) -> Option<f64> {
 
 struct Load {
     options: Options,
-    credentials: Credentials,
+    /// `None` for Janus, which takes no tokens.
+    credentials: Option<Credentials>,
     workers: Vec<Arc<Handle>>,
     tasks: Vec<JoinHandle<Result<(), String>>>,
     stop: watch::Sender<bool>,
     run_id: String,
+    /// Janus rooms are numbers: this run's first.
+    janus_room_base: u64,
     started: Instant,
     calls: usize,
     next_id: usize,
@@ -142,29 +146,42 @@ impl Load {
             for _ in 0..self.options.participants {
                 let id = self.next_id;
                 self.next_id += 1;
-                let identity = format!("load-{id}");
-                let token = ::signaling::token::mint(
-                    &self.credentials.account_sid,
-                    &self.credentials.key,
-                    &identity,
-                    Some(&room),
-                    ttl,
-                    now_unix,
-                );
-                let participant = Participant {
-                    id,
-                    room: room.clone(),
-                    token,
-                    plan: self.plan(),
-                };
                 let worker = self.workers[id % self.workers.len()].clone();
                 let stop = self.stop.subscribe();
-                self.tasks.push(tokio::spawn(participant::run(
-                    url.clone(),
-                    participant,
-                    worker,
-                    stop,
-                )));
+                let task = match &self.credentials {
+                    Some(credentials) => {
+                        let identity = format!("load-{id}");
+                        let token = ::signaling::token::mint(
+                            &credentials.account_sid,
+                            &credentials.key,
+                            &identity,
+                            Some(&room),
+                            ttl,
+                            now_unix,
+                        );
+                        let participant = Participant {
+                            id,
+                            room: room.clone(),
+                            token,
+                            plan: self.plan(),
+                        };
+                        tokio::spawn(participant::run(url.clone(), participant, worker, stop))
+                    }
+                    None => {
+                        let participant = JanusParticipant {
+                            id,
+                            room: self.janus_room_base + self.calls as u64,
+                            plan: self.plan(),
+                        };
+                        tokio::spawn(janus::run(
+                            self.options.server.clone(),
+                            participant,
+                            worker,
+                            stop,
+                        ))
+                    }
+                };
+                self.tasks.push(task);
                 tokio::time::sleep(pace).await;
                 self.sample_if_due().await;
             }
@@ -347,7 +364,10 @@ impl Load {
 
 /// Runs what the options say (a fixed load, or `--find-max`).
 pub async fn run(options: Options) -> anyhow::Result<Outcome> {
-    let credentials = options.credentials()?;
+    let credentials = match options.target {
+        Target::Confide => Some(options.credentials()?),
+        Target::Janus => None,
+    };
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()?;
@@ -356,6 +376,8 @@ pub async fn run(options: Options) -> anyhow::Result<Outcome> {
             monitor::from_proc(pid)?;
             Source::Proc(pid)
         }
+        // Janus has no /metrics: without --server-pid its CPU is not known.
+        None if options.target == Target::Janus => Source::None,
         None => {
             let url = format!("{}/metrics", options.server.trim_end_matches('/'));
             let reachable = http.get(&url).send().await.map_err(|e| {
@@ -375,6 +397,7 @@ pub async fn run(options: Options) -> anyhow::Result<Outcome> {
     let (stop, _) = watch::channel(false);
     let mut load = Load {
         run_id: format!("{:08x}", rand::random::<u32>()),
+        janus_room_base: 1_000_000 + rand::random_range(0..1_000_000u64) * 10_000,
         credentials,
         workers,
         tasks: Vec::new(),

@@ -29,6 +29,13 @@ pub enum Command {
         opened_at: Instant,
         reply: tokio::sync::mpsc::UnboundedSender<Reply>,
     },
+    /// A receive-only peer that answers `offer` (a Janus subscriber leg).
+    AddAnswerer {
+        id: usize,
+        offer: String,
+        opened_at: Instant,
+        reply: tokio::sync::mpsc::UnboundedSender<Reply>,
+    },
     Answer {
         id: usize,
         sdp: String,
@@ -177,6 +184,48 @@ fn run(
                         }
                         Err(err) => {
                             let _ = reply.send(Reply::Failed(format!("creating the peer: {err}")));
+                        }
+                    }
+                }
+                Command::AddAnswerer {
+                    id,
+                    offer,
+                    opened_at,
+                    reply,
+                } => {
+                    let made =
+                        UdpSocket::bind(SocketAddr::new(bind_ip, 0)).and_then(|mut socket| {
+                            poll.registry()
+                                .register(&mut socket, Token(id), Interest::READABLE)?;
+                            Ok(socket)
+                        });
+                    let socket = match made {
+                        Ok(socket) => socket,
+                        Err(err) => {
+                            let _ =
+                                reply.send(Reply::Failed(format!("binding a UDP socket: {err}")));
+                            continue;
+                        }
+                    };
+                    let local = socket
+                        .local_addr()
+                        .unwrap_or_else(|_| SocketAddr::new(bind_ip, 0));
+                    match Peer::answering(local, now, opened_at, offer) {
+                        Ok((peer, answer)) => {
+                            let _ = reply.send(Reply::Answer(answer));
+                            slots.insert(
+                                id,
+                                Slot {
+                                    peer,
+                                    socket,
+                                    reply,
+                                    joined_reported: false,
+                                },
+                            );
+                        }
+                        Err(err) => {
+                            let _ =
+                                reply.send(Reply::Failed(format!("answering the offer: {err}")));
                         }
                     }
                 }
