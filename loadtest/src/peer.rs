@@ -204,25 +204,33 @@ impl Peer {
             .local_description()
             .ok_or_else(|| anyhow::anyhow!("no local description"))?
             .sdp;
-        Ok((
-            Peer {
-                pc,
-                local,
-                connected: false,
-                failed: false,
-                plan,
-                audio,
-                video,
-                frames: 0,
-                keyframe_requested: false,
-                received: HashMap::new(),
-                latencies: Vec::new(),
-                counters: PeerCounters::default(),
-                opened_at,
-                first_media_at: None,
-            },
-            sdp,
-        ))
+        Ok((Peer::with(pc, local, plan, audio, video, opened_at), sdp))
+    }
+
+    fn with(
+        pc: RTCPeerConnection,
+        local: SocketAddr,
+        plan: MediaPlan,
+        audio: Option<Sender>,
+        video: Option<Sender>,
+        opened_at: Instant,
+    ) -> Peer {
+        Peer {
+            pc,
+            local,
+            connected: false,
+            failed: false,
+            plan,
+            audio,
+            video,
+            frames: 0,
+            keyframe_requested: false,
+            received: HashMap::new(),
+            latencies: Vec::new(),
+            counters: PeerCounters::default(),
+            opened_at,
+            first_media_at: None,
+        }
     }
 
     /// A receive-only peer answering a server's offer (Janus subscriber
@@ -233,26 +241,12 @@ impl Peer {
         opened_at: Instant,
         offer: String,
     ) -> anyhow::Result<(Peer, String)> {
-        let mut peer = Peer {
-            pc: build_pc(local, now)?,
-            local,
-            connected: false,
-            failed: false,
-            plan: MediaPlan {
-                audio: false,
-                video: None,
-                opus_bytes: 0,
-            },
-            audio: None,
+        let plan = MediaPlan {
+            audio: false,
             video: None,
-            frames: 0,
-            keyframe_requested: false,
-            received: HashMap::new(),
-            latencies: Vec::new(),
-            counters: PeerCounters::default(),
-            opened_at,
-            first_media_at: None,
+            opus_bytes: 0,
         };
+        let mut peer = Peer::with(build_pc(local, now)?, local, plan, None, None, opened_at);
         let answer = peer.answer_offer(now, offer)?;
         Ok((peer, answer))
     }

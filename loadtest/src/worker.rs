@@ -151,84 +151,19 @@ fn run(
                     plan,
                     opened_at,
                     reply,
-                } => {
-                    let made =
-                        UdpSocket::bind(SocketAddr::new(bind_ip, 0)).and_then(|mut socket| {
-                            poll.registry()
-                                .register(&mut socket, Token(id), Interest::READABLE)?;
-                            Ok(socket)
-                        });
-                    let socket = match made {
-                        Ok(socket) => socket,
-                        Err(err) => {
-                            let _ =
-                                reply.send(Reply::Failed(format!("binding a UDP socket: {err}")));
-                            continue;
-                        }
-                    };
-                    let local = socket
-                        .local_addr()
-                        .unwrap_or_else(|_| SocketAddr::new(bind_ip, 0));
-                    match Peer::new(local, plan, 10_000 + 2 * id as u32, now, opened_at) {
-                        Ok((peer, offer)) => {
-                            let _ = reply.send(Reply::Offer(offer));
-                            slots.insert(
-                                id,
-                                Slot {
-                                    peer,
-                                    socket,
-                                    reply,
-                                    joined_reported: false,
-                                },
-                            );
-                        }
-                        Err(err) => {
-                            let _ = reply.send(Reply::Failed(format!("creating the peer: {err}")));
-                        }
-                    }
-                }
+                } => add(&poll, &mut slots, bind_ip, id, reply, |local| {
+                    Peer::new(local, plan, 10_000 + 2 * id as u32, now, opened_at)
+                        .map(|(peer, offer)| (peer, Reply::Offer(offer)))
+                }),
                 Command::AddAnswerer {
                     id,
                     offer,
                     opened_at,
                     reply,
-                } => {
-                    let made =
-                        UdpSocket::bind(SocketAddr::new(bind_ip, 0)).and_then(|mut socket| {
-                            poll.registry()
-                                .register(&mut socket, Token(id), Interest::READABLE)?;
-                            Ok(socket)
-                        });
-                    let socket = match made {
-                        Ok(socket) => socket,
-                        Err(err) => {
-                            let _ =
-                                reply.send(Reply::Failed(format!("binding a UDP socket: {err}")));
-                            continue;
-                        }
-                    };
-                    let local = socket
-                        .local_addr()
-                        .unwrap_or_else(|_| SocketAddr::new(bind_ip, 0));
-                    match Peer::answering(local, now, opened_at, offer) {
-                        Ok((peer, answer)) => {
-                            let _ = reply.send(Reply::Answer(answer));
-                            slots.insert(
-                                id,
-                                Slot {
-                                    peer,
-                                    socket,
-                                    reply,
-                                    joined_reported: false,
-                                },
-                            );
-                        }
-                        Err(err) => {
-                            let _ =
-                                reply.send(Reply::Failed(format!("answering the offer: {err}")));
-                        }
-                    }
-                }
+                } => add(&poll, &mut slots, bind_ip, id, reply, |local| {
+                    Peer::answering(local, now, opened_at, offer)
+                        .map(|(peer, answer)| (peer, Reply::Answer(answer)))
+                }),
                 Command::Answer { id, sdp } => {
                     if let Some(slot) = slots.get_mut(&id)
                         && let Err(err) = slot.peer.apply_answer(now, sdp)
@@ -301,6 +236,50 @@ fn run(
                 }
             }
             flush(slot, now, clock(now));
+        }
+    }
+}
+
+/// Binds a socket for peer `id`, makes the peer with `make`, and sends its
+/// first SDP (or why it failed) to signaling.
+fn add(
+    poll: &Poll,
+    slots: &mut HashMap<usize, Slot>,
+    bind_ip: std::net::IpAddr,
+    id: usize,
+    reply: tokio::sync::mpsc::UnboundedSender<Reply>,
+    make: impl FnOnce(SocketAddr) -> anyhow::Result<(Peer, Reply)>,
+) {
+    let made = UdpSocket::bind(SocketAddr::new(bind_ip, 0)).and_then(|mut socket| {
+        poll.registry()
+            .register(&mut socket, Token(id), Interest::READABLE)?;
+        Ok(socket)
+    });
+    let socket = match made {
+        Ok(socket) => socket,
+        Err(err) => {
+            let _ = reply.send(Reply::Failed(format!("binding a UDP socket: {err}")));
+            return;
+        }
+    };
+    let local = socket
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::new(bind_ip, 0));
+    match make(local) {
+        Ok((peer, sdp)) => {
+            let _ = reply.send(sdp);
+            slots.insert(
+                id,
+                Slot {
+                    peer,
+                    socket,
+                    reply,
+                    joined_reported: false,
+                },
+            );
+        }
+        Err(err) => {
+            let _ = reply.send(Reply::Failed(format!("setting up the peer: {err}")));
         }
     }
 }
