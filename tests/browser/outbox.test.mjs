@@ -1,4 +1,4 @@
-// The dev outbox, as a clinic admin sees it: with no email or WhatsApp
+// The admin pages. The dev outbox, as a clinic admin sees it: with no email or WhatsApp
 // provider configured (the out-of-the-box run), the demo appointment's
 // confirmations are kept, listed on the admin notifications page after
 // signing in, and the page is closed to patients.
@@ -45,4 +45,37 @@ test('admins see the dev outbox; patients are turned away', { timeout: 60_000 },
     return { ok: /Only clinic admins/.test(status || ''), detail: status };
   });
   assert.equal(await patient.$$eval('#notifications tbody tr', (trs) => trs.length), 0);
+});
+
+test('admins see people and appointments, and add a person', { timeout: 60_000 }, async () => {
+  const admin = await h.browser('admin-people');
+  await h.signIn(admin, 'admin');
+  await admin.waitForURL(`${h.base}/admin/`);
+  await h.waitFor('the people and the demo appointment', 10_000, async () => {
+    const people = await admin.$$eval('#users tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    const appointments = await admin.$$eval('#appointments tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    return { ok: people.length === 3 && appointments.length === 1, detail: { people, appointments } };
+  });
+  assert.match(await admin.textContent('#appointments tbody'), /Pat Patient.*Dr\. Smith.*video.*scheduled/s);
+  await admin.click('summary');
+  await admin.fill('#u-name', 'Dr. Lima');
+  await admin.fill('#u-email', 'lima@clinic.test');
+  await admin.selectOption('#u-role', 'psychologist');
+  await admin.fill('#u-password', 'correct horse battery');
+  await admin.fill('#u-zone', 'America/Sao_Paulo');
+  await admin.click('#new-user button[type=submit]');
+  await h.waitFor('the new psychologist listed', 10_000, async () => {
+    const text = await admin.textContent('#users tbody');
+    return { ok: /Dr\. Lima.*lima@clinic\.test.*psychologist.*America\/Sao_Paulo/s.test(text || ''), detail: text };
+  });
+  // A bad entry is refused with the field's problem.
+  await admin.fill('#u-name', 'Nobody');
+  await admin.fill('#u-email', 'not-an-email');
+  await admin.fill('#u-password', 'short');
+  await admin.click('#new-user button[type=submit]');
+  await h.waitFor('the validation message', 10_000, async () => {
+    const text = await admin.textContent('#user-error');
+    return { ok: /email/.test(text || '') && /password/.test(text || ''), detail: text };
+  });
+  await admin.screenshot({ path: `${h.artifacts}/admin-people.png`, fullPage: true });
 });
