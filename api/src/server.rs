@@ -101,7 +101,6 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         max_participants_per_room: config.media.max_participants_per_room,
         ..SfuConfig::default()
     })
-    .await
     .with_context(|| format!("binding the media port {}", config.media.listen))?;
     let app_state = AppState {
         db: database.clone(),

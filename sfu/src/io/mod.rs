@@ -1,4 +1,5 @@
-//! The thin tokio layer: one task owns the UDP socket and the [`Sfu`] core.
+//! The thin tokio layer: one task, on a thread of its own, owns the UDP
+//! socket and the [`Sfu`] core.
 //!
 //! The task waits on three things: the socket becoming readable, a command
 //! from a signaling session, and the core's next timeout. A readable socket
@@ -6,8 +7,9 @@
 //! costs one wake-up, not one per packet, and reads are batched: quinn-udp's
 //! `recvmmsg` (up to 32 datagrams a system call) with UDP GRO, which also
 //! reports the local IP each datagram was sent to. No task or channel is
-//! involved per packet. Sends are batched too: one `sendmmsg` for up to 32
-//! datagrams to any mix of peers ([`send_batch`]). Socket errors (EINTR,
+//! involved per packet. Sends are batched too: one `sendmmsg` for up to 64
+//! datagrams to any mix of peers, a run to one peer merged by UDP GSO
+//! ([`send_batch`]). Socket errors (EINTR,
 //! ICMP port unreachable surfacing as ECONNREFUSED, ENOBUFS) are counted and
 //! skipped: the loop never dies because one peer went away.
 
@@ -28,6 +30,8 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
 mod send_batch;
+
+use send_batch::SendBatcher;
 
 use crate::core::{JoinError, Joined, ParticipantKey, RoomSnapshot, Sfu, SfuConfig, Transmit};
 use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
@@ -107,16 +111,25 @@ pub struct SfuHandle {
 }
 
 impl SfuHandle {
-    /// Binds the media socket and starts the SFU task. The task ends when
-    /// every handle is dropped. The receiver yields room-level events
-    /// (participants, tracks, rooms ended) for status callbacks; dropping it
-    /// is fine.
-    pub async fn start(
-        config: SfuConfig,
-    ) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<RoomEvent>)> {
-        let socket = UdpSocket::bind(config.bind).await?;
+    /// Binds the media socket and starts the SFU on its own thread. The
+    /// thread ends when every handle is dropped. The receiver yields
+    /// room-level events (participants, tracks, rooms ended) for status
+    /// callbacks; dropping it is fine.
+    ///
+    /// Why a thread of its own, with a single-threaded tokio runtime: the
+    /// SFU is one task that wakes for every burst of datagrams. On the
+    /// server's multi-threaded runtime each wake could land on another
+    /// worker (cold caches, work-stealing wake-ups of idle workers); here
+    /// the thread that waits in `epoll` is the one that forwards.
+    pub fn start(config: SfuConfig) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<RoomEvent>)> {
+        let socket = std::net::UdpSocket::bind(config.bind)?;
+        socket.set_nonblocking(true)?;
         let local_addr = socket.local_addr()?;
         info!(%local_addr, "media socket bound");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
         let (commands, rx) = mpsc::unbounded_channel();
         let socket_errors = Arc::new(AtomicU64::new(0));
         let mut config = config;
@@ -126,7 +139,17 @@ impl SfuHandle {
         config.bind = local_addr;
         let core = Sfu::new(config, Instant::now());
         let (room_events, room_events_rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(core, socket, rx, socket_errors.clone(), room_events));
+        let errors = socket_errors.clone();
+        std::thread::Builder::new()
+            .name("confide-sfu".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match UdpSocket::from_std(socket) {
+                        Ok(socket) => run(core, socket, rx, errors, room_events).await,
+                        Err(err) => warn!(%err, "cannot register the media socket; SFU stopped"),
+                    }
+                });
+            })?;
         let handle = SfuHandle {
             commands,
             local_addr,
@@ -251,11 +274,13 @@ async fn run(
     let mut bufs: Vec<Vec<u8>> = (0..READ_BATCH).map(|_| vec![0u8; RECV_BUFFER]).collect();
     let mut metas = [RecvMeta::default(); READ_BATCH];
     let mut outgoing: Vec<Transmit> = Vec::with_capacity(send_batch::MAX_BATCH);
+    let mut sender = SendBatcher::default();
     loop {
         flush(
             &room_events,
             &mut core,
             &socket,
+            &mut sender,
             &mut outgoing,
             &mut sinks,
             &socket_errors,
@@ -316,6 +341,7 @@ async fn run(
         &room_events,
         &mut core,
         &socket,
+        &mut sender,
         &mut outgoing,
         &mut sinks,
         &socket_errors,
@@ -381,11 +407,14 @@ fn flush(
     room_events: &mpsc::UnboundedSender<RoomEvent>,
     core: &mut Sfu,
     socket: &UdpSocket,
+    sender: &mut SendBatcher,
     outgoing: &mut Vec<Transmit>,
     sinks: &mut HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>>,
     socket_errors: &AtomicU64,
 ) {
-    // Datagrams leave in batches of up to MAX_BATCH per system call.
+    // Datagrams leave in batches of up to MAX_BATCH per system call; the
+    // core yields one participant's datagrams together, so a subscriber's
+    // video frame can leave as one GSO send.
     loop {
         outgoing.clear();
         while outgoing.len() < send_batch::MAX_BATCH {
@@ -397,7 +426,7 @@ fn flush(
         if outgoing.is_empty() {
             break;
         }
-        let (_, failed) = send_batch::send_all(socket, outgoing);
+        let (_, failed) = sender.send_all(socket, outgoing);
         if failed > 0 {
             socket_errors.fetch_add(failed as u64, Ordering::Relaxed);
             debug!(failed, "datagrams not sent");
