@@ -6,6 +6,11 @@
 //!
 //! Also counts heap allocations per forwarded packet (a counting global
 //! allocator), printed after the run.
+//!
+//! `CONFIDE_PROFILE_PACKETS=N` skips criterion and forwards N packets in
+//! [`profile_loop`] only, for `valgrind --tool=callgrind
+//! --toggle-collect=*profile_loop*`: instruction counts per packet that do
+//! not vary from run to run (see docs/benchmarks.md).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -14,7 +19,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use sfu::core::SfuConfig;
 use support::Net;
 
@@ -107,5 +112,43 @@ fn forward_one_to_one(c: &mut Criterion) {
     );
 }
 
+/// Forwards `count` prepared datagrams; the only function callgrind counts.
+#[inline(never)]
+fn profile_loop(net: &mut Net, datagrams: Vec<bytes::BytesMut>, alice: usize) {
+    let from = net.client_addr(alice);
+    let local = net.server_addr();
+    let now = net.now;
+    for datagram in datagrams {
+        net.sfu.handle_datagram(now, from, local, datagram);
+        while let Some(transmit) = net.sfu.poll_transmit() {
+            std::hint::black_box(transmit);
+        }
+    }
+}
+
+fn profile(count: usize) {
+    let (mut net, alice) = call();
+    let mut seq = 20u16;
+    let mut datagrams = Vec::with_capacity(count);
+    while datagrams.len() < count {
+        seq = seq.wrapping_add(1);
+        datagrams.extend(net.send_captured(alice, seq, false));
+    }
+    datagrams.truncate(count);
+    let forwarded_before = net.sfu.stats().rtp_forwarded;
+    profile_loop(&mut net, datagrams, alice);
+    let forwarded = net.sfu.stats().rtp_forwarded - forwarded_before;
+    println!("profiled: {count} datagrams in, {forwarded} forwarded");
+}
+
 criterion_group!(benches, forward_one_to_one);
-criterion_main!(benches);
+
+fn main() {
+    match std::env::var("CONFIDE_PROFILE_PACKETS") {
+        Ok(count) => profile(count.parse().expect("CONFIDE_PROFILE_PACKETS is a number")),
+        Err(_) => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}

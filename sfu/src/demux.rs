@@ -10,6 +10,7 @@
 //! with that peer's ICE password ([`stun_integrity_ok`]), so a datagram that
 //! merely names a ufrag cannot move someone else's media to a new address.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::SocketAddr;
@@ -122,14 +123,17 @@ pub struct Route<K> {
 #[derive(Debug)]
 pub struct Demux<K> {
     by_ufrag: HashMap<String, K>,
-    by_addr: HashMap<SocketAddr, K>,
+    // FxHash: looked up for every datagram. Only addresses proven by a
+    // signed binding request are inserted, so a sender choosing addresses
+    // cannot grow it into colliding chains.
+    by_addr: FxHashMap<SocketAddr, K>,
 }
 
 impl<K> Default for Demux<K> {
     fn default() -> Self {
         Self {
             by_ufrag: HashMap::new(),
-            by_addr: HashMap::new(),
+            by_addr: FxHashMap::default(),
         }
     }
 }

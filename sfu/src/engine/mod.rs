@@ -19,7 +19,8 @@
 //!   one is set inactive and reused for the next track of its kind, so the
 //!   SDP does not grow as people come and go.
 
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -139,9 +140,9 @@ struct SenderEntry {
 pub struct EnginePeer {
     pc: RTCPeerConnection,
     candidates: Vec<RTCIceCandidateInit>,
-    senders: HashMap<SenderSlot, SenderEntry>,
+    senders: FxHashMap<SenderSlot, SenderEntry>,
     /// Remote track id → (receiver, audio level extension id).
-    incoming: HashMap<String, (RTCRtpReceiverId, Option<u8>)>,
+    incoming: FxHashMap<String, (RTCRtpReceiverId, Option<u8>)>,
     events: VecDeque<PeerEvent>,
     media: VecDeque<MediaIn>,
     connected: bool,
@@ -186,8 +187,8 @@ impl EnginePeer {
         Ok(Self {
             pc,
             candidates,
-            senders: HashMap::new(),
-            incoming: HashMap::new(),
+            senders: FxHashMap::default(),
+            incoming: FxHashMap::default(),
             events: VecDeque::new(),
             media: VecDeque::new(),
             connected: false,
