@@ -100,6 +100,19 @@ struct Slot {
     socket: UdpSocket,
     reply: tokio::sync::mpsc::UnboundedSender<Reply>,
     joined_reported: bool,
+    /// When this peer next has something to do (media due, an `rtc`
+    /// timer), recomputed only after the peer was touched: asking `rtc`
+    /// for every peer on every wake cost more than the media itself.
+    next_at: Option<Instant>,
+}
+
+impl Slot {
+    fn refresh(&mut self) {
+        self.next_at = [self.peer.next_media_at(), self.peer.pc.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min();
+    }
 }
 
 /// Starts a worker thread whose sockets bind to `bind_ip`; `epoch` is the
@@ -165,12 +178,13 @@ fn run(
                         .map(|(peer, answer)| (peer, Reply::Answer(answer)))
                 }),
                 Command::Answer { id, sdp } => {
-                    if let Some(slot) = slots.get_mut(&id)
-                        && let Err(err) = slot.peer.apply_answer(now, sdp)
-                    {
-                        let _ = slot
-                            .reply
-                            .send(Reply::Failed(format!("the server's answer: {err}")));
+                    if let Some(slot) = slots.get_mut(&id) {
+                        if let Err(err) = slot.peer.apply_answer(now, sdp) {
+                            let _ = slot
+                                .reply
+                                .send(Reply::Failed(format!("the server's answer: {err}")));
+                        }
+                        flush(slot, now, clock(now));
                     }
                 }
                 Command::Offer { id, sdp } => {
@@ -185,6 +199,7 @@ fn run(
                                     .send(Reply::Failed(format!("the server's offer: {err}")));
                             }
                         }
+                        flush(slot, now, clock(now));
                     }
                 }
                 Command::Remove { id } => {
@@ -195,9 +210,13 @@ fn run(
                 }
             }
         }
-        // Media due, timers due, then everything out.
+        // Media due, timers due, then everything out: only for the peers
+        // whose time has come.
         let now = Instant::now();
         for slot in slots.values_mut() {
+            if slot.next_at.is_none_or(|at| at > now) {
+                continue;
+            }
             slot.peer.send_due(now, clock(now));
             if slot.peer.pc.poll_timeout().is_some_and(|at| at <= now) {
                 let _ = slot.peer.pc.handle_timeout(now);
@@ -210,9 +229,8 @@ fn run(
         }
         // Sleep until the next deadline or a datagram.
         let deadline = slots
-            .values_mut()
-            .flat_map(|s| [s.peer.next_media_at(), s.peer.pc.poll_timeout()])
-            .flatten()
+            .values()
+            .filter_map(|s| s.next_at)
             .min()
             .unwrap_or(now + Duration::from_millis(50))
             .min(now + Duration::from_millis(50));
@@ -275,6 +293,7 @@ fn add(
                     socket,
                     reply,
                     joined_reported: false,
+                    next_at: Some(Instant::now()),
                 },
             );
         }
@@ -284,12 +303,14 @@ fn add(
     }
 }
 
-/// Sends what the peer wrote and takes what it read.
+/// Sends what the peer wrote, takes what it read, and works out when the
+/// peer is next due. Every path that touches a peer ends here.
 fn flush(slot: &mut Slot, now: Instant, clock_us: u64) {
     while let Some(out) = slot.peer.pc.poll_write() {
         let _ = slot.socket.send_to(&out.message, out.transport.peer_addr);
     }
     slot.peer.drain(now, clock_us);
+    slot.refresh();
 }
 
 fn report(slots: &mut HashMap<usize, Slot>, progress: &Mutex<Progress>) {
