@@ -228,6 +228,44 @@ fn a_lost_packet_is_resent_from_the_cache_when_the_subscriber_nacks() {
 }
 
 #[test]
+fn a_packet_lost_on_the_way_in_is_nacked_and_reaches_the_subscriber() {
+    // The SFU's own NACK generator runs on the publisher's engine timers,
+    // armed by its first RTP packet: the publisher must hear the NACK and
+    // its retransmission must be forwarded.
+    let mut net = Net::new(SfuConfig::default());
+    let alice = net.join("room", "alice");
+    let bob = net.join("room", "bob");
+    talk(&mut net, &[alice], 0, 20, 10);
+    let vp8 = net.signals_of(alice, "answer")[0]["sdp"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("a=rtpmap:")
+                .filter(|l| l.contains("VP8/90000"))
+        })
+        .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
+        .unwrap();
+    net.clients[alice].lose_rtp_upstream = Some((vp8, 1));
+    talk(&mut net, &[alice], 20, 20, 10);
+    net.run_for(Duration::from_millis(500));
+    assert_eq!(
+        net.clients[alice].lose_rtp_upstream,
+        Some((vp8, 0)),
+        "one was lost"
+    );
+    let videos: std::collections::BTreeSet<u16> = net.clients[bob]
+        .received
+        .iter()
+        .filter(|r| r.kind == RtpCodecKind::Video)
+        .map(|r| r.sequence_number)
+        .collect();
+    let (lo, hi) = (*videos.first().unwrap(), *videos.last().unwrap());
+    assert_eq!(videos.len(), (hi - lo + 1) as usize, "no gap in video");
+    assert!(videos.len() >= 30, "{} video packets", videos.len());
+}
+
+#[test]
 fn the_loudest_speaker_becomes_dominant_and_everyone_is_told() {
     let mut net = Net::new(SfuConfig::default());
     let alice = net.join("room", "alice");

@@ -145,6 +145,9 @@ struct Participant {
     last_consent: Instant,
     /// Cached `peer.poll_timeout()`.
     next_timeout: Option<Instant>,
+    /// Set when the first RTP packet from this peer was read, which armed
+    /// the engine's media timers (see `handle_datagram`).
+    media_timers_armed: bool,
 }
 
 struct PublishedTrack {
@@ -321,6 +324,7 @@ impl Sfu {
             connected: false,
             last_consent: now,
             next_timeout: None,
+            media_timers_armed: false,
         };
         let me = self.participant_info(&participant, key);
         let room_entry = self.rooms.get_mut(room).expect("opened above");

@@ -54,6 +54,8 @@ pub struct Client {
     /// The next this-many RTP datagrams with this payload type to this
     /// client are lost (SRTP leaves the header in the clear).
     pub lose_rtp: Option<(u8, usize)>,
+    /// The same, on the way from this client to the SFU.
+    pub lose_rtp_upstream: Option<(u8, usize)>,
     video_mime: String,
     /// RFC 6464 level (0 loud … 127 silent) put on outgoing audio.
     pub audio_level: Option<u8>,
@@ -191,6 +193,7 @@ impl Net {
             connected: false,
             received: Vec::new(),
             lose_rtp: None,
+            lose_rtp_upstream: None,
             video_mime: video_mime.to_owned(),
             audio_level: None,
             signals: Vec::new(),
@@ -231,6 +234,15 @@ impl Net {
             for i in 0..self.clients.len() {
                 while let Some(out) = self.clients[i].pc.poll_write() {
                     moved = true;
+                    let c = &mut self.clients[i];
+                    if let Some((payload_type, count)) = c.lose_rtp_upstream
+                        && count > 0
+                        && is_rtp(&out.message)
+                        && out.message[1] & 0x7f == payload_type
+                    {
+                        c.lose_rtp_upstream = Some((payload_type, count - 1));
+                        continue;
+                    }
                     if self.clients[i].online && !self.clients[i].closed {
                         let from = self.clients[i].addr;
                         self.sfu
