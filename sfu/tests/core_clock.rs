@@ -21,6 +21,35 @@ fn talk(net: &mut Net, who: &[usize], first_seq: u16, packets: u16, keyframe_eve
     }
 }
 
+/// VP8's payload type in the SDP the SFU sent client `i` (`kind`: "offer"
+/// or "answer").
+fn vp8_payload_type(net: &Net, i: usize, kind: &str) -> u8 {
+    net.signals_of(i, kind)[0]["sdp"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("a=rtpmap:")
+                .filter(|l| l.contains("VP8/90000"))
+        })
+        .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
+        .unwrap()
+}
+
+/// Asserts client `i` holds every video sequence number from its first to
+/// its last; returns how many.
+fn video_received_without_gap(net: &Net, i: usize) -> usize {
+    let videos: std::collections::BTreeSet<u16> = net.clients[i]
+        .received
+        .iter()
+        .filter(|r| r.kind == RtpCodecKind::Video)
+        .map(|r| r.sequence_number)
+        .collect();
+    let (lo, hi) = (*videos.first().unwrap(), *videos.last().unwrap());
+    assert_eq!(videos.len(), (hi - lo + 1) as usize, "no gap in video");
+    videos.len()
+}
+
 #[test]
 fn two_clients_exchange_media_with_a_fake_clock() {
     let mut net = Net::new(SfuConfig::default());
@@ -197,16 +226,7 @@ fn a_lost_packet_is_resent_from_the_cache_when_the_subscriber_nacks() {
     talk(&mut net, &[alice], 0, 20, 10);
     let before = net.received_from(bob, RtpCodecKind::Video, "alice")
         + net.received_from(bob, RtpCodecKind::Audio, "alice");
-    let vp8 = net.signals_of(bob, "offer")[0]["sdp"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("a=rtpmap:")
-                .filter(|l| l.contains("VP8/90000"))
-        })
-        .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
-        .unwrap();
+    let vp8 = vp8_payload_type(&net, bob, "offer");
     net.clients[bob].lose_rtp = Some((vp8, 1));
     talk(&mut net, &[alice], 20, 20, 10);
     net.run_for(Duration::from_millis(500));
@@ -216,14 +236,7 @@ fn a_lost_packet_is_resent_from_the_cache_when_the_subscriber_nacks() {
         + net.received_from(bob, RtpCodecKind::Audio, "alice");
     // Video is NACKed (audio is not, as in browsers): every video packet
     // arrives, the lost one late.
-    let videos: std::collections::BTreeSet<u16> = net.clients[bob]
-        .received
-        .iter()
-        .filter(|r| r.kind == RtpCodecKind::Video)
-        .map(|r| r.sequence_number)
-        .collect();
-    let (lo, hi) = (*videos.first().unwrap(), *videos.last().unwrap());
-    assert_eq!(videos.len(), (hi - lo + 1) as usize, "no gap in video");
+    video_received_without_gap(&net, bob);
     assert!(after > before);
 }
 
@@ -236,16 +249,7 @@ fn a_packet_lost_on_the_way_in_is_nacked_and_reaches_the_subscriber() {
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
     talk(&mut net, &[alice], 0, 20, 10);
-    let vp8 = net.signals_of(alice, "answer")[0]["sdp"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("a=rtpmap:")
-                .filter(|l| l.contains("VP8/90000"))
-        })
-        .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
-        .unwrap();
+    let vp8 = vp8_payload_type(&net, alice, "answer");
     net.clients[alice].lose_rtp_upstream = Some((vp8, 1));
     talk(&mut net, &[alice], 20, 20, 10);
     net.run_for(Duration::from_millis(500));
@@ -254,15 +258,8 @@ fn a_packet_lost_on_the_way_in_is_nacked_and_reaches_the_subscriber() {
         Some((vp8, 0)),
         "one was lost"
     );
-    let videos: std::collections::BTreeSet<u16> = net.clients[bob]
-        .received
-        .iter()
-        .filter(|r| r.kind == RtpCodecKind::Video)
-        .map(|r| r.sequence_number)
-        .collect();
-    let (lo, hi) = (*videos.first().unwrap(), *videos.last().unwrap());
-    assert_eq!(videos.len(), (hi - lo + 1) as usize, "no gap in video");
-    assert!(videos.len() >= 30, "{} video packets", videos.len());
+    let videos = video_received_without_gap(&net, bob);
+    assert!(videos >= 30, "{videos} video packets");
 }
 
 #[test]

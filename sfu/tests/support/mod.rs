@@ -234,13 +234,7 @@ impl Net {
             for i in 0..self.clients.len() {
                 while let Some(out) = self.clients[i].pc.poll_write() {
                     moved = true;
-                    let c = &mut self.clients[i];
-                    if let Some((payload_type, count)) = c.lose_rtp_upstream
-                        && count > 0
-                        && is_rtp(&out.message)
-                        && out.message[1] & 0x7f == payload_type
-                    {
-                        c.lose_rtp_upstream = Some((payload_type, count - 1));
+                    if loses(&mut self.clients[i].lose_rtp_upstream, &out.message) {
                         continue;
                     }
                     if self.clients[i].online && !self.clients[i].closed {
@@ -256,12 +250,7 @@ impl Net {
                     && c.online
                     && !c.closed
                 {
-                    if let Some((payload_type, count)) = c.lose_rtp
-                        && count > 0
-                        && is_rtp(&transmit.data)
-                        && transmit.data[1] & 0x7f == payload_type
-                    {
-                        c.lose_rtp = Some((payload_type, count - 1));
+                    if loses(&mut c.lose_rtp, &transmit.data) {
                         continue;
                     }
                     let _ = c.pc.handle_read(TaggedBytesMut {
@@ -484,6 +473,20 @@ impl Received {
             0
         };
         String::from_utf8_lossy(&self.payload[skip.min(self.payload.len())..]).into_owned()
+    }
+}
+
+/// Whether a loss rule (`lose_rtp`, `lose_rtp_upstream`) takes this
+/// datagram, counting it down if so.
+fn loses(rule: &mut Option<(u8, usize)>, datagram: &[u8]) -> bool {
+    match *rule {
+        Some((payload_type, count))
+            if count > 0 && is_rtp(datagram) && datagram[1] & 0x7f == payload_type =>
+        {
+            *rule = Some((payload_type, count - 1));
+            true
+        }
+        _ => false,
     }
 }
 
