@@ -3,31 +3,47 @@
 //! `-enabled`/`-disabled`, form-encoded with Twilio's parameter names and
 //! signed with `X-Twilio-Signature`.
 //!
-//! Events are written to a durable queue (`room_callbacks`) first, numbered
-//! per room; a dispatcher delivers each room's events strictly in order,
-//! retrying with exponential backoff, so a receiver that is down for a while
-//! still gets every event, in order, once it is back.
+//! Events are written to a [durable queue](crate::queue) (`room_callbacks`)
+//! first, numbered per room; its runner delivers each room's events
+//! strictly in order, retrying with exponential backoff, so a receiver that
+//! is down for a while still gets every event, in order, once it is back.
+//! Two processes on one database never deliver the same event twice.
 
 use std::time::Duration;
 
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use sfu::signal::{RoomEvent, RoomEventKind};
 use tokio::sync::mpsc;
-use tracing::{debug, warn};
+use tokio::task::JoinHandle;
+use tracing::warn;
 
 use crate::db::Db;
+use crate::queue::runner::{Handled, Job, RetryPolicy, Runner, RunnerConfig};
+use crate::queue::{DurableQueue, QueueTable};
 use crate::http::AppState;
 use crate::http::appointments::rfc3339;
 use crate::http::rooms_v1::{self, RoomRow};
 
-/// How often the dispatcher looks for due callbacks.
-const POLL: Duration = Duration::from_millis(200);
-/// Attempts before a callback is given up (backoff 1 s doubling to 60 s:
-/// about 20 minutes in all).
-const MAX_ATTEMPTS: i64 = 25;
+/// The `room_callbacks` table as a queue: each room's events strictly in
+/// order of their sequence number.
+pub static ROOM_CALLBACKS: QueueTable = QueueTable {
+    name: "room_callbacks",
+    ordered: Some(("room_sid", "sequence")),
+};
+/// How the callback queue runs: a receiver gets 10 s to answer; retries
+/// back off from 1 s doubling to 60 s, 25 attempts (about 20 minutes) before
+/// a callback is dead-lettered.
+const RUNNER: RunnerConfig = RunnerConfig {
+    lease: chrono::Duration::seconds(30),
+    max_in_flight: 16,
+    retry: RetryPolicy {
+        base_secs: 1,
+        max_secs: 60,
+        max_attempts: 25,
+    },
+};
 const TIMEOUT: Duration = Duration::from_secs(10);
-/// How often rooms past their empty/unused timeout are ended.
-const REAP_EVERY: Duration = Duration::from_secs(1);
 
 /// Twilio's request signature: base64(HMAC-SHA1(key, url + the POST
 /// parameters sorted by name, each as name then value)).
@@ -44,38 +60,28 @@ pub fn signature(key: &str, url: &str, params: &[(String, String)]) -> String {
         .encode(ring::hmac::sign(&key, data.as_bytes()).as_ref())
 }
 
-/// Starts the recorder (SFU events → queue) and the dispatcher.
-pub fn spawn(state: AppState, mut events: mpsc::UnboundedReceiver<RoomEvent>) {
+/// Starts the recorder (SFU events → queue) and the queue's runner.
+pub fn spawn(
+    state: AppState,
+    mut events: mpsc::UnboundedReceiver<RoomEvent>,
+) -> anyhow::Result<[JoinHandle<()>; 2]> {
+    let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
     let recorder_state = state.clone();
-    tokio::spawn(async move {
+    let recorder = tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             if let Err(err) = record_event(&recorder_state, &event).await {
                 warn!(error = %err, room = %event.room, "could not queue a status callback");
             }
         }
     });
-    tokio::spawn(async move {
-        let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
-            Ok(client) => client,
-            Err(err) => {
-                warn!(%err, "status callbacks disabled: no HTTP client");
-                return;
-            }
-        };
-        let mut last_reap = std::time::Instant::now();
-        loop {
-            if let Err(err) = deliver_due(&state, &client).await {
-                warn!(error = %err, "status callback dispatch failed");
-            }
-            if last_reap.elapsed() >= REAP_EVERY {
-                last_reap = std::time::Instant::now();
-                if let Err(err) = rooms_v1::reap(&state).await {
-                    warn!(error = %err, "ending idle rooms failed");
-                }
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    });
+    let queue = DurableQueue::new(state.db.clone(), state.backend, &ROOM_CALLBACKS);
+    let job = CallbackJob {
+        db: state.db.clone(),
+        client,
+        key: state.credentials.api_key_secret.clone(),
+    };
+    let runner = Runner::spawn(queue, job, state.clock.clone(), state.callback_wake.clone(), RUNNER);
+    Ok([recorder, runner])
 }
 
 /// Queues `room-created` for a room made through the REST API.
@@ -179,8 +185,8 @@ async fn enqueue(
         params.push(("SequenceNumber".into(), sequence.to_string()));
         let encoded = serde_json::to_string(&params).expect("strings serialize");
         let inserted = sqlx::query(
-            "INSERT INTO room_callbacks (room_sid, sequence, url, method, params, state, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)",
+            "INSERT INTO room_callbacks (room_sid, sequence, url, method, params, state, next_attempt_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6)",
         )
         .bind(&room.sid)
         .bind(sequence)
@@ -191,7 +197,10 @@ async fn enqueue(
         .execute(&state.db)
         .await;
         match inserted {
-            Ok(_) => return Ok(()),
+            Ok(_) => {
+                state.callback_wake.notify_one();
+                return Ok(());
+            }
             Err(sqlx::Error::Database(err)) if err.is_unique_violation() => continue,
             Err(err) => return Err(err),
         }
@@ -199,33 +208,54 @@ async fn enqueue(
     Ok(())
 }
 
-type Due = (i64, String, String, String, i64);
+/// A claimed callback.
+#[derive(sqlx::FromRow)]
+pub struct DueCallback {
+    id: i64,
+    url: String,
+    method: String,
+    params: String,
+    attempts: i64,
+}
 
-/// Sends the first pending callback of every room whose turn has come.
-async fn deliver_due(state: &AppState, client: &reqwest::Client) -> sqlx::Result<()> {
-    let now = state.clock.now().timestamp();
-    let due: Vec<Due> = sqlx::query_as(
-        "SELECT c.id, c.url, c.method, c.params, c.attempts FROM room_callbacks c \
-         WHERE c.state = 'pending' AND c.next_attempt_at <= $1 AND NOT EXISTS ( \
-           SELECT 1 FROM room_callbacks e WHERE e.room_sid = c.room_sid AND e.state = 'pending' AND e.sequence < c.sequence) \
-         ORDER BY c.id LIMIT 100",
-    )
-    .bind(now)
-    .fetch_all(&state.db)
-    .await?;
-    for (id, url, method, params, attempts) in due {
-        let params: Vec<(String, String)> = serde_json::from_str(&params).unwrap_or_default();
-        let outcome = send(
-            client,
-            &state.credentials.api_key_secret,
-            &url,
-            &method,
-            &params,
+/// Status callbacks as a [`Job`] of the durable queue: one signed request
+/// each; any failure is retried (receivers are often briefly down).
+struct CallbackJob {
+    db: Db,
+    client: reqwest::Client,
+    /// Signs `X-Twilio-Signature`.
+    key: String,
+}
+
+impl Job for CallbackJob {
+    type Row = DueCallback;
+    const NAME: &'static str = "status callbacks";
+
+    async fn load(&self, token: &str) -> sqlx::Result<Vec<DueCallback>> {
+        sqlx::query_as(
+            "SELECT id, url, method, params, attempts FROM room_callbacks \
+             WHERE lease_owner = $1 AND state = 'sending' ORDER BY id",
         )
-        .await;
-        record_outcome(&state.db, id, attempts, now, outcome).await?;
+        .bind(token)
+        .fetch_all(&self.db)
+        .await
     }
-    Ok(())
+
+    fn id(row: &DueCallback) -> i64 {
+        row.id
+    }
+
+    fn attempts(row: &DueCallback) -> i64 {
+        row.attempts
+    }
+
+    async fn handle(&self, row: &DueCallback, _now: DateTime<Utc>) -> Handled {
+        let params: Vec<(String, String)> = serde_json::from_str(&row.params).unwrap_or_default();
+        match send(&self.client, &self.key, &row.url, &row.method, &params).await {
+            Ok(()) => Handled::Sent(Vec::new()),
+            Err(error) => Handled::Transient(error),
+        }
+    }
 }
 
 async fn send(
@@ -250,43 +280,6 @@ async fn send(
         Ok(response) => Err(format!("HTTP {}", response.status())),
         Err(err) => Err(err.to_string()),
     }
-}
-
-async fn record_outcome(
-    db: &Db,
-    id: i64,
-    attempts: i64,
-    now: i64,
-    outcome: Result<(), String>,
-) -> sqlx::Result<()> {
-    match outcome {
-        Ok(()) => {
-            sqlx::query("UPDATE room_callbacks SET state = 'sent', attempts = $1 WHERE id = $2")
-                .bind(attempts + 1)
-                .bind(id)
-                .execute(db)
-                .await?;
-        }
-        Err(error) => {
-            let attempts = attempts + 1;
-            let state = if attempts >= MAX_ATTEMPTS {
-                "failed"
-            } else {
-                "pending"
-            };
-            let backoff = (1i64 << attempts.min(6)).min(60);
-            debug!(id, attempts, %error, "status callback not delivered; will retry");
-            sqlx::query("UPDATE room_callbacks SET state = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5")
-                .bind(state)
-                .bind(attempts)
-                .bind(now + backoff)
-                .bind(error)
-                .bind(id)
-                .execute(db)
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,10 @@
 //! - [`db`]: SQLite (default) or PostgreSQL, migrated at start.
 //! - [`auth`]: passwords, sessions, login rate limits.
 //! - [`http`]: the `/api` routes, a file per resource, one error type.
+//! - [`queue`]: the one durable queue (leases, ordering, retries, dead
+//!   letters) and its runner, used by reminders and status callbacks.
 //! - [`callbacks`]: Twilio-style room status callbacks from a durable queue.
+//! - [`room_reaper`]: ends rooms past their empty/unused timeout.
 //! - [`reminders`]: booking confirmations and reminders by email and
 //!   WhatsApp, from a durable outbox written with each appointment change.
 //! - [`demo`]: demo accounts on a first, non-production start.
@@ -29,5 +32,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod queue;
 pub mod reminders;
+pub mod room_reaper;
 pub mod server;

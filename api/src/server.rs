@@ -22,8 +22,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::http::AppState;
 use crate::reminders::ReminderOutbox;
-use crate::reminders::dispatch::Dispatcher;
-use crate::{callbacks, db, demo, http};
+use crate::{callbacks, db, demo, http, reminders, room_reaper};
 
 /// A running Confide: where it listens, and how to stop it.
 pub struct Running {
@@ -34,16 +33,22 @@ pub struct Running {
     pub sfu: SfuHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     shutdown: tokio::sync::oneshot::Sender<()>,
-    reminders: tokio::task::JoinHandle<()>,
+    /// The durable queues' runners, the status-callback recorder and the
+    /// room reaper: stopped with the server.
+    background: Vec<tokio::task::JoinHandle<()>>,
     /// Wakes the reminder dispatcher (tests that move the clock use it).
     pub reminder_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the status-callback dispatcher (likewise).
+    pub callback_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Running {
     pub async fn stop(self) {
         // A message being sent is abandoned with its lease, and sent again
         // by the next process to claim it.
-        self.reminders.abort();
+        for task in &self.background {
+            task.abort();
+        }
         let _ = self.shutdown.send(());
         let _ = self.server.await;
     }
@@ -112,16 +117,20 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         clock: clock.clone(),
         sfu: sfu.clone(),
         reminder_wake: Arc::new(tokio::sync::Notify::new()),
+        callback_wake: Arc::new(tokio::sync::Notify::new()),
     };
     let rooms = http::rooms_v1::register_all(&app_state).await?;
-    callbacks::spawn(app_state.clone(), room_events);
+    let mut background = Vec::from(callbacks::spawn(app_state.clone(), room_events)?);
+    background.push(room_reaper::spawn(app_state.clone()));
     tracing::debug!(rooms, "rooms in progress registered with the SFU");
     let reminder_wake = app_state.reminder_wake.clone();
+    let callback_wake = app_state.callback_wake.clone();
     let outbox = ReminderOutbox::new(database.clone(), app_state.backend);
     let verifier = TokenVerifier::new(credentials.account_sid.clone(), vec![credentials.api_key()]);
     let signaling = signaling::router(SignalingState {
         sfu: sfu.clone(),
         verifier: Arc::new(verifier),
+        clock: clock.clone(),
         ice_servers: Arc::new(Vec::new()),
     });
     let web = web_dir(&config);
@@ -144,7 +153,12 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         .await
         .with_context(|| format!("binding the HTTP port {}", config.http.listen))?;
     let http_addr = listener.local_addr()?;
-    let reminders = Dispatcher::start(&config, outbox, clock, reminder_wake.clone())?;
+    background.push(reminders::dispatch::start(
+        &config,
+        outbox,
+        clock,
+        reminder_wake.clone(),
+    )?);
     let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         axum::serve(
@@ -170,7 +184,8 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         sfu,
         server,
         shutdown,
-        reminders,
+        background,
         reminder_wake,
+        callback_wake,
     })
 }

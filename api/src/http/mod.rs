@@ -45,6 +45,8 @@ pub struct AppState {
     pub sfu: sfu::io::SfuHandle,
     /// Wakes the reminder dispatcher after a change wrote messages due now.
     pub reminder_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the status-callback dispatcher after an event was queued.
+    pub callback_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Request bodies are small JSON documents.

@@ -1,31 +1,27 @@
-//! The dispatch loop: claim due rows (a lease per batch), decide whether
-//! each is still worth sending, render, send through the provider, and
-//! record the outcome under the lease. At most `max_in_flight` messages are
-//! with providers at once; the claim is that many rows, so every claimed
-//! row is being worked on while its lease runs.
+//! Reminders as a job of the durable queue ([`crate::queue::runner`]): for
+//! each claimed row, decide whether it is still worth sending, render, and
+//! send through the provider; the runner records the outcome under the
+//! lease. At most `max_in_flight` messages are with providers at once; the
+//! claim is that many rows, so every claimed row is being worked on while
+//! its lease runs.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use futures_util::StreamExt;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tracing::{debug, info, warn};
+use tracing::info;
 
 use super::email::{Email, SmtpMailer};
 use super::ics::{Invite, Method};
-use super::outbox::{Claimed, Delivery, ReminderOutbox};
+use super::outbox::{Claimed, ReminderOutbox};
 use super::render::Renderer;
 use super::whatsapp::WhatsAppClient;
 use super::{Channel, NotificationsConfig, SendError, Stage};
 use crate::clock::Clock;
 use crate::config::Config;
-
-/// The longest the loop sleeps with nothing due (rows may come from another
-/// process, and a test clock may jump).
-const IDLE: StdDuration = StdDuration::from_millis(500);
+use crate::queue::Field;
+use crate::queue::runner::{Handled, Job, RetryPolicy, Runner, RunnerConfig};
 
 /// What to do with a claimed row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,206 +90,125 @@ pub fn decide(row: &Claimed, now: DateTime<Utc>) -> Decision {
     Decision::Send
 }
 
-pub struct Dispatcher {
+/// Reminders as a [`Job`] of the durable queue: decide, render, send.
+pub struct ReminderJob {
     outbox: ReminderOutbox,
-    clock: Arc<dyn Clock>,
     renderer: Renderer,
     config: NotificationsConfig,
     email: Option<SmtpMailer>,
     whatsapp: Option<WhatsAppClient>,
-    wake: Arc<Notify>,
-    /// Who claims: this process, then a counter per claim.
-    process: String,
-    claims: AtomicU64,
     /// The public URL's host: Message-IDs and calendar UIDs end with it.
     host: String,
 }
 
-impl Dispatcher {
-    /// Builds the renderer and providers (a bad template or SMTP setting is
-    /// a start-up error) and starts the loop.
-    pub fn start(
-        config: &Config,
-        outbox: ReminderOutbox,
-        clock: Arc<dyn Clock>,
-        wake: Arc<Notify>,
-    ) -> anyhow::Result<JoinHandle<()>> {
-        let notifications = config.notifications.clone();
-        let renderer = Renderer::new(&notifications, &config.app.public_url)?;
-        let email = notifications
-            .smtp
-            .as_ref()
-            .map(|smtp| SmtpMailer::new(smtp, &notifications.clinic_name))
-            .transpose()?;
-        let whatsapp = notifications
-            .whatsapp
-            .as_ref()
-            .map(WhatsAppClient::new)
-            .transpose()?;
-        if email.is_none() || whatsapp.is_none() {
-            info!(
-                email = if email.is_some() {
-                    "smtp"
-                } else {
-                    "dev outbox"
-                },
-                whatsapp = if whatsapp.is_some() {
-                    "cloud api"
-                } else {
-                    "dev outbox"
-                },
-                "notifications: messages without a configured provider go to the dev outbox (GET /api/notifications/?via=dev)"
-            );
-        }
-        let host = reqwest::Url::parse(&config.app.public_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "confide.local".into());
-        let dispatcher = Dispatcher {
-            outbox,
-            clock,
-            renderer,
-            config: notifications,
-            email,
-            whatsapp,
-            wake,
-            process: format!("p{}-{:08x}", std::process::id(), rand::random::<u32>()),
-            claims: AtomicU64::new(0),
-            host,
-        };
-        Ok(tokio::spawn(dispatcher.run()))
-    }
-
-    async fn run(self) {
-        loop {
-            let claimed = match self.tick().await {
-                Ok(n) => n,
-                Err(err) => {
-                    warn!(error = %err, "notifications: dispatch failed; retrying");
-                    0
-                }
-            };
-            if claimed > 0 {
-                continue;
-            }
-            let now = self.clock.now().timestamp();
-            let wait = match self.outbox.next_due().await {
-                Ok(Some(due)) if due <= now => StdDuration::from_millis(10),
-                Ok(Some(due)) => IDLE.min(StdDuration::from_secs((due - now) as u64)),
-                _ => IDLE,
-            };
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-            }
-        }
-    }
-
-    /// One claim and its sends; returns how many rows were claimed.
-    async fn tick(&self) -> sqlx::Result<usize> {
-        let now = self.clock.now();
-        let token = format!(
-            "{}-{}",
-            self.process,
-            self.claims.fetch_add(1, Ordering::Relaxed)
+/// Builds the renderer and providers (a bad template or SMTP setting is a
+/// start-up error) and starts the outbox's runner.
+pub fn start(
+    config: &Config,
+    outbox: ReminderOutbox,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+) -> anyhow::Result<JoinHandle<()>> {
+    let notifications = config.notifications.clone();
+    let renderer = Renderer::new(&notifications, &config.app.public_url)?;
+    let email = notifications
+        .smtp
+        .as_ref()
+        .map(|smtp| SmtpMailer::new(smtp, &notifications.clinic_name))
+        .transpose()?;
+    let whatsapp = notifications
+        .whatsapp
+        .as_ref()
+        .map(WhatsAppClient::new)
+        .transpose()?;
+    if email.is_none() || whatsapp.is_none() {
+        info!(
+            email = if email.is_some() {
+                "smtp"
+            } else {
+                "dev outbox"
+            },
+            whatsapp = if whatsapp.is_some() {
+                "cloud api"
+            } else {
+                "dev outbox"
+            },
+            "notifications: messages without a configured provider go to the dev outbox (GET /api/notifications/?via=dev)"
         );
-        let lease_until = now + Duration::seconds(self.config.lease_secs as i64);
-        let rows = self
-            .outbox
-            .claim(&token, now, lease_until, self.config.max_in_flight as i64)
-            .await?;
-        let count = rows.len();
-        futures_util::stream::iter(rows)
-            .for_each_concurrent(self.config.max_in_flight, |row| async {
-                let id = row.id;
-                if let Err(err) = self.handle(row, &token).await {
-                    // The lease runs out and the row is tried again.
-                    warn!(id, error = %err, "notifications: could not record an outcome");
-                }
-            })
-            .await;
-        Ok(count)
+    }
+    let host = reqwest::Url::parse(&config.app.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "confide.local".into());
+    let runner = RunnerConfig {
+        lease: Duration::seconds(notifications.lease_secs as i64),
+        max_in_flight: notifications.max_in_flight,
+        retry: RetryPolicy {
+            base_secs: notifications.retry_base_secs,
+            max_secs: notifications.retry_max_secs,
+            max_attempts: notifications.max_attempts,
+        },
+    };
+    let queue = outbox.queue().clone();
+    let job = ReminderJob {
+        outbox,
+        renderer,
+        config: notifications,
+        email,
+        whatsapp,
+        host,
+    };
+    Ok(Runner::spawn(queue, job, clock, wake, runner))
+}
+
+impl Job for ReminderJob {
+    type Row = Claimed;
+    const NAME: &'static str = "notifications";
+
+    async fn load(&self, token: &str) -> sqlx::Result<Vec<Claimed>> {
+        self.outbox.claimed(token).await
     }
 
-    async fn handle(&self, row: Claimed, token: &str) -> sqlx::Result<()> {
-        let now = self.clock.now();
-        let recorded = match decide(&row, now) {
-            Decision::Skip(reason) => {
-                debug!(id = row.id, %reason, "notification skipped");
-                self.outbox
-                    .dropped(row.id, token, "skipped", &reason, now)
-                    .await?
-            }
-            Decision::Cancel(reason) => {
-                self.outbox
-                    .dropped(row.id, token, "cancelled", &reason, now)
-                    .await?
-            }
-            Decision::Later(due) => self.outbox.later(row.id, token, due, now).await?,
-            Decision::Send => match self.send(&row, now).await {
-                Ok(delivery) => {
-                    let done = self
-                        .outbox
-                        .sent(row.id, token, &delivery.as_delivery(), now)
-                        .await?;
-                    if delivery.via == "dev" {
+    fn id(row: &Claimed) -> i64 {
+        row.id
+    }
+
+    fn attempts(row: &Claimed) -> i64 {
+        row.attempts
+    }
+
+    async fn handle(&self, row: &Claimed, now: DateTime<Utc>) -> Handled {
+        match decide(row, now) {
+            Decision::Skip(reason) => Handled::Dropped("skipped", reason),
+            Decision::Cancel(reason) => Handled::Dropped("cancelled", reason),
+            Decision::Later(due) => Handled::Later(due, vec![("due_at", Field::Int(due.timestamp()))]),
+            Decision::Send => match self.send(row, now).await {
+                Ok(sent) => {
+                    if sent.via == "dev" {
                         info!(
                             id = row.id,
                             channel = %row.channel,
-                            to = %delivery.to,
-                            subject = %delivery.subject,
+                            to = %sent.to,
+                            subject = %sent.subject,
                             "dev outbox (no provider configured):\n{}",
-                            delivery.body
+                            sent.body
                         );
                     }
-                    done
+                    Handled::Sent(vec![
+                        ("provider_message_id", Field::Text(sent.provider_message_id)),
+                        ("delivered_via", Field::Text(Some(sent.via.to_owned()))),
+                        ("subject", Field::Text(Some(sent.subject))),
+                        ("body", Field::Text(Some(sent.body))),
+                    ])
                 }
-                Err(SendError::Permanent(error)) => {
-                    warn!(id = row.id, %error, "notification failed permanently");
-                    self.outbox.failed(row.id, token, &error, now).await?
-                }
-                Err(SendError::Transient(error))
-                    if row.attempts + 1 >= self.config.max_attempts =>
-                {
-                    warn!(id = row.id, %error, "notification failed; no attempts left");
-                    self.outbox
-                        .failed(
-                            row.id,
-                            token,
-                            &format!("{error} (after {} attempts)", row.attempts + 1),
-                            now,
-                        )
-                        .await?
-                }
-                Err(SendError::Transient(error)) => {
-                    let retry_at = now + self.backoff(row.attempts + 1);
-                    debug!(id = row.id, %error, %retry_at, "notification will be retried");
-                    self.outbox
-                        .retry(row.id, token, retry_at, &error, now)
-                        .await?
-                }
+                Err(SendError::Permanent(error)) => Handled::Permanent(error),
+                Err(SendError::Transient(error)) => Handled::Transient(error),
             },
-        };
-        if !recorded {
-            warn!(
-                id = row.id,
-                "notifications: lease lost before the outcome was recorded"
-            );
         }
-        Ok(())
     }
+}
 
-    /// Doubling from the base to the cap, with jitter (half to full), so
-    /// retries from many rows do not arrive together.
-    fn backoff(&self, attempts: i64) -> Duration {
-        let base = self.config.retry_base_secs as f64;
-        let cap = self.config.retry_max_secs as f64;
-        let full = (base * 2f64.powi((attempts - 1).clamp(0, 30) as i32)).min(cap);
-        // At least a second: the outbox keeps whole seconds.
-        let jittered = (full * (0.5 + rand::random::<f64>() * 0.5)).max(1.0);
-        Duration::seconds(jittered.ceil() as i64)
-    }
-
+impl ReminderJob {
     async fn send(&self, row: &Claimed, now: DateTime<Utc>) -> Result<Sent, SendError> {
         let stage =
             Stage::parse(&row.stage).ok_or_else(|| SendError::Permanent("unknown stage".into()))?;
@@ -402,17 +317,6 @@ struct Sent {
     to: String,
     subject: String,
     body: String,
-}
-
-impl Sent {
-    fn as_delivery(&self) -> Delivery<'_> {
-        Delivery {
-            via: self.via,
-            provider_message_id: self.provider_message_id.as_deref(),
-            subject: &self.subject,
-            body: &self.body,
-        }
-    }
 }
 
 #[cfg(test)]
