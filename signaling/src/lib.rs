@@ -8,10 +8,13 @@
 //!   the CLI and tests).
 //! - [`rate_limit`]: the per-connection token bucket.
 //! - [`error`]: every error a client can be told, with Twilio's code.
+//! - [`clock`]: injected time, shared with the API (tokens are checked at
+//!   the same "now" they were minted at).
 //!
 //! The SFU ([`sfu::io::SfuHandle`]) owns rooms and media; signaling only
 //! authenticates and translates.
 
+pub mod clock;
 pub mod error;
 pub mod protocol;
 pub mod rate_limit;
@@ -34,6 +37,9 @@ use token::TokenVerifier;
 pub struct SignalingState {
     pub sfu: SfuHandle,
     pub verifier: Arc<TokenVerifier>,
+    /// The clock tokens are checked against: the API's, so a token it
+    /// minted is valid at the same "now".
+    pub clock: Arc<dyn clock::Clock>,
     /// STUN/TURN URLs handed to clients (empty: the SFU's host candidates
     /// are enough when clients can reach its UDP port).
     pub ice_servers: Arc<Vec<String>>,

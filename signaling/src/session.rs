@@ -23,7 +23,6 @@ use crate::protocol::{
     ClientMessage, IceServer, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage,
 };
 use crate::rate_limit::TokenBucket;
-use crate::token::unix_now;
 
 /// Largest message accepted; SDP for a few tracks is ~5–10 KiB.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -181,7 +180,7 @@ async fn wait_for_join(
                 "protocol version {version} is not supported; this server speaks {PROTOCOL_VERSION}"
             )));
         }
-        let grant = state.verifier.verify(&token, unix_now())?;
+        let grant = state.verifier.verify(&token, state.clock.unix_now())?;
         let room = match (grant.room, room) {
             (Some(granted), Some(asked)) if granted != asked => {
                 return Err(SignalError::InvalidGrants(format!(

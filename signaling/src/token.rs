@@ -5,7 +5,6 @@
 //! Confide knows. `iss` names the API key (`SK…`), `sub` the account (`AC…`),
 //! and `grants.identity` / `grants.video.room` say who may join where.
 
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -180,11 +179,10 @@ pub fn mint(
     .expect("HS256 encoding of plain claims cannot fail")
 }
 
+/// The system clock's Unix seconds (the CLI's `token` command, tests).
 pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    use crate::clock::Clock;
+    crate::clock::SystemClock.unix_now()
 }
 
 #[cfg(test)]
