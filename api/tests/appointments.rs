@@ -400,8 +400,53 @@ fn check_twilio_format(c: &Clinic, token: &str, room: &str) {
     assert_eq!(grant.room.as_deref(), Some(room));
 }
 
+/// Joins `/rtc` with `token`; returns the server's first answer.
+async fn join_answer(api: &TestApi, token: &str) -> Value {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let addr = api.running.as_ref().unwrap().http_addr;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/rtc"))
+        .await
+        .unwrap();
+    let join = json!({"type": "join", "version": 1, "token": token}).to_string();
+    ws.send(Message::Text(join.into())).await.unwrap();
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
+            Some(Ok(_)) => continue,
+            other => panic!("no answer to the join: {other:?}"),
+        }
+    }
+}
+
+/// One clock: the API mints a video token on its (manual) clock, and the
+/// signaling check on the same clock lets it join — years away from the
+/// system's time — until that clock passes the token's expiry.
+async fn a_token_joins_on_the_api_clock_until_it_expires(backend: api::db::Backend) {
+    let c = clinic(backend).await;
+    let a = book(&c, 60, "telehealth").await;
+    c.api.clock.advance(Duration::minutes(46));
+    let (status, token) = c
+        .api
+        .get(
+            &format!("/api/appointments/video-token/{}/", a["id"]),
+            &c.patient,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let joined = join_answer(&c.api, &token).await;
+    assert_eq!(joined["type"], "joined", "{joined}");
+
+    c.api.clock.advance(Duration::seconds(7200 + 1));
+    let refused = join_answer(&c.api, &token).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], 20104, "expired: {refused}");
+}
+
 on_both_databases!(
     booking_listing_and_overlaps,
     reschedule_and_cancel,
-    video_rooms_and_tokens
+    video_rooms_and_tokens,
+    a_token_joins_on_the_api_clock_until_it_expires
 );

@@ -1,9 +1,10 @@
-//! The outbox against real process deaths: the `confide` binary is killed
-//! (SIGKILL) at random moments while it dispatches hundreds of messages to
-//! the provider mocks, and restarted each time; and two binaries share one
-//! PostgreSQL database. Nothing may be lost, and a message may arrive twice
-//! only when a kill fell between the provider's acceptance and the commit:
-//! at most `max_in_flight` messages per kill.
+//! The durable queues against real process deaths: the `confide` binary is
+//! killed (SIGKILL) at random moments while it dispatches hundreds of
+//! messages to the provider mocks, and restarted each time; and two binaries
+//! share one PostgreSQL database, each delivering reminders and room status
+//! callbacks. Nothing may be lost, and a message may arrive twice only when a
+//! kill fell between the provider's acceptance and the commit: at most
+//! `max_in_flight` messages per kill. With no kill, nothing arrives twice.
 
 mod http_support;
 mod notify_support;
@@ -20,6 +21,14 @@ use serde_json::json;
 
 const APPOINTMENTS: usize = 100;
 const KILLS: usize = 20;
+/// Rooms each process creates (and completes) in the two-process test.
+const ROOMS_PER_PROCESS: usize = 20;
+
+/// One account and key for every process, so a callback is signed alike
+/// whichever process delivers it.
+const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+const API_KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
+const API_KEY_SECRET: &str = "a-secret-shared-by-both-processes";
 
 /// A database for the binaries: a fresh PostgreSQL database or an SQLite
 /// file, removed at the end.
@@ -162,6 +171,10 @@ data_dir = "{dir}"
 [app]
 production = true
 public_url = "https://clinic.test"
+[tokens]
+account_sid = "{account_sid}"
+api_key_sid = "{api_key_sid}"
+api_key_secret = "{api_key_secret}"
 [notifications]
 max_in_flight = {in_flight}
 lease_secs = 2
@@ -183,6 +196,9 @@ access_token = "{token}"
         http = mocks.http_base,
         phone_id = notify_support::PHONE_NUMBER_ID,
         token = notify_support::WHATSAPP_TOKEN,
+        account_sid = ACCOUNT_SID,
+        api_key_sid = API_KEY_SID,
+        api_key_secret = API_KEY_SECRET,
     );
     std::fs::write(&path, text).unwrap();
     path
@@ -274,13 +290,15 @@ async fn wait_for_count(mocks: &Mocks, count: usize, limit: Duration) -> usize {
     }
 }
 
-/// Until no row is pending or being sent (two minutes at most).
+/// Until no reminder or status callback is pending or being sent (two
+/// minutes at most).
 async fn wait_until_done(url: &str) {
     let db = api::db::connect(url).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline {
         let live: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE state IN ('pending', 'sending')",
+            "SELECT (SELECT COUNT(*) FROM notifications WHERE state IN ('pending', 'sending')) \
+             + (SELECT COUNT(*) FROM room_callbacks WHERE state IN ('pending', 'sending'))",
         )
         .fetch_one(&db)
         .await
@@ -291,6 +309,102 @@ async fn wait_until_done(url: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     db.close().await;
+}
+
+/// The HTTP address a `confide` process prints once it serves (read from
+/// its log, a minute at most).
+async fn http_addr(log: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(addr) = text
+            .lines()
+            .find_map(|line| line.split("Confide is running on http://").nth(1))
+        {
+            return addr.trim().to_owned();
+        }
+        assert!(Instant::now() < deadline, "confide did not start: {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A status-callback receiver on 127.0.0.1: records each callback's
+/// (RoomSid, SequenceNumber) in the order they arrive.
+struct CallbackReceiver {
+    url: String,
+    got: std::sync::Arc<std::sync::Mutex<Vec<(String, i64)>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl CallbackReceiver {
+    async fn start() -> CallbackReceiver {
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = got.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |axum::Form(params): axum::Form<HashMap<String, String>>| {
+                    let seen = seen.clone();
+                    async move {
+                        let sequence = params["SequenceNumber"].parse::<i64>().unwrap();
+                        seen.lock()
+                            .unwrap()
+                            .push((params["RoomSid"].clone(), sequence));
+                        axum::http::StatusCode::NO_CONTENT
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        CallbackReceiver { url, got, server }
+    }
+}
+
+impl Drop for CallbackReceiver {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Creates `ROOMS_PER_PROCESS` rooms with a status callback through the
+/// REST API at `addr` and completes them: each owes `room-created` (0) and
+/// `room-ended` (1).
+async fn create_and_complete_rooms(addr: &str, prefix: &str, hook: &str) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let mut sids = Vec::new();
+    for n in 0..ROOMS_PER_PROCESS {
+        let room: serde_json::Value = http
+            .post(format!("http://{addr}/v1/Rooms"))
+            .basic_auth(API_KEY_SID, Some(API_KEY_SECRET))
+            .form(&[
+                ("UniqueName", format!("{prefix}-{n}").as_str()),
+                ("StatusCallback", hook),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        sids.push(room["sid"].as_str().unwrap().to_owned());
+    }
+    for sid in &sids {
+        http.post(format!("http://{addr}/v1/Rooms/{sid}"))
+            .basic_auth(API_KEY_SID, Some(API_KEY_SECRET))
+            .form(&[("Status", "completed")])
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+    sids
 }
 
 async fn kill_at_random_points_and_lose_nothing(backend: Backend, in_flight: usize) {
@@ -412,16 +526,19 @@ async fn two_processes_share_postgres_without_duplicates() {
     let owed = seed(&store.url).await;
     let mocks = Mocks::start();
     mocks.configure(json!({"delay_ms": 2})).await;
-    let a = Confide::spawn(
-        &config_file(&store, &mocks, "a", 4),
-        &store.dir.join("a.log"),
-    );
-    let b = Confide::spawn(
-        &config_file(&store, &mocks, "b", 4),
-        &store.dir.join("b.log"),
+    let hook = CallbackReceiver::start().await;
+    let (a_log, b_log) = (store.dir.join("a.log"), store.dir.join("b.log"));
+    let a = Confide::spawn(&config_file(&store, &mocks, "a", 4), &a_log);
+    let b = Confide::spawn(&config_file(&store, &mocks, "b", 4), &b_log);
+    // Rooms made through both processes, their events queued by both.
+    let (a_addr, b_addr) = (http_addr(&a_log).await, http_addr(&b_log).await);
+    let (a_rooms, b_rooms) = tokio::join!(
+        create_and_complete_rooms(&a_addr, "a", &hook.url),
+        create_and_complete_rooms(&b_addr, "b", &hook.url),
     );
     wait_until_done(&store.url).await;
     drop((a, b));
+
     let deliveries = deliveries(&mocks).await;
     let mut copies: HashMap<&str, usize> = HashMap::new();
     for (key, _) in &deliveries {
@@ -433,13 +550,33 @@ async fn two_processes_share_postgres_without_duplicates() {
         "no message twice: {:?}",
         copies.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
     );
+
+    // Every room's two callbacks arrived exactly once, in order.
+    let got = hook.got.lock().unwrap().clone();
+    let rooms: Vec<&String> = a_rooms.iter().chain(&b_rooms).collect();
+    assert_eq!(got.len(), rooms.len() * 2, "each callback once: {got:?}");
+    for room in rooms {
+        let sequence: Vec<i64> = got
+            .iter()
+            .filter(|(sid, _)| sid == room)
+            .map(|(_, n)| *n)
+            .collect();
+        assert_eq!(sequence, [0, 1], "room {room}: every event once, in order");
+    }
+
     let db = api::db::connect(&store.url).await.unwrap();
     let owners: Vec<(String,)> =
         sqlx::query_as("SELECT lease_owner FROM notifications WHERE state = 'sent'")
             .fetch_all(&db)
             .await
             .unwrap();
+    let unsent: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM room_callbacks WHERE state <> 'sent'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
     db.close().await;
+    assert_eq!(unsent, 0, "no callback failed or was left behind");
     let processes: std::collections::HashSet<String> = owners
         .iter()
         .map(|(owner,)| owner.splitn(3, '-').take(2).collect::<Vec<_>>().join("-"))

@@ -45,7 +45,8 @@ async fn join(api: &TestApi, room: &str, identity: &str) -> (Ws, Value) {
         identity,
         Some(room),
         600,
-        signaling::token::unix_now(),
+        // The server checks tokens on its own (manual) clock.
+        api::clock::Clock::unix_now(&api.clock),
     );
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/rtc", running.http_addr))
         .await
