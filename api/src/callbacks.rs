@@ -19,11 +19,11 @@ use tokio::task::JoinHandle;
 use tracing::warn;
 
 use crate::db::Db;
+use crate::model::rooms::{self, RoomRow};
+use crate::model::time::rfc3339;
 use crate::queue::runner::{Handled, Job, RetryPolicy, Runner, RunnerConfig};
 use crate::queue::{DurableQueue, QueueTable};
-use crate::http::AppState;
-use crate::http::appointments::rfc3339;
-use crate::http::rooms_v1::{self, RoomRow};
+use crate::state::AppState;
 
 /// The `room_callbacks` table as a queue: each room's events strictly in
 /// order of their sequence number.
@@ -80,7 +80,13 @@ pub fn spawn(
         client,
         key: state.credentials.api_key_secret.clone(),
     };
-    let runner = Runner::spawn(queue, job, state.clock.clone(), state.callback_wake.clone(), RUNNER);
+    let runner = Runner::spawn(
+        queue,
+        job,
+        state.clock.clone(),
+        state.callback_wake.clone(),
+        RUNNER,
+    );
     Ok([recorder, runner])
 }
 
@@ -104,17 +110,17 @@ fn set(params: &mut [(String, String)], name: &str, value: &str) {
 }
 
 async fn record_event(state: &AppState, event: &RoomEvent) -> sqlx::Result<()> {
-    let Some(room) = rooms_v1::find(&state.db, &event.room_sid).await? else {
+    let Some(room) = rooms::find(&state.db, &event.room_sid).await? else {
         return Ok(()); // an ad-hoc room: nobody asked for callbacks
     };
     match (event.kind, &event.participant) {
         (RoomEventKind::ParticipantConnected, Some((sid, identity))) => {
-            rooms_v1::note_occupancy(state, &room.sid, &room.unique_name, true).await?;
-            rooms_v1::note_participant(state, &room.sid, sid, identity, true).await?;
+            rooms::note_occupancy(state, &room.sid, &room.unique_name, true).await?;
+            rooms::note_participant(state, &room.sid, sid, identity, true).await?;
         }
         (RoomEventKind::ParticipantDisconnected, Some((sid, identity))) => {
-            rooms_v1::note_participant(state, &room.sid, sid, identity, false).await?;
-            rooms_v1::note_occupancy(state, &room.sid, &room.unique_name, false).await?;
+            rooms::note_participant(state, &room.sid, sid, identity, false).await?;
+            rooms::note_occupancy(state, &room.sid, &room.unique_name, false).await?;
         }
         _ => {}
     }

@@ -6,8 +6,9 @@
 use chrono::{DateTime, Duration, Timelike, Utc};
 
 use crate::db::Db;
-use crate::http::error::ApiError;
-use crate::http::users::{self, NewUser, Role, User};
+use crate::model::Error;
+use crate::model::rooms;
+use crate::model::users::{self, NewUser, Role, User};
 
 pub struct DemoAccount {
     pub email: String,
@@ -20,7 +21,7 @@ pub async fn ensure_initial_admin(
     db: &Db,
     admin: &crate::config::InitialAdmin,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     let input = users::UserInput {
         email: admin.email.clone(),
         password: admin.password.clone(),
@@ -39,7 +40,7 @@ pub async fn ensure_initial_admin(
 }
 
 /// Creates the demo data when the database has no users yet.
-pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccount>, ApiError> {
+pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccount>, Error> {
     if User::count(db).await? > 0 {
         return Ok(Vec::new());
     }
@@ -95,8 +96,8 @@ pub async fn seed_if_empty(db: &Db, now: DateTime<Utc>) -> Result<Vec<DemoAccoun
     .bind(now.timestamp())
     .fetch_one(&mut *tx)
     .await?;
-    // The SFU learns of the room at start (`rooms_v1::register_all`).
-    crate::http::appointments::assign_room(&mut tx, id).await?;
+    // The SFU learns of the room at start (`lifecycle::register_all`).
+    rooms::assign_for_appointment(&mut tx, id).await?;
     // Its confirmation shows up in the dev outbox at once.
     crate::reminders::plan::booked(&mut tx, id, now).await?;
     tx.commit().await?;

@@ -6,7 +6,12 @@
 //! - [`api_key`]: the account and API key that sign video access tokens.
 //! - [`db`]: SQLite (default) or PostgreSQL, migrated at start.
 //! - [`auth`]: passwords, sessions, login rate limits.
-//! - [`http`]: the `/api` routes, a file per resource, one error type.
+//! - [`state`]: [`state::AppState`], what handlers and tasks share.
+//! - [`model`]: the domain, with no HTTP in it: users, appointments and
+//!   booking rules, video rooms and tokens, Twilio-style rooms and their
+//!   lifecycle, one domain error type.
+//! - [`http`]: the `/api` and `/v1` routes, thin handlers a file per
+//!   resource, one error type that domain errors map onto.
 //! - [`queue`]: the one durable queue (leases, ordering, retries, dead
 //!   letters) and its runner, used by reminders and status callbacks.
 //! - [`callbacks`]: Twilio-style room status callbacks from a durable queue.
@@ -20,8 +25,13 @@
 //!   ([`signaling`]), the API and the web app's files into one HTTP server.
 //!
 //! A request's path: axum router → [`http`] handler (extractors check the
-//! bearer token and the JSON) → queries on [`db::Db`] → JSON response or
-//! [`http::error::ApiError`].
+//! bearer token or API key and the JSON) → [`model`] function (rules and
+//! queries on [`db::Db`], reminders planned and status callbacks queued in
+//! the same writes, rooms registered with the SFU) → [`model::Error`] or a
+//! record → JSON response or [`http::error::ApiError`]. Background tasks
+//! ([`callbacks`], [`room_reaper`], [`reminders`]) and [`demo`] use
+//! [`model`] and [`state`] too, never [`http`]; `http` depends on them,
+//! not the other way round.
 
 pub mod api_key;
 pub mod auth;
@@ -32,7 +42,9 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod model;
 pub mod queue;
 pub mod reminders;
 pub mod room_reaper;
 pub mod server;
+pub mod state;

@@ -1,3 +1,6 @@
+//! The `confide` binary: reads the command line and the configuration,
+//! then runs [`api::server`] until it is stopped.
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 

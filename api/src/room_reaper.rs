@@ -8,8 +8,8 @@ use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use tracing::warn;
 
-use crate::http::AppState;
-use crate::http::rooms_v1;
+use crate::model::rooms::lifecycle;
+use crate::state::AppState;
 
 /// How often rooms are checked; Twilio's timeouts are whole minutes.
 const EVERY: Duration = Duration::from_secs(1);
@@ -20,7 +20,7 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
         every.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(err) = rooms_v1::reap(&state).await {
+            if let Err(err) = lifecycle::reap(&state).await {
                 warn!(error = %err, "ending idle rooms failed");
             }
         }

@@ -20,8 +20,9 @@ use crate::auth::rate_limit::LoginLimits;
 use crate::auth::session::SessionKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::http::AppState;
+use crate::model::rooms::lifecycle;
 use crate::reminders::ReminderOutbox;
+use crate::state::AppState;
 use crate::{callbacks, db, demo, http, reminders, room_reaper};
 
 /// A running Confide: where it listens, and how to stop it.
@@ -119,7 +120,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         reminder_wake: Arc::new(tokio::sync::Notify::new()),
         callback_wake: Arc::new(tokio::sync::Notify::new()),
     };
-    let rooms = http::rooms_v1::register_all(&app_state).await?;
+    let rooms = lifecycle::register_all(&app_state).await?;
     let mut background = Vec::from(callbacks::spawn(app_state.clone(), room_events)?);
     background.push(room_reaper::spawn(app_state.clone()));
     tracing::debug!(rooms, "rooms in progress registered with the SFU");

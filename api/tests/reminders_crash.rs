@@ -105,18 +105,18 @@ async fn seed(url: &str) -> Vec<(i64, String)> {
     for (email, role, phone) in [
         (
             "ana@clinic.test",
-            api::http::users::Role::Patient,
+            api::model::users::Role::Patient,
             "+5511987654321",
         ),
         (
             "smith@clinic.test",
-            api::http::users::Role::Psychologist,
+            api::model::users::Role::Psychologist,
             "+12125550123",
         ),
     ] {
-        let user = api::http::users::insert(
+        let user = api::model::users::insert(
             &db,
-            api::http::users::NewUser {
+            api::model::users::NewUser {
                 email: email.into(),
                 name: email.into(),
                 role,
@@ -144,7 +144,7 @@ async fn seed(url: &str) -> Vec<(i64, String)> {
         .fetch_one(&mut *tx)
         .await
         .unwrap();
-        api::http::appointments::assign_room(&mut tx, id)
+        api::model::rooms::assign_for_appointment(&mut tx, id)
             .await
             .unwrap();
         api::reminders::plan::booked(&mut tx, id, planned)

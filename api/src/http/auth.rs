@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, Caller, ClientIp};
-use super::users::{self, Role, User, UserInput};
 use crate::auth::{password, session};
+use crate::model::users::{self, Role, User, UserInput};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionTokens {

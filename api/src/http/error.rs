@@ -2,7 +2,8 @@
 //! `{code, message, fields?}` with the right status; internal errors are
 //! logged with their cause and answered with a bare 500, never the cause.
 //! Codes follow Twilio's REST numbering where it has one (20003, 20404,
-//! 20429, 20500), and the same scheme (20000 + status) elsewhere.
+//! 20429, 20500), and the same scheme (20000 + status) elsewhere. Domain
+//! errors ([`model::Error`]) map onto it here.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,8 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+
+use crate::model;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -69,6 +72,27 @@ impl ApiError {
             ApiError::Unauthorized | ApiError::LoginFailed => 20003,
             ApiError::Twilio(_, code, _) => *code,
             other => 20000 + other.status().as_u16() as u32,
+        }
+    }
+}
+
+/// Domain errors keep the statuses and codes the handlers always answered.
+impl From<model::Error> for ApiError {
+    fn from(err: model::Error) -> Self {
+        match err {
+            model::Error::Invalid(fields) => ApiError::Invalid(fields),
+            model::Error::Rejected(message) => ApiError::BadRequest(message),
+            model::Error::Forbidden(message) => ApiError::Forbidden(message),
+            model::Error::NotFound => ApiError::NotFound,
+            model::Error::Conflict(message) => ApiError::Conflict(message),
+            model::Error::Gone(message) => ApiError::Gone(message),
+            err @ model::Error::RoomExists => {
+                ApiError::Twilio(StatusCode::BAD_REQUEST, 53113, err.to_string())
+            }
+            err @ model::Error::RoomNotInProgress => {
+                ApiError::Twilio(StatusCode::BAD_REQUEST, 53112, err.to_string())
+            }
+            model::Error::Internal(err) => ApiError::Internal(err),
         }
     }
 }

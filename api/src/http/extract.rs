@@ -1,18 +1,20 @@
 //! Request extractors that fail with [`ApiError`]: JSON bodies (unknown
-//! fields and wrong types are 422 with the serde message) and the caller's
-//! identity from `Authorization: Bearer …`.
+//! fields and wrong types are 422 with the serde message), the caller's
+//! identity from `Authorization: Bearer …`, and [`ApiKeyAuth`], HTTP Basic
+//! with the API key for Twilio's `/v1` routes.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use base64::Engine;
 use serde::de::DeserializeOwned;
 
-use super::AppState;
 use super::error::ApiError;
-use super::users::{Role, User};
 use crate::auth::session;
+use crate::model::users::{Role, User};
+use crate::state::AppState;
 
 /// `Json<T>` whose rejections are API errors.
 pub struct ApiJson<T>(pub T);
@@ -141,4 +143,38 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ClientIp(client_ip(&parts.extensions)))
     }
+}
+
+/// A request signed with the API key (HTTP Basic `SK…:secret`).
+pub struct ApiKeyAuth;
+
+impl FromRequestParts<AppState> for ApiKeyAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = authorization(parts, "Basic").ok_or(ApiError::Unauthorized)?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(header)
+            .map_err(|_| ApiError::Unauthorized)?;
+        let text = String::from_utf8(decoded).map_err(|_| ApiError::Unauthorized)?;
+        let (user, secret) = text.split_once(':').ok_or(ApiError::Unauthorized)?;
+        let creds = &state.credentials;
+        if constant_time_eq(user.as_bytes(), creds.api_key_sid.as_bytes())
+            & constant_time_eq(secret.as_bytes(), creds.api_key_secret.as_bytes())
+        {
+            Ok(ApiKeyAuth)
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

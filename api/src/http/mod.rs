@@ -1,13 +1,15 @@
-//! The HTTP API, a file per resource (after realworld-axum-sqlx):
+//! The HTTP API, a file per resource (after realworld-axum-sqlx). Handlers
+//! are thin: parse the request, call [`crate::model`], shape the answer.
 //!
 //! - [`auth`]: register, login, refresh, logout.
 //! - [`users`]: accounts, `/api/me`.
 //! - [`appointments`]: booking, listing, rescheduling, cancelling.
 //! - [`video`]: rooms and access tokens for appointments.
 //! - [`notifications`]: the reminder outbox and dev outbox, for admins.
-//! - [`rooms_v1`]: Twilio's Rooms REST API under `/v1`.
-//! - [`error`]: the one error type; [`extract`]: JSON and caller
-//!   extractors; [`validate`]: field checks.
+//! - [`rooms_v1`]: Twilio's Rooms REST API under `/v1` (its JSON shapes in
+//!   [`rooms_v1::twilio`]).
+//! - [`error`]: the one error type (domain errors map onto it);
+//!   [`extract`]: JSON, path, caller and API-key extractors.
 
 pub mod appointments;
 pub mod auth;
@@ -16,38 +18,13 @@ pub mod extract;
 pub mod notifications;
 pub mod rooms_v1;
 pub mod users;
-pub mod validate;
 pub mod video;
-
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
-use crate::api_key::Credentials;
-use crate::auth::rate_limit::LoginLimits;
-use crate::auth::session::SessionKeys;
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::db::{Backend, Db};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub backend: Backend,
-    pub config: Arc<Config>,
-    pub credentials: Arc<Credentials>,
-    pub sessions: SessionKeys,
-    pub login_limits: Arc<LoginLimits>,
-    pub clock: Arc<dyn Clock>,
-    pub sfu: sfu::io::SfuHandle,
-    /// Wakes the reminder dispatcher after a change wrote messages due now.
-    pub reminder_wake: Arc<tokio::sync::Notify>,
-    /// Wakes the status-callback dispatcher after an event was queued.
-    pub callback_wake: Arc<tokio::sync::Notify>,
-}
+use crate::state::AppState;
 
 /// Request bodies are small JSON documents.
 const MAX_BODY: usize = 64 * 1024;

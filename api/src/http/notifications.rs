@@ -8,13 +8,14 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
-use super::appointments::rfc3339;
+use super::appointments::Person;
 use super::error::{ApiError, ApiResult};
 use super::extract::Caller;
-use super::users::Role;
+use crate::model::time::rfc3339;
+use crate::model::users::Role;
 use crate::reminders::outbox::{ListFilter, Listed};
 use crate::reminders::{Channel, ReminderOutbox, Stage};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -45,7 +46,7 @@ pub struct NotificationView {
     pub appointment_id: i64,
     pub stage: Stage,
     pub channel: Channel,
-    pub recipient: super::appointments::Person,
+    pub recipient: Person,
     /// The email address or phone number it goes to.
     pub address: Option<String>,
     /// The appointment revision it was planned for.
@@ -70,7 +71,7 @@ fn view(row: Listed) -> NotificationView {
         appointment_id: row.appointment_id,
         stage: Stage::parse(&row.stage).unwrap_or(Stage::Confirmation),
         channel: Channel::parse(&row.channel).unwrap_or(Channel::Email),
-        recipient: super::appointments::Person {
+        recipient: Person {
             id: row.recipient_id,
             name: row.recipient_name,
             email: row.recipient_email,

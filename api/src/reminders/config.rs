@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::Locale;
+use chrono::format::{Item, StrftimeItems};
 use serde::{Deserialize, Serialize};
 
-use super::Stage;
+use super::kinds::Stage;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -198,7 +200,7 @@ impl NotificationsConfig {
                     .into(),
             );
         }
-        super::render::check_formats(self)?;
+        check_formats(self)?;
         if let Some(smtp) = &self.smtp {
             if smtp.host.trim().is_empty() {
                 return Err("notifications.smtp.host is empty".into());
@@ -233,4 +235,30 @@ impl NotificationsConfig {
         }
         Ok(())
     }
+}
+
+pub fn parse_locale(name: &str) -> Result<Locale, String> {
+    Locale::try_from(name).map_err(|_| {
+        format!("notifications.locale {name:?} is not a locale chrono knows (like en_US, pt_BR)")
+    })
+}
+
+fn format_ok(pattern: &str, locale: Locale) -> bool {
+    !StrftimeItems::new_with_locale(pattern, locale).any(|item| matches!(item, Item::Error))
+}
+
+/// The locale exists and the date and time formats are valid strftime.
+pub fn check_formats(config: &NotificationsConfig) -> Result<(), String> {
+    let locale = parse_locale(&config.locale)?;
+    for (name, pattern) in [
+        ("date_format", &config.date_format),
+        ("time_format", &config.time_format),
+    ] {
+        if !format_ok(pattern, locale) {
+            return Err(format!(
+                "notifications.{name} {pattern:?} is not a valid strftime pattern"
+            ));
+        }
+    }
+    Ok(())
 }

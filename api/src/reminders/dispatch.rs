@@ -12,12 +12,13 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tracing::info;
 
+use super::config::NotificationsConfig;
 use super::email::{Email, SmtpMailer};
 use super::ics::{Invite, Method};
+use super::kinds::{Channel, SendError, Stage};
 use super::outbox::{Claimed, ReminderOutbox};
 use super::render::Renderer;
 use super::whatsapp::WhatsAppClient;
-use super::{Channel, NotificationsConfig, SendError, Stage};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::queue::Field;
@@ -181,7 +182,9 @@ impl Job for ReminderJob {
         match decide(row, now) {
             Decision::Skip(reason) => Handled::Dropped("skipped", reason),
             Decision::Cancel(reason) => Handled::Dropped("cancelled", reason),
-            Decision::Later(due) => Handled::Later(due, vec![("due_at", Field::Int(due.timestamp()))]),
+            Decision::Later(due) => {
+                Handled::Later(due, vec![("due_at", Field::Int(due.timestamp()))])
+            }
             Decision::Send => match self.send(row, now).await {
                 Ok(sent) => {
                     if sent.via == "dev" {

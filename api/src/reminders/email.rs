@@ -12,8 +12,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::SendError;
 use super::config::{SmtpConfig, SmtpSecurity};
+use super::kinds::SendError;
 use super::render::Rendered;
 use super::smtp_pool::SmtpConnections;
 

@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
-use super::{Channel, Stage};
+use super::kinds::{Channel, Stage};
 
 type Conn = AnyConnection;
 

@@ -11,14 +11,13 @@
 
 use std::str::FromStr;
 
-use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, Locale, TimeZone, Utc};
 use chrono_tz::Tz;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use super::Stage;
-use super::config::{NotificationsConfig, WhatsAppTemplate};
+use super::config::{NotificationsConfig, WhatsAppTemplate, check_formats, parse_locale};
+use super::kinds::Stage;
 use super::outbox::Claimed;
 
 const BUILT_IN: [(&str, &str); 7] = [
@@ -106,32 +105,6 @@ fn attribute(url: &str) -> minijinja::Value {
         .replace('<', "&lt;")
         .replace('>', "&gt;");
     minijinja::Value::from_safe_string(escaped)
-}
-
-fn parse_locale(name: &str) -> Result<Locale, String> {
-    Locale::try_from(name).map_err(|_| {
-        format!("notifications.locale {name:?} is not a locale chrono knows (like en_US, pt_BR)")
-    })
-}
-
-fn format_ok(pattern: &str, locale: Locale) -> bool {
-    !StrftimeItems::new_with_locale(pattern, locale).any(|item| matches!(item, Item::Error))
-}
-
-/// The locale exists and the date and time formats are valid strftime.
-pub fn check_formats(config: &NotificationsConfig) -> Result<(), String> {
-    let locale = parse_locale(&config.locale)?;
-    for (name, pattern) in [
-        ("date_format", &config.date_format),
-        ("time_format", &config.time_format),
-    ] {
-        if !format_ok(pattern, locale) {
-            return Err(format!(
-                "notifications.{name} {pattern:?} is not a valid strftime pattern"
-            ));
-        }
-    }
-    Ok(())
 }
 
 impl Renderer {

@@ -14,7 +14,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
 
-use super::SendError;
+use super::kinds::SendError;
 
 /// Idle connections older than this are closed rather than reused: servers
 /// drop idle clients, and a dead pooled connection would fail a send.

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::SendError;
 use super::config::{WhatsAppConfig, WhatsAppTemplate};
+use super::kinds::SendError;
 
 pub struct WhatsAppClient {
     http: reqwest::Client,

@@ -139,12 +139,12 @@ impl TestApi {
     /// An admin created directly (demo accounts are off in these tests).
     pub async fn admin(&self) -> String {
         let running = self.running.as_ref().unwrap();
-        api::http::users::insert(
+        api::model::users::insert(
             &running.db,
-            api::http::users::NewUser {
+            api::model::users::NewUser {
                 email: "boss@clinic.test".into(),
                 name: "Boss".into(),
-                role: api::http::users::Role::Admin,
+                role: api::model::users::Role::Admin,
                 phone: None,
                 time_zone: "UTC".into(),
                 whatsapp_opt_in: false,

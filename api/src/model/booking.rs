@@ -1,0 +1,300 @@
+//! Booking rules: who may book for whom, field checks, row locks and
+//! overlap checks; booking (with the room of a telehealth session),
+//! rescheduling and cancelling, each with its reminders planned in the same
+//! transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde::Deserialize;
+
+use super::appointments::{Appointment, visible};
+use super::rooms::{self, RoomFor};
+use super::time::rfc3339;
+use super::users::{Role, User};
+use super::validate;
+use super::{Error, Result};
+use crate::db::Backend;
+use crate::reminders;
+use crate::state::AppState;
+
+const DEFAULT_DURATION: i64 = 50;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookInput {
+    pub appointment_date: String,
+    #[serde(default)]
+    pub duration_minutes: Option<i64>,
+    #[serde(default)]
+    pub session_type: Option<String>,
+    #[serde(default)]
+    pub psychologist_id: Option<i64>,
+    #[serde(default)]
+    pub patient_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleInput {
+    #[serde(default)]
+    pub appointment_date: Option<String>,
+    #[serde(default)]
+    pub duration_minutes: Option<i64>,
+}
+
+fn check_duration(value: Option<i64>, problems: &mut BTreeMap<String, String>) -> i64 {
+    let duration = value.unwrap_or(DEFAULT_DURATION);
+    if !(10..=240).contains(&duration) {
+        problems.insert(
+            "duration_minutes".into(),
+            "must be between 10 and 240".into(),
+        );
+    }
+    duration
+}
+
+/// Books an appointment for `actor`; a telehealth one gets its room.
+pub async fn book(state: &AppState, actor: &User, input: BookInput) -> Result<Appointment> {
+    let mut problems = BTreeMap::new();
+    let now = state.clock.now();
+    let starts_at = match validate::instant(&input.appointment_date) {
+        Ok(at) if at < now - Duration::minutes(5) => {
+            problems.insert("appointment_date".into(), "is in the past".into());
+            None
+        }
+        Ok(at) => Some(at),
+        Err(problem) => {
+            problems.insert("appointment_date".into(), problem);
+            None
+        }
+    };
+    let duration = check_duration(input.duration_minutes, &mut problems);
+    let session_type = input.session_type.unwrap_or_else(|| "telehealth".into());
+    if session_type != "telehealth" && session_type != "in_person" {
+        problems.insert(
+            "session_type".into(),
+            "must be telehealth or in_person".into(),
+        );
+    }
+    // Who the appointment is between depends on who books it.
+    let (patient_id, psychologist_id) = match actor.role {
+        Role::Patient => (Some(actor.id), input.psychologist_id),
+        Role::Psychologist => (
+            input.patient_id,
+            Some(input.psychologist_id.unwrap_or(actor.id)),
+        ),
+        Role::Admin => (input.patient_id, input.psychologist_id),
+    };
+    if actor.is(Role::Patient) && input.patient_id.is_some_and(|p| p != actor.id) {
+        return Err(Error::Forbidden("patients book for themselves".into()));
+    }
+    if actor.is(Role::Psychologist) && psychologist_id != Some(actor.id) {
+        return Err(Error::Forbidden(
+            "psychologists book their own appointments".into(),
+        ));
+    }
+    for (field, id, role) in [
+        ("patient_id", patient_id, Role::Patient),
+        ("psychologist_id", psychologist_id, Role::Psychologist),
+    ] {
+        match id {
+            None => {
+                problems.insert(field.into(), "is required".into());
+            }
+            Some(id) => {
+                let found: Option<String> =
+                    sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&state.db)
+                        .await?;
+                if found.as_deref() != Some(role.as_str()) {
+                    problems.insert(
+                        field.into(),
+                        format!("must be the id of a {}", role.as_str()),
+                    );
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let (patient_id, psychologist_id, starts_at) = (
+        patient_id.expect("checked"),
+        psychologist_id.expect("checked"),
+        starts_at.expect("checked"),
+    );
+
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    lock_people(&mut tx, state.backend, patient_id, psychologist_id).await?;
+    check_overlap(
+        &mut tx,
+        None,
+        patient_id,
+        psychologist_id,
+        starts_at,
+        duration,
+    )
+    .await?;
+    let now_ts = now.timestamp();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (patient_id, psychologist_id, starts_at, duration_minutes, session_type, status, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7, $7) RETURNING id",
+    )
+    .bind(patient_id)
+    .bind(psychologist_id)
+    .bind(starts_at.timestamp())
+    .bind(duration)
+    .bind(&session_type)
+    .bind(actor.id)
+    .bind(now_ts)
+    .fetch_one(&mut *tx)
+    .await?;
+    reminders::plan::booked(&mut tx, id, now).await?;
+    if session_type == "telehealth" {
+        rooms::open(tx, &state.sfu, RoomFor::Appointment(id)).await?;
+    } else {
+        tx.commit().await?;
+    }
+    state.reminder_wake.notify_one();
+    Appointment::reload(&state.db, id).await
+}
+
+/// Serializes bookings for the same people (PostgreSQL row locks; SQLite
+/// serializes writers already).
+async fn lock_people(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    patient_id: i64,
+    psychologist_id: i64,
+) -> sqlx::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM users WHERE id = $1 OR id = $2 ORDER BY id FOR UPDATE")
+            .bind(patient_id)
+            .bind(psychologist_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn check_overlap(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    except: Option<i64>,
+    patient_id: i64,
+    psychologist_id: i64,
+    starts_at: DateTime<Utc>,
+    duration: i64,
+) -> Result<()> {
+    let start = starts_at.timestamp();
+    let end = start + duration * 60;
+    let clash: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT patient_id, psychologist_id, starts_at, duration_minutes FROM appointments \
+         WHERE status = 'scheduled' AND id <> $1 AND (patient_id = $2 OR psychologist_id = $3) \
+         AND starts_at < $4 AND starts_at + duration_minutes * 60 > $5 LIMIT 1",
+    )
+    .bind(except.unwrap_or(-1))
+    .bind(patient_id)
+    .bind(psychologist_id)
+    .bind(end)
+    .bind(start)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some((p, d, s, m)) = clash {
+        let who = if d == psychologist_id {
+            "the psychologist"
+        } else if p == patient_id {
+            "the patient"
+        } else {
+            "someone involved"
+        };
+        let from = Utc.timestamp_opt(s, 0).single().unwrap_or_default();
+        return Err(Error::Conflict(format!(
+            "{who} already has an appointment from {} to {}",
+            rfc3339(from),
+            rfc3339(from + Duration::minutes(m))
+        )));
+    }
+    Ok(())
+}
+
+/// Moves an appointment the actor may see.
+pub async fn reschedule(
+    state: &AppState,
+    actor: &User,
+    id: i64,
+    input: RescheduleInput,
+) -> Result<Appointment> {
+    let a = visible(&state.db, actor, id).await?;
+    if a.is_cancelled() {
+        return Err(Error::Gone("this appointment was cancelled".into()));
+    }
+    let mut problems = BTreeMap::new();
+    let now = state.clock.now();
+    let starts_at = match input.appointment_date.as_deref().map(validate::instant) {
+        None => a.starts_at,
+        Some(Ok(at)) if at < now - Duration::minutes(5) => {
+            problems.insert("appointment_date".into(), "is in the past".into());
+            a.starts_at
+        }
+        Some(Ok(at)) => at,
+        Some(Err(problem)) => {
+            problems.insert("appointment_date".into(), problem);
+            a.starts_at
+        }
+    };
+    let duration = check_duration(
+        input.duration_minutes.or(Some(a.duration_minutes)),
+        &mut problems,
+    );
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    lock_people(&mut tx, state.backend, a.patient_id, a.psychologist_id).await?;
+    check_overlap(
+        &mut tx,
+        Some(a.id),
+        a.patient_id,
+        a.psychologist_id,
+        starts_at,
+        duration,
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE appointments SET starts_at = $1, duration_minutes = $2, sequence = sequence + 1, updated_at = $3 WHERE id = $4",
+    )
+    .bind(starts_at.timestamp())
+    .bind(duration)
+    .bind(now.timestamp())
+    .bind(a.id)
+    .execute(&mut *tx)
+    .await?;
+    reminders::plan::rescheduled(&mut tx, a.id, now).await?;
+    tx.commit().await?;
+    state.reminder_wake.notify_one();
+    Appointment::reload(&state.db, a.id).await
+}
+
+/// Cancels an appointment the actor may see; idempotent.
+pub async fn cancel(state: &AppState, actor: &User, id: i64) -> Result<Appointment> {
+    let a = visible(&state.db, actor, id).await?;
+    if !a.is_cancelled() {
+        let now = state.clock.now();
+        let mut tx = crate::db::begin_write(&state.db).await?;
+        let changed = sqlx::query(
+            "UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, updated_at = $1 WHERE id = $2 AND status = 'scheduled'",
+        )
+        .bind(now.timestamp())
+        .bind(a.id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 1 {
+            reminders::plan::cancelled(&mut tx, a.id, now).await?;
+        }
+        tx.commit().await?;
+        state.reminder_wake.notify_one();
+    }
+    Appointment::reload(&state.db, a.id).await
+}

@@ -1,0 +1,76 @@
+//! How rooms end and come back: completing a room (the SFU disconnects
+//! everyone), reaping rooms past their empty/unused timeout, and
+//! registering every room in progress with the SFU at start.
+
+use super::{RoomRow, Row, SELECT, from_row};
+use crate::model::{Error, Result};
+use crate::state::AppState;
+
+/// Ends a room: the row is marked completed and the SFU disconnects
+/// everyone (53118); `room-ended` follows from the SFU's event.
+pub async fn complete(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
+    let now = state.clock.now().timestamp();
+    sqlx::query(
+        "UPDATE rooms SET status = 'completed', end_time = $1, updated_at = $1 WHERE sid = $2 AND status = 'in-progress'",
+    )
+    .bind(now)
+    .bind(&room.sid)
+    .execute(&state.db)
+    .await?;
+    if !state.sfu.end_room(&room.unique_name).await {
+        // The SFU never had it (nobody joined): say it ended anyway.
+        crate::callbacks::record_room_ended(state, room).await?;
+    }
+    Ok(())
+}
+
+/// Ends a room in progress (by sid or unique name) and returns it as it is
+/// now.
+pub async fn end(state: &AppState, id: &str) -> Result<RoomRow> {
+    let room = super::get(&state.db, id).await?;
+    if room.status != "in-progress" {
+        return Err(Error::RoomNotInProgress);
+    }
+    complete(state, &room).await?;
+    super::get(&state.db, &room.sid).await
+}
+
+/// Completes rooms whose empty or unused timeout has passed. Appointment
+/// rooms wait for their join window to close first.
+pub async fn reap(state: &AppState) -> sqlx::Result<usize> {
+    let now = state.clock.now().timestamp();
+    let grace = state.config.app.join_closes_minutes_after_end;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE status = 'in-progress' AND empty_since IS NOT NULL \
+         AND ((ever_joined = 1 AND empty_since + empty_room_timeout * 60 <= $1) \
+           OR (ever_joined = 0 AND created_at + unused_room_timeout * 60 <= $1)) \
+         AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.room_sid = rooms.sid \
+           AND a.status = 'scheduled' AND a.starts_at + (a.duration_minutes + $2) * 60 > $1)"
+    ))
+    .bind(now)
+    .bind(grace)
+    .fetch_all(&state.db)
+    .await?;
+    let count = rows.len();
+    for row in rows {
+        complete(state, &from_row(row)).await?;
+    }
+    Ok(count)
+}
+
+/// Registers every room in progress with the SFU (at start), so joins find
+/// them under their own sids.
+pub async fn register_all(state: &AppState) -> sqlx::Result<usize> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT unique_name, sid, max_participants FROM rooms WHERE status = 'in-progress'",
+    )
+    .fetch_all(&state.db)
+    .await?;
+    for (name, sid, max) in &rows {
+        state
+            .sfu
+            .register_room(name, sid, Some(*max as usize))
+            .await;
+    }
+    Ok(rows.len())
+}

@@ -1,0 +1,28 @@
+//! [`AppState`]: what every handler, background task and model function
+//! that needs more than the database can reach.
+
+use std::sync::Arc;
+
+use crate::api_key::Credentials;
+use crate::auth::rate_limit::LoginLimits;
+use crate::auth::session::SessionKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{Backend, Db};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub backend: Backend,
+    pub config: Arc<Config>,
+    pub credentials: Arc<Credentials>,
+    pub sessions: SessionKeys,
+    pub login_limits: Arc<LoginLimits>,
+    pub clock: Arc<dyn Clock>,
+    pub sfu: sfu::io::SfuHandle,
+    /// Wakes the reminder dispatcher after a change wrote messages due now.
+    pub reminder_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the status-callback dispatcher after an event was queued.
+    pub callback_wake: Arc<tokio::sync::Notify>,
+}
