@@ -15,23 +15,42 @@
 //! UDP datagram ─▶ demux (ICE ufrag / remote address → participant)
 //!              ─▶ engine (that participant's rtc peer connection:
 //!                         ICE-lite, DTLS, SRTP, interceptors)
-//!              ─▶ core::forward (per published track: packet cache,
-//!                         audio level; per subscriber: DownTrack)
+//!              ─▶ core::media (engine track id → the published track)
+//!              ─▶ forward::receiver (the track's TrackReceiver: packet
+//!                         cache, then each subscriber's DownTrack rewrites)
 //!              ─▶ engine (subscriber's peer connection: SRTP)
 //!              ─▶ UDP datagram
 //! ```
+//!
+//! Feedback goes the other way. A subscriber's PLI, FIR or NACK arrives on
+//! its own peer connection and names one of our senders there (its SSRC);
+//! `core::media` looks the sender up in that participant's
+//! `track_by_sender` index (one hash lookup, no scan) and hands it to that
+//! track's `TrackReceiver`: a PLI passes its keyframe throttle and goes to
+//! the publisher as a PLI of ours; a NACK is answered from its packet cache.
 //!
 //! # Layout
 //!
 //! - [`demux`]: which participant a datagram belongs to.
 //! - [`engine`]: the seam to webrtc-rs's `rtc` crate; the only module that
-//!   names its types.
+//!   names its types (`setup`: creating peer connections; `senders`: our
+//!   transceivers; `read`: datagrams in, events and media out).
 //! - [`forward`]: engine-independent forwarding — keyframe detection, packet
 //!   cache, sequence/timestamp rewriting, down-tracks, PLI throttling,
-//!   dominant speaker.
-//! - [`core`]: rooms, participants, negotiation and the forwarding loop.
-//! - [`signal`]: messages exchanged with the signaling layer.
+//!   dominant speaker, and [`forward::receiver::TrackReceiver`], which owns
+//!   one published track's cache, throttle and down-tracks and fans its
+//!   packets out.
+//! - [`core`]: routing only — rooms, participants, negotiation, tracks and
+//!   subscriptions, the per-packet dispatch to receivers, timers, and the
+//!   counters ([`core::SfuStats`]).
+//! - [`signal`]: messages exchanged with the signaling layer, and
+//!   [`signal::SfuError`], why a request was refused (signaling gives it its
+//!   Twilio code).
 //! - [`io`]: the tokio driver and [`io::SfuHandle`].
+//!
+//! Dependencies point one way: `io` → `core` → `engine`, `forward`,
+//! `demux`, `signal`; within `core` and `engine` the sub-modules use their
+//! parent, never the reverse (`scripts/module-cycles.py` checks it).
 
 pub mod core;
 pub mod demux;

@@ -3,7 +3,8 @@
 //! [`FromParticipant`] is what a participant asks for; [`ToParticipant`] is
 //! what the SFU tells it. Both serialize as the JSON messages of the
 //! signaling protocol (`docs/signaling.md`), so there is one definition of
-//! each message, not one here and another on the wire.
+//! each message, not one here and another on the wire. [`SfuError`] is why
+//! a request failed; signaling turns it into an `error` message.
 
 use serde::{Deserialize, Serialize};
 
@@ -127,16 +128,37 @@ pub enum ToParticipant {
     DominantSpeaker {
         participant_sid: Option<String>,
     },
-    /// A request failed; the session goes on (`fatal` is always false here:
-    /// session-ending conditions are [`ToParticipant::Closed`]).
-    Error {
-        code: u32,
-        message: String,
-        fatal: bool,
-    },
+    /// A request failed; the session goes on (session-ending conditions
+    /// are [`ToParticipant::Closed`]). The signaling layer words it for the
+    /// client, with its Twilio code.
+    #[serde(skip)]
+    Error(SfuError),
     /// The session is over; the signaling layer tells the client and closes.
     #[serde(skip)]
     Closed(CloseReason),
+}
+
+/// Why the SFU refused a participant's request. The session goes on. These
+/// carry no Twilio codes: the signaling layer maps every error a client can
+/// see to its code in one table (`signaling/src/error.rs`). The messages are
+/// what the client reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SfuError {
+    /// A trickled ICE candidate the engine cannot parse or add.
+    #[error("bad ICE candidate: {0}")]
+    BadCandidate(String),
+    /// Mute / unmute of a track the participant does not publish.
+    #[error("no published track named {0:?}")]
+    UnknownTrack(String),
+    /// An answer when no server offer is pending.
+    #[error("answer without a pending offer")]
+    UnexpectedAnswer,
+    /// The client's offer cannot be applied.
+    #[error("cannot apply the offer: {0}")]
+    OfferNotApplied(String),
+    /// The client's answer to a server offer cannot be applied.
+    #[error("cannot apply the answer: {0}")]
+    AnswerNotApplied(String),
 }
 
 /// Something that happened in a room, for the REST API's status callbacks.

@@ -1,6 +1,9 @@
 //! Errors a participant can be told about, each with Twilio's numeric code,
-//! so a client written for twilio-video reacts to them unchanged.
+//! so a client written for twilio-video reacts to them unchanged. This is
+//! the one table of codes: the SFU's own refusals ([`SfuError`]) carry none
+//! and get theirs here.
 
+use sfu::signal::SfuError;
 use thiserror::Error;
 
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -43,6 +46,10 @@ pub enum SignalError {
     MessageTooLarge,
     #[error("Server is shutting down or unavailable")]
     Unavailable,
+    /// A request the SFU refused (a bad candidate, offer or answer); its
+    /// message is the SFU's.
+    #[error(transparent)]
+    Sfu(#[from] SfuError),
 }
 
 impl SignalError {
@@ -69,6 +76,13 @@ impl SignalError {
             SignalError::RateLimited => 53000,
             SignalError::MessageTooLarge => 53000,
             SignalError::Unavailable => 53000,
+            SignalError::Sfu(err) => match err {
+                SfuError::BadCandidate(_)
+                | SfuError::UnknownTrack(_)
+                | SfuError::UnexpectedAnswer => 53000,
+                SfuError::OfferNotApplied(_) => 53400,
+                SfuError::AnswerNotApplied(_) => 53402,
+            },
         }
     }
 
@@ -81,6 +95,50 @@ impl SignalError {
                 | SignalError::Sdp(_)
                 | SignalError::RateLimited
                 | SignalError::MessageTooLarge
+                | SignalError::Sfu(_)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SFU's refusals reach the client with the codes and messages they
+    /// had when the SFU wrote them itself, never fatal.
+    #[test]
+    fn sfu_errors_keep_their_twilio_codes_and_messages() {
+        let cases = [
+            (
+                SfuError::BadCandidate("no port".into()),
+                53000,
+                "bad ICE candidate: no port",
+            ),
+            (
+                SfuError::UnknownTrack("cam".into()),
+                53000,
+                "no published track named \"cam\"",
+            ),
+            (
+                SfuError::UnexpectedAnswer,
+                53000,
+                "answer without a pending offer",
+            ),
+            (
+                SfuError::OfferNotApplied("bad m-line".into()),
+                53400,
+                "cannot apply the offer: bad m-line",
+            ),
+            (
+                SfuError::AnswerNotApplied("bad m-line".into()),
+                53402,
+                "cannot apply the answer: bad m-line",
+            ),
+        ];
+        for (sfu_error, code, message) in cases {
+            let err = SignalError::from(sfu_error);
+            assert_eq!((err.code(), err.to_string().as_str()), (code, message));
+            assert!(!err.is_fatal());
+        }
     }
 }

@@ -113,6 +113,11 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
                 match event {
                     None => break Some(SignalError::Unavailable),
                     Some(ToParticipant::Closed(reason)) => break Some(close_error(reason)),
+                    Some(ToParticipant::Error(err)) => {
+                        if send_error(&mut socket, &SignalError::from(err)).await.is_err() {
+                            break None;
+                        }
+                    }
                     Some(event) => {
                         if send_json(&mut socket, &event).await.is_err() {
                             break None;

@@ -5,7 +5,6 @@
 //! Confide knows. `iss` names the API key (`SK…`), `sub` the account (`AC…`),
 //! and `grants.identity` / `grants.video.room` say who may join where.
 
-
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,12 @@
-//! Media: datagrams in, the forwarding loop, keyframe requests, timers.
+//! Media: datagrams in, the per-packet routing, subscriber feedback, timers.
 //!
-//! `forward` is the hot path: one publisher packet goes into the track's
-//! packet cache once, then through each subscriber's down-track and out of
-//! that subscriber's engine. Nothing in it allocates in the steady state.
+//! A publisher's RTP packet is routed by its engine track id to the track's
+//! [`TrackReceiver`](crate::forward::receiver::TrackReceiver), whose fan-out
+//! writes each subscriber's copy straight into that subscriber's engine: no
+//! task, channel or allocation per packet. A subscriber's PLI, FIR or NACK
+//! names one of our senders; `track_by_sender` turns it into the track in
+//! one lookup, and that track's receiver throttles the PLI or answers the
+//! NACK from its cache.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -10,14 +14,11 @@ use std::time::Instant;
 use bytes::BytesMut;
 use tracing::debug;
 
-use super::{HOUSEKEEPING, ParticipantKey, PublishedTrack, Sfu, TrackKey, new_sid, track_info};
+use super::{HOUSEKEEPING, ParticipantKey, Sfu, TrackKey};
 use crate::demux::stun_integrity_ok;
-use crate::engine::{IncomingTrack, MediaIn, PeerEvent};
-use crate::forward::codec::Codec;
-use crate::forward::down_track::{Forward, SourcePacket};
-use crate::forward::keyframe_request::KeyframeRequestThrottle;
-use crate::forward::packet_cache::{CachedPacket, PacketCache};
-use crate::signal::{CloseReason, RoomEventKind, ToParticipant};
+use crate::engine::{MediaIn, PeerEvent, SenderSlot};
+use crate::forward::down_track::SourcePacket;
+use crate::signal::{CloseReason, ToParticipant};
 
 impl Sfu {
     pub fn handle_datagram(
@@ -116,105 +117,19 @@ impl Sfu {
                     self.forward(now, tk, source);
                 }
                 MediaIn::KeyframeRequest { sender } => {
-                    if let Some(tk) = p
-                        .subscriptions
-                        .iter()
-                        .find(|(_, s)| **s == sender)
-                        .map(|(t, _)| *t)
-                    {
+                    if let Some(&tk) = p.track_by_sender.get(&sender) {
                         self.request_keyframe(now, tk);
                     }
                 }
-                MediaIn::Nack { sender, lost } => {
-                    let Some(tk) = p
-                        .subscriptions
-                        .iter()
-                        .find(|(_, s)| **s == sender)
-                        .map(|(t, _)| *t)
-                    else {
-                        continue;
-                    };
-                    let Some(track) = self.tracks.get(&tk) else {
-                        continue;
-                    };
-                    let p = self.participants.get_mut(&key).expect("exists");
-                    let Some(down) = p.senders.get(&sender) else {
-                        continue;
-                    };
-                    for seq in lost {
-                        if let Some(packet) = down.retransmission(seq, &track.cache) {
-                            let _ = p.peer.write_rtp(now, sender, &packet);
-                            self.stats.rtp_retransmitted += 1;
-                        }
-                    }
-                    self.dirty.push(key);
-                }
+                MediaIn::Nack { sender, lost } => self.on_nack(now, key, sender, &lost),
             }
         }
     }
 
-    pub(super) fn on_incoming_track(
-        &mut self,
-        now: Instant,
-        key: ParticipantKey,
-        incoming: IncomingTrack,
-    ) {
-        let p = self.participants.get_mut(&key).expect("exists");
-        if p.incoming.contains_key(&incoming.track_id) {
-            return; // the engine reports the stream again: same track
-        }
-        debug!(participant = key, ?incoming, "incoming track");
-        let spec = p.specs.get(&incoming.mid).cloned();
-        let tk = self.next_key;
-        self.next_key += 1;
-        let codec = Codec::from_mime(&incoming.mime_type);
-        let track = PublishedTrack {
-            sid: new_sid("MT"),
-            publisher: key,
-            name: spec
-                .as_ref()
-                .map_or_else(|| incoming.track_id.clone(), |s| s.name.clone()),
-            kind: incoming.kind,
-            mid: incoming.mid.clone(),
-            enabled: spec.as_ref().is_none_or(|s| s.enabled),
-            engine_track_id: incoming.track_id.clone(),
-            ssrc: incoming.ssrc,
-            codec,
-            mime_type: incoming.mime_type.clone(),
-            clock_rate: incoming.clock_rate,
-            cache: PacketCache::new(self.config.packet_cache_size),
-            keyframes: KeyframeRequestThrottle::new(self.config.keyframe_request_interval),
-            subscribers: Vec::new(),
-        };
-        p.incoming.insert(incoming.track_id, tk);
-        let info = track_info(&track);
-        let publisher_sid = p.sid.clone();
-        let room = p.room.clone();
-        self.tracks.insert(tk, track);
-        self.room_event(key, RoomEventKind::TrackAdded, Some(info.clone()));
-        let others: Vec<ParticipantKey> = self.rooms[&room]
-            .participants
-            .iter()
-            .copied()
-            .filter(|k| *k != key)
-            .collect();
-        for other in others {
-            self.events.push_back((
-                other,
-                ToParticipant::TrackPublished {
-                    participant_sid: publisher_sid.clone(),
-                    track: info.clone(),
-                },
-            ));
-            if self.participants[&other].negotiation.answered_first_offer {
-                self.subscribe(other, tk);
-                self.try_offer(now, other);
-            }
-        }
-    }
-
-    /// The hot path: one publisher packet to every subscriber.
-    pub(super) fn forward(&mut self, now: Instant, tk: TrackKey, source: SourcePacket) {
+    /// The hot path: one publisher packet to the track's receiver, which
+    /// caches it and fans it out; its copies go into the subscribers'
+    /// engines here.
+    fn forward(&mut self, now: Instant, tk: TrackKey, source: SourcePacket) {
         let Sfu {
             tracks,
             participants,
@@ -226,12 +141,6 @@ impl Sfu {
         let Some(track) = tracks.get_mut(&tk) else {
             return;
         };
-        track.cache.insert(CachedPacket {
-            sequence_number: source.sequence_number,
-            timestamp: source.timestamp,
-            marker: source.marker,
-            payload: source.payload.clone(),
-        });
         if let Some((level, _voice)) = source.audio_level
             && let Some(room) = participants
                 .get(&track.publisher)
@@ -239,52 +148,43 @@ impl Sfu {
         {
             room.dominant.observe(now, track.publisher, level);
         }
-        let mut need_keyframe = false;
-        for sub in &track.subscribers {
-            let Some(p) = participants.get_mut(sub) else {
-                continue;
+        let wants_keyframe = track.receiver.forward(now, &source, |sub, slot, packet| {
+            let Some(p) = participants.get_mut(&sub) else {
+                return;
             };
-            let Some(&slot) = p.subscriptions.get(&tk) else {
-                continue;
-            };
-            let Some(down) = p.senders.get_mut(&slot) else {
-                continue;
-            };
-            match down.forward(now, &source) {
-                Forward::Send(packet) => {
-                    match p.peer.write_rtp(now, slot, &packet) {
-                        Ok(()) => stats.rtp_forwarded += 1,
-                        Err(err) => debug!(%err, "forwarding refused by the engine"),
-                    }
-                    dirty.push(*sub);
-                }
-                Forward::NeedKeyframe => need_keyframe = true,
-                Forward::Drop => {}
+            match p.peer.write_rtp(now, slot, packet) {
+                Ok(()) => stats.rtp_forwarded += 1,
+                Err(err) => debug!(%err, "forwarding refused by the engine"),
             }
-        }
-        if need_keyframe && track.keyframes.request(now) {
-            let (engine_id, ssrc, publisher) =
-                (track.engine_track_id.clone(), track.ssrc, track.publisher);
-            if let Some(p) = participants.get_mut(&publisher) {
-                p.peer.request_keyframe(now, &engine_id, ssrc);
-                stats.keyframe_requests += 1;
-                dirty.push(publisher);
-            }
+            dirty.push(sub);
+        });
+        if wants_keyframe {
+            self.send_keyframe_request(now, tk);
         }
     }
 
-    pub(super) fn request_keyframe(&mut self, now: Instant, tk: TrackKey) {
-        let Some(track) = self.tracks.get_mut(&tk) else {
+    /// A subscriber's NACK for one of our senders: answered from the cache
+    /// of the track that sender carries.
+    fn on_nack(&mut self, now: Instant, key: ParticipantKey, sender: SenderSlot, lost: &[u16]) {
+        let Sfu {
+            tracks,
+            participants,
+            dirty,
+            stats,
+            ..
+        } = self;
+        let Some(p) = participants.get_mut(&key) else {
             return;
         };
-        if !track.codec.is_video() || !track.keyframes.request(now) {
+        let Some(track) = p.track_by_sender.get(&sender).and_then(|tk| tracks.get(tk)) else {
             return;
-        }
-        if let Some(p) = self.participants.get_mut(&track.publisher) {
-            p.peer
-                .request_keyframe(now, &track.engine_track_id, track.ssrc);
-            self.stats.keyframe_requests += 1;
-            self.dirty.push(track.publisher);
+        };
+        let sent = track.receiver.retransmit(key, lost, |slot, packet| {
+            let _ = p.peer.write_rtp(now, slot, packet);
+        });
+        if let Some(sent) = sent {
+            stats.rtp_retransmitted += sent as u64;
+            dirty.push(key);
         }
     }
 
@@ -309,7 +209,7 @@ impl Sfu {
         }
     }
 
-    pub(super) fn housekeeping(&mut self, now: Instant) {
+    fn housekeeping(&mut self, now: Instant) {
         // Participants whose browser went away without a word.
         let gone: Vec<ParticipantKey> = self
             .participants
@@ -330,23 +230,13 @@ impl Sfu {
             self.remove_participant(now, key);
         }
         // Keyframe requests held back by the throttle.
-        let mut due = Vec::new();
-        for (tk, track) in self.tracks.iter_mut() {
-            if track.keyframes.poll(now) {
-                due.push((
-                    *tk,
-                    track.publisher,
-                    track.engine_track_id.clone(),
-                    track.ssrc,
-                ));
-            }
-        }
-        for (_, publisher, engine_id, ssrc) in due {
-            if let Some(p) = self.participants.get_mut(&publisher) {
-                p.peer.request_keyframe(now, &engine_id, ssrc);
-                self.stats.keyframe_requests += 1;
-                self.dirty.push(publisher);
-            }
+        let due: Vec<TrackKey> = self
+            .tracks
+            .iter_mut()
+            .filter_map(|(tk, track)| track.receiver.poll_keyframe(now).then_some(*tk))
+            .collect();
+        for tk in due {
+            self.send_keyframe_request(now, tk);
         }
         // Dominant speakers.
         let mut changes = Vec::new();

@@ -1,16 +1,29 @@
-//! The sans-IO SFU: rooms, participants and the forwarding loop.
+//! The sans-IO SFU core: rooms, participants, negotiation, and the routing
+//! of media between them. Per-track forwarding state (packet cache, PLI
+//! throttle, down-tracks, fan-out) is in [`crate::forward::receiver`]; the
+//! core finds the right receiver and connects it to peer connections.
 //!
 //! Inputs: [`Sfu::join`], [`Sfu::handle_signal`], [`Sfu::leave`] (commands
 //! from signaling), [`Sfu::handle_datagram`] and [`Sfu::handle_timeout`].
 //! Outputs: [`Sfu::poll_transmit`] (datagrams), [`Sfu::poll_event`]
 //! (messages for participants), [`Sfu::poll_timeout`]. Every input carries
 //! `now`; nothing in here reads a clock, opens a socket or spawns a thread.
+//!
+//! This file holds the state and the outputs; the inputs are split by
+//! subject: `participants` (join, leave), `negotiation` (offer/answer),
+//! `tracks` (publish, subscribe, unpublish), `media` (datagrams, the
+//! per-packet routing, timers), `rooms` (the REST API's view), and
+//! `stats` (counters). The sub-modules use this one; it names none of
+//! them but `stats`, which uses nothing here.
 
 mod media;
 mod negotiation;
+mod participants;
 mod rooms;
+mod stats;
+mod tracks;
 
-pub use rooms::RoomSnapshot;
+pub use stats::SfuStats;
 
 use rustc_hash::FxHashMap;
 use std::collections::{HashMap, VecDeque};
@@ -18,18 +31,15 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use tracing::{debug, warn};
+use tracing::debug;
 
 use crate::demux::Demux;
-use crate::engine::{EnginePeer, PeerSettings, SenderSlot};
-use crate::forward::codec::Codec;
+use crate::engine::{EnginePeer, SenderSlot};
 use crate::forward::dominant_speaker::DominantSpeaker;
 use crate::forward::down_track::DownTrack;
-use crate::forward::keyframe_request::KeyframeRequestThrottle;
-use crate::forward::packet_cache::PacketCache;
-use crate::io::SfuStats;
+use crate::forward::receiver::TrackReceiver;
 use crate::signal::{
-    CloseReason, MediaKind, ParticipantInfo, PublishedTrackSpec, RoomEvent, RoomEventKind,
+    MediaKind, ParticipantInfo, PublishedTrackSpec, RoomEvent, RoomEventKind, SfuError,
     ToParticipant, TrackInfo,
 };
 
@@ -96,6 +106,14 @@ pub enum JoinError {
     Unavailable,
 }
 
+/// A room's state for the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSnapshot {
+    pub sid: String,
+    pub name: String,
+    pub participants: Vec<ParticipantInfo>,
+}
+
 /// One datagram to send.
 #[derive(Debug)]
 pub struct Transmit {
@@ -135,10 +153,13 @@ struct Participant {
     specs: HashMap<String, PublishedTrackSpec>,
     /// Engine track id → published track, for the per-packet lookup.
     incoming: FxHashMap<String, TrackKey>,
-    /// Down-tracks by sender; a sender outlives the track it carried.
-    senders: FxHashMap<SenderSlot, DownTrack>,
-    /// Remote track → the sender carrying it to this participant.
-    subscriptions: FxHashMap<TrackKey, SenderSlot>,
+    /// Our senders to this participant (their SSRCs) → the track each
+    /// carries: RTCP from the subscriber (PLI, FIR, NACK) names a sender's
+    /// SSRC and finds its track's receiver here in one lookup.
+    track_by_sender: FxHashMap<SenderSlot, TrackKey>,
+    /// Down-tracks of released senders: a sender outlives the track it
+    /// carried, and its next track continues its numbering.
+    idle_senders: FxHashMap<SenderSlot, DownTrack>,
     negotiation: Negotiation,
     joined_at: Instant,
     connected: bool,
@@ -159,12 +180,9 @@ struct PublishedTrack {
     enabled: bool,
     engine_track_id: String,
     ssrc: u32,
-    codec: Codec,
     mime_type: String,
-    clock_rate: u32,
-    cache: PacketCache,
-    keyframes: KeyframeRequestThrottle,
-    subscribers: Vec<ParticipantKey>,
+    /// Cache, PLI throttle, subscribers' down-tracks and the fan-out.
+    receiver: TrackReceiver<ParticipantKey>,
 }
 
 pub struct Sfu {
@@ -201,6 +219,15 @@ fn valid_room_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn track_info(track: &PublishedTrack) -> TrackInfo {
+    TrackInfo {
+        sid: track.sid.clone(),
+        name: track.name.clone(),
+        kind: track.kind,
+        enabled: track.enabled,
+    }
 }
 
 impl Sfu {
@@ -245,205 +272,6 @@ impl Sfu {
         }
     }
 
-    /// Creates a room ahead of joins (for deployments without ad-hoc rooms).
-    pub fn open_room(&mut self, name: &str) -> Result<String, JoinError> {
-        if !valid_room_name(name) {
-            return Err(JoinError::InvalidRoomName);
-        }
-        let room = self.rooms.entry(name.to_owned()).or_insert_with(|| Room {
-            sid: new_sid("RM"),
-            participants: Vec::new(),
-            dominant: DominantSpeaker::default(),
-            registered: false,
-            max_participants: None,
-        });
-        Ok(room.sid.clone())
-    }
-
-    pub fn join(&mut self, now: Instant, room: &str, identity: &str) -> Result<Joined, JoinError> {
-        if !valid_room_name(room) {
-            return Err(JoinError::InvalidRoomName);
-        }
-        if !self.rooms.contains_key(room) && !self.config.allow_ad_hoc_rooms {
-            return Err(JoinError::RoomNotFound);
-        }
-        // Same identity again: the newcomer replaces the old session.
-        let previous = self.rooms.get(room).and_then(|r| {
-            r.participants.iter().copied().find(|k| {
-                self.participants
-                    .get(k)
-                    .is_some_and(|p| p.identity == identity)
-            })
-        });
-        let count = self.rooms.get(room).map_or(0, |r| r.participants.len());
-        let limit = self
-            .rooms
-            .get(room)
-            .and_then(|r| r.max_participants)
-            .unwrap_or(self.config.max_participants_per_room);
-        if previous.is_none() && count >= limit {
-            return Err(JoinError::RoomFull);
-        }
-        if let Some(previous) = previous {
-            self.events.push_back((
-                previous,
-                ToParticipant::Closed(CloseReason::DuplicateIdentity),
-            ));
-            self.remove_participant(now, previous);
-        }
-        let room_sid = self.open_room(room)?;
-
-        let key = self.next_key;
-        self.next_key += 1;
-        let ice_ufrag = format!("{:016x}", rand::random::<u64>());
-        let ice_pwd = format!("{:032x}", rand::random::<u128>());
-        let settings = PeerSettings {
-            ice_ufrag: ice_ufrag.clone(),
-            ice_pwd: ice_pwd.clone(),
-            candidates: self.candidates.clone(),
-            ice_disconnected_after: self.config.consent_timeout,
-            ice_failed_after: self.config.consent_timeout * 2,
-        };
-        let peer = EnginePeer::new(now, &settings).map_err(|err| {
-            warn!(%err, "cannot create a peer connection");
-            JoinError::Unavailable
-        })?;
-        self.demux.insert_ufrag(ice_ufrag, key);
-        let participant = Participant {
-            sid: new_sid("PA"),
-            ice_pwd,
-            identity: identity.to_owned(),
-            room: room.to_owned(),
-            peer,
-            specs: HashMap::new(),
-            incoming: FxHashMap::default(),
-            senders: FxHashMap::default(),
-            subscriptions: FxHashMap::default(),
-            negotiation: Negotiation::default(),
-            joined_at: now,
-            connected: false,
-            last_consent: now,
-            next_timeout: None,
-            media_timers_armed: false,
-        };
-        let me = self.participant_info(&participant, key);
-        let room_entry = self.rooms.get_mut(room).expect("opened above");
-        let others_keys = room_entry.participants.clone();
-        room_entry.participants.push(key);
-        self.participants.insert(key, participant);
-        let others: Vec<ParticipantInfo> = others_keys
-            .iter()
-            .filter_map(|k| {
-                self.participants
-                    .get(k)
-                    .map(|p| self.participant_info(p, *k))
-            })
-            .collect();
-        self.room_event(key, RoomEventKind::ParticipantConnected, None);
-        for other in &others_keys {
-            self.events.push_back((
-                *other,
-                ToParticipant::ParticipantConnected {
-                    participant: me.clone(),
-                },
-            ));
-        }
-        if let Some(speaker) = self.rooms[room].dominant.current() {
-            let sid = self.participants.get(&speaker).map(|p| p.sid.clone());
-            self.events.push_back((
-                key,
-                ToParticipant::DominantSpeaker {
-                    participant_sid: sid,
-                },
-            ));
-        }
-        Ok(Joined {
-            participant: key,
-            participant_sid: me.sid.clone(),
-            room_sid,
-            room_name: room.to_owned(),
-            me,
-            others,
-        })
-    }
-
-    fn participant_info(&self, participant: &Participant, key: ParticipantKey) -> ParticipantInfo {
-        let mut tracks: Vec<TrackInfo> = self
-            .tracks
-            .values()
-            .filter(|t| t.publisher == key)
-            .map(track_info)
-            .collect();
-        tracks.sort_by(|a, b| a.name.cmp(&b.name));
-        ParticipantInfo {
-            sid: participant.sid.clone(),
-            identity: participant.identity.clone(),
-            tracks,
-        }
-    }
-
-    pub fn leave(&mut self, now: Instant, key: ParticipantKey) {
-        self.remove_participant(now, key);
-    }
-
-    fn remove_participant(&mut self, now: Instant, key: ParticipantKey) {
-        let Some(mut participant) = self.participants.remove(&key) else {
-            return;
-        };
-        let published: Vec<TrackKey> = self
-            .tracks
-            .iter()
-            .filter(|(_, t)| t.publisher == key)
-            .map(|(k, _)| *k)
-            .collect();
-        participant.peer.close();
-        self.demux.remove(key);
-        let sid = participant.sid.clone();
-        let identity = participant.identity.clone();
-        let room_name = participant.room.clone();
-        for tk in participant.subscriptions.keys() {
-            if let Some(track) = self.tracks.get_mut(tk) {
-                track.subscribers.retain(|k| *k != key);
-            }
-        }
-        // Back in the map while its tracks are unpublished, so subscribers
-        // are told whose tracks went.
-        self.participants.insert(key, participant);
-        for tk in published {
-            self.unpublish(tk);
-        }
-        self.room_event(key, RoomEventKind::ParticipantDisconnected, None);
-        self.participants.remove(&key);
-        if let Some(room) = self.rooms.get_mut(&room_name) {
-            room.participants.retain(|k| *k != key);
-            let cleared_speaker = room.dominant.remove(key);
-            let others = room.participants.clone();
-            for other in others {
-                self.events.push_back((
-                    other,
-                    ToParticipant::ParticipantDisconnected {
-                        participant_sid: sid.clone(),
-                        identity: identity.clone(),
-                    },
-                ));
-                if cleared_speaker {
-                    self.events.push_back((
-                        other,
-                        ToParticipant::DominantSpeaker {
-                            participant_sid: None,
-                        },
-                    ));
-                }
-                self.try_offer(now, other);
-            }
-            let room = &self.rooms[&room_name];
-            if room.participants.is_empty() && !room.registered {
-                self.rooms.remove(&room_name);
-            }
-        }
-        self.dirty.retain(|k| *k != key);
-    }
-
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         while let Some(&key) = self.dirty.last() {
             if let Some(p) = self.participants.get_mut(&key) {
@@ -463,6 +291,26 @@ impl Sfu {
         self.room_events.pop_front()
     }
 
+    pub fn poll_event(&mut self) -> Option<(ParticipantKey, ToParticipant)> {
+        self.events.pop_front()
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.participants
+            .values()
+            .filter_map(|p| p.next_timeout)
+            .chain(std::iter::once(self.next_housekeeping))
+            .min()
+    }
+
+    pub fn stats(&self) -> SfuStats {
+        SfuStats {
+            rooms: self.rooms.len(),
+            participants: self.participants.len(),
+            ..self.stats.clone()
+        }
+    }
+
     /// Records a room-level event about participant `key`.
     fn room_event(&mut self, key: ParticipantKey, kind: RoomEventKind, track: Option<TrackInfo>) {
         let Some(p) = self.participants.get(&key) else {
@@ -480,46 +328,11 @@ impl Sfu {
         });
     }
 
-    pub fn poll_event(&mut self) -> Option<(ParticipantKey, ToParticipant)> {
-        self.events.pop_front()
-    }
-
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.participants
-            .values()
-            .filter_map(|p| p.next_timeout)
-            .chain(std::iter::once(self.next_housekeeping))
-            .min()
-    }
-
-    /// Ends every session (the server is stopping).
-    pub fn shutdown(&mut self, now: Instant) {
-        let keys: Vec<ParticipantKey> = self.participants.keys().copied().collect();
-        for key in keys {
-            self.events
-                .push_back((key, ToParticipant::Closed(CloseReason::ServerShutdown)));
-            self.remove_participant(now, key);
-        }
-    }
-
-    pub fn stats(&self) -> SfuStats {
-        SfuStats {
-            rooms: self.rooms.len(),
-            participants: self.participants.len(),
-            ..self.stats.clone()
-        }
-    }
-
-    fn tell_error(&mut self, key: ParticipantKey, code: u32, message: String) {
-        debug!(participant = key, code, %message, "request failed");
-        self.events.push_back((
-            key,
-            ToParticipant::Error {
-                code,
-                message,
-                fatal: false,
-            },
-        ));
+    /// A request of `key`'s failed; its session goes on. Signaling gives
+    /// the error its Twilio code.
+    fn tell_error(&mut self, key: ParticipantKey, error: SfuError) {
+        debug!(participant = key, %error, "request failed");
+        self.events.push_back((key, ToParticipant::Error(error)));
     }
 
     /// Sends a message to everyone in `key`'s room but `key`.
@@ -540,14 +353,5 @@ impl Sfu {
                 self.events.push_back((other, message(other)));
             }
         }
-    }
-}
-
-fn track_info(track: &PublishedTrack) -> TrackInfo {
-    TrackInfo {
-        sid: track.sid.clone(),
-        name: track.name.clone(),
-        kind: track.kind,
-        enabled: track.enabled,
     }
 }

@@ -1,21 +1,29 @@
-//! Rooms as the REST API sees them: registered ahead of time with the sid
-//! the API chose, looked at, ended, and participants removed.
+//! Rooms: opened on first join (ad hoc) or ahead of time, and as the REST
+//! API sees them — registered with the sid the API chose, looked at, ended,
+//! and participants removed.
 
 use std::time::Instant;
 
-use super::{ParticipantKey, Room, Sfu};
+use super::{JoinError, ParticipantKey, Room, RoomSnapshot, Sfu, new_sid, valid_room_name};
 use crate::forward::dominant_speaker::DominantSpeaker;
 use crate::signal::{CloseReason, ParticipantInfo, RoomEvent, RoomEventKind, ToParticipant};
 
-/// A room's state for the REST API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoomSnapshot {
-    pub sid: String,
-    pub name: String,
-    pub participants: Vec<ParticipantInfo>,
-}
-
 impl Sfu {
+    /// Creates a room ahead of joins (for deployments without ad-hoc rooms).
+    pub fn open_room(&mut self, name: &str) -> Result<String, JoinError> {
+        if !valid_room_name(name) {
+            return Err(JoinError::InvalidRoomName);
+        }
+        let room = self.rooms.entry(name.to_owned()).or_insert_with(|| Room {
+            sid: new_sid("RM"),
+            participants: Vec::new(),
+            dominant: DominantSpeaker::default(),
+            registered: false,
+            max_participants: None,
+        });
+        Ok(room.sid.clone())
+    }
+
     /// Registers a room under the sid the API gave it (kept while empty).
     /// Registering again updates the limit; an ad-hoc room of that name
     /// becomes registered.
@@ -25,7 +33,7 @@ impl Sfu {
         sid: &str,
         max_participants: Option<usize>,
     ) -> bool {
-        if !super::valid_room_name(name) {
+        if !valid_room_name(name) {
             return false;
         }
         let room = self.rooms.entry(name.to_owned()).or_insert_with(|| Room {

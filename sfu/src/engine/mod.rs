@@ -1,10 +1,14 @@
 //! The seam to the WebRTC engine: one [`EnginePeer`] per participant, backed
 //! by webrtc-rs's sans-IO `RTCPeerConnection`.
 //!
-//! This module (with `setup`, the peer connections' configuration) is the
-//! only one that names `rtc` types. Rooms and forwarding speak in its terms
-//! (SDP strings, [`SenderSlot`]s, [`MediaIn`], [`OutgoingPacket`]), so
-//! swapping the engine means rewriting this module.
+//! This module and its children are the only ones that name `rtc` types.
+//! Rooms and forwarding speak in its terms (SDP strings, [`SenderSlot`]s,
+//! [`MediaIn`], [`OutgoingPacket`](crate::forward::down_track::OutgoingPacket)), so swapping the engine means rewriting
+//! this module. Here: the types, offer/answer and the output queues; in
+//! `setup`: creating a peer connection (codecs, extensions, interceptors);
+//! in `senders`: our sendonly transceivers and writing forwarded RTP; in
+//! `read`: datagrams and timers in, translated into [`PeerEvent`]s and
+//! [`MediaIn`]. The children use this file; it names none of them.
 //!
 //! What the engine is asked to do, and what we do around it:
 //! - ICE-lite with credentials we choose, so the demultiplexer can route
@@ -19,42 +23,24 @@
 //!   one is set inactive and reused for the next track of its kind, so the
 //!   SDP does not grow as people come and go.
 
+mod read;
+mod senders;
+mod setup;
+
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::RTCConfigurationBuilder;
-use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
-use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
-use rtc::peer_connection::message::RTCMessage;
+use rtc::peer_connection::RTCPeerConnection;
 use rtc::peer_connection::sdp::RTCSessionDescription;
-use rtc::peer_connection::state::{RTCIceConnectionState, RTCPeerConnectionState};
-use rtc::peer_connection::transport::{
-    CandidateConfig, CandidateHostConfig, RTCIceCandidate, RTCIceCandidateInit,
-};
-use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
-use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
-use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
-use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
-};
-use rtc::rtp_transceiver::{
-    RTCRtpReceiverId, RTCRtpSenderId, RTCRtpTransceiverDirection, RTCRtpTransceiverInit,
-};
+use rtc::peer_connection::transport::RTCIceCandidateInit;
+use rtc::rtp_transceiver::{RTCRtpReceiverId, RTCRtpSenderId};
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
-use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
-use crate::forward::down_track::OutgoingPacket;
 use crate::signal::MediaKind;
-
-mod setup;
-
-use setup::AUDIO_LEVEL_URI;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -149,52 +135,6 @@ pub struct EnginePeer {
 }
 
 impl EnginePeer {
-    pub fn new(now: Instant, settings: &PeerSettings) -> Result<Self, EngineError> {
-        let media_engine = setup::media_engine()?;
-        let registry = setup::interceptors();
-        let setting_engine = SettingEngineBuilder::new()
-            .with_lite(true)
-            .with_ice_credentials(settings.ice_ufrag.clone(), settings.ice_pwd.clone())
-            .with_ice_timeouts(
-                Some(settings.ice_disconnected_after),
-                Some(settings.ice_failed_after),
-                None,
-            )
-            .build();
-        let mut pc = RTCPeerConnectionBuilder::new()
-            .with_configuration(RTCConfigurationBuilder::new().build())
-            .with_media_engine(media_engine)
-            .with_setting_engine(setting_engine)
-            .with_interceptor_registry(registry)
-            .build(now)?;
-        let mut candidates = Vec::new();
-        for addr in &settings.candidates {
-            let candidate = CandidateHostConfig {
-                base_config: CandidateConfig {
-                    network: "udp".to_owned(),
-                    address: addr.ip().to_string(),
-                    port: addr.port(),
-                    component: 1,
-                    ..Default::default()
-                },
-                ..Default::default()
-            }
-            .new_candidate_host()?;
-            let init = RTCIceCandidate::from(&candidate).to_json()?;
-            pc.add_local_candidate(init.clone())?;
-            candidates.push(init);
-        }
-        Ok(Self {
-            pc,
-            candidates,
-            senders: FxHashMap::default(),
-            incoming: FxHashMap::default(),
-            events: VecDeque::new(),
-            media: VecDeque::new(),
-            connected: false,
-        })
-    }
-
     /// Applies a client offer and returns our answer.
     pub fn accept_offer(&mut self, now: Instant, sdp: String) -> Result<String, EngineError> {
         let offer = RTCSessionDescription::offer(sdp)?;
@@ -241,195 +181,6 @@ impl EnginePeer {
         Ok(desc.sdp)
     }
 
-    /// A sender for a track of `kind` in codec `mime_type`: a released one
-    /// for that codec when there is one, else a new sendonly transceiver.
-    /// Needs renegotiation.
-    pub fn add_sender(
-        &mut self,
-        kind: MediaKind,
-        mime_type: &str,
-    ) -> Result<SenderSlot, EngineError> {
-        if let Some((&slot, entry)) = self
-            .senders
-            .iter_mut()
-            .find(|(_, e)| !e.in_use && e.mime_type.eq_ignore_ascii_case(mime_type))
-        {
-            entry.in_use = true;
-            let transceiver: usize = entry.id.into();
-            if let Some(mut t) = self.pc.rtp_transceiver(transceiver) {
-                t.set_direction(RTCRtpTransceiverDirection::Sendonly);
-            }
-            return Ok(slot);
-        }
-        let ssrc = loop {
-            let candidate = rand::random::<u32>();
-            if candidate != 0 && !self.senders.contains_key(&candidate) {
-                break candidate;
-            }
-        };
-        let rtc_kind = match kind {
-            MediaKind::Audio => RtpCodecKind::Audio,
-            MediaKind::Video => RtpCodecKind::Video,
-        };
-        let codec = setup::codec(mime_type)
-            .ok_or_else(|| EngineError::Invalid(format!("codec {mime_type} is not supported")))?;
-        let track_id = format!("{kind:?}-{ssrc:08x}").to_lowercase();
-        let track = MediaStreamTrack::new(
-            format!("confide-{ssrc:08x}"),
-            track_id.clone(),
-            track_id,
-            rtc_kind,
-            vec![RTCRtpEncodingParameters {
-                rtp_coding_parameters: RTCRtpCodingParameters {
-                    ssrc: Some(ssrc),
-                    ..Default::default()
-                },
-                codec: codec.rtp_codec,
-                ..Default::default()
-            }],
-        );
-        let transceiver = self.pc.add_transceiver_from_track(
-            track,
-            Some(RTCRtpTransceiverInit {
-                direction: RTCRtpTransceiverDirection::Sendonly,
-                streams: vec![],
-                send_encodings: vec![],
-            }),
-        )?;
-        let id: usize = transceiver;
-        self.senders.insert(
-            ssrc,
-            SenderEntry {
-                id: id.into(),
-                mime_type: mime_type.to_owned(),
-                in_use: true,
-            },
-        );
-        Ok(ssrc)
-    }
-
-    /// Stops a sender and keeps its transceiver (inactive) for reuse.
-    pub fn release_sender(&mut self, slot: SenderSlot) {
-        if let Some(entry) = self.senders.get_mut(&slot) {
-            entry.in_use = false;
-            let transceiver: usize = entry.id.into();
-            if let Some(mut t) = self.pc.rtp_transceiver(transceiver) {
-                t.set_direction(RTCRtpTransceiverDirection::Inactive);
-            }
-        }
-    }
-
-    /// The mid of a sender's m-line (known once an offer was created).
-    pub fn sender_mid(&mut self, slot: SenderSlot) -> Option<String> {
-        let entry = self.senders.get(&slot)?;
-        let transceiver: usize = entry.id.into();
-        self.pc
-            .rtp_transceiver(transceiver)
-            .and_then(|t| t.mid().clone())
-    }
-
-    /// The payload type the subscriber negotiated for `mime_type`, and its
-    /// audio level extension id, once the sender is negotiated.
-    pub fn sender_negotiation(
-        &mut self,
-        slot: SenderSlot,
-        mime_type: &str,
-    ) -> Option<(u8, Option<u8>)> {
-        let entry = self.senders.get(&slot)?;
-        let mut sender = self.pc.rtp_sender(entry.id)?;
-        let params = &sender.get_parameters().rtp_parameters;
-        let payload_type = params
-            .codecs
-            .iter()
-            .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(mime_type))?
-            .payload_type;
-        let audio_level = params
-            .header_extensions
-            .iter()
-            .find(|e| e.uri == AUDIO_LEVEL_URI)
-            .and_then(|e| u8::try_from(e.id).ok());
-        Some((payload_type, audio_level))
-    }
-
-    /// Sends one forwarded packet on a sender.
-    pub fn write_rtp(
-        &mut self,
-        now: Instant,
-        slot: SenderSlot,
-        packet: &OutgoingPacket,
-    ) -> Result<(), EngineError> {
-        let entry = self
-            .senders
-            .get(&slot)
-            .ok_or_else(|| EngineError::Invalid("unknown sender".into()))?;
-        let mut sender = self
-            .pc
-            .rtp_sender(entry.id)
-            .ok_or_else(|| EngineError::Invalid("sender not negotiated".into()))?;
-        let mut rtp = rtc::rtp::Packet {
-            header: rtc::rtp::Header {
-                version: 2,
-                marker: packet.marker,
-                payload_type: packet.payload_type,
-                sequence_number: packet.sequence_number,
-                timestamp: packet.timestamp,
-                ssrc: packet.ssrc,
-                ..Default::default()
-            },
-            payload: packet.payload.clone(),
-        };
-        if let Some((id, level, voice)) = packet.audio_level {
-            let byte = (level & 0x7f) | if voice { 0x80 } else { 0 };
-            rtp.header
-                .set_extension(id, Bytes::copy_from_slice(&[byte]))?;
-        }
-        sender.write_rtp(now, rtp)?;
-        Ok(())
-    }
-
-    /// Asks the remote publisher of `track_id` for a keyframe (PLI).
-    pub fn request_keyframe(&mut self, now: Instant, track_id: &str, media_ssrc: u32) {
-        let Some(&(receiver, _)) = self.incoming.get(track_id) else {
-            return;
-        };
-        if let Some(mut rx) = self.pc.rtp_receiver(receiver) {
-            let _ = rx.write_rtcp(
-                now,
-                vec![Box::new(PictureLossIndication {
-                    sender_ssrc: 0,
-                    media_ssrc,
-                })],
-            );
-        }
-    }
-
-    /// `local` must be one of the advertised candidate addresses (ICE
-    /// matches it); the core maps the socket's address to one.
-    pub fn handle_datagram(
-        &mut self,
-        now: Instant,
-        from: SocketAddr,
-        local: SocketAddr,
-        data: BytesMut,
-    ) {
-        let _ = self.pc.handle_read(TaggedBytesMut {
-            now,
-            transport: TransportContext {
-                local_addr: local,
-                peer_addr: from,
-                ecn: None,
-                transport_protocol: TransportProtocol::UDP,
-            },
-            message: data,
-        });
-        self.drain();
-    }
-
-    pub fn handle_timeout(&mut self, now: Instant) {
-        let _ = self.pc.handle_timeout(now);
-        self.drain();
-    }
-
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         self.pc.poll_timeout()
     }
@@ -459,131 +210,5 @@ impl EnginePeer {
     /// The host candidates we advertise (also in every SDP we send).
     pub fn local_candidates(&self) -> &[RTCIceCandidateInit] {
         &self.candidates
-    }
-
-    /// Moves the engine's events and messages into our queues, translated.
-    fn drain(&mut self) {
-        while let Some(event) = self.pc.poll_event() {
-            match event {
-                RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) => match state {
-                    RTCPeerConnectionState::Connected if !self.connected => {
-                        self.connected = true;
-                        self.events.push_back(PeerEvent::Connected);
-                    }
-                    RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
-                        self.events.push_back(PeerEvent::Failed);
-                    }
-                    _ => {}
-                },
-                RTCPeerConnectionEvent::OnIceConnectionStateChangeEvent(
-                    RTCIceConnectionState::Failed,
-                ) => self.events.push_back(PeerEvent::Failed),
-                RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnOpen(init)) => {
-                    if let Some(track) =
-                        self.describe_incoming(init.receiver_id, &init.track_id, init.ssrc)
-                    {
-                        self.incoming.insert(
-                            track.track_id.clone(),
-                            (init.receiver_id, track.audio_level_ext_id),
-                        );
-                        self.events.push_back(PeerEvent::IncomingTrack(track));
-                    }
-                }
-                _ => {}
-            }
-        }
-        while let Some(message) = self.pc.poll_read() {
-            match message.message {
-                RTCMessage::RtpPacket(track_id, packet) => {
-                    let audio_level = self
-                        .incoming
-                        .get(&track_id)
-                        .and_then(|(_, ext)| *ext)
-                        .and_then(|id| packet.header.get_extension(id))
-                        .and_then(|b| b.first().copied())
-                        .map(|b| (b & 0x7f, b & 0x80 != 0));
-                    let h = &packet.header;
-                    self.media.push_back(MediaIn::Rtp {
-                        header: RtpFields {
-                            ssrc: h.ssrc,
-                            payload_type: h.payload_type,
-                            sequence_number: h.sequence_number,
-                            timestamp: h.timestamp,
-                            marker: h.marker,
-                            audio_level,
-                        },
-                        track_id,
-                        payload: packet.payload,
-                    });
-                }
-                RTCMessage::RtcpPacket(_, packets) => {
-                    for packet in &packets {
-                        let any = packet.as_any();
-                        if let Some(pli) = any.downcast_ref::<PictureLossIndication>() {
-                            self.feedback_keyframe(pli.media_ssrc);
-                        } else if let Some(fir) = any.downcast_ref::<FullIntraRequest>() {
-                            for entry in &fir.fir {
-                                self.feedback_keyframe(entry.ssrc);
-                            }
-                        } else if let Some(nack) = any.downcast_ref::<TransportLayerNack>()
-                            && self.senders.contains_key(&nack.media_ssrc)
-                        {
-                            let lost = nack
-                                .nacks
-                                .iter()
-                                .flat_map(|pair| pair.packet_list())
-                                .collect();
-                            self.media.push_back(MediaIn::Nack {
-                                sender: nack.media_ssrc,
-                                lost,
-                            });
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn feedback_keyframe(&mut self, media_ssrc: u32) {
-        if self.senders.contains_key(&media_ssrc) {
-            self.media
-                .push_back(MediaIn::KeyframeRequest { sender: media_ssrc });
-        }
-    }
-
-    fn describe_incoming(
-        &mut self,
-        receiver_id: RTCRtpReceiverId,
-        track_id: &str,
-        ssrc: u32,
-    ) -> Option<IncomingTrack> {
-        let transceiver: usize = receiver_id.into();
-        let mid = self
-            .pc
-            .rtp_transceiver(transceiver)
-            .and_then(|t| t.mid().clone())?;
-        let mut receiver = self.pc.rtp_receiver(receiver_id)?;
-        let kind = match receiver.track().kind() {
-            RtpCodecKind::Audio => MediaKind::Audio,
-            RtpCodecKind::Video => MediaKind::Video,
-            _ => return None,
-        };
-        let params = &receiver.get_parameters().rtp_parameters;
-        let codec = params.codecs.first()?;
-        let audio_level_ext_id = params
-            .header_extensions
-            .iter()
-            .find(|e| e.uri == AUDIO_LEVEL_URI)
-            .and_then(|e| u8::try_from(e.id).ok());
-        Some(IncomingTrack {
-            track_id: track_id.to_owned(),
-            mid,
-            kind,
-            ssrc,
-            mime_type: codec.rtp_codec.mime_type.clone(),
-            clock_rate: codec.rtp_codec.clock_rate,
-            audio_level_ext_id,
-        })
     }
 }

@@ -1,7 +1,8 @@
-//! How every peer connection is configured: codecs, header extensions and
-//! the interceptor chain, including [`DeliverFeedback`], which hands PLI, FIR
-//! and NACK to the SFU (`rtc` drops inbound RTCP at the end of its chain
-//! unless a packet is marked for the application).
+//! How every peer connection is created and configured: ICE-lite with our
+//! credentials and host candidates ([`EnginePeer::new`]), codecs, header
+//! extensions and the interceptor chain, including [`DeliverFeedback`],
+//! which hands PLI, FIR and NACK to the SFU (`rtc` drops inbound RTCP at the
+//! end of its chain unless a packet is marked for the application).
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -11,9 +12,13 @@ use rtc::interceptor::{
     ReceiverReportBuilder, Registry, SenderReportBuilder, Slot, StreamInfo, TaggedPacket,
     TwccReceiverBuilder,
 };
+use rtc::peer_connection::RTCPeerConnectionBuilder;
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
 };
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::peer_connection::transport::{CandidateConfig, CandidateHostConfig, RTCIceCandidate};
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
@@ -22,8 +27,57 @@ use rtc::rtp_transceiver::rtp_sender::{
 };
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
+use rustc_hash::FxHashMap;
 
-use super::EngineError;
+use super::{EngineError, EnginePeer, PeerSettings};
+
+impl EnginePeer {
+    pub fn new(now: Instant, settings: &PeerSettings) -> Result<Self, EngineError> {
+        let media_engine = media_engine()?;
+        let registry = interceptors();
+        let setting_engine = SettingEngineBuilder::new()
+            .with_lite(true)
+            .with_ice_credentials(settings.ice_ufrag.clone(), settings.ice_pwd.clone())
+            .with_ice_timeouts(
+                Some(settings.ice_disconnected_after),
+                Some(settings.ice_failed_after),
+                None,
+            )
+            .build();
+        let mut pc = RTCPeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_media_engine(media_engine)
+            .with_setting_engine(setting_engine)
+            .with_interceptor_registry(registry)
+            .build(now)?;
+        let mut candidates = Vec::new();
+        for addr in &settings.candidates {
+            let candidate = CandidateHostConfig {
+                base_config: CandidateConfig {
+                    network: "udp".to_owned(),
+                    address: addr.ip().to_string(),
+                    port: addr.port(),
+                    component: 1,
+                    ..Default::default()
+                },
+                ..Default::default()
+            }
+            .new_candidate_host()?;
+            let init = RTCIceCandidate::from(&candidate).to_json()?;
+            pc.add_local_candidate(init.clone())?;
+            candidates.push(init);
+        }
+        Ok(Self {
+            pc,
+            candidates,
+            senders: FxHashMap::default(),
+            incoming: FxHashMap::default(),
+            events: VecDeque::new(),
+            media: VecDeque::new(),
+            connected: false,
+        })
+    }
+}
 
 pub(super) const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 const TRANSPORT_CC_URI: &str =

@@ -7,6 +7,8 @@
 //! - [`down_track`]: one subscriber's copy of one track (SSRC, payload type,
 //!   extension ids, the rewriter).
 //! - [`keyframe_request`]: PLI throttling towards publishers.
+//! - [`receiver`]: one published track — its cache, PLI throttle and
+//!   down-tracks, and the fan-out of each packet to them.
 //! - [`dominant_speaker`]: audio levels → who is speaking.
 
 pub mod codec;
@@ -14,4 +16,5 @@ pub mod dominant_speaker;
 pub mod down_track;
 pub mod keyframe_request;
 pub mod packet_cache;
+pub mod receiver;
 pub mod rewrite;

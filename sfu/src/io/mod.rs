@@ -33,6 +33,7 @@ mod send_batch;
 
 use send_batch::SendBatcher;
 
+pub use crate::core::SfuStats;
 use crate::core::{JoinError, Joined, ParticipantKey, RoomSnapshot, Sfu, SfuConfig, Transmit};
 use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
 
@@ -86,20 +87,6 @@ enum RoomCommand {
         who: String,
         reply: oneshot::Sender<Option<ParticipantInfo>>,
     },
-}
-
-/// Counters an operator (and the load test) reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SfuStats {
-    pub rooms: usize,
-    pub participants: usize,
-    pub datagrams_in: u64,
-    pub datagrams_out: u64,
-    pub datagrams_dropped: u64,
-    pub rtp_forwarded: u64,
-    pub rtp_retransmitted: u64,
-    pub keyframe_requests: u64,
-    pub socket_errors: u64,
 }
 
 /// A cheap, cloneable way for signaling sessions to reach the SFU task.

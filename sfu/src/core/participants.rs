@@ -1,0 +1,217 @@
+//! Participants coming and going: join (with the same identity replacing
+//! an earlier session), leave, removal for any reason, and shutdown. A
+//! departure unpublishes the participant's tracks and takes its down-tracks
+//! out of the receivers it subscribed to.
+
+use rustc_hash::FxHashMap;
+use std::collections::HashMap;
+use std::time::Instant;
+
+use tracing::warn;
+
+use super::{
+    JoinError, Joined, Negotiation, Participant, ParticipantKey, Sfu, TrackKey, new_sid,
+    track_info, valid_room_name,
+};
+use crate::engine::{EnginePeer, PeerSettings};
+use crate::signal::{CloseReason, ParticipantInfo, RoomEventKind, ToParticipant, TrackInfo};
+
+impl Sfu {
+    pub fn join(&mut self, now: Instant, room: &str, identity: &str) -> Result<Joined, JoinError> {
+        if !valid_room_name(room) {
+            return Err(JoinError::InvalidRoomName);
+        }
+        if !self.rooms.contains_key(room) && !self.config.allow_ad_hoc_rooms {
+            return Err(JoinError::RoomNotFound);
+        }
+        // Same identity again: the newcomer replaces the old session.
+        let previous = self.rooms.get(room).and_then(|r| {
+            r.participants.iter().copied().find(|k| {
+                self.participants
+                    .get(k)
+                    .is_some_and(|p| p.identity == identity)
+            })
+        });
+        let count = self.rooms.get(room).map_or(0, |r| r.participants.len());
+        let limit = self
+            .rooms
+            .get(room)
+            .and_then(|r| r.max_participants)
+            .unwrap_or(self.config.max_participants_per_room);
+        if previous.is_none() && count >= limit {
+            return Err(JoinError::RoomFull);
+        }
+        if let Some(previous) = previous {
+            self.events.push_back((
+                previous,
+                ToParticipant::Closed(CloseReason::DuplicateIdentity),
+            ));
+            self.remove_participant(now, previous);
+        }
+        let room_sid = self.open_room(room)?;
+
+        let key = self.next_key;
+        self.next_key += 1;
+        let ice_ufrag = format!("{:016x}", rand::random::<u64>());
+        let ice_pwd = format!("{:032x}", rand::random::<u128>());
+        let settings = PeerSettings {
+            ice_ufrag: ice_ufrag.clone(),
+            ice_pwd: ice_pwd.clone(),
+            candidates: self.candidates.clone(),
+            ice_disconnected_after: self.config.consent_timeout,
+            ice_failed_after: self.config.consent_timeout * 2,
+        };
+        let peer = EnginePeer::new(now, &settings).map_err(|err| {
+            warn!(%err, "cannot create a peer connection");
+            JoinError::Unavailable
+        })?;
+        self.demux.insert_ufrag(ice_ufrag, key);
+        let participant = Participant {
+            sid: new_sid("PA"),
+            ice_pwd,
+            identity: identity.to_owned(),
+            room: room.to_owned(),
+            peer,
+            specs: HashMap::new(),
+            incoming: FxHashMap::default(),
+            track_by_sender: FxHashMap::default(),
+            idle_senders: FxHashMap::default(),
+            negotiation: Negotiation::default(),
+            joined_at: now,
+            connected: false,
+            last_consent: now,
+            next_timeout: None,
+            media_timers_armed: false,
+        };
+        let me = self.participant_info(&participant, key);
+        let room_entry = self.rooms.get_mut(room).expect("opened above");
+        let others_keys = room_entry.participants.clone();
+        room_entry.participants.push(key);
+        self.participants.insert(key, participant);
+        let others: Vec<ParticipantInfo> = others_keys
+            .iter()
+            .filter_map(|k| {
+                self.participants
+                    .get(k)
+                    .map(|p| self.participant_info(p, *k))
+            })
+            .collect();
+        self.room_event(key, RoomEventKind::ParticipantConnected, None);
+        for other in &others_keys {
+            self.events.push_back((
+                *other,
+                ToParticipant::ParticipantConnected {
+                    participant: me.clone(),
+                },
+            ));
+        }
+        if let Some(speaker) = self.rooms[room].dominant.current() {
+            let sid = self.participants.get(&speaker).map(|p| p.sid.clone());
+            self.events.push_back((
+                key,
+                ToParticipant::DominantSpeaker {
+                    participant_sid: sid,
+                },
+            ));
+        }
+        Ok(Joined {
+            participant: key,
+            participant_sid: me.sid.clone(),
+            room_sid,
+            room_name: room.to_owned(),
+            me,
+            others,
+        })
+    }
+
+    pub(super) fn participant_info(
+        &self,
+        participant: &Participant,
+        key: ParticipantKey,
+    ) -> ParticipantInfo {
+        let mut tracks: Vec<TrackInfo> = self
+            .tracks
+            .values()
+            .filter(|t| t.publisher == key)
+            .map(track_info)
+            .collect();
+        tracks.sort_by(|a, b| a.name.cmp(&b.name));
+        ParticipantInfo {
+            sid: participant.sid.clone(),
+            identity: participant.identity.clone(),
+            tracks,
+        }
+    }
+
+    pub fn leave(&mut self, now: Instant, key: ParticipantKey) {
+        self.remove_participant(now, key);
+    }
+
+    /// Ends every session (the server is stopping).
+    pub fn shutdown(&mut self, now: Instant) {
+        let keys: Vec<ParticipantKey> = self.participants.keys().copied().collect();
+        for key in keys {
+            self.events
+                .push_back((key, ToParticipant::Closed(CloseReason::ServerShutdown)));
+            self.remove_participant(now, key);
+        }
+    }
+
+    pub(super) fn remove_participant(&mut self, now: Instant, key: ParticipantKey) {
+        let Some(mut participant) = self.participants.remove(&key) else {
+            return;
+        };
+        let published: Vec<TrackKey> = self
+            .tracks
+            .iter()
+            .filter(|(_, t)| t.publisher == key)
+            .map(|(k, _)| *k)
+            .collect();
+        participant.peer.close();
+        self.demux.remove(key);
+        let sid = participant.sid.clone();
+        let identity = participant.identity.clone();
+        let room_name = participant.room.clone();
+        for tk in participant.track_by_sender.values() {
+            if let Some(track) = self.tracks.get_mut(tk) {
+                track.receiver.unsubscribe(key);
+            }
+        }
+        // Back in the map while its tracks are unpublished, so subscribers
+        // are told whose tracks went.
+        self.participants.insert(key, participant);
+        for tk in published {
+            self.unpublish(tk);
+        }
+        self.room_event(key, RoomEventKind::ParticipantDisconnected, None);
+        self.participants.remove(&key);
+        if let Some(room) = self.rooms.get_mut(&room_name) {
+            room.participants.retain(|k| *k != key);
+            let cleared_speaker = room.dominant.remove(key);
+            let others = room.participants.clone();
+            for other in others {
+                self.events.push_back((
+                    other,
+                    ToParticipant::ParticipantDisconnected {
+                        participant_sid: sid.clone(),
+                        identity: identity.clone(),
+                    },
+                ));
+                if cleared_speaker {
+                    self.events.push_back((
+                        other,
+                        ToParticipant::DominantSpeaker {
+                            participant_sid: None,
+                        },
+                    ));
+                }
+                self.try_offer(now, other);
+            }
+            let room = &self.rooms[&room_name];
+            if room.participants.is_empty() && !room.registered {
+                self.rooms.remove(&room_name);
+            }
+        }
+        self.dirty.retain(|k| *k != key);
+    }
+}

@@ -1,0 +1,227 @@
+//! Published tracks: a new one from a publisher's engine gets a
+//! [`TrackReceiver`] and the room's subscribers; subscribing adds a sender
+//! to the subscriber's peer connection and a down-track to the receiver;
+//! unpublishing hands the down-tracks back to their subscribers' idle
+//! senders. Also mute/unmute and keyframe requests for one track.
+
+use std::time::Instant;
+
+use tracing::{debug, warn};
+
+use super::{ParticipantKey, PublishedTrack, Sfu, TrackKey, new_sid, track_info};
+use crate::engine::IncomingTrack;
+use crate::forward::codec::Codec;
+use crate::forward::receiver::TrackReceiver;
+use crate::signal::{RoomEventKind, SfuError, ToParticipant};
+
+impl Sfu {
+    pub(super) fn on_incoming_track(
+        &mut self,
+        now: Instant,
+        key: ParticipantKey,
+        incoming: IncomingTrack,
+    ) {
+        let p = self.participants.get_mut(&key).expect("exists");
+        if p.incoming.contains_key(&incoming.track_id) {
+            return; // the engine reports the stream again: same track
+        }
+        debug!(participant = key, ?incoming, "incoming track");
+        let spec = p.specs.get(&incoming.mid).cloned();
+        let tk = self.next_key;
+        self.next_key += 1;
+        let track = PublishedTrack {
+            sid: new_sid("MT"),
+            publisher: key,
+            name: spec
+                .as_ref()
+                .map_or_else(|| incoming.track_id.clone(), |s| s.name.clone()),
+            kind: incoming.kind,
+            mid: incoming.mid.clone(),
+            enabled: spec.as_ref().is_none_or(|s| s.enabled),
+            engine_track_id: incoming.track_id.clone(),
+            ssrc: incoming.ssrc,
+            mime_type: incoming.mime_type.clone(),
+            receiver: TrackReceiver::new(
+                Codec::from_mime(&incoming.mime_type),
+                incoming.clock_rate,
+                self.config.packet_cache_size,
+                self.config.keyframe_request_interval,
+            ),
+        };
+        p.incoming.insert(incoming.track_id, tk);
+        let info = track_info(&track);
+        let publisher_sid = p.sid.clone();
+        let room = p.room.clone();
+        self.tracks.insert(tk, track);
+        self.room_event(key, RoomEventKind::TrackAdded, Some(info.clone()));
+        let others: Vec<ParticipantKey> = self.rooms[&room]
+            .participants
+            .iter()
+            .copied()
+            .filter(|k| *k != key)
+            .collect();
+        for other in others {
+            self.events.push_back((
+                other,
+                ToParticipant::TrackPublished {
+                    participant_sid: publisher_sid.clone(),
+                    track: info.clone(),
+                },
+            ));
+            if self.participants[&other].negotiation.answered_first_offer {
+                self.subscribe(other, tk);
+                self.try_offer(now, other);
+            }
+        }
+    }
+
+    /// A newcomer subscribes to every track already in the room.
+    pub(super) fn subscribe_to_room(&mut self, key: ParticipantKey) {
+        let room = self.participants[&key].room.clone();
+        let tracks: Vec<TrackKey> = self
+            .tracks
+            .iter()
+            .filter(|(_, t)| {
+                t.publisher != key
+                    && self
+                        .participants
+                        .get(&t.publisher)
+                        .is_some_and(|p| p.room == room)
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for tk in tracks {
+            self.subscribe(key, tk);
+        }
+    }
+
+    pub(super) fn subscribe(&mut self, key: ParticipantKey, tk: TrackKey) {
+        let Some(track) = self.tracks.get_mut(&tk) else {
+            return;
+        };
+        let Some(p) = self.participants.get_mut(&key) else {
+            return;
+        };
+        if track.receiver.is_subscribed(key) {
+            return;
+        }
+        let slot = match p.peer.add_sender(track.kind, &track.mime_type) {
+            Ok(slot) => slot,
+            Err(err) => {
+                warn!(%err, "cannot add a sender");
+                return;
+            }
+        };
+        let reused = p.idle_senders.remove(&slot);
+        track.receiver.subscribe(key, slot, reused);
+        p.track_by_sender.insert(slot, tk);
+        p.negotiation.needs_offer = true;
+    }
+
+    pub(super) fn unpublish(&mut self, tk: TrackKey) {
+        let Some(track) = self.tracks.remove(&tk) else {
+            return;
+        };
+        self.room_event(
+            track.publisher,
+            RoomEventKind::TrackRemoved,
+            Some(track_info(&track)),
+        );
+        let publisher_sid = self
+            .participants
+            .get(&track.publisher)
+            .map(|p| p.sid.clone());
+        if let Some(p) = self.participants.get_mut(&track.publisher) {
+            p.incoming.remove(&track.engine_track_id);
+        }
+        let mut subscribers = Vec::new();
+        for (sub, slot, down) in track.receiver.into_down_tracks() {
+            subscribers.push(sub);
+            let Some(p) = self.participants.get_mut(&sub) else {
+                continue;
+            };
+            if p.track_by_sender.remove(&slot).is_some() {
+                p.idle_senders.insert(slot, down);
+                p.peer.release_sender(slot);
+                p.negotiation.needs_offer = true;
+            }
+        }
+        if let Some(publisher_sid) = publisher_sid {
+            for sub in subscribers {
+                self.events.push_back((
+                    sub,
+                    ToParticipant::TrackUnpublished {
+                        participant_sid: publisher_sid.clone(),
+                        track_sid: track.sid.clone(),
+                    },
+                ));
+            }
+        }
+    }
+
+    /// Mute / unmute (camera off / on) of `key`'s track by name; a track not
+    /// flowing yet is remembered in the participant's offer specs. True
+    /// when a flowing track changed.
+    pub(super) fn set_track_enabled(
+        &mut self,
+        key: ParticipantKey,
+        name: String,
+        enabled: bool,
+    ) -> bool {
+        let Some(track) = self
+            .tracks
+            .values_mut()
+            .find(|t| t.publisher == key && t.name == name)
+        else {
+            // Not flowing yet: remember it for when it is.
+            let p = self.participants.get_mut(&key).expect("checked");
+            if let Some(spec) = p.specs.values_mut().find(|s| s.name == name) {
+                spec.enabled = enabled;
+            } else {
+                self.tell_error(key, SfuError::UnknownTrack(name));
+            }
+            return false;
+        };
+        if track.enabled == enabled {
+            return false;
+        }
+        track.enabled = enabled;
+        let info = track_info(track);
+        let (track_sid, publisher_sid) = (track.sid.clone(), self.participants[&key].sid.clone());
+        self.tell_room(key, |_| ToParticipant::TrackEnabled {
+            participant_sid: publisher_sid.clone(),
+            track_sid: track_sid.clone(),
+            enabled,
+        });
+        let kind = if enabled {
+            RoomEventKind::TrackEnabled
+        } else {
+            RoomEventKind::TrackDisabled
+        };
+        self.room_event(key, kind, Some(info));
+        true
+    }
+
+    /// Asks a video track's publisher for a keyframe, throttled per track.
+    pub(super) fn request_keyframe(&mut self, now: Instant, tk: TrackKey) {
+        let Some(track) = self.tracks.get_mut(&tk) else {
+            return;
+        };
+        if track.receiver.request_keyframe(now) {
+            self.send_keyframe_request(now, tk);
+        }
+    }
+
+    /// Sends a PLI for `tk` to its publisher (the throttle already agreed).
+    pub(super) fn send_keyframe_request(&mut self, now: Instant, tk: TrackKey) {
+        let Some(track) = self.tracks.get(&tk) else {
+            return;
+        };
+        if let Some(p) = self.participants.get_mut(&track.publisher) {
+            p.peer
+                .request_keyframe(now, &track.engine_track_id, track.ssrc);
+            self.stats.keyframe_requests += 1;
+            self.dirty.push(track.publisher);
+        }
+    }
+}
