@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::{Participant, start_server, token, token_with};
 use futures_util::{SinkExt, StreamExt};
-use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use serde_json::{Value, json};
+use testkit::peer::RtpCodecKind;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};

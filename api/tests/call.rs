@@ -1,12 +1,10 @@
-//! Calls through a running Confide: participants built on the `webrtc` crate
-//! join over the real websocket and UDP media port.
+//! Calls through a running Confide: `testkit` participants join over the
+//! real websocket and UDP media port.
 
 mod common;
 
-use std::time::Duration;
-
 use common::{Participant, start_server, token};
-use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use testkit::peer::RtpCodecKind;
 
 fn count(got: &[(RtpCodecKind, String)], kind: RtpCodecKind, from: &str) -> usize {
     got.iter()
@@ -100,12 +98,10 @@ async fn two_then_three_participants_exchange_media_and_see_each_other_leave() {
 
     alice.leave().await;
     carol.leave().await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(
-        running.sfu.stats().await.unwrap().participants,
-        0,
-        "all state freed"
-    );
+    testkit::wait::eventually("all state freed", || async {
+        running.sfu.stats().await.unwrap().participants == 0
+    })
+    .await;
     running.stop().await;
     let _ = std::fs::remove_dir_all(data_dir);
 }

@@ -5,10 +5,9 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use common::Participant;
-use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use testkit::peer::RtpCodecKind;
 
 struct Server {
     child: Child,
@@ -124,6 +123,5 @@ async fn two_calls_share_one_udp_port() {
     for p in people {
         p.leave().await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
     drop(server);
 }

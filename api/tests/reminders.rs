@@ -123,7 +123,7 @@ impl Clinic {
 
     async fn settled(&self) -> (Vec<Value>, Vec<Value>) {
         let db = &self.api.running.as_ref().unwrap().db;
-        for _ in 0..400 {
+        testkit::wait::eventually("nothing due or in flight", || async {
             let busy: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM notifications WHERE state = 'sending' OR (state = 'pending' AND next_attempt_at <= $1)",
             )
@@ -131,11 +131,9 @@ impl Clinic {
             .fetch_one(db)
             .await
             .unwrap();
-            if busy == 0 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+            busy == 0
+        })
+        .await;
         (self.mocks.emails().await, self.mocks.whatsapp().await)
     }
 
@@ -606,19 +604,16 @@ async fn whatsapp_and_smtp_failures_are_retried_or_recorded(backend: Backend) {
         .unwrap();
     // First round: two WhatsApp requests (429, 500) and two SMTP refusals.
     clinic.wait_for(0, 2).await;
-    let mut rows = clinic.rows(id).await;
-    for _ in 0..50 {
-        if rows
+    let rows = testkit::wait::until("four first attempts recorded", || async {
+        let rows = clinic.rows(id).await;
+        let attempted = rows
             .iter()
             .filter(|r| r["stage"] == "confirmation" && r["attempts"] == 1)
-            .count()
-            == 4
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        rows = clinic.rows(id).await;
-    }
+            .count();
+        (attempted == 4).then_some(rows)
+    })
+    .await
+    .unwrap();
     let confirmations: Vec<&Value> = rows
         .iter()
         .filter(|r| r["stage"] == "confirmation")
@@ -686,19 +681,19 @@ async fn without_providers_messages_land_in_the_dev_outbox(backend: Backend) {
     let id = clinic.book("2030-03-07T14:00:00Z").await["id"]
         .as_i64()
         .unwrap();
-    let mut dev = Vec::new();
-    for _ in 0..100 {
+    let last = std::sync::Mutex::new(Vec::new());
+    let dev = testkit::wait::until("four notifications listed", || async {
         let (status, listed) = clinic
             .api
             .get("/api/notifications/?via=dev", &clinic.admin)
             .await;
         assert_eq!(status, StatusCode::OK);
-        dev = listed.as_array().unwrap().clone();
-        if dev.len() == 4 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+        let dev = listed.as_array().unwrap().clone();
+        *last.lock().unwrap() = dev.clone();
+        (dev.len() == 4).then_some(dev)
+    })
+    .await
+    .unwrap_or_else(|_| last.into_inner().unwrap());
     assert_eq!(dev.len(), 4, "two people, email and WhatsApp: {dev:?}");
     let email = dev
         .iter()

@@ -211,8 +211,7 @@ async fn rooms_lifecycle(backend: api::db::Backend) {
         (StatusCode::BAD_REQUEST, json!(53209))
     );
     // Join times are recorded from the SFU's events, a moment after the join.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
+    testkit::wait::until("bob's join time recorded", || async {
         let (_, bob_now) = v1(
             &api,
             Method::GET,
@@ -221,15 +220,10 @@ async fn rooms_lifecycle(backend: api::db::Backend) {
             None,
         )
         .await;
-        if bob_now["start_time"].is_string() {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "join time never recorded: {bob_now}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        bob_now["start_time"].is_string().then_some(())
+    })
+    .await
+    .unwrap();
     let (status, kicked) = v1(
         &api,
         Method::POST,
@@ -444,7 +438,17 @@ async fn status_callbacks_survive_a_receiver_outage_in_order(backend: api::db::B
     let (_alice, _) = join(&api, "hooked", "alice").await;
     let (bob, _) = join(&api, "hooked", "bob").await;
     drop(bob); // bob's connection drops: participant-disconnected
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let db = &api.running.as_ref().unwrap().db;
+    testkit::wait::eventually("bob's leaving recorded", || async {
+        count(
+            db,
+            "SELECT COUNT(*) FROM room_participants WHERE room_sid = $1 AND identity = 'bob' AND status = 'disconnected'",
+            &sid,
+        )
+        .await
+            == 1
+    })
+    .await;
     let (status, _) = v1(
         &api,
         reqwest::Method::POST,
@@ -456,31 +460,33 @@ async fn status_callbacks_survive_a_receiver_outage_in_order(backend: api::db::B
     assert_eq!(status, StatusCode::OK);
 
     // The receiver is down: attempts fail and are retried later.
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-    assert!(hook.attempts.load(Ordering::SeqCst) >= 1);
+    testkit::wait::eventually("a delivery attempted", || async {
+        hook.attempts.load(Ordering::SeqCst) >= 1
+    })
+    .await;
     assert!(hook.got.lock().unwrap().is_empty());
 
     // Back up a minute later (the API's clock moves; the backoff expires).
     hook.up.store(true, Ordering::SeqCst);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        api.clock.advance(chrono::Duration::seconds(61));
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut last_advance = std::time::Instant::now() - std::time::Duration::from_secs(1);
+    testkit::wait::until("callbacks delivered", || {
+        // A minute on the API's clock now and then (each lets a backoff
+        // expire), not at every look.
+        if last_advance.elapsed() >= std::time::Duration::from_millis(300) {
+            api.clock.advance(chrono::Duration::seconds(61));
+            api.running.as_ref().unwrap().callback_wake.notify_one();
+            last_advance = std::time::Instant::now();
+        }
         let done = hook
             .got
             .lock()
             .unwrap()
             .iter()
             .any(|(_, p)| param(p, "StatusCallbackEvent") == "room-ended");
-        if done {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "callbacks not delivered: {:?}",
-            hook.got.lock().unwrap()
-        );
-    }
+        async move { done.then_some(()) }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}: {:?}", hook.got.lock().unwrap()));
     let got = hook.got.lock().unwrap().clone();
     let events: Vec<&str> = got
         .iter()
@@ -529,8 +535,7 @@ async fn status_callbacks_survive_a_receiver_outage_in_order(backend: api::db::B
 on_both_databases!(status_callbacks_survive_a_receiver_outage_in_order);
 
 async fn wait_for_status(api: &TestApi, room: &str, status: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
+    let room_status = || async {
         let (_, r) = v1(
             api,
             reqwest::Method::GET,
@@ -539,16 +544,24 @@ async fn wait_for_status(api: &TestApi, room: &str, status: &str) {
             None,
         )
         .await;
-        if r["status"] == status {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{room} still {} (wanted {status})",
-            r["status"]
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        r["status"].clone()
+    };
+    if let Err(e) = testkit::wait::until(&format!("{room} {status}"), || async {
+        (room_status().await == status).then_some(())
+    })
+    .await
+    {
+        panic!("{e}: still {}", room_status().await);
     }
+}
+
+/// One count from the server's database.
+async fn count(db: &api::db::Db, sql: &str, bind: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(bind.to_owned())
+        .fetch_one(db)
+        .await
+        .unwrap()
 }
 
 /// Rooms end by themselves like Twilio's: after EmptyRoomTimeout once
@@ -587,7 +600,18 @@ async fn idle_rooms_end_by_themselves(backend: api::db::Backend) {
     .await;
     let (ws, _) = join(&api, "used", "alice").await;
     drop(ws);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The room counts as empty from when the server saw alice leave.
+    let db = &api.running.as_ref().unwrap().db;
+    testkit::wait::eventually("the room noticed empty", || async {
+        count(
+            db,
+            "SELECT COUNT(*) FROM rooms WHERE unique_name = $1 AND ever_joined = 1 AND empty_since IS NOT NULL",
+            "used",
+        )
+        .await
+            == 1
+    })
+    .await;
 
     api.clock.advance(chrono::Duration::seconds(61));
     wait_for_status(&api, used["sid"].as_str().unwrap(), "completed").await;

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
+use testkit::signaling;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::peer::{MediaPlan, mids};
+use crate::peer::MediaPlan;
 use crate::worker::{Command, Handle, Reply};
 
 /// How long connecting and joining may take.
@@ -28,18 +29,6 @@ pub struct Participant {
 /// Why a participant could not take part (a clear message for the report).
 pub type Failure = String;
 
-fn offer_message(sdp: String) -> Value {
-    let tracks: Vec<Value> = mids(&sdp)
-        .into_iter()
-        .filter(|(_, kind)| kind == "audio" || kind == "video")
-        .map(|(mid, kind)| {
-            let name = if kind == "audio" { "mic" } else { "camera" };
-            json!({"mid": mid, "name": name, "kind": kind, "enabled": true})
-        })
-        .collect();
-    json!({"type": "offer", "sdp": sdp, "tracks": tracks})
-}
-
 /// Joins, runs until `stop` turns true, leaves. Errors end the participant
 /// (the report counts them); they never hang: every wait has a timeout.
 pub async fn run(
@@ -48,37 +37,18 @@ pub async fn run(
     worker: Arc<Handle>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), Failure> {
-    let (mut ws, _) =
-        tokio::time::timeout(JOIN_TIMEOUT, tokio_tungstenite::connect_async(url.as_str()))
-            .await
-            .map_err(|_| format!("connecting to {url} timed out"))?
-            .map_err(|e| format!("connecting to {url}: {e}"))?;
-    let opened_at = Instant::now();
-    let join =
-        json!({"type": "join", "version": 1, "token": participant.token, "room": participant.room});
-    ws.send(Message::text(join.to_string()))
+    let mut ws = tokio::time::timeout(JOIN_TIMEOUT, signaling::connect(&url))
         .await
-        .map_err(|e| format!("sending join: {e}"))?;
-    let joined = tokio::time::timeout(JOIN_TIMEOUT, async {
-        while let Some(frame) = ws.next().await {
-            let frame = frame.map_err(|e| format!("signaling: {e}"))?;
-            if let Message::Text(text) = frame {
-                let msg: Value =
-                    serde_json::from_str(&text).map_err(|e| format!("bad server message: {e}"))?;
-                match msg["type"].as_str() {
-                    Some("joined") => return Ok(()),
-                    Some("error") => {
-                        return Err(format!("join refused: {} {}", msg["code"], msg["message"]));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Err("the server closed the connection before joined".to_owned())
-    })
+        .map_err(|_| format!("connecting to {url} timed out"))?
+        .map_err(|e| format!("connecting to {url}: {e}"))?;
+    let opened_at = Instant::now();
+    tokio::time::timeout(
+        JOIN_TIMEOUT,
+        signaling::join(&mut ws, &participant.token, Some(&participant.room)),
+    )
     .await
-    .map_err(|_| "no joined within 10 s".to_owned())?;
-    joined?;
+    .map_err(|_| "no joined within 10 s".to_owned())?
+    .map_err(|e| format!("{e:#}"))?;
 
     let (reply_tx, mut replies) = tokio::sync::mpsc::unbounded_channel();
     let id = participant.id;
@@ -91,9 +61,7 @@ pub async fn run(
     let result = relay(&mut ws, &worker, id, &mut replies, &mut stop).await;
     worker.send(Command::Remove { id });
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        let _ = ws
-            .send(Message::text(json!({"type": "leave"}).to_string()))
-            .await;
+        let _ = signaling::send(&mut ws, &signaling::leave()).await;
         let _ = ws.close(None).await;
     })
     .await;
@@ -120,8 +88,8 @@ where
             }
             reply = replies.recv() => {
                 let message = match reply {
-                    Some(Reply::Offer(sdp)) => offer_message(sdp),
-                    Some(Reply::Answer(sdp)) => json!({"type": "answer", "sdp": sdp}),
+                    Some(Reply::Offer(sdp)) => signaling::offer(sdp),
+                    Some(Reply::Answer(sdp)) => signaling::answer(sdp),
                     Some(Reply::Failed(why)) => return Err(why),
                     None => return Err("the media worker stopped".into()),
                 };
@@ -147,7 +115,7 @@ where
                 }
             }
             _ = keepalive.tick() => {
-                ws.send(Message::text(json!({"type": "ping", "id": null}).to_string())).await.map_err(|e| format!("signaling: {e}"))?;
+                ws.send(Message::text(signaling::ping().to_string())).await.map_err(|e| format!("signaling: {e}"))?;
             }
         }
     }

@@ -9,28 +9,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use rtc::interceptor::Registry;
-use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::RTCConfigurationBuilder;
-use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
-use rtc::peer_connection::configuration::media_engine::{
-    MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
-};
-use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
-use rtc::peer_connection::message::RTCMessage;
-use rtc::peer_connection::sdp::RTCSessionDescription;
-use rtc::peer_connection::state::RTCPeerConnectionState;
-use rtc::peer_connection::transport::{CandidateConfig, CandidateHostConfig, RTCIceCandidate};
-use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
-use rtc::rtp_transceiver::RTCRtpSenderId;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
-};
-use rtc::sansio::Protocol;
-use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+use testkit::peer::{Incoming, MIME_TYPE_VP8, Outgoing, Publish, RtpCodecKind};
 
 use crate::payload::{self, Stamp, VideoShape};
 use crate::stats::TrackStats;
@@ -52,10 +34,8 @@ pub struct PeerCounters {
     pub keyframes_sent: u64,
 }
 
+/// Where a sending track is in its stream.
 struct Sender {
-    id: RTCRtpSenderId,
-    ssrc: u32,
-    payload_type: Option<u8>,
     seq: u16,
     stamp_seq: u32,
     timestamp: u32,
@@ -63,10 +43,9 @@ struct Sender {
 }
 
 pub struct Peer {
-    pub pc: RTCPeerConnection,
-    pub local: SocketAddr,
-    pub connected: bool,
-    pub failed: bool,
+    /// The `rtc` peer connection and its tracks (testkit's, shared with
+    /// the tests).
+    pub rtc: testkit::Peer,
     plan: MediaPlan,
     audio: Option<Sender>,
     video: Option<Sender>,
@@ -82,75 +61,6 @@ pub struct Peer {
     pub first_media_at: Option<Instant>,
 }
 
-fn track(
-    kind: RtpCodecKind,
-    mime: &str,
-    clock: u32,
-    channels: u16,
-    ssrc: u32,
-    name: &str,
-) -> MediaStreamTrack {
-    MediaStreamTrack::new(
-        format!("stream-{ssrc}"),
-        format!("{name}-{ssrc}"),
-        name.to_owned(),
-        kind,
-        vec![RTCRtpEncodingParameters {
-            rtp_coding_parameters: RTCRtpCodingParameters {
-                ssrc: Some(ssrc),
-                ..Default::default()
-            },
-            codec: RTCRtpCodec {
-                mime_type: mime.to_owned(),
-                clock_rate: clock,
-                channels,
-                ..Default::default()
-            },
-            ..Default::default()
-        }],
-    )
-}
-
-/// An `rtc` peer connection with the default codecs and interceptors
-/// (NACK responder, RTCP reports, TWCC) and a host candidate at `local`.
-fn build_pc(local: SocketAddr, now: Instant) -> anyhow::Result<RTCPeerConnection> {
-    let mut media_engine = MediaEngine::default();
-    media_engine.register_default_codecs()?;
-    let registry = register_default_interceptors(Registry::new(), &mut media_engine)?;
-    let mut pc = RTCPeerConnectionBuilder::new()
-        .with_configuration(RTCConfigurationBuilder::new().build())
-        .with_media_engine(media_engine)
-        .with_interceptor_registry(registry)
-        .build(now)?;
-    let candidate = CandidateHostConfig {
-        base_config: CandidateConfig {
-            network: "udp".to_owned(),
-            address: local.ip().to_string(),
-            port: local.port(),
-            component: 1,
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-    .new_candidate_host()?;
-    pc.add_local_candidate(RTCIceCandidate::from(&candidate).to_json()?)?;
-    Ok(pc)
-}
-
-/// The `(mid, kind)` of every m-line, from an SDP.
-pub fn mids(sdp: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut kind = None;
-    for line in sdp.lines() {
-        if let Some(rest) = line.strip_prefix("m=") {
-            kind = rest.split(' ').next().map(str::to_owned);
-        } else if let (Some(mid), Some(k)) = (line.strip_prefix("a=mid:"), &kind) {
-            out.push((mid.trim().to_owned(), k.clone()));
-        }
-    }
-    out
-}
-
 impl Peer {
     /// Builds the peer and its first offer (returned with the tracks it
     /// publishes, as the signaling protocol wants them).
@@ -161,65 +71,33 @@ impl Peer {
         now: Instant,
         opened_at: Instant,
     ) -> anyhow::Result<(Peer, String)> {
-        let mut pc = build_pc(local, now)?;
-        let sender = |id, ssrc| Sender {
-            id,
-            ssrc,
-            payload_type: None,
+        let publish = Publish {
+            audio_ssrc: plan.audio.then_some(ssrc_base),
+            video: plan.video.map(|_| (MIME_TYPE_VP8, ssrc_base + 1)),
+            audio_level: false,
+        };
+        let (rtc, sdp) = testkit::Peer::publishing(local, now, &publish)?;
+        let sender = || Sender {
             seq: rand::random(),
             stamp_seq: 0,
             timestamp: rand::random(),
             // Spread publishers over the packet interval.
             next_at: now + Duration::from_micros(rand::random_range(0..20_000)),
         };
-        let audio = if plan.audio {
-            let id = pc.add_track(track(
-                RtpCodecKind::Audio,
-                MIME_TYPE_OPUS,
-                48_000,
-                2,
-                ssrc_base,
-                "mic",
-            ))?;
-            Some(sender(id, ssrc_base))
-        } else {
-            None
-        };
-        let video = if plan.video.is_some() {
-            let id = pc.add_track(track(
-                RtpCodecKind::Video,
-                MIME_TYPE_VP8,
-                90_000,
-                0,
-                ssrc_base + 1,
-                "camera",
-            ))?;
-            Some(sender(id, ssrc_base + 1))
-        } else {
-            None
-        };
-        let offer = pc.create_offer(None)?;
-        pc.set_local_description(now, offer)?;
-        let sdp = pc
-            .local_description()
-            .ok_or_else(|| anyhow::anyhow!("no local description"))?
-            .sdp;
-        Ok((Peer::with(pc, local, plan, audio, video, opened_at), sdp))
+        let audio = plan.audio.then(sender);
+        let video = plan.video.map(|_| sender());
+        Ok((Peer::with(rtc, plan, audio, video, opened_at), sdp))
     }
 
     fn with(
-        pc: RTCPeerConnection,
-        local: SocketAddr,
+        rtc: testkit::Peer,
         plan: MediaPlan,
         audio: Option<Sender>,
         video: Option<Sender>,
         opened_at: Instant,
     ) -> Peer {
         Peer {
-            pc,
-            local,
-            connected: false,
-            failed: false,
+            rtc,
             plan,
             audio,
             video,
@@ -246,46 +124,34 @@ impl Peer {
             video: None,
             opus_bytes: 0,
         };
-        let mut peer = Peer::with(build_pc(local, now)?, local, plan, None, None, opened_at);
-        let answer = peer.answer_offer(now, offer)?;
-        Ok((peer, answer))
+        let (rtc, answer) = testkit::Peer::answering(local, now, offer)?;
+        Ok((Peer::with(rtc, plan, None, None, opened_at), answer))
     }
 
     pub fn apply_answer(&mut self, now: Instant, sdp: String) -> anyhow::Result<()> {
-        self.pc
-            .set_remote_description(now, RTCSessionDescription::answer(sdp)?)?;
-        Ok(())
+        self.rtc.apply_answer(now, sdp)
     }
 
     /// A server offer (new subscriptions): returns our answer.
     pub fn answer_offer(&mut self, now: Instant, sdp: String) -> anyhow::Result<String> {
-        self.pc
-            .set_remote_description(now, RTCSessionDescription::offer(sdp)?)?;
-        let answer = self.pc.create_answer(None)?;
-        self.pc.set_local_description(now, answer)?;
-        Ok(self
-            .pc
-            .local_description()
-            .ok_or_else(|| anyhow::anyhow!("no local description"))?
-            .sdp)
+        self.rtc.answer_offer(now, sdp)
     }
 
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
-        let _ = self.pc.handle_read(TaggedBytesMut {
-            now,
-            transport: TransportContext {
-                local_addr: self.local,
-                peer_addr: from,
-                ecn: None,
-                transport_protocol: TransportProtocol::UDP,
-            },
-            message: BytesMut::from(data),
-        });
+        self.rtc.handle_datagram(now, from, BytesMut::from(data));
+    }
+
+    pub fn connected(&self) -> bool {
+        self.rtc.connected
+    }
+
+    pub fn failed(&self) -> bool {
+        self.rtc.failed
     }
 
     /// When the next packet of ours is due.
     pub fn next_media_at(&self) -> Option<Instant> {
-        if !self.connected {
+        if !self.rtc.connected {
             return None;
         }
         [self.audio.as_ref(), self.video.as_ref()]
@@ -297,7 +163,7 @@ impl Peer {
 
     /// Sends every packet due by `now`, stamped with `clock_us`.
     pub fn send_due(&mut self, now: Instant, clock_us: u64) {
-        if !self.connected {
+        if !self.rtc.connected {
             return;
         }
         let opus_bytes = self.plan.opus_bytes;
@@ -310,11 +176,11 @@ impl Peer {
                 audio.stamp_seq += 1;
                 let packet = payload::opus_packet(opus_bytes, stamp);
                 write(
-                    &mut self.pc,
+                    &mut self.rtc,
+                    RtpCodecKind::Audio,
                     audio,
                     now,
                     packet,
-                    MIME_TYPE_OPUS,
                     &mut self.counters,
                 );
                 audio.timestamp = audio.timestamp.wrapping_add(960);
@@ -343,11 +209,11 @@ impl Peer {
                 video.stamp_seq += packets.len() as u32;
                 for packet in packets {
                     write(
-                        &mut self.pc,
+                        &mut self.rtc,
+                        RtpCodecKind::Video,
                         video,
                         now,
                         packet,
-                        MIME_TYPE_VP8,
                         &mut self.counters,
                     );
                 }
@@ -360,32 +226,14 @@ impl Peer {
 
     /// Takes events and received media out of the peer.
     pub fn drain(&mut self, now: Instant, clock_us: u64) {
-        while let Some(event) = self.pc.poll_event() {
-            match event {
-                RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) => match state {
-                    RTCPeerConnectionState::Connected => self.connected = true,
-                    RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
-                        self.connected = false;
-                        self.failed = true;
-                    }
-                    _ => {}
-                },
-                RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnOpen(init)) => {
-                    let kind = self
-                        .pc
-                        .rtp_receiver(init.receiver_id)
-                        .map(|r| r.track().kind())
-                        .unwrap_or(RtpCodecKind::Unspecified);
+        while let Some(incoming) = self.rtc.poll_incoming() {
+            match incoming {
+                Incoming::TrackOpened { track_id, kind } => {
                     self.received
-                        .entry(init.track_id.clone())
+                        .entry(track_id)
                         .or_insert((kind, TrackStats::default()));
                 }
-                _ => {}
-            }
-        }
-        while let Some(message) = self.pc.poll_read() {
-            match message.message {
-                RTCMessage::RtpPacket(track_id, packet) => {
+                Incoming::Rtp { track_id, packet } => {
                     let Some(stamp) = Stamp::read(&packet.payload) else {
                         continue;
                     };
@@ -402,7 +250,7 @@ impl Peer {
                         self.latencies.push(latency);
                     }
                 }
-                RTCMessage::RtcpPacket(_, packets) => {
+                Incoming::Rtcp(packets) => {
                     for packet in &packets {
                         let any = packet.as_any();
                         if any.downcast_ref::<PictureLossIndication>().is_some()
@@ -415,54 +263,32 @@ impl Peer {
                         }
                     }
                 }
-                _ => {}
             }
         }
     }
 }
 
 fn write(
-    pc: &mut RTCPeerConnection,
+    rtc: &mut testkit::Peer,
+    kind: RtpCodecKind,
     sender: &mut Sender,
     now: Instant,
     packet: payload::Outgoing,
-    mime: &str,
     counters: &mut PeerCounters,
 ) {
-    let Some(mut s) = pc.rtp_sender(sender.id) else {
-        return;
-    };
-    let payload_type = match sender.payload_type {
-        Some(pt) => pt,
-        None => {
-            let Some(pt) = s
-                .get_parameters()
-                .rtp_parameters
-                .codecs
-                .iter()
-                .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(mime))
-                .map(|c| c.payload_type)
-            else {
-                return;
-            };
-            sender.payload_type = Some(pt);
-            pt
-        }
-    };
-    let rtp = rtc::rtp::Packet {
-        header: rtc::rtp::Header {
-            version: 2,
-            marker: packet.marker,
-            payload_type,
+    let written = rtc.write_rtp(
+        now,
+        kind,
+        Outgoing {
             sequence_number: sender.seq,
             timestamp: sender.timestamp,
-            ssrc: sender.ssrc,
-            ..Default::default()
+            marker: packet.marker,
+            payload: packet.payload,
+            audio_level: None,
         },
-        payload: packet.payload,
-    };
+    );
     sender.seq = sender.seq.wrapping_add(1);
-    if s.write_rtp(now, rtp).is_ok() {
+    if written {
         counters.rtp_sent += 1;
     }
 }

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token, Waker};
-use rtc::sansio::Protocol;
 
 use crate::peer::{MediaPlan, Peer, PeerCounters};
 use crate::stats::TrackStats;
@@ -108,7 +107,7 @@ struct Slot {
 
 impl Slot {
     fn refresh(&mut self) {
-        self.next_at = [self.peer.next_media_at(), self.peer.pc.poll_timeout()]
+        self.next_at = [self.peer.next_media_at(), self.peer.rtc.poll_timeout()]
             .into_iter()
             .flatten()
             .min();
@@ -218,8 +217,8 @@ fn run(
                 continue;
             }
             slot.peer.send_due(now, clock(now));
-            if slot.peer.pc.poll_timeout().is_some_and(|at| at <= now) {
-                let _ = slot.peer.pc.handle_timeout(now);
+            if slot.peer.rtc.poll_timeout().is_some_and(|at| at <= now) {
+                slot.peer.rtc.handle_timeout(now);
             }
             flush(slot, now, clock(now));
         }
@@ -306,8 +305,8 @@ fn add(
 /// Sends what the peer wrote, takes what it read, and works out when the
 /// peer is next due. Every path that touches a peer ends here.
 fn flush(slot: &mut Slot, now: Instant, clock_us: u64) {
-    while let Some(out) = slot.peer.pc.poll_write() {
-        let _ = slot.socket.send_to(&out.message, out.transport.peer_addr);
+    while let Some((to, datagram)) = slot.peer.rtc.poll_transmit() {
+        let _ = slot.socket.send_to(&datagram, to);
     }
     slot.peer.drain(now, clock_us);
     slot.refresh();
@@ -322,8 +321,8 @@ fn report(slots: &mut HashMap<usize, Slot>, progress: &Mutex<Progress>) {
     p.expected_packets = 0;
     for slot in slots.values_mut() {
         let peer = &mut slot.peer;
-        p.connected += peer.connected as usize;
-        p.failed += peer.failed as usize;
+        p.connected += peer.connected() as usize;
+        p.failed += peer.failed() as usize;
         p.counters.rtp_sent += peer.counters.rtp_sent;
         p.counters.plis_received += peer.counters.plis_received;
         p.counters.nacks_received += peer.counters.nacks_received;

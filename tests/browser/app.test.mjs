@@ -178,12 +178,18 @@ test('the join button follows the clock; copy link; the check page; strangers ar
     await page.waitForURL(`${h.base}/`);
   };
 
-  // 20 minutes before: disabled, with a countdown; 6 minutes on, live.
+  // 20 minutes before (the room opens 15 before): disabled, with a
+  // countdown; 6 minutes on, live. The page's clock is Playwright's, set
+  // from the appointment's join-opens time, so how long signing in takes
+  // on a busy machine does not move the countdown.
+  const opens = Date.parse(early.join_opens_at);
   const ana = await h.browser('ana', { viewport: PHONE });
-  await ana.clock.install();
+  await ana.clock.install({ time: opens - 10 * 60_000 });
   await signInAs(ana, 'ana');
   const anaJoin = `#join-${early.id}`;
   await ana.waitForSelector(anaJoin);
+  // Within a second after "5 minutes to go", stopped there.
+  await ana.clock.pauseAt(opens - 5 * 60_000 + 500);
   assert.equal(await ana.isDisabled(anaJoin), true);
   assert.match(await ana.textContent(`#join-hint-${early.id}`), /Opens in 4:5\d|Opens in 5:00/);
   await usable(ana, 'patient dashboard on a phone');

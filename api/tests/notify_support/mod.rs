@@ -6,7 +6,6 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use api::reminders::NotificationsConfig;
 use api::reminders::config::{SmtpConfig, SmtpSecurity, WhatsAppConfig};
@@ -160,16 +159,13 @@ impl Mocks {
     }
 
     /// Waits until the mocks hold at least this many emails and WhatsApp
-    /// requests (20 s at most); returns what they hold.
+    /// requests (`testkit::wait::DEADLINE` at most); returns what they hold.
     pub async fn wait_for(&self, emails: usize, whatsapp: usize) -> (Vec<Value>, Vec<Value>) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        let _ = testkit::wait::until("the mocks' messages", || async {
             let (e, w) = (self.emails().await, self.whatsapp().await);
-            if (e.len() >= emails && w.len() >= whatsapp) || Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            (e.len() >= emails && w.len() >= whatsapp).then_some(())
+        })
+        .await;
         (self.emails().await, self.whatsapp().await)
     }
 }
