@@ -7,6 +7,8 @@
 //! - [`token`]: Twilio-format access tokens (verification, and minting for
 //!   the CLI and tests).
 //! - [`rate_limit`]: the per-connection token bucket.
+//! - [`state`]: what every session shares (SFU handle, token verifier,
+//!   clock, ICE servers).
 //! - [`error`]: every error a client can be told, with Twilio's code.
 //! - [`clock`]: injected time, shared with the API (tokens are checked at
 //!   the same "now" they were minted at).
@@ -19,31 +21,16 @@ pub mod error;
 pub mod protocol;
 pub mod rate_limit;
 pub mod session;
+pub mod state;
 pub mod token;
-
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 use axum::routing::get;
-use sfu::io::SfuHandle;
 
-use token::TokenVerifier;
-
-/// What every session needs.
-#[derive(Clone)]
-pub struct SignalingState {
-    pub sfu: SfuHandle,
-    pub verifier: Arc<TokenVerifier>,
-    /// The clock tokens are checked against: the API's, so a token it
-    /// minted is valid at the same "now".
-    pub clock: Arc<dyn clock::Clock>,
-    /// STUN/TURN URLs handed to clients (empty: the SFU's host candidates
-    /// are enough when clients can reach its UDP port).
-    pub ice_servers: Arc<Vec<String>>,
-}
+pub use state::SignalingState;
 
 /// The `/rtc` websocket route.
 pub fn router(state: SignalingState) -> Router {

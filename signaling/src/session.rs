@@ -17,12 +17,12 @@ use sfu::signal::{CloseReason, ToParticipant};
 use tokio::time::{interval, timeout};
 use tracing::{debug, info};
 
-use crate::SignalingState;
 use crate::error::SignalError;
 use crate::protocol::{
     ClientMessage, IceServer, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage,
 };
 use crate::rate_limit::TokenBucket;
+use crate::state::SignalingState;
 
 /// Largest message accepted; SDP for a few tracks is ~5–10 KiB.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
