@@ -1,6 +1,10 @@
 //! The `confide` server process: the clinic's HTTP API and web app, with the
 //! SFU and signaling in the same process.
 //!
+//! The crates, and the paths a media packet, a subscriber's PLI or NACK,
+//! a video-token request and a reminder take through them, file by file:
+//! `docs/architecture.md`.
+//!
 //! Layout:
 //! - [`config`]: defaults → TOML file → environment → CLI flags.
 //! - [`api_key`]: the account and API key that sign video access tokens.

@@ -1,6 +1,10 @@
 //! `confide-loadtest`: simulated calls through a real Confide server (or
 //! Janus, for comparison), measuring the SFU.
 //!
+//! The crates, and the paths a media packet, a subscriber's PLI or NACK,
+//! a video-token request and a reminder take through them, file by file:
+//! `docs/architecture.md`.
+//!
 //! Layout, in the order a run uses them:
 //! - [`options`]: the command line.
 //! - [`run`]: a run — workers started, participants joined at the ramp,

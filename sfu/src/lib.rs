@@ -1,5 +1,9 @@
 //! Confide's media plane: a selective forwarding unit (SFU) on one UDP port.
 //!
+//! The crates, and the paths a media packet, a subscriber's PLI or NACK,
+//! a video-token request and a reminder take through them, file by file:
+//! `docs/architecture.md`.
+//!
 //! # The model
 //!
 //! The core is sans-IO, in the manner of str0m: [`core::Sfu`] takes inputs

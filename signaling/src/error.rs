@@ -26,8 +26,6 @@ pub enum SignalError {
     Protocol(String),
     #[error("Signaling connection timed out")]
     Timeout,
-    #[error("Client is unable to create or apply a local media description: {0}")]
-    Sdp(String),
     #[error("Room exceeded max participant count")]
     RoomFull,
     #[error("Room not found")]
@@ -65,7 +63,6 @@ impl SignalError {
             SignalError::InvalidTokenSignature => 20107,
             SignalError::Protocol(_) => 53000,
             SignalError::Timeout => 53001,
-            SignalError::Sdp(_) => 53400,
             SignalError::RoomFull => 53105,
             SignalError::RoomNotFound => 53106,
             SignalError::DuplicateIdentity => 53205,
@@ -92,7 +89,6 @@ impl SignalError {
         !matches!(
             self,
             SignalError::Protocol(_)
-                | SignalError::Sdp(_)
                 | SignalError::RateLimited
                 | SignalError::MessageTooLarge
                 | SignalError::Sfu(_)

@@ -1,5 +1,9 @@
 //! Confide's signaling server: the websocket that lets a browser join a room.
 //!
+//! The crates, and the paths a media packet, a subscriber's PLI or NACK,
+//! a video-token request and a reminder take through them, file by file:
+//! `docs/architecture.md`.
+//!
 //! Layout (a message's path, top to bottom):
 //! - [`protocol`]: the JSON messages on the wire (`docs/signaling.md`).
 //! - [`session`]: one websocket connection — join, then relay between the

@@ -1,6 +1,10 @@
 //! `confide-testkit`: the one client the tests and the load test use to
 //! talk to Confide the way a browser does.
 //!
+//! The crates, and the paths a media packet, a subscriber's PLI or NACK,
+//! a video-token request and a reminder take through them, file by file:
+//! `docs/architecture.md`.
+//!
 //! Modules, each one concept:
 //! - [`peer`]: a webrtc-rs sans-IO `rtc` peer connection as a browser
 //!   sets it up (full ICE against the SFU's ICE-lite, DTLS, SRTP), with

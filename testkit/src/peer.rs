@@ -36,7 +36,7 @@ use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
 /// RFC 6464 client-to-mixer audio level.
-pub const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+pub use rtc::sdp::extmap::AUDIO_LEVEL_URI;
 
 /// What a peer publishes.
 #[derive(Debug, Clone)]

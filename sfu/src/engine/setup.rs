@@ -79,9 +79,7 @@ impl EnginePeer {
     }
 }
 
-pub(super) const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
-const TRANSPORT_CC_URI: &str =
-    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+pub(super) use rtc::sdp::extmap::{AUDIO_LEVEL_URI, TRANSPORT_CC_URI};
 
 /// NACK generator (lost upstream packets), TWCC feedback (the browser's
 /// congestion control), receiver and sender reports, and our feedback
