@@ -13,7 +13,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{Mutex, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::peer::{Incoming, Outgoing, Peer, Publish, RtpCodecKind};
+use crate::peer::{Incoming, Peer, Publish, RtpCodecKind};
 use crate::signaling::{self, Ws};
 use crate::{media, udp, wait};
 
@@ -244,26 +244,14 @@ impl Driver {
     }
 
     fn send(&mut self, seq: u16, keyframe: bool) {
-        let now = Instant::now();
-        let mime = self.peer.video.as_ref().map_or("", |v| v.mime);
-        let video = media::video(&self.identity, seq, keyframe, mime);
-        let audio = media::audio(&self.identity, seq);
-        for (kind, clock, payload) in [
-            (RtpCodecKind::Video, 3000, video),
-            (RtpCodecKind::Audio, 960, audio),
-        ] {
-            self.peer.write_rtp(
-                now,
-                kind,
-                Outgoing {
-                    sequence_number: seq,
-                    timestamp: seq as u32 * clock,
-                    marker: true,
-                    payload,
-                    audio_level: None,
-                },
-            );
-        }
+        media::send_pair(
+            &mut self.peer,
+            Instant::now(),
+            &self.identity,
+            seq,
+            keyframe,
+            None,
+        );
     }
 
     fn drain(&mut self) {

@@ -12,7 +12,7 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use serde_json::Value;
 use sfu::core::{ParticipantKey, Sfu, SfuConfig};
 use sfu::signal::{FromParticipant, MediaKind, PublishedTrackSpec, ToParticipant};
-use testkit::peer::{Incoming, MIME_TYPE_VP8, Outgoing, Peer, Publish, published_tracks};
+use testkit::peer::{Incoming, MIME_TYPE_VP8, Peer, Publish, published_tracks};
 
 pub const SERVER: &str = "127.0.0.1:50000";
 
@@ -225,30 +225,9 @@ impl Net {
     pub fn send(&mut self, i: usize, seq: u16, keyframe: bool) {
         let now = self.now;
         let c = &mut self.clients[i];
-        let video_mime = c.peer.video.as_ref().map_or(MIME_TYPE_VP8, |v| v.mime);
-        for (kind, clock, payload) in [
-            (
-                RtpCodecKind::Audio,
-                960u32,
-                testkit::media::audio(&c.identity, seq),
-            ),
-            (
-                RtpCodecKind::Video,
-                3000u32,
-                testkit::media::video(&c.identity, seq, keyframe, video_mime),
-            ),
-        ] {
-            let written = c.peer.write_rtp(
-                now,
-                kind,
-                Outgoing {
-                    sequence_number: seq,
-                    timestamp: seq as u32 * clock,
-                    marker: true,
-                    payload,
-                    audio_level: c.audio_level,
-                },
-            );
+        let sent =
+            testkit::media::send_pair(&mut c.peer, now, &c.identity, seq, keyframe, c.audio_level);
+        for (kind, written) in sent {
             assert!(written, "the {kind} track's codec is negotiated");
         }
     }
