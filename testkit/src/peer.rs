@@ -25,7 +25,6 @@ use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
 use rtc::peer_connection::message::RTCMessage;
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::peer_connection::state::RTCPeerConnectionState;
-use rtc::peer_connection::transport::{CandidateConfig, CandidateHostConfig, RTCIceCandidate};
 use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
 use rtc::rtp_transceiver::RTCRtpSenderId;
 pub use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
@@ -185,18 +184,7 @@ impl Peer {
             .with_media_engine(media_engine)
             .with_interceptor_registry(registry)
             .build(now)?;
-        let candidate = CandidateHostConfig {
-            base_config: CandidateConfig {
-                network: "udp".to_owned(),
-                address: local.ip().to_string(),
-                port: local.port(),
-                component: 1,
-                ..Default::default()
-            },
-            ..Default::default()
-        }
-        .new_candidate_host()?;
-        pc.add_local_candidate(RTCIceCandidate::from(&candidate).to_json()?)?;
+        pc.add_local_candidate(sfu::engine::host_candidate(local)?)?;
         Ok(Peer {
             pc,
             local,

@@ -23,9 +23,12 @@
 //!   one is set inactive and reused for the next track of its kind, so the
 //!   SDP does not grow as people come and go.
 
+mod candidate;
 mod read;
 mod senders;
 mod setup;
+
+pub use candidate::host_candidate;
 
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;

@@ -18,7 +18,6 @@ use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine,
 };
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
-use rtc::peer_connection::transport::{CandidateConfig, CandidateHostConfig, RTCIceCandidate};
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
@@ -29,6 +28,7 @@ use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
 use rustc_hash::FxHashMap;
 
+use super::candidate::host_candidate;
 use super::{EngineError, EnginePeer, PeerSettings};
 
 impl EnginePeer {
@@ -51,19 +51,8 @@ impl EnginePeer {
             .with_interceptor_registry(registry)
             .build(now)?;
         let mut candidates = Vec::new();
-        for addr in &settings.candidates {
-            let candidate = CandidateHostConfig {
-                base_config: CandidateConfig {
-                    network: "udp".to_owned(),
-                    address: addr.ip().to_string(),
-                    port: addr.port(),
-                    component: 1,
-                    ..Default::default()
-                },
-                ..Default::default()
-            }
-            .new_candidate_host()?;
-            let init = RTCIceCandidate::from(&candidate).to_json()?;
+        for &addr in &settings.candidates {
+            let init = host_candidate(addr)?;
             pc.add_local_candidate(init.clone())?;
             candidates.push(init);
         }
