@@ -5,7 +5,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -174,7 +174,7 @@ impl Config {
             .merge(Env::raw().filter(|key| key == "database_url"))
             .merge(Env::prefixed("CONFIDE_").split("__"))
             .merge(Serialized::defaults(cli));
-        let config: Config = figment.extract().context("invalid configuration")?;
+        let config: Config = figment.extract().map_err(describe)?;
         config.validate()?;
         Ok(config)
     }
@@ -207,6 +207,44 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Every problem figment found, one line each, naming the setting the way
+/// the operator wrote it: `CONFIDE_HTTP__LISTN`, `http.listn in
+/// confide.toml`, or the command-line flag.
+fn describe(err: figment::Error) -> anyhow::Error {
+    let lines: Vec<String> = err
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let name = e.metadata.as_ref().map(|m| m.name.as_ref()).unwrap_or("");
+            let file = e
+                .metadata
+                .as_ref()
+                .and_then(|m| m.source.as_ref())
+                .and_then(|s| s.file_path().map(|p| p.display().to_string()));
+            let place = if let Some(file) = file {
+                format!("`{key}` in {file}")
+            } else if name.contains("CONFIDE_") {
+                format!("CONFIDE_{}", e.path.join("__").to_ascii_uppercase())
+            } else if name.contains("environment") {
+                e.path.join("__").to_ascii_uppercase()
+            } else if key.is_empty() {
+                "the configuration".to_owned()
+            } else {
+                format!("`{key}`")
+            };
+            let what = match &e.kind {
+                figment::error::Kind::UnknownField(field, expected) => format!(
+                    "unknown setting `{field}` (expected one of: {})",
+                    expected.join(", ")
+                ),
+                kind => kind.to_string(),
+            };
+            format!("{place}: {what}")
+        })
+        .collect();
+    anyhow::anyhow!("invalid configuration: {}", lines.join("; "))
 }
 
 #[cfg(test)]
@@ -313,6 +351,15 @@ mod tests {
             let err = Config::load(Some(Path::new("missing.toml")), &CliOverrides::default())
                 .unwrap_err();
             assert!(format!("{err:#}").contains("does not exist"));
+            // A typo in the environment names the variable as it was set.
+            jail.set_env("CONFIDE_HTTP__LISTN", "x");
+            let err = Config::load(None, &CliOverrides::default()).unwrap_err();
+            let text = format!("{err:#}");
+            assert!(
+                text.contains("CONFIDE_HTTP__LISTN: unknown setting `listn`"),
+                "{text}"
+            );
+            assert!(text.contains("listen"), "lists what is allowed: {text}");
             Ok(())
         });
     }

@@ -71,7 +71,15 @@ async fn main() -> anyhow::Result<()> {
         }),
         data_dir: cli.data_dir.clone(),
     };
-    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    // A bad setting is the operator's to fix: say which, plainly, and stop
+    // (no "Caused by" chain, no backtrace).
+    let config = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("confide: {err:#}");
+            std::process::exit(2);
+        }
+    };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let running = api::server::start(config).await?;
