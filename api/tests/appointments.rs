@@ -205,6 +205,37 @@ async fn reschedule_and_cancel(backend: api::db::Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(moved["video_room_id"], a["video_room_id"], "the room stays");
+    // Nothing to change is refused; the same time again changes nothing and
+    // tells nobody.
+    let messages = format!("/api/notifications/?appointment_id={id}&limit=500");
+    let count = |list: Value| list.as_array().unwrap().len();
+    let before = count(c.api.get(&messages, &c.admin).await.1);
+    let (status, body) = c
+        .api
+        .call(
+            Method::PATCH,
+            &format!("/api/appointments/{id}/"),
+            Some(&c.doctor),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, same) = c
+        .api
+        .call(
+            Method::PATCH,
+            &format!("/api/appointments/{id}/"),
+            Some(&c.doctor),
+            Some(json!({"appointment_date": later, "duration_minutes": moved["duration_minutes"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{same}");
+    assert_eq!(same["appointment_date"], moved["appointment_date"]);
+    assert_eq!(
+        count(c.api.get(&messages, &c.admin).await.1),
+        before,
+        "no \"rescheduled\" messages"
+    );
     let (status, _) = c
         .api
         .call(

@@ -230,6 +230,12 @@ pub async fn reschedule(
     if a.is_cancelled() {
         return Err(Error::Gone("this appointment was cancelled".into()));
     }
+    if input.appointment_date.is_none() && input.duration_minutes.is_none() {
+        return Err(Error::field(
+            "appointment_date",
+            "give a new appointment_date or duration_minutes",
+        ));
+    }
     let mut problems = BTreeMap::new();
     let now = state.clock.now();
     let starts_at = match input.appointment_date.as_deref().map(validate::instant) {
@@ -250,6 +256,10 @@ pub async fn reschedule(
     );
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
+    }
+    if starts_at == a.starts_at && duration == a.duration_minutes {
+        // Nothing moves, so nobody is told it did.
+        return Ok(a);
     }
     let mut tx = crate::db::begin_write(&state.db).await?;
     lock_people(&mut tx, state.backend, a.patient_id, a.psychologist_id).await?;
