@@ -150,6 +150,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         .merge(signaling)
         .merge(http::router(app_state))
         .fallback_service(ServeDir::new(&web));
+    let app = http::headers::on_every_response(app);
     let listener = TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("binding the HTTP port {}", config.http.listen))?;

@@ -310,3 +310,54 @@ async fn the_configured_admin_exists_in_production(backend: api::db::Backend) {
 }
 
 on_both_databases!(the_configured_admin_exists_in_production);
+
+/// Pages may not be framed or run scripts from elsewhere; API answers
+/// (tokens, names, phone numbers) are never cached.
+async fn every_response_carries_the_security_headers(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    for path in [
+        "/",
+        "/login.html",
+        "/admin/",
+        "/video-session/apt-1",
+        "/healthz",
+        "/api/me",
+        "/v1/Rooms",
+        "/api/nowhere",
+    ] {
+        let response = api
+            .http
+            .get(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers();
+        let csp = headers
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("{path}: no CSP"))
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        if path.starts_with("/api") || path.starts_with("/v1") {
+            assert_eq!(headers["cache-control"], "no-store", "{path}");
+        }
+    }
+    // A token's answer in particular.
+    let admin = api.admin().await;
+    let response = api
+        .http
+        .get(format!("{}/api/me", api.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    api.stop().await;
+}
+
+on_both_databases!(every_response_carries_the_security_headers);

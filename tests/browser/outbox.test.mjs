@@ -45,6 +45,14 @@ test('admins see the dev outbox; patients are turned away', { timeout: 60_000 },
     return { ok: /Only clinic admins/.test(status || ''), detail: status };
   });
   assert.equal(await patient.$$eval('#notifications tbody tr', (trs) => trs.length), 0);
+  assert.equal(await patient.isVisible('#filters'), false, 'no admin forms for a patient');
+  await patient.goto(`${h.base}/admin/`);
+  await h.waitFor('the admin page refusal', 10_000, async () => {
+    const status = await patient.textContent('#status');
+    return { ok: /Only clinic admins/.test(status || ''), detail: status };
+  });
+  assert.equal(await patient.isVisible('#new-user'), false, 'no empty admin forms for a patient');
+  assert.equal(await patient.isVisible('#users'), false);
 });
 
 test('admins see people and appointments, and add a person', { timeout: 60_000 }, async () => {

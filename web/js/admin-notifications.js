@@ -48,8 +48,12 @@ async function load() {
   }
 }
 
-if (requireSignIn()) {
-  if (currentUser()?.role !== 'admin') $('status').textContent = 'Only clinic admins can see notifications.';
+if (requireSignIn() && currentUser()?.role !== 'admin') {
+  // No forms or empty tables for anyone else, and no polling.
+  wireHeader();
+  $('status').textContent = 'Only clinic admins can see notifications.';
+} else if (currentUser()) {
+  for (const part of document.querySelectorAll('[data-admin-only]')) part.hidden = false;
   const via = new URLSearchParams(location.search).get('via');
   if (via) /** @type {HTMLSelectElement} */ (form.elements.namedItem('via')).value = via;
   form.addEventListener('submit', (event) => {

@@ -87,6 +87,8 @@ async function main() {
     $('status').textContent = 'Only clinic admins can see this page.';
     return;
   }
+  // The forms and tables stay hidden from everyone else.
+  for (const section of document.querySelectorAll('[data-admin-only]')) section.hidden = false;
   wireNewUser();
   await Promise.all([loadUsers(), loadAppointments()]);
 }

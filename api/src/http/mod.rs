@@ -9,12 +9,14 @@
 //! - [`rooms_v1`]: Twilio's Rooms REST API under `/v1` (its JSON shapes in
 //!   [`rooms_v1::twilio`]).
 //! - [`error`]: the one error type (domain errors map onto it);
-//!   [`extract`]: JSON, path, caller and API-key extractors.
+//!   [`extract`]: JSON, path, caller and API-key extractors;
+//!   [`headers`]: security and caching headers.
 
 pub mod appointments;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod notifications;
 pub mod rooms_v1;
 pub mod users;
@@ -94,13 +96,13 @@ pub fn router(state: AppState) -> Router {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let doc = std::sync::Arc::new(doc);
     let not_found = || async { error::ApiError::NotFound };
-    api_router
+    let routes = api_router
         .route(
             "/api/openapi.json",
             get(move || async move { axum::Json(doc.as_ref().clone()) }),
         )
         .route("/api/{*rest}", axum::routing::any(not_found))
         .route("/v1/{*rest}", axum::routing::any(not_found))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY));
+    headers::never_cached(routes).with_state(state)
 }
