@@ -202,10 +202,14 @@ async fn malformed_oversized_and_out_of_order_messages_do_not_end_the_session() 
     }
     assert!(limited > 0 && pongs > 0, "limited {limited}, pongs {pongs}");
 
-    // A frame far over the limit closes the connection, not the server.
-    let _ = ws
-        .send(Message::Text("y".repeat(2 * 1024 * 1024).into()))
-        .await;
+    // A frame far over the limit closes the connection, not the server,
+    // and says why first (53000, fatal) so it is not taken for a leave.
+    let _ = ws.send(Message::Text("y".repeat(300 * 1024).into())).await;
+    let refused = expect_error(&mut ws, 53000, true).await;
+    assert_eq!(
+        refused["message"], "Signaling message too large",
+        "{refused}"
+    );
     drop(join(&running, "bob", "room").await);
     running.stop().await;
     let _ = std::fs::remove_dir_all(data_dir);

@@ -75,7 +75,12 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
     let outcome: Option<SignalError> = loop {
         tokio::select! {
             incoming = socket.recv() => {
-                let Some(Ok(message)) = incoming else { break None };
+                let message = match incoming {
+                    Some(Ok(message)) => message,
+                    None => break None,
+                    // Say why before closing, so a client can tell it from a leave.
+                    Some(Err(err)) => break Some(read_error(err)),
+                };
                 last_heard = Instant::now();
                 let text = match message {
                     Message::Text(text) => text,
@@ -156,7 +161,8 @@ async fn wait_for_join(
     loop {
         let message = match socket.recv().await {
             Some(Ok(message)) => message,
-            _ => {
+            Some(Err(err)) => return Err(read_error(err)),
+            None => {
                 return Err(SignalError::Protocol(
                     "connection closed before join".into(),
                 ));
@@ -212,6 +218,16 @@ fn join_error(err: JoinError) -> SignalError {
         JoinError::RoomNotFound => SignalError::RoomNotFound,
         JoinError::InvalidRoomName => SignalError::Protocol("invalid room name".into()),
         JoinError::Unavailable => SignalError::Unavailable,
+    }
+}
+
+/// Why reading failed: a frame over the websocket's own limit (the
+/// connection cannot go on after it), or a broken connection.
+fn read_error(err: axum::Error) -> SignalError {
+    match err.into_inner().downcast::<tungstenite::Error>() {
+        Ok(err) if matches!(*err, tungstenite::Error::Capacity(_)) => SignalError::MessageTooLarge,
+        Ok(err) => SignalError::Protocol(format!("websocket error: {err}")),
+        Err(err) => SignalError::Protocol(format!("websocket error: {err}")),
     }
 }
 
