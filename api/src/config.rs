@@ -93,6 +93,9 @@ pub struct MediaConfig {
     /// listen IP (which must not be 0.0.0.0 then).
     pub advertise: Vec<IpAddr>,
     pub max_participants_per_room: usize,
+    /// Kernel buffer for the media socket, each way, in bytes: room for
+    /// bursts (0: the kernel's default, about 208 KB on Linux).
+    pub socket_buffer_bytes: usize,
 }
 
 /// The Twilio-style account and API key that sign access tokens.
@@ -114,6 +117,7 @@ impl Default for Config {
                 listen: "127.0.0.1:50000".parse().expect("valid"),
                 advertise: Vec::new(),
                 max_participants_per_room: 10,
+                socket_buffer_bytes: 4 << 20,
             },
             data_dir: PathBuf::from("data"),
             web_dir: None,

@@ -105,6 +105,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         bind: config.media.listen,
         advertise: config.media.advertise.clone(),
         max_participants_per_room: config.media.max_participants_per_room,
+        socket_buffer_bytes: config.media.socket_buffer_bytes,
         ..SfuConfig::default()
     })
     .with_context(|| format!("binding the media port {}", config.media.listen))?;

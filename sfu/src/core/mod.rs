@@ -66,6 +66,9 @@ pub struct SfuConfig {
     pub keyframe_request_interval: Duration,
     /// Packets kept per published track for NACKs (rounded to a power of 2).
     pub packet_cache_size: usize,
+    /// Kernel buffer asked for the media socket, each way (the I/O layer's
+    /// setting; 0: the kernel's default).
+    pub socket_buffer_bytes: usize,
 }
 
 impl Default for SfuConfig {
@@ -79,6 +82,7 @@ impl Default for SfuConfig {
             connect_timeout: Duration::from_secs(30),
             keyframe_request_interval: Duration::from_millis(500),
             packet_cache_size: 512,
+            socket_buffer_bytes: 4 << 20,
         }
     }
 }

@@ -29,6 +29,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
+mod media_socket;
 mod send_batch;
 
 use send_batch::SendBatcher;
@@ -109,8 +110,7 @@ impl SfuHandle {
     /// worker (cold caches, work-stealing wake-ups of idle workers); here
     /// the thread that waits in `epoll` is the one that forwards.
     pub fn start(config: SfuConfig) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<RoomEvent>)> {
-        let socket = std::net::UdpSocket::bind(config.bind)?;
-        socket.set_nonblocking(true)?;
+        let (socket, _) = media_socket::bind(config.bind, config.socket_buffer_bytes)?;
         let local_addr = socket.local_addr()?;
         info!(%local_addr, "media socket bound");
         let runtime = tokio::runtime::Builder::new_current_thread()
