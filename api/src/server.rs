@@ -151,6 +151,9 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         .merge(signaling)
         .merge(http::router(app_state))
         .fallback_service(ServeDir::new(&web));
+    let app = app.layer(axum::middleware::from_fn(
+        http::text_guard::refuse_control_characters,
+    ));
     let app = http::headers::on_every_response(app);
     let listener = TcpListener::bind(config.http.listen)
         .await

@@ -361,3 +361,89 @@ async fn every_response_carries_the_security_headers(backend: api::db::Backend) 
 }
 
 on_both_databases!(every_response_carries_the_security_headers);
+
+/// NUL, line breaks and escapes are refused before the database, wherever
+/// they come in — JSON, forms, paths, queries — with a JSON 400, and the
+/// server keeps serving. (On PostgreSQL a NUL used to answer 500.)
+async fn control_characters_are_refused_everywhere(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let admin = api.admin().await;
+    let creds = api.running.as_ref().unwrap().credentials.clone();
+    let json_cases = [
+        (
+            "/api/auth/login",
+            None,
+            json!({"email": "a\u{0}@b.example", "password": "whatever it is"}),
+        ),
+        (
+            "/api/auth/register",
+            None,
+            json!({"email": "new@b.example", "password": "correct horse battery", "name": "Pat\r\nBcc: x"}),
+        ),
+        (
+            "/api/users/",
+            Some(admin.as_str()),
+            json!({"email": "esc@b.example", "password": "correct horse battery", "name": "\u{1b}[31mred", "role": "patient"}),
+        ),
+    ];
+    for (path, token, body) in json_cases {
+        let (status, answer) = api.call(Method::POST, path, token, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {answer}");
+        assert_eq!(answer["code"], 20400, "{path}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .contains("control character"),
+            "{answer}"
+        );
+    }
+    let v1 = |method: Method, path: &str| {
+        api.http
+            .request(method, format!("{}{path}", api.base))
+            .basic_auth(&creds.api_key_sid, Some(&creds.api_key_secret))
+    };
+    let answers = [
+        v1(Method::GET, "/v1/Rooms/a%00b").send().await.unwrap(),
+        v1(Method::GET, "/v1/Rooms?UniqueName=a%00b")
+            .send()
+            .await
+            .unwrap(),
+        v1(Method::POST, "/v1/Rooms")
+            .form(&[("UniqueName", "a\u{0}b")])
+            .send()
+            .await
+            .unwrap(),
+        v1(Method::POST, "/v1/Rooms")
+            .form(&[("UniqueName", "ok"), ("StatusCallback", "http://x/\r\n")])
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for answer in answers {
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+        let body: serde_json::Value = answer.json().await.expect("a JSON error body");
+        assert_eq!(body["code"], 20400, "{body}");
+    }
+    // Query-string mistakes are JSON errors too.
+    let (status, answer) = api.get("/api/users/?limit=many", &admin).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("query"),
+        "{answer}"
+    );
+    // Still serving, and nothing was stored.
+    let (status, users) = api.get("/api/users/", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        users.as_array().unwrap().iter().all(|u| !u["name"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(char::is_control)),
+        "{users}"
+    );
+    api.stop().await;
+}
+
+on_both_databases!(control_characters_are_refused_everywhere);

@@ -3,12 +3,12 @@
 //! [`crate::model::booking`].
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, ApiPath, Caller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::model::appointments::{self, Appointment, ListFilter};
 use crate::model::booking::{self, BookInput, RescheduleInput};
 use crate::model::time::rfc3339;
@@ -98,7 +98,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<AppointmentView>>> {
     let filter = ListFilter {
         status: query.status.as_deref(),

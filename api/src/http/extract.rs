@@ -65,6 +65,25 @@ where
     }
 }
 
+/// `Query<T>` whose rejections are API errors (a JSON 400, not axum's
+/// plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| ApiQuery(value))
+            .map_err(|err| ApiError::BadRequest(format!("invalid query: {}", err.body_text())))
+    }
+}
+
 /// The credentials of an `Authorization: <scheme> <credentials>` header
 /// (the scheme matched case-insensitively).
 pub fn authorization<'a>(parts: &'a Parts, scheme: &str) -> Option<&'a str> {

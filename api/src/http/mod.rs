@@ -10,7 +10,8 @@
 //!   [`rooms_v1::twilio`]).
 //! - [`error`]: the one error type (domain errors map onto it);
 //!   [`extract`]: JSON, path, caller and API-key extractors;
-//!   [`headers`]: security and caching headers.
+//!   [`headers`]: security and caching headers; [`text_guard`]: control
+//!   characters refused in every path, query and body.
 
 pub mod appointments;
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod extract;
 pub mod headers;
 pub mod notifications;
 pub mod rooms_v1;
+pub mod text_guard;
 pub mod users;
 pub mod video;
 
@@ -29,7 +31,7 @@ use axum::routing::get;
 use crate::state::AppState;
 
 /// Request bodies are small JSON documents.
-const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 /// Bearer sessions for `/api`, HTTP Basic with the API key for `/v1`.
 struct SecuritySchemes;

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 use super::appointments::Person;
 use super::error::{ApiError, ApiResult};
-use super::extract::Caller;
+use super::extract::{ApiQuery, Caller};
 use crate::model::time::rfc3339;
 use crate::model::users::Role;
 use crate::reminders::outbox::{ListFilter, Listed};
@@ -95,7 +95,7 @@ fn view(row: Listed) -> NotificationView {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<NotificationView>>> {
     caller.require(Role::Admin)?;
     let mut problems = BTreeMap::new();

@@ -2,12 +2,12 @@
 //! who-am-I. The records and checks are in [`crate::model::users`].
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, ApiQuery, Caller};
 use crate::model::users::{self, Role, User, UserInput};
 use crate::state::AppState;
 
@@ -44,7 +44,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<serde_json::Value>>> {
     let role = match query.role.as_deref() {
         None => None,

@@ -7,7 +7,7 @@
 
 pub mod twilio;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Form, Json};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use self::twilio::{meta, participant_json, room_json};
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiKeyAuth, ApiPath};
+use super::extract::{ApiKeyAuth, ApiPath, ApiQuery};
 use crate::model::rooms::{self, NewRoom, RoomFor, lifecycle};
 use crate::state::AppState;
 
@@ -96,7 +96,7 @@ pub struct ListRooms {
 pub async fn list(
     State(state): State<AppState>,
     _: ApiKeyAuth,
-    Query(query): Query<ListRooms>,
+    ApiQuery(query): ApiQuery<ListRooms>,
 ) -> ApiResult<Json<Value>> {
     let status = query.status.unwrap_or_default();
     let page_size = query.page_size.unwrap_or(50).clamp(1, 1000);
@@ -148,7 +148,7 @@ pub async fn participants(
     State(state): State<AppState>,
     _: ApiKeyAuth,
     ApiPath(id): ApiPath<String>,
-    Query(query): Query<ListParticipants>,
+    ApiQuery(query): ApiQuery<ListParticipants>,
 ) -> ApiResult<Json<Value>> {
     let (room, people) = rooms::people(&state, &id).await?;
     // Twilio's default: the connected ones while the room is in progress,
