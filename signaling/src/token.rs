@@ -56,6 +56,9 @@ const CONTENT_TYPE: &str = "twilio-fpa;v=1";
 /// Clock skew tolerated between the minting server and this one.
 const LEEWAY_SECS: u64 = 30;
 
+/// The longest identity a token may carry, in bytes (docs/signaling.md).
+pub const MAX_IDENTITY_BYTES: usize = 256;
+
 /// Verifies tokens against the account and its API keys.
 #[derive(Debug, Clone)]
 pub struct TokenVerifier {
@@ -131,7 +134,7 @@ impl TokenVerifier {
         let identity = claims
             .grants
             .identity
-            .filter(|i| !i.is_empty() && i.len() <= 256)
+            .filter(|i| !i.is_empty() && i.len() <= MAX_IDENTITY_BYTES)
             .ok_or_else(|| SignalError::InvalidGrants("an identity grant is required".into()))?;
         let video = claims
             .grants

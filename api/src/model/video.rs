@@ -67,7 +67,7 @@ pub async fn token(state: &AppState, user: &User, id: i64) -> Result<Grant> {
             rfc3339(closes)
         )));
     }
-    let identity = format!("{}-{}", user.id, user.email);
+    let identity = identity(user);
     let ttl = config.app.video_token_ttl_secs;
     let access_token = signaling::token::mint(
         &state.credentials.account_sid,
@@ -83,4 +83,50 @@ pub async fn token(state: &AppState, user: &User, id: i64) -> Result<Grant> {
         identity,
         ttl,
     })
+}
+
+/// `{id}-{email}`: the id makes it unique, the e-mail makes it readable. A
+/// long e-mail (up to 254 bytes are valid) is cut to fit a token's identity.
+pub fn identity(user: &User) -> String {
+    let mut identity = format!("{}-{}", user.id, user.email);
+    let mut end = identity.len().min(signaling::token::MAX_IDENTITY_BYTES);
+    while !identity.is_char_boundary(end) {
+        end -= 1;
+    }
+    identity.truncate(end);
+    identity
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::users::Role;
+
+    #[test]
+    fn the_longest_valid_email_still_makes_a_token_that_joins() {
+        let email = format!("{}@{}.example", "a".repeat(64), "b".repeat(181));
+        assert_eq!(email.len(), 254);
+        let user = User {
+            id: 1_234_567,
+            email,
+            name: "Long".into(),
+            role: Role::Patient,
+            phone: None,
+            time_zone: "UTC".into(),
+            whatsapp_opt_in: false,
+        };
+        let identity = identity(&user);
+        assert!(identity.starts_with("1234567-aaaa"), "{identity}");
+        assert_eq!(identity.len(), signaling::token::MAX_IDENTITY_BYTES);
+        let key = signaling::token::ApiKey {
+            sid: "SK00000000000000000000000000000000".into(),
+            secret: "s".repeat(32),
+        };
+        let account = "AC00000000000000000000000000000000";
+        let token = signaling::token::mint(account, &key, &identity, Some("room"), 60, 1_000);
+        let grant = signaling::token::TokenVerifier::new(account.into(), vec![key])
+            .verify(&token, 1_010)
+            .expect("the token's identity fits");
+        assert_eq!(grant.identity, identity);
+    }
 }
