@@ -82,6 +82,9 @@ impl Default for AppConfig {
 #[serde(deny_unknown_fields)]
 pub struct HttpConfig {
     pub listen: SocketAddr,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (their own
+    /// addresses as Confide sees them). Empty: the socket peer is the client.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -112,6 +115,7 @@ impl Default for Config {
         Self {
             http: HttpConfig {
                 listen: "127.0.0.1:8080".parse().expect("valid"),
+                trusted_proxies: Vec::new(),
             },
             media: MediaConfig {
                 listen: "127.0.0.1:50000".parse().expect("valid"),

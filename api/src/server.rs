@@ -124,6 +124,15 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let rooms = lifecycle::register_all(&app_state).await?;
     let mut background = Vec::from(callbacks::spawn(app_state.clone(), room_events)?);
     background.push(room_reaper::spawn(app_state.clone()));
+    // Rate-limit tables forget idle clients, so they stay small.
+    let limits = app_state.login_limits.clone();
+    background.push(tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limits.shrink();
+        }
+    }));
     tracing::debug!(rooms, "rooms in progress registered with the SFU");
     let reminder_wake = app_state.reminder_wake.clone();
     let callback_wake = app_state.callback_wake.clone();

@@ -104,8 +104,90 @@ async fn failed_logins_say_nothing_and_are_rate_limited(backend: api::db::Backen
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(body["code"], 20429);
+    // …and is told for how long.
+    let response = api
+        .http
+        .post(format!("{}/api/auth/login", api.base))
+        .json(&json!({"email": "dr@clinic.test", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=12).contains(&retry), "Retry-After: {retry}");
     api.stop().await;
 }
+
+/// Behind the clinic's reverse proxy, limits apply per client: a guesser
+/// does not lock the psychologist out, and sign-up floods are cut short.
+async fn behind_a_trusted_proxy_limits_are_per_client(backend: api::db::Backend) {
+    let api = TestApi::start_with(backend, |c| {
+        c.http.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let admin = api.admin().await;
+    api.user(&admin, "dr@clinic.test", "psychologist").await;
+    let login = |from: &'static str, password: &'static str| {
+        api.http
+            .post(format!("{}/api/auth/login", api.base))
+            .header("x-forwarded-for", from)
+            .json(&json!({"email": "dr@clinic.test", "password": password}))
+            .send()
+    };
+    // All at once, so the limiter's refill (one every 12 s) cannot let a
+    // slow machine's attempts through.
+    let guesses =
+        futures_util::future::join_all((0..8).map(|_| login("203.0.113.66", "guess guess guess")))
+            .await;
+    let limited = guesses
+        .iter()
+        .filter(|r| r.as_ref().unwrap().status() == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(limited >= 2, "the guesser is limited ({limited} of 8)");
+    let owner = login("198.51.100.7", "correct horse battery")
+        .await
+        .unwrap();
+    assert_eq!(owner.status(), StatusCode::OK, "the owner still signs in");
+    // A client's own X-Forwarded-For entries are not believed: the proxy's
+    // (rightmost) one decides.
+    let spoofed = login("198.51.100.7, 203.0.113.66", "guess guess guess")
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    let sign_ups = futures_util::future::join_all((0..15).map(|i| {
+        api.http
+            .post(format!("{}/api/auth/register", api.base))
+            .header("x-forwarded-for", "203.0.113.99")
+            .json(&json!({"email": format!("p{i}@example.com"), "password": "correct horse battery", "name": "P"}))
+            .send()
+    }))
+    .await;
+    let mut created = 0;
+    let mut refused = 0;
+    for response in sign_ups {
+        let response = response.unwrap();
+        match response.status() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(response.headers().contains_key("retry-after"));
+                refused += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        created >= 10 && refused >= 4,
+        "ten at once, then wait: {created} created, {refused} refused"
+    );
+    api.stop().await;
+}
+
+on_both_databases!(behind_a_trusted_proxy_limits_are_per_client);
 
 async fn bad_input_is_refused_and_nothing_is_stored(backend: api::db::Backend) {
     let api = TestApi::start(backend).await;

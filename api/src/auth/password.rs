@@ -1,5 +1,7 @@
 //! Password hashing with argon2id (the `argon2` crate's defaults: 19 MiB,
-//! two passes), run off the async threads.
+//! two passes), run off the async threads, a few at a time: each hash holds
+//! 19 MiB, so a burst of sign-ups or logins waits its turn instead of
+//! taking hundreds of blocking threads and gigabytes with it.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -7,8 +9,21 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 pub const MIN_LENGTH: usize = 10;
 
+/// Hashes at once: one per core (at least two), so memory stays near
+/// `HASHERS × 19 MiB` whatever arrives.
+static HASHERS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::sync::Semaphore::new(cores.max(2))
+});
+
+/// Runs one argon2 job when a hasher is free.
+async fn hashing<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    let _turn = HASHERS.acquire().await?;
+    Ok(tokio::task::spawn_blocking(job).await?)
+}
+
 pub async fn hash(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -21,7 +36,7 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// True when `password` matches the stored hash. A malformed stored hash
 /// counts as no match (and is logged by the caller's absence of success).
 pub async fn verify(password: String, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         PasswordHash::new(&stored)
             .map(|parsed| {
                 Argon2::default()

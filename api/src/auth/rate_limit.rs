@@ -1,41 +1,107 @@
-//! Login attempts are limited per account and per client IP (governor's
-//! keyed GCRA limiters), so guessing passwords is slow whichever way it is
-//! spread.
+//! Login and sign-up attempts are limited (governor's keyed GCRA limiters),
+//! so guessing passwords is slow whichever way it is spread, without
+//! letting a stranger lock a patient out:
+//!
+//! - per account *and* client address: 5 at once, then one every 12 s. A
+//!   guesser elsewhere does not lock the real person out;
+//! - per account from anywhere: 60 a minute (guessing spread over many
+//!   addresses);
+//! - per client address: 30 a minute (a clinic behind one NAT shares one);
+//! - sign-ups per client address: 10 at once, then one every 6 s (each
+//!   costs a password hash).
+//!
+//! A refusal says when to try again (`Retry-After`).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::time::Duration;
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
 
 pub struct LoginLimits {
+    per_account_and_ip: DefaultKeyedRateLimiter<(String, IpAddr)>,
     per_account: DefaultKeyedRateLimiter<String>,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    sign_ups_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n).expect("nonzero"))
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        // 5 attempts at once per account, then one every 12 s; 30 per IP,
-        // then one every 2 s (a clinic behind one NAT shares an address).
         Self {
-            per_account: RateLimiter::keyed(Quota::per_minute(
-                NonZeroU32::new(5).expect("nonzero"),
-            )),
-            per_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(30).expect("nonzero"))),
+            per_account_and_ip: RateLimiter::keyed(per_minute(5)),
+            per_account: RateLimiter::keyed(per_minute(60)),
+            per_ip: RateLimiter::keyed(per_minute(30)),
+            sign_ups_per_ip: RateLimiter::keyed(per_minute(10)),
         }
     }
 }
 
+/// How long until the refused caller may try again (whole seconds, ≥ 1).
+fn wait(refused: NotUntil<<DefaultClock as Clock>::Instant>) -> Duration {
+    let wait = refused.wait_time_from(DefaultClock::default().now());
+    Duration::from_secs(wait.as_secs_f64().ceil().max(1.0) as u64)
+}
+
 impl LoginLimits {
-    /// True when this attempt may proceed.
-    pub fn check(&self, email: &str, ip: IpAddr) -> bool {
-        // Check the IP first so a flood of made-up accounts cannot fill the
-        // per-account table without hitting the IP limit.
-        self.per_ip.check_key(&ip).is_ok() && self.per_account.check_key(&email.to_owned()).is_ok()
+    /// `Ok` when this login attempt may proceed; else how long to wait.
+    pub fn check(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+        // The address first, so a flood of made-up accounts cannot fill the
+        // per-account tables without hitting the address's limit.
+        self.per_ip.check_key(&ip).map_err(wait)?;
+        self.per_account_and_ip
+            .check_key(&(email.to_owned(), ip))
+            .map_err(wait)?;
+        self.per_account.check_key(&email.to_owned()).map_err(wait)
     }
 
-    /// Forgets idle keys; called now and then so the tables stay small.
+    /// `Ok` when this sign-up may proceed; else how long to wait.
+    pub fn check_sign_up(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.sign_ups_per_ip.check_key(&ip).map_err(wait)
+    }
+
+    /// Forgets idle keys, so the tables stay small (called every minute).
     pub fn shrink(&self) {
+        self.per_account_and_ip.retain_recent();
         self.per_account.retain_recent();
         self.per_ip.retain_recent();
+        self.sign_ups_per_ip.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guesser_elsewhere_does_not_lock_the_account_owner_out() {
+        let limits = LoginLimits::default();
+        let guesser: IpAddr = "203.0.113.9".parse().unwrap();
+        let owner: IpAddr = "198.51.100.4".parse().unwrap();
+        for _ in 0..5 {
+            assert!(limits.check("pat@clinic.example", guesser).is_ok());
+        }
+        let wait = limits.check("pat@clinic.example", guesser).unwrap_err();
+        assert!(wait >= Duration::from_secs(1) && wait <= Duration::from_secs(12));
+        assert!(limits.check("pat@clinic.example", owner).is_ok());
+    }
+
+    #[test]
+    fn sign_ups_are_limited_per_address() {
+        let limits = LoginLimits::default();
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        for _ in 0..10 {
+            assert!(limits.check_sign_up(ip).is_ok());
+        }
+        assert!(limits.check_sign_up(ip).is_err());
+        assert!(
+            limits
+                .check_sign_up("203.0.113.10".parse().unwrap())
+                .is_ok()
+        );
     }
 }

@@ -34,11 +34,16 @@ async fn start_session(state: &AppState, user: User) -> ApiResult<SessionTokens>
 }
 
 /// `POST /api/auth/register` — patients sign themselves up.
-#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = UserInput, responses((status = 201, body = SessionTokens), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = UserInput, responses((status = 201, body = SessionTokens), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<SessionTokens>)> {
+    state
+        .login_limits
+        .check_sign_up(ip)
+        .map_err(ApiError::TooManyRequests)?;
     if input.role.as_deref().is_some_and(|r| r != "patient") {
         return Err(ApiError::field(
             "role",
@@ -68,9 +73,10 @@ pub async fn login(
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Json<SessionTokens>> {
     let email = input.email.trim().to_lowercase();
-    if !state.login_limits.check(&email, ip) {
-        return Err(ApiError::TooManyRequests);
-    }
+    state
+        .login_limits
+        .check(&email, ip)
+        .map_err(ApiError::TooManyRequests)?;
     let found = users::User::by_email_with_hash(&state.db, &email).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),

@@ -34,8 +34,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Gone(String),
-    #[error("too many requests; try again later")]
-    TooManyRequests,
+    #[error("too many requests; try again in {} s", .0.as_secs())]
+    TooManyRequests(std::time::Duration),
     #[error("request body too large")]
     TooLarge,
     /// A Twilio error with its own code (53112 room status invalid, …).
@@ -60,7 +60,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
-            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Twilio(status, _, _) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -145,6 +145,12 @@ impl IntoResponse for ApiError {
             fields,
         };
         let mut response = (status, Json(body)).into_response();
+        if let ApiError::TooManyRequests(wait) = &self {
+            response.headers_mut().insert(
+                "retry-after",
+                wait.as_secs().max(1).to_string().parse().expect("digits"),
+            );
+        }
         if matches!(self, ApiError::Unauthorized) {
             response
                 .headers_mut()

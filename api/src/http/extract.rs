@@ -145,22 +145,51 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The client's IP (the socket peer; put a trusted proxy's header handling
-/// here if Confide runs behind one).
-pub fn client_ip(parts_extensions: &axum::http::Extensions) -> IpAddr {
-    parts_extensions
+/// The client's address: the socket peer, or, when the peer is one of
+/// `http.trusted_proxies` (the clinic's reverse proxy), the address that
+/// proxy saw — the rightmost `X-Forwarded-For` entry that is not itself a
+/// trusted proxy. Entries further left are the client's own claims and are
+/// never believed.
+pub fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> IpAddr {
+    let peer = parts
+        .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    forwarded
+        .iter()
+        .rev()
+        .map(|hop| hop.parse::<IpAddr>())
+        .take_while(Result::is_ok)
+        .flatten()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
 }
 
-/// The client IP as an extractor.
+/// The client address as an extractor (see [`client_ip`]).
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(&parts.extensions)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(
+            parts,
+            &state.config.http.trusted_proxies,
+        )))
     }
 }
 
@@ -196,4 +225,42 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(peer: &str, forwarded: &[&str]) -> Parts {
+        let mut request = axum::http::Request::builder();
+        for value in forwarded {
+            request = request.header("x-forwarded-for", *value);
+        }
+        let (mut parts, ()) = request.body(()).unwrap().into_parts();
+        parts
+            .extensions
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        parts
+    }
+
+    #[test]
+    fn the_client_address_is_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let trusted = [proxy];
+        // No proxy configured: the socket peer, whatever the header says.
+        let direct = parts("198.51.100.7:5000", &["203.0.113.1"]);
+        assert_eq!(
+            client_ip(&direct, &trusted),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        // Through the proxy: the address it appended, not the client's claim.
+        let via = parts("10.0.0.2:4000", &["6.6.6.6, 203.0.113.1"]);
+        assert_eq!(
+            client_ip(&via, &trusted),
+            "203.0.113.1".parse::<IpAddr>().unwrap()
+        );
+        // A proxy that sent nothing usable: the proxy itself.
+        let bare = parts("10.0.0.2:4000", &["garbage"]);
+        assert_eq!(client_ip(&bare, &trusted), proxy);
+    }
 }
