@@ -85,6 +85,12 @@ pub struct HttpConfig {
     /// Reverse proxies whose `X-Forwarded-For` is believed (their own
     /// addresses as Confide sees them). Empty: the socket peer is the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Seconds a client has to send a request's headers (slow or stalled
+    /// clients are cut off).
+    pub header_timeout_secs: u64,
+    /// Open HTTP connections at most (keep it under the process's file
+    /// limit, `ulimit -n`, minus room for the database and sockets).
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -116,6 +122,8 @@ impl Default for Config {
             http: HttpConfig {
                 listen: "127.0.0.1:8080".parse().expect("valid"),
                 trusted_proxies: Vec::new(),
+                header_timeout_secs: 10,
+                max_connections: 768,
             },
             media: MediaConfig {
                 listen: "127.0.0.1:50000".parse().expect("valid"),
@@ -210,6 +218,9 @@ impl Config {
             bail!("app.join_* minutes cannot be negative");
         }
         self.notifications.validate().map_err(anyhow::Error::msg)?;
+        if self.http.header_timeout_secs == 0 || self.http.max_connections == 0 {
+            bail!("http.header_timeout_secs and http.max_connections must be at least 1");
+        }
         if self.media.max_participants_per_room == 0 {
             bail!("media.max_participants_per_room must be at least 1");
         }

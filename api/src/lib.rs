@@ -14,6 +14,7 @@
 //! - [`model`]: the domain, with no HTTP in it: users, appointments and
 //!   booking rules, video rooms and tokens, Twilio-style rooms and their
 //!   lifecycle, one domain error type.
+//! - [`http_listener`]: serves the router: header timeout, connection cap.
 //! - [`http`]: the `/api` and `/v1` routes, thin handlers a file per
 //!   resource, one error type that domain errors map onto.
 //! - [`queue`]: the one durable queue (leases, ordering, retries, dead
@@ -45,6 +46,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod http_listener;
 pub mod metrics;
 pub mod model;
 pub mod queue;

@@ -175,16 +175,13 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         reminder_wake.clone(),
     )?);
     let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = shutdown_rx.await;
-        })
-        .await
-    });
+    let limits = crate::http_listener::Limits {
+        header_timeout: std::time::Duration::from_secs(config.http.header_timeout_secs),
+        max_connections: config.http.max_connections,
+    };
+    let server = tokio::spawn(crate::http_listener::serve(listener, app, limits, async {
+        let _ = shutdown_rx.await;
+    }));
     tracing::info!(
         http = %http_addr,
         media = %sfu.local_addr(),
