@@ -84,9 +84,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => {
             let running = api::server::start(config).await?;
             println!("Confide is running on http://{}", running.http_addr);
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
+            stop_signal().await?;
             running.stop().await;
         }
         Command::Token {
@@ -105,6 +103,17 @@ async fn main() -> anyhow::Result<()> {
             );
             println!("{token}");
         }
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM (systemd, `kill`): either stops the server gracefully.
+async fn stop_signal() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("listening for SIGTERM")?;
+    tokio::select! {
+        ctrl_c = tokio::signal::ctrl_c() => ctrl_c.context("waiting for Ctrl-C")?,
+        _ = term.recv() => {}
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ pub struct Running {
     pub media_addr: std::net::SocketAddr,
     pub credentials: Credentials,
     pub sfu: SfuHandle,
+    sessions: signaling::state::Sessions,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     /// The durable queues' runners, the status-callback recorder and the
@@ -45,6 +46,14 @@ pub struct Running {
 
 impl Running {
     pub async fn stop(self) {
+        // Every client is told the server is stopping (53000) before its
+        // connection closes; give the sessions a moment to say so.
+        self.sfu.shutdown().await;
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            self.sessions.all_closed(),
+        )
+        .await;
         // A message being sent is abandoned with its lease, and sent again
         // by the next process to claim it.
         for task in &self.background {
@@ -137,12 +146,14 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let reminder_wake = app_state.reminder_wake.clone();
     let callback_wake = app_state.callback_wake.clone();
     let outbox = ReminderOutbox::new(database.clone(), app_state.backend);
+    let sessions = signaling::state::Sessions::default();
     let verifier = TokenVerifier::new(credentials.account_sid.clone(), vec![credentials.api_key()]);
     let signaling = signaling::router(SignalingState {
         sfu: sfu.clone(),
         verifier: Arc::new(verifier),
         clock: clock.clone(),
         ice_servers: Arc::new(Vec::new()),
+        sessions: sessions.clone(),
     });
     let web = web_dir(&config);
     // The app's deep links: reminder messages point at /video-session/{room}
@@ -194,6 +205,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         media_addr: sfu.local_addr(),
         credentials,
         sfu,
+        sessions,
         server,
         shutdown,
         background,

@@ -304,3 +304,32 @@ async fn garbage_datagrams_do_not_disturb_a_call() {
     running.stop().await;
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+/// Stopping the server (SIGTERM, Ctrl-C) tells every joined client why —
+/// 53000, fatal — before the connection closes, instead of a bare drop a
+/// client cannot tell from a network failure.
+#[tokio::test]
+async fn a_stopping_server_tells_clients_before_closing() {
+    let (running, data_dir) = start_server(4).await;
+    let mut alice = join(&running, "alice", "room").await;
+    let mut bob = join(&running, "bob", "room").await;
+    let stopping = tokio::spawn(running.stop());
+    for ws in [&mut alice, &mut bob] {
+        // Past any room events already on the way (bob's arrival for alice).
+        let message = loop {
+            let message = recv(ws).await.expect("told why before the close");
+            if message["type"] == "error" {
+                break message;
+            }
+        };
+        assert_eq!(message["code"], 53000, "{message}");
+        assert_eq!(message["fatal"], true, "{message}");
+        assert_eq!(
+            message["message"], "Server is shutting down or unavailable",
+            "{message}"
+        );
+        assert!(recv(ws).await.is_none(), "closed after the error");
+    }
+    stopping.await.unwrap();
+    let _ = std::fs::remove_dir_all(data_dir);
+}

@@ -36,6 +36,7 @@ const RATE_BURST: u32 = 60;
 const RATE_PER_SECOND: u32 = 20;
 
 pub async fn run(mut socket: WebSocket, state: SignalingState) {
+    let _open = state.sessions.enter();
     let grant = match timeout(JOIN_TIMEOUT, wait_for_join(&mut socket, &state)).await {
         Ok(Ok(joined)) => joined,
         Ok(Err(err)) => return fail(&mut socket, err).await,

@@ -1,7 +1,12 @@
 //! What every signaling session shares: the SFU, the token verifier, the
-//! clock tokens are checked against and the ICE servers handed to clients.
+//! clock tokens are checked against, the ICE servers handed to clients, and
+//! the count of open sessions (so a stopping server can wait until each
+//! client has been told why).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::Notify;
 
 use sfu::io::SfuHandle;
 
@@ -19,4 +24,42 @@ pub struct SignalingState {
     /// STUN/TURN URLs handed to clients (empty: the SFU's host candidates
     /// are enough when clients can reach its UDP port).
     pub ice_servers: Arc<Vec<String>>,
+    pub sessions: Sessions,
+}
+
+/// Open websocket sessions.
+#[derive(Clone, Default)]
+pub struct Sessions(Arc<(AtomicUsize, Notify)>);
+
+/// One open session; dropping it counts it closed.
+pub struct SessionGuard(Sessions);
+
+impl Sessions {
+    pub fn enter(&self) -> SessionGuard {
+        self.0.0.fetch_add(1, Ordering::SeqCst);
+        SessionGuard(self.clone())
+    }
+
+    pub fn open(&self) -> usize {
+        self.0.0.load(Ordering::SeqCst)
+    }
+
+    /// Returns once no session is open.
+    pub async fn all_closed(&self) {
+        loop {
+            let closed = self.0.1.notified();
+            if self.open() == 0 {
+                return;
+            }
+            closed.await;
+        }
+    }
+}
+
+impl Drop for SessionGuard {
+    fn drop(&mut self) {
+        if self.0.0.0.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.0.1.notify_waiters();
+        }
+    }
 }

@@ -66,6 +66,10 @@ enum Command {
     },
     /// Room administration for the REST API; each answers on `reply`.
     Rooms(RoomCommand),
+    /// Tell every participant the server is stopping, then stop.
+    Shutdown {
+        done: oneshot::Sender<()>,
+    },
 }
 
 enum RoomCommand {
@@ -231,6 +235,15 @@ impl SfuHandle {
         rx.await.ok().flatten()
     }
 
+    /// Ends every session ("server shutting down", 53000 to each client)
+    /// and stops the SFU; returns once the participants have been told.
+    pub async fn shutdown(&self) {
+        let (done, rx) = oneshot::channel();
+        if self.commands.send(Command::Shutdown { done }).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
     pub async fn stats(&self) -> Option<SfuStats> {
         let (reply, rx) = oneshot::channel();
         self.commands.send(Command::Stats { reply }).ok()?;
@@ -262,6 +275,7 @@ async fn run(
     let mut metas = [RecvMeta::default(); READ_BATCH];
     let mut outgoing: Vec<Transmit> = Vec::with_capacity(send_batch::MAX_BATCH);
     let mut sender = SendBatcher::default();
+    let mut stopped: Option<oneshot::Sender<()>> = None;
     loop {
         flush(
             &room_events,
@@ -278,8 +292,14 @@ async fn run(
         tokio::select! {
             biased;
             command = commands.recv() => {
-                let Some(command) = command else { break };
-                handle_command(&mut core, &mut sinks, command);
+                match command {
+                    None => break,
+                    Some(Command::Shutdown { done }) => {
+                        stopped = Some(done);
+                        break;
+                    }
+                    Some(command) => handle_command(&mut core, &mut sinks, command),
+                }
             }
             readable = socket.readable() => {
                 if let Err(err) = readable {
@@ -333,6 +353,9 @@ async fn run(
         &mut sinks,
         &socket_errors,
     );
+    if let Some(done) = stopped {
+        let _ = done.send(());
+    }
     info!("SFU stopped");
 }
 
@@ -367,6 +390,8 @@ fn handle_command(
             sinks.remove(&participant);
             core.leave(now, participant);
         }
+        // Handled by the loop, which stops.
+        Command::Shutdown { done } => drop(done),
         Command::Stats { reply } => {
             let _ = reply.send(core.stats());
         }
