@@ -529,3 +529,54 @@ async fn control_characters_are_refused_everywhere(backend: api::db::Backend) {
 }
 
 on_both_databases!(control_characters_are_refused_everywhere);
+
+/// A refresh token used again after it was exchanged was copied: the
+/// session ends for both copies (a second tab racing within seconds is not
+/// punished).
+async fn a_reused_refresh_token_ends_the_session(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let admin = api.admin().await;
+    api.user(&admin, "pat@clinic.test", "patient").await;
+    let (status, first) = api
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"email": "pat@clinic.test", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let stolen = first["refresh_token"].as_str().unwrap().to_owned();
+    let (status, second) = api
+        .post("/api/auth/refresh", None, json!({"refresh_token": stolen}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let access = second["access_token"].as_str().unwrap().to_owned();
+    let current = second["refresh_token"].as_str().unwrap().to_owned();
+    // Within the grace (two tabs at once): refused, nothing else happens.
+    let (status, _) = api
+        .post("/api/auth/refresh", None, json!({"refresh_token": stolen}))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.get("/api/me", &access).await.0, StatusCode::OK);
+    // Later: the copy is used again, and the session is over for everyone.
+    api.clock.advance(chrono::Duration::seconds(60));
+    let (status, _) = api
+        .post("/api/auth/refresh", None, json!({"refresh_token": stolen}))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.get("/api/me", &access).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _) = api
+        .post("/api/auth/refresh", None, json!({"refresh_token": current}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the current token is revoked too"
+    );
+    api.stop().await;
+}
+
+on_both_databases!(a_reused_refresh_token_ends_the_session);

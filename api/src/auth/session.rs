@@ -1,7 +1,8 @@
 //! Sessions: a login creates a row holding the SHA-256 of a random refresh
 //! token; the client gets that token plus a JWT access token (15 minutes)
 //! naming the session. Every request checks the session is not revoked, so
-//! logout ends it at once; refresh rotates the refresh token.
+//! logout ends it at once; refresh rotates the refresh token, and a
+//! replaced token used again revokes the session (it was copied).
 
 use std::path::Path;
 
@@ -116,26 +117,44 @@ pub async fn create(db: &Db, user_id: i64, now: i64) -> sqlx::Result<(i64, Strin
     Ok((id, refresh))
 }
 
+/// A replaced refresh token presented within this many seconds of its
+/// rotation is a race between two tabs, not theft.
+const REUSE_GRACE_SECS: i64 = 30;
+
 /// Exchanges a refresh token for a new one; returns (user, session, token).
+/// A token already exchanged, presented again later, was copied: the
+/// session it belonged to is revoked, so neither copy works any more.
 pub async fn rotate(db: &Db, refresh: &str, now: i64) -> sqlx::Result<Option<(i64, i64, String)>> {
+    let presented = hash_token(refresh);
     let row: Option<(i64, i64)> = sqlx::query_as(
         "SELECT id, user_id FROM sessions WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
-    .bind(hash_token(refresh))
+    .bind(&presented)
     .bind(now)
     .fetch_optional(db)
     .await?;
     let Some((session_id, user_id)) = row else {
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE previous_refresh_hash = $2 \
+             AND revoked_at IS NULL AND rotated_at + $3 < $1",
+        )
+        .bind(now)
+        .bind(&presented)
+        .bind(REUSE_GRACE_SECS)
+        .execute(db)
+        .await?;
         return Ok(None);
     };
     let next = random_token();
     let updated = sqlx::query(
-        "UPDATE sessions SET refresh_token_hash = $1, expires_at = $2 WHERE id = $3 AND refresh_token_hash = $4",
+        "UPDATE sessions SET refresh_token_hash = $1, expires_at = $2, previous_refresh_hash = $4, rotated_at = $5 \
+         WHERE id = $3 AND refresh_token_hash = $4",
     )
     .bind(hash_token(&next))
     .bind(now + REFRESH_TTL_SECS)
     .bind(session_id)
-    .bind(hash_token(refresh))
+    .bind(&presented)
+    .bind(now)
     .execute(db)
     .await?;
     // Two refreshes racing with the same token: only one wins.
