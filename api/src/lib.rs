@@ -24,6 +24,7 @@
 //! - [`reminders`]: booking confirmations and reminders by email and
 //!   WhatsApp, from a durable outbox written with each appointment change.
 //! - [`demo`]: demo accounts on a first, non-production start.
+//! - [`redact`]: e-mail addresses kept out of logs.
 //! - [`clock`]: injected time.
 //! - [`metrics`]: `/metrics` for monitoring and the load-test harness.
 //! - [`server`]: wires the SFU ([`sfu`]), the signaling websocket
@@ -50,6 +51,7 @@ pub mod http_listener;
 pub mod metrics;
 pub mod model;
 pub mod queue;
+pub mod redact;
 pub mod reminders;
 pub mod room_reaper;
 pub mod server;

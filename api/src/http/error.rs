@@ -129,7 +129,8 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let message = match &self {
             ApiError::Internal(err) => {
-                tracing::error!(error = ?err, "internal error");
+                let logged = crate::redact::addresses(&format!("{err:?}"));
+                tracing::error!(error = %logged, "internal error");
                 "internal error".to_owned()
             }
             other => other.to_string(),

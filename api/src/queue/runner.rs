@@ -122,7 +122,8 @@ impl<J: Job> Runner<J> {
             let claimed = match self.tick().await {
                 Ok(n) => n,
                 Err(err) => {
-                    warn!(queue = J::NAME, error = %err, "dispatch failed; retrying");
+                    let logged = crate::redact::addresses(&err.to_string());
+                    warn!(queue = J::NAME, error = %logged, "dispatch failed; retrying");
                     0
                 }
             };
@@ -189,18 +190,21 @@ impl<J: Job> Runner<J> {
         let outcome = match self.job.handle(&row, now).await {
             Handled::Sent(set) => Settle::Sent(set),
             Handled::Permanent(error) => {
-                warn!(queue = J::NAME, id, %error, "failed permanently");
+                let logged = crate::redact::addresses(&error);
+                warn!(queue = J::NAME, id, error = %logged, "failed permanently");
                 Settle::DeadLetter { error }
             }
             Handled::Transient(error) if attempts >= self.config.retry.max_attempts => {
-                warn!(queue = J::NAME, id, %error, "failed; no attempts left");
+                let logged = crate::redact::addresses(&error);
+                warn!(queue = J::NAME, id, error = %logged, "failed; no attempts left");
                 Settle::DeadLetter {
                     error: format!("{error} (after {attempts} attempts)"),
                 }
             }
             Handled::Transient(error) => {
                 let at = now + self.config.retry.backoff(attempts);
-                debug!(queue = J::NAME, id, %error, %at, "will be retried");
+                let logged = crate::redact::addresses(&error);
+                debug!(queue = J::NAME, id, error = %logged, %at, "will be retried");
                 Settle::Retry {
                     at: at.timestamp(),
                     error,
