@@ -476,9 +476,90 @@ async fn a_token_joins_on_the_api_clock_until_it_expires(backend: api::db::Backe
     assert_eq!(refused["code"], 20104, "expired: {refused}");
 }
 
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next JSON message, or `None` once the server closed.
+async fn next_text(ws: &mut Ws) -> Option<Value> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+/// Cancelling an appointment ends its call: whoever is in the room is told
+/// 53118 (room completed), a token fetched before no longer gets in, and
+/// the REST room is completed.
+async fn cancelling_ends_the_call_and_old_tokens(backend: api::db::Backend) {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let c = clinic(backend).await;
+    let a = book(&c, 60, "telehealth").await;
+    c.api.clock.advance(Duration::minutes(46));
+    let (status, token) = c
+        .api
+        .get(
+            &format!("/api/appointments/video-token/{}/", a["id"]),
+            &c.patient,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let addr = c.api.running.as_ref().unwrap().http_addr;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/rtc"))
+        .await
+        .unwrap();
+    let join = json!({"type": "join", "version": 1, "token": token}).to_string();
+    ws.send(Message::Text(join.into())).await.unwrap();
+    let joined = next_text(&mut ws).await.expect("an answer to the join");
+    assert_eq!(joined["type"], "joined", "{joined}");
+
+    let (status, cancelled) = c
+        .api
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{}/cancel/", a["id"]),
+            Some(&c.doctor),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    let told = loop {
+        let message = next_text(&mut ws).await.expect("told why before the close");
+        if message["type"] == "error" {
+            break message;
+        }
+    };
+    assert_eq!(told["code"], 53118, "{told}");
+    assert_eq!(told["fatal"], true, "{told}");
+
+    let refused = join_answer(&c.api, &token).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(
+        refused["code"], 53118,
+        "the old token no longer gets in: {refused}"
+    );
+
+    let room = a["video_room_id"].as_str().unwrap();
+    let db = &c.api.running.as_ref().unwrap().db;
+    let status: String = sqlx::query_scalar("SELECT status FROM rooms WHERE unique_name = $1")
+        .bind(room)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(status, "completed");
+    c.api.stop().await;
+}
+
 on_both_databases!(
     booking_listing_and_overlaps,
     reschedule_and_cancel,
     video_rooms_and_tokens,
-    a_token_joins_on_the_api_clock_until_it_expires
+    a_token_joins_on_the_api_clock_until_it_expires,
+    cancelling_ends_the_call_and_old_tokens
 );

@@ -219,6 +219,7 @@ fn join_error(err: JoinError) -> SignalError {
         JoinError::RoomNotFound => SignalError::RoomNotFound,
         JoinError::InvalidRoomName => SignalError::Protocol("invalid room name".into()),
         JoinError::Unavailable => SignalError::Unavailable,
+        JoinError::RoomCompleted => SignalError::RoomCompleted,
     }
 }
 

@@ -305,6 +305,13 @@ pub async fn cancel(state: &AppState, actor: &User, id: i64) -> Result<Appointme
         }
         tx.commit().await?;
         state.reminder_wake.notify_one();
+        // Whoever is in its room leaves (53118), and tokens fetched before
+        // no longer let anyone in.
+        if let Some(sid) = &a.room_sid
+            && let Some(room) = rooms::find(&state.db, sid).await?
+        {
+            rooms::lifecycle::close(state, &room).await?;
+        }
     }
     Appointment::reload(&state.db, a.id).await
 }

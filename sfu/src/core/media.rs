@@ -210,6 +210,8 @@ impl Sfu {
     }
 
     fn housekeeping(&mut self, now: Instant) {
+        // Closed rooms whose last token has expired.
+        self.closed_rooms.retain(|_, until| now < *until);
         // Participants whose browser went away without a word.
         let gone: Vec<ParticipantKey> = self
             .participants

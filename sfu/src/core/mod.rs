@@ -108,6 +108,10 @@ pub enum JoinError {
     InvalidRoomName,
     #[error("SFU unavailable")]
     Unavailable,
+    /// The room was closed for good (its appointment was cancelled) and
+    /// tokens issued before still name it.
+    #[error("room completed")]
+    RoomCompleted,
 }
 
 /// A room's state for the REST API.
@@ -192,6 +196,9 @@ struct PublishedTrack {
 pub struct Sfu {
     config: SfuConfig,
     rooms: HashMap<String, Room>,
+    /// Rooms closed for good, refused until the tokens issued for them
+    /// have expired (then forgotten by the housekeeping timer).
+    closed_rooms: HashMap<String, Instant>,
     // The maps a packet looks up on its way through use FxHash: their keys
     // are our own small integers, and SipHash was 7 % of the instructions
     // per forwarded packet (callgrind, docs/benchmarks.md).
@@ -250,6 +257,7 @@ impl Sfu {
             room_events: VecDeque::new(),
             config,
             rooms: HashMap::new(),
+            closed_rooms: HashMap::new(),
             participants: FxHashMap::default(),
             tracks: FxHashMap::default(),
             demux: Demux::default(),

@@ -21,6 +21,13 @@ impl Sfu {
         if !valid_room_name(room) {
             return Err(JoinError::InvalidRoomName);
         }
+        if self
+            .closed_rooms
+            .get(room)
+            .is_some_and(|&until| now < until)
+        {
+            return Err(JoinError::RoomCompleted);
+        }
         if !self.rooms.contains_key(room) && !self.config.allow_ad_hoc_rooms {
             return Err(JoinError::RoomNotFound);
         }

@@ -89,6 +89,15 @@ impl Sfu {
         true
     }
 
+    /// Ends a room for good: everyone is disconnected (53118) and joins by
+    /// its name are refused until `until` (when the last token issued for
+    /// it has expired), instead of opening an ad-hoc room of that name.
+    /// Returns whether the room was live.
+    pub fn close_room(&mut self, now: Instant, name: &str, until: Instant) -> bool {
+        self.closed_rooms.insert(name.to_owned(), until);
+        self.end_room(now, name)
+    }
+
     /// Removes one participant (by sid or identity) from a room; the others
     /// are told as for any departure.
     pub fn remove_from_room(

@@ -29,9 +29,11 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
+mod commands;
 mod media_socket;
 mod send_batch;
 
+use commands::{Command, RoomCommand, handle_command};
 use send_batch::SendBatcher;
 
 pub use crate::core::SfuStats;
@@ -46,53 +48,6 @@ const READ_BATCH: usize = 32;
 const RECV_BUFFER: usize = 64 * 1024;
 /// Timer used when the core has nothing scheduled.
 const IDLE_TICK: Duration = Duration::from_secs(1);
-
-enum Command {
-    Join {
-        room: String,
-        identity: String,
-        events: mpsc::UnboundedSender<ToParticipant>,
-        reply: oneshot::Sender<Result<Joined, JoinError>>,
-    },
-    Signal {
-        participant: ParticipantKey,
-        message: FromParticipant,
-    },
-    Leave {
-        participant: ParticipantKey,
-    },
-    Stats {
-        reply: oneshot::Sender<SfuStats>,
-    },
-    /// Room administration for the REST API; each answers on `reply`.
-    Rooms(RoomCommand),
-    /// Tell every participant the server is stopping, then stop.
-    Shutdown {
-        done: oneshot::Sender<()>,
-    },
-}
-
-enum RoomCommand {
-    Register {
-        name: String,
-        sid: String,
-        max_participants: Option<usize>,
-        reply: oneshot::Sender<bool>,
-    },
-    Snapshot {
-        name: String,
-        reply: oneshot::Sender<Option<RoomSnapshot>>,
-    },
-    End {
-        name: String,
-        reply: oneshot::Sender<bool>,
-    },
-    Remove {
-        name: String,
-        who: String,
-        reply: oneshot::Sender<Option<ParticipantInfo>>,
-    },
-}
 
 /// A cheap, cloneable way for signaling sessions to reach the SFU task.
 #[derive(Clone)]
@@ -218,6 +173,19 @@ impl SfuHandle {
         let (reply, rx) = oneshot::channel();
         let command = RoomCommand::End {
             name: name.to_owned(),
+            reply,
+        };
+        self.commands.send(Command::Rooms(command)).is_ok() && rx.await.unwrap_or(false)
+    }
+
+    /// Ends a room for good: everyone is disconnected (53118) and joins by
+    /// its name are refused for `refuse_for` (the life of tokens already
+    /// issued). Returns whether the room was live.
+    pub async fn close_room(&self, name: &str, refuse_for: Duration) -> bool {
+        let (reply, rx) = oneshot::channel();
+        let command = RoomCommand::Close {
+            name: name.to_owned(),
+            refuse_for,
             reply,
         };
         self.commands.send(Command::Rooms(command)).is_ok() && rx.await.unwrap_or(false)
@@ -357,62 +325,6 @@ async fn run(
         let _ = done.send(());
     }
     info!("SFU stopped");
-}
-
-fn handle_command(
-    core: &mut Sfu,
-    sinks: &mut HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>>,
-    command: Command,
-) {
-    let now = Instant::now();
-    match command {
-        Command::Join {
-            room,
-            identity,
-            events,
-            reply,
-        } => {
-            let result = core.join(now, &room, &identity);
-            if let Ok(joined) = &result {
-                sinks.insert(joined.participant, events);
-            }
-            if let Err(Ok(joined)) = reply.send(result) {
-                // The session went away while joining; undo it.
-                sinks.remove(&joined.participant);
-                core.leave(now, joined.participant);
-            }
-        }
-        Command::Signal {
-            participant,
-            message,
-        } => core.handle_signal(now, participant, message),
-        Command::Leave { participant } => {
-            sinks.remove(&participant);
-            core.leave(now, participant);
-        }
-        // Handled by the loop, which stops.
-        Command::Shutdown { done } => drop(done),
-        Command::Stats { reply } => {
-            let _ = reply.send(core.stats());
-        }
-        Command::Rooms(RoomCommand::Register {
-            name,
-            sid,
-            max_participants,
-            reply,
-        }) => {
-            let _ = reply.send(core.register_room(&name, &sid, max_participants));
-        }
-        Command::Rooms(RoomCommand::Snapshot { name, reply }) => {
-            let _ = reply.send(core.room_snapshot(&name));
-        }
-        Command::Rooms(RoomCommand::End { name, reply }) => {
-            let _ = reply.send(core.end_room(now, &name));
-        }
-        Command::Rooms(RoomCommand::Remove { name, who, reply }) => {
-            let _ = reply.send(core.remove_from_room(now, &name, &who));
-        }
-    }
 }
 
 fn flush(

@@ -24,6 +24,26 @@ pub async fn complete(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Ends a room for good (its appointment was cancelled): completed like
+/// [`complete`], and joins with tokens issued before are refused (53118)
+/// until those tokens have expired, instead of opening a new room.
+pub async fn close(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
+    let now = state.clock.now().timestamp();
+    sqlx::query(
+        "UPDATE rooms SET status = 'completed', end_time = $1, updated_at = $1 WHERE sid = $2 AND status = 'in-progress'",
+    )
+    .bind(now)
+    .bind(&room.sid)
+    .execute(&state.db)
+    .await?;
+    // Tokens live `video_token_ttl_secs`, checked with a 30 s leeway.
+    let refuse_for = std::time::Duration::from_secs(state.config.app.video_token_ttl_secs + 60);
+    if !state.sfu.close_room(&room.unique_name, refuse_for).await && room.status == "in-progress" {
+        crate::callbacks::record_room_ended(state, room).await?;
+    }
+    Ok(())
+}
+
 /// Ends a room in progress (by sid or unique name) and returns it as it is
 /// now.
 pub async fn end(state: &AppState, id: &str) -> Result<RoomRow> {
