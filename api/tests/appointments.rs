@@ -431,51 +431,6 @@ fn check_twilio_format(c: &Clinic, token: &str, room: &str) {
     assert_eq!(grant.room.as_deref(), Some(room));
 }
 
-/// Joins `/rtc` with `token`; returns the server's first answer.
-async fn join_answer(api: &TestApi, token: &str) -> Value {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    let addr = api.running.as_ref().unwrap().http_addr;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/rtc"))
-        .await
-        .unwrap();
-    let join = json!({"type": "join", "version": 1, "token": token}).to_string();
-    ws.send(Message::Text(join.into())).await.unwrap();
-    loop {
-        match ws.next().await {
-            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
-            Some(Ok(_)) => continue,
-            other => panic!("no answer to the join: {other:?}"),
-        }
-    }
-}
-
-/// One clock: the API mints a video token on its (manual) clock, and the
-/// signaling check on the same clock lets it join — years away from the
-/// system's time — until that clock passes the token's expiry.
-async fn a_token_joins_on_the_api_clock_until_it_expires(backend: api::db::Backend) {
-    let c = clinic(backend).await;
-    let a = book(&c, 60, "telehealth").await;
-    c.api.clock.advance(Duration::minutes(46));
-    let (status, token) = c
-        .api
-        .get(
-            &format!("/api/appointments/video-token/{}/", a["id"]),
-            &c.patient,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{token}");
-    let token = token["access_token"].as_str().unwrap().to_owned();
-    let joined = join_answer(&c.api, &token).await;
-    assert_eq!(joined["type"], "joined", "{joined}");
-
-    // Past the two-hour lifetime and the verifier's 30 s leeway.
-    c.api.clock.advance(Duration::seconds(7200 + 31));
-    let refused = join_answer(&c.api, &token).await;
-    assert_eq!(refused["type"], "error", "{refused}");
-    assert_eq!(refused["code"], 20104, "expired: {refused}");
-}
-
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -492,14 +447,30 @@ async fn next_text(ws: &mut Ws) -> Option<Value> {
     }
 }
 
-/// Cancelling an appointment ends its call: whoever is in the room is told
-/// 53118 (room completed), a token fetched before no longer gets in, and
-/// the REST room is completed.
-async fn cancelling_ends_the_call_and_old_tokens(backend: api::db::Backend) {
+/// Joins `/rtc` with `token`; returns the socket and the server's first
+/// answer.
+async fn join_ws(api: &TestApi, token: &str) -> (Ws, Value) {
     use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
-    let c = clinic(backend).await;
-    let a = book(&c, 60, "telehealth").await;
+    let addr = api.running.as_ref().unwrap().http_addr;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/rtc"))
+        .await
+        .unwrap();
+    let join = json!({"type": "join", "version": 1, "token": token}).to_string();
+    ws.send(Message::Text(join.into())).await.unwrap();
+    let answer = next_text(&mut ws).await.expect("an answer to the join");
+    (ws, answer)
+}
+
+/// Joins `/rtc` with `token`; returns the server's first answer.
+async fn join_answer(api: &TestApi, token: &str) -> Value {
+    join_ws(api, token).await.1
+}
+
+/// A 60-minute video appointment, the clock moved into its join window,
+/// and the patient's video token.
+async fn video_token_in_window(c: &Clinic) -> (Value, String) {
+    let a = book(c, 60, "telehealth").await;
     c.api.clock.advance(Duration::minutes(46));
     let (status, token) = c
         .api
@@ -510,13 +481,32 @@ async fn cancelling_ends_the_call_and_old_tokens(backend: api::db::Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{token}");
     let token = token["access_token"].as_str().unwrap().to_owned();
-    let addr = c.api.running.as_ref().unwrap().http_addr;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/rtc"))
-        .await
-        .unwrap();
-    let join = json!({"type": "join", "version": 1, "token": token}).to_string();
-    ws.send(Message::Text(join.into())).await.unwrap();
-    let joined = next_text(&mut ws).await.expect("an answer to the join");
+    (a, token)
+}
+
+/// One clock: the API mints a video token on its (manual) clock, and the
+/// signaling check on the same clock lets it join — years away from the
+/// system's time — until that clock passes the token's expiry.
+async fn a_token_joins_on_the_api_clock_until_it_expires(backend: api::db::Backend) {
+    let c = clinic(backend).await;
+    let (_, token) = video_token_in_window(&c).await;
+    let joined = join_answer(&c.api, &token).await;
+    assert_eq!(joined["type"], "joined", "{joined}");
+
+    // Past the two-hour lifetime and the verifier's 30 s leeway.
+    c.api.clock.advance(Duration::seconds(7200 + 31));
+    let refused = join_answer(&c.api, &token).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], 20104, "expired: {refused}");
+}
+
+/// Cancelling an appointment ends its call: whoever is in the room is told
+/// 53118 (room completed), a token fetched before no longer gets in, and
+/// the REST room is completed.
+async fn cancelling_ends_the_call_and_old_tokens(backend: api::db::Backend) {
+    let c = clinic(backend).await;
+    let (a, token) = video_token_in_window(&c).await;
+    let (mut ws, joined) = join_ws(&c.api, &token).await;
     assert_eq!(joined["type"], "joined", "{joined}");
 
     let (status, cancelled) = c

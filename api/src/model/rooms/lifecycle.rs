@@ -9,25 +9,23 @@ use crate::state::AppState;
 /// Ends a room: the row is marked completed and the SFU disconnects
 /// everyone (53118); `room-ended` follows from the SFU's event.
 pub async fn complete(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
-    let now = state.clock.now().timestamp();
-    sqlx::query(
-        "UPDATE rooms SET status = 'completed', end_time = $1, updated_at = $1 WHERE sid = $2 AND status = 'in-progress'",
-    )
-    .bind(now)
-    .bind(&room.sid)
-    .execute(&state.db)
-    .await?;
-    if !state.sfu.end_room(&room.unique_name).await {
-        // The SFU never had it (nobody joined): say it ended anyway.
-        crate::callbacks::record_room_ended(state, room).await?;
-    }
-    Ok(())
+    finish(state, room, None).await
 }
 
 /// Ends a room for good (its appointment was cancelled): completed like
 /// [`complete`], and joins with tokens issued before are refused (53118)
 /// until those tokens have expired, instead of opening a new room.
 pub async fn close(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
+    // Tokens live `video_token_ttl_secs`, checked with a 30 s leeway.
+    let ttl = state.config.app.video_token_ttl_secs + 60;
+    finish(state, room, Some(std::time::Duration::from_secs(ttl))).await
+}
+
+async fn finish(
+    state: &AppState,
+    room: &RoomRow,
+    refuse_rejoin_for: Option<std::time::Duration>,
+) -> sqlx::Result<()> {
     let now = state.clock.now().timestamp();
     sqlx::query(
         "UPDATE rooms SET status = 'completed', end_time = $1, updated_at = $1 WHERE sid = $2 AND status = 'in-progress'",
@@ -36,9 +34,12 @@ pub async fn close(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
     .bind(&room.sid)
     .execute(&state.db)
     .await?;
-    // Tokens live `video_token_ttl_secs`, checked with a 30 s leeway.
-    let refuse_for = std::time::Duration::from_secs(state.config.app.video_token_ttl_secs + 60);
-    if !state.sfu.close_room(&room.unique_name, refuse_for).await && room.status == "in-progress" {
+    let live = match refuse_rejoin_for {
+        None => state.sfu.end_room(&room.unique_name).await,
+        Some(refuse_for) => state.sfu.close_room(&room.unique_name, refuse_for).await,
+    };
+    if !live && room.status == "in-progress" {
+        // The SFU never had it (nobody joined): say it ended anyway.
         crate::callbacks::record_room_ended(state, room).await?;
     }
     Ok(())
