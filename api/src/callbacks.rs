@@ -103,6 +103,25 @@ pub async fn record_room_ended(state: &AppState, room: &RoomRow) -> sqlx::Result
     enqueue(state, room, params).await
 }
 
+/// Queues `participant-disconnected` for a participant a dead process left
+/// connected ([`rooms::reconcile`]).
+pub async fn record_participant_disconnected(
+    state: &AppState,
+    room: &RoomRow,
+    sid: &str,
+    identity: &str,
+) -> sqlx::Result<()> {
+    let mut params = base_params(state, room, "participant-disconnected");
+    push_participant(&mut params, sid, identity, "disconnected");
+    enqueue(state, room, params).await
+}
+
+fn push_participant(params: &mut Vec<(String, String)>, sid: &str, identity: &str, status: &str) {
+    params.push(("ParticipantSid".into(), sid.into()));
+    params.push(("ParticipantIdentity".into(), identity.into()));
+    params.push(("ParticipantStatus".into(), status.into()));
+}
+
 fn set(params: &mut [(String, String)], name: &str, value: &str) {
     if let Some(entry) = params.iter_mut().find(|(k, _)| k == name) {
         entry.1 = value.to_owned();
@@ -129,14 +148,12 @@ async fn record_event(state: &AppState, event: &RoomEvent) -> sqlx::Result<()> {
         set(&mut params, "RoomStatus", "completed");
     }
     if let Some((sid, identity)) = &event.participant {
-        params.push(("ParticipantSid".into(), sid.clone()));
-        params.push(("ParticipantIdentity".into(), identity.clone()));
         let status = if event.kind == RoomEventKind::ParticipantDisconnected {
             "disconnected"
         } else {
             "connected"
         };
-        params.push(("ParticipantStatus".into(), status.into()));
+        push_participant(&mut params, sid, identity, status);
     }
     if let Some(track) = &event.track {
         params.push(("TrackSid".into(), track.sid.clone()));

@@ -20,7 +20,8 @@
 //! - [`queue`]: the one durable queue (leases, ordering, retries, dead
 //!   letters) and its runner, used by reminders and status callbacks.
 //! - [`callbacks`]: Twilio-style room status callbacks from a durable queue.
-//! - [`room_reaper`]: ends rooms past their empty/unused timeout.
+//! - [`room_reaper`]: ends rooms past their empty/unused timeout; keeps
+//!   this run's heartbeat and closes what dead runs left open.
 //! - [`reminders`]: booking confirmations and reminders by email and
 //!   WhatsApp, from a durable outbox written with each appointment change.
 //! - [`demo`]: demo accounts on a first, non-production start.

@@ -21,6 +21,7 @@ use crate::auth::session::SessionKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::model::rooms::lifecycle;
+use crate::model::rooms::reconcile::{self, ServerRun};
 use crate::reminders::ReminderOutbox;
 use crate::state::AppState;
 use crate::{callbacks, db, demo, http, reminders, room_reaper};
@@ -33,6 +34,10 @@ pub struct Running {
     pub credentials: Credentials,
     pub sfu: SfuHandle,
     sessions: signaling::state::Sessions,
+    /// Writes the SFU's room events; it ends once the SFU has stopped and
+    /// its last events are recorded.
+    recorder: tokio::task::JoinHandle<()>,
+    state: AppState,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     /// The durable queues' runners, the status-callback recorder and the
@@ -54,10 +59,17 @@ impl Running {
             self.sessions.all_closed(),
         )
         .await;
+        // The participants' last `disconnected` events are recorded before
+        // the run ends; whatever did not make it in time is closed by
+        // `end_run`, so no participant stays `connected`.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.recorder).await;
         // A message being sent is abandoned with its lease, and sent again
         // by the next process to claim it.
         for task in &self.background {
             task.abort();
+        }
+        if let Err(err) = reconcile::end_run(&self.state).await {
+            tracing::warn!(error = %err, "could not close this run's participants");
         }
         let _ = self.shutdown.send(());
         let _ = self.server.await;
@@ -129,9 +141,26 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         sfu: sfu.clone(),
         reminder_wake: Arc::new(tokio::sync::Notify::new()),
         callback_wake: Arc::new(tokio::sync::Notify::new()),
+        run: Arc::new(ServerRun::new(sfu.local_addr())),
     };
+    // Before anyone can join: this run is recorded, and what a previous run
+    // on this media socket (or any run gone silent) left open is closed.
+    reconcile::heartbeat(&app_state)
+        .await
+        .context("recording this run")?;
+    let reconciled = reconcile::close_left_open(&app_state)
+        .await
+        .context("closing what the last run left open")?;
+    if reconciled.participants > 0 || reconciled.runs > 0 {
+        tracing::warn!(
+            participants = reconciled.participants,
+            runs = reconciled.runs,
+            "closed participants a stopped run left connected"
+        );
+    }
     let rooms = lifecycle::register_all(&app_state).await?;
-    let mut background = Vec::from(callbacks::spawn(app_state.clone(), room_events)?);
+    let [recorder, runner] = callbacks::spawn(app_state.clone(), room_events)?;
+    let mut background = vec![runner];
     background.push(room_reaper::spawn(app_state.clone()));
     // Rate-limit tables forget idle clients, so they stay small.
     let limits = app_state.login_limits.clone();
@@ -148,6 +177,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let outbox = ReminderOutbox::new(database.clone(), app_state.backend);
     let sessions = signaling::state::Sessions::default();
     let verifier = TokenVerifier::new(credentials.account_sid.clone(), vec![credentials.api_key()]);
+    let running_state = app_state.clone();
     let signaling = signaling::router(SignalingState {
         sfu: sfu.clone(),
         verifier: Arc::new(verifier),
@@ -206,6 +236,8 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         credentials,
         sfu,
         sessions,
+        recorder,
+        state: running_state,
         server,
         shutdown,
         background,

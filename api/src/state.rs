@@ -21,6 +21,9 @@ pub struct AppState {
     pub login_limits: Arc<LoginLimits>,
     pub clock: Arc<dyn Clock>,
     pub sfu: sfu::io::SfuHandle,
+    /// This process's run: participants are recorded under it, so the next
+    /// start can close what a crash left open.
+    pub run: Arc<crate::model::rooms::reconcile::ServerRun>,
     /// Wakes the reminder dispatcher after a change wrote messages due now.
     pub reminder_wake: Arc<tokio::sync::Notify>,
     /// Wakes the status-callback dispatcher after an event was queued.

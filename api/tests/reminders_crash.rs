@@ -8,90 +8,24 @@
 
 mod http_support;
 mod notify_support;
+mod process_support;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use api::db::Backend;
 use chrono::Utc;
 use notify_support::{Mocks, wa_parameters};
+use process_support::{
+    ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, CallbackReceiver, Confide, Store, http_addr, now_secs,
+};
 use serde_json::json;
 
 const APPOINTMENTS: usize = 100;
 const KILLS: usize = 20;
 /// Rooms each process creates (and completes) in the two-process test.
 const ROOMS_PER_PROCESS: usize = 20;
-
-/// One account and key for every process, so a callback is signed alike
-/// whichever process delivers it.
-const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
-const API_KEY_SID: &str = "SK0123456789abcdef0123456789abcdef";
-const API_KEY_SECRET: &str = "a-secret-shared-by-both-processes";
-
-/// A database for the binaries: a fresh PostgreSQL database or an SQLite
-/// file, removed at the end.
-struct Store {
-    url: String,
-    dir: PathBuf,
-    postgres: Option<String>,
-}
-
-impl Store {
-    async fn new(backend: Backend) -> Store {
-        let dir =
-            std::env::temp_dir().join(format!("confide-crash-{:016x}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).unwrap();
-        match backend {
-            Backend::Sqlite => Store {
-                url: format!("sqlite://{}?mode=rwc", dir.join("confide.db").display()),
-                dir,
-                postgres: None,
-            },
-            Backend::Postgres => {
-                let name = format!("confide_c_{:016x}", rand::random::<u64>());
-                http_support::admin_exec(&format!("CREATE DATABASE {name}")).await;
-                let admin = http_support::postgres_admin_url();
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(b, _)| b)
-                    .unwrap_or(&admin)
-                    .to_owned();
-                Store {
-                    url: format!("{base}/{name}"),
-                    dir,
-                    postgres: Some(name),
-                }
-            }
-        }
-    }
-
-    async fn drop_all(mut self) {
-        if let Some(name) = self.postgres.take() {
-            http_support::admin_exec(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-        if let Some(name) = self.postgres.take() {
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(http_support::admin_exec(&format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )));
-            })
-            .join();
-        }
-    }
-}
 
 /// Books `APPOINTMENTS` video appointments starting ten minutes from now,
 /// planned two days ago: each owes its confirmation and its 15-minute
@@ -204,56 +138,6 @@ access_token = "{token}"
     path
 }
 
-/// The `confide` binary, killed when dropped.
-struct Confide(Child);
-
-impl Confide {
-    fn spawn(config: &Path, log: &Path) -> Confide {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_confide"))
-            .args([
-                "--config",
-                config.to_str().unwrap(),
-                "--http-listen",
-                "127.0.0.1:0",
-                "--media-listen",
-                "127.0.0.1:0",
-            ])
-            .env_remove("DATABASE_URL")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("the confide binary starts");
-        Confide(child)
-    }
-
-    /// SIGKILL; returns once the process is gone.
-    fn kill(mut self) -> f64 {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        now_secs()
-    }
-}
-
-impl Drop for Confide {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn now_secs() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
-
 /// Every delivery the mocks saw, as (message key, time received).
 async fn deliveries(mocks: &Mocks) -> Vec<(String, f64)> {
     let mut all: Vec<(String, f64)> = mocks
@@ -309,65 +193,6 @@ async fn wait_until_done(url: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     db.close().await;
-}
-
-/// The HTTP address a `confide` process prints once it serves (read from
-/// its log, a minute at most).
-async fn http_addr(log: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        if let Some(addr) = text
-            .lines()
-            .find_map(|line| line.split("Confide is running on http://").nth(1))
-        {
-            return addr.trim().to_owned();
-        }
-        assert!(Instant::now() < deadline, "confide did not start: {text}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// A status-callback receiver on 127.0.0.1: records each callback's
-/// (RoomSid, SequenceNumber) in the order they arrive.
-struct CallbackReceiver {
-    url: String,
-    got: std::sync::Arc<std::sync::Mutex<Vec<(String, i64)>>>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl CallbackReceiver {
-    async fn start() -> CallbackReceiver {
-        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let seen = got.clone();
-        let app = axum::Router::new().route(
-            "/hook",
-            axum::routing::post(
-                move |axum::Form(params): axum::Form<HashMap<String, String>>| {
-                    let seen = seen.clone();
-                    async move {
-                        let sequence = params["SequenceNumber"].parse::<i64>().unwrap();
-                        seen.lock()
-                            .unwrap()
-                            .push((params["RoomSid"].clone(), sequence));
-                        axum::http::StatusCode::NO_CONTENT
-                    }
-                },
-            ),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        CallbackReceiver { url, got, server }
-    }
-}
-
-impl Drop for CallbackReceiver {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
 }
 
 /// Creates `ROOMS_PER_PROCESS` rooms with a status callback through the
@@ -552,7 +377,7 @@ async fn two_processes_share_postgres_without_duplicates() {
     );
 
     // Every room's two callbacks arrived exactly once, in order.
-    let got = hook.got.lock().unwrap().clone();
+    let got = hook.sequences();
     let rooms: Vec<&String> = a_rooms.iter().chain(&b_rooms).collect();
     assert_eq!(got.len(), rooms.len() * 2, "each callback once: {got:?}");
     for room in rooms {

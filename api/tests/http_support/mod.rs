@@ -25,6 +25,7 @@ pub struct TestApi {
     pub http: reqwest::Client,
     data_dir: std::path::PathBuf,
     postgres_db: Option<String>,
+    config: Config,
 }
 
 impl TestApi {
@@ -56,7 +57,7 @@ impl TestApi {
                 .unwrap()
                 .with_timezone(&Utc),
         );
-        let running = api::server::start_with_clock(config, Arc::new(clock.clone()))
+        let running = api::server::start_with_clock(config.clone(), Arc::new(clock.clone()))
             .await
             .expect("server starts");
         TestApi {
@@ -66,7 +67,22 @@ impl TestApi {
             http: reqwest::Client::new(),
             data_dir,
             postgres_db,
+            config,
         }
+    }
+
+    /// Stops the server (as SIGTERM would) and starts it again on the same
+    /// database, data folder and clock; `base` follows the new port.
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+        let running =
+            api::server::start_with_clock(self.config.clone(), Arc::new(self.clock.clone()))
+                .await
+                .expect("server starts again");
+        self.base = format!("http://{}", running.http_addr);
+        self.running = Some(running);
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -160,8 +176,9 @@ impl TestApi {
 
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
-            running.db.close().await;
+            let db = running.db.clone();
             running.stop().await;
+            db.close().await;
         }
         if let Some(name) = self.postgres_db.take() {
             admin_exec(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;

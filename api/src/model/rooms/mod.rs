@@ -1,9 +1,11 @@
 //! Rooms, Twilio-style: the `rooms` table, finding and listing rooms,
 //! opening one (for an appointment or a REST request: one function, which
 //! also registers it with the SFU), and the participants recorded in
-//! `room_participants`. Ending rooms is in [`lifecycle`].
+//! `room_participants`. Ending rooms is in [`lifecycle`]; closing what a
+//! dead process left open is in [`reconcile`].
 
 pub mod lifecycle;
+pub mod reconcile;
 
 use chrono::Utc;
 use sfu::io::SfuHandle;
@@ -364,12 +366,13 @@ pub async fn note_participant(
     let now = state.clock.now().timestamp();
     if joined {
         sqlx::query(
-            "INSERT INTO room_participants (sid, room_sid, identity, status, start_time) VALUES ($1, $2, $3, 'connected', $4)",
+            "INSERT INTO room_participants (sid, room_sid, identity, status, start_time, run_id) VALUES ($1, $2, $3, 'connected', $4, $5)",
         )
         .bind(sid)
         .bind(room_sid)
         .bind(identity)
         .bind(now)
+        .bind(&state.run.id)
         .execute(&state.db)
         .await?;
     } else {
