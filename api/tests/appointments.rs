@@ -504,7 +504,7 @@ async fn a_token_joins_on_the_api_clock_until_it_expires(backend: api::db::Backe
 /// 53118 (room completed), a token fetched before no longer gets in, and
 /// the REST room is completed.
 async fn cancelling_ends_the_call_and_old_tokens(backend: api::db::Backend) {
-    let c = clinic(backend).await;
+    let mut c = clinic(backend).await;
     let (a, token) = video_token_in_window(&c).await;
     let (mut ws, joined) = join_ws(&c.api, &token).await;
     assert_eq!(joined["type"], "joined", "{joined}");
@@ -543,10 +543,77 @@ async fn cancelling_ends_the_call_and_old_tokens(backend: api::db::Backend) {
         .await
         .unwrap();
     assert_eq!(status, "completed");
+
+    // A restart does not forget: the old token still gets 53118, not an
+    // ad-hoc room of the same name.
+    c.api.restart().await;
+    let refused = join_answer(&c.api, &token).await;
+    assert_eq!(refused["code"], 53118, "after a restart: {refused}");
+    c.api.stop().await;
+}
+
+/// A psychologist books follow-ups only for people who have booked with
+/// them: any other patient id (a stranger, nobody, a colleague's patient)
+/// gets one answer that names no one.
+async fn a_psychologist_books_only_their_own_patients(backend: api::db::Backend) {
+    let c = clinic(backend).await;
+    let follow_up =
+        |minutes| json!({"patient_id": c.patient_id, "appointment_date": at(&c.api, minutes)});
+    let (status, refused) = c
+        .api
+        .post("/api/appointments/", Some(&c.doctor), follow_up(600))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (_, unknown) = c
+        .api
+        .post(
+            "/api/appointments/",
+            Some(&c.doctor),
+            json!({"patient_id": 99_999, "appointment_date": at(&c.api, 600)}),
+        )
+        .await;
+    assert_eq!(
+        refused["fields"], unknown["fields"],
+        "a stranger looks like nobody"
+    );
+    assert!(
+        !refused.to_string().contains("pat@clinic.test"),
+        "{refused}"
+    );
+
+    // Once the patient has booked with them, follow-ups are theirs to book.
+    book(&c, 60, "telehealth").await;
+    let (status, booked) = c
+        .api
+        .post("/api/appointments/", Some(&c.doctor), follow_up(24 * 60))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+    assert_eq!(booked["patient"]["id"], c.patient_id);
+    // Not a colleague's, though.
+    let (status, _) = c
+        .api
+        .post(
+            "/api/appointments/",
+            Some(&c.other_doctor),
+            follow_up(3 * 24 * 60),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Staff book anyone with anyone.
+    let (status, _) = c
+        .api
+        .post(
+            "/api/appointments/",
+            Some(&c.admin),
+            json!({"patient_id": c.patient_id, "psychologist_id": c.doctor_id, "appointment_date": at(&c.api, 5 * 24 * 60)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
     c.api.stop().await;
 }
 
 on_both_databases!(
+    a_psychologist_books_only_their_own_patients,
     booking_listing_and_overlaps,
     reschedule_and_cancel,
     video_rooms_and_tokens,

@@ -28,8 +28,11 @@ pub struct BookInput {
     pub duration_minutes: Option<i64>,
     #[serde(default)]
     pub session_type: Option<String>,
+    /// Required from patients and staff; a psychologist books their own.
     #[serde(default)]
     pub psychologist_id: Option<i64>,
+    /// Required from psychologists (one of their patients: someone who has
+    /// booked with them) and staff; a patient books for themselves.
     #[serde(default)]
     pub patient_id: Option<i64>,
 }
@@ -52,6 +55,28 @@ fn check_duration(value: Option<i64>, problems: &mut BTreeMap<String, String>) -
         );
     }
     duration
+}
+
+/// The problem with a `patient_id` / `psychologist_id` that does not name
+/// someone `actor` may book with.
+fn not_one_of(actor: &User, role: Role) -> String {
+    if actor.is(Role::Psychologist) && role == Role::Patient {
+        "must be the id of one of your patients (someone who has booked with you)".into()
+    } else {
+        format!("must be the id of a {}", role.as_str())
+    }
+}
+
+/// Whether `patient` has ever had an appointment with `psychologist`.
+async fn already_sees(state: &AppState, psychologist: i64, patient: i64) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM appointments WHERE psychologist_id = $1 AND patient_id = $2 LIMIT 1",
+    )
+    .bind(psychologist)
+    .bind(patient)
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Books an appointment for `actor`; a telehealth one gets its room.
@@ -109,10 +134,16 @@ pub async fn book(state: &AppState, actor: &User, input: BookInput) -> Result<Ap
                         .fetch_optional(&state.db)
                         .await?;
                 if found.as_deref() != Some(role.as_str()) {
-                    problems.insert(
-                        field.into(),
-                        format!("must be the id of a {}", role.as_str()),
-                    );
+                    problems.insert(field.into(), not_one_of(actor, role));
+                } else if actor.is(Role::Psychologist)
+                    && role == Role::Patient
+                    && !already_sees(state, actor.id, id).await?
+                {
+                    // The answer would carry the patient's name and e-mail:
+                    // a psychologist books follow-ups for people who have
+                    // booked with them, and a stranger's id gets the same
+                    // answer as no id at all.
+                    problems.insert(field.into(), not_one_of(actor, role));
                 }
             }
         }

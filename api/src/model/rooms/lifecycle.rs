@@ -16,9 +16,13 @@ pub async fn complete(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
 /// [`complete`], and joins with tokens issued before are refused (53118)
 /// until those tokens have expired, instead of opening a new room.
 pub async fn close(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
-    // Tokens live `video_token_ttl_secs`, checked with a 30 s leeway.
-    let ttl = state.config.app.video_token_ttl_secs + 60;
-    finish(state, room, Some(std::time::Duration::from_secs(ttl))).await
+    finish(state, room, Some(refuse_rejoin_for(state))).await
+}
+
+/// How long a closed room refuses joins: tokens live
+/// `video_token_ttl_secs`, checked with a 30 s leeway.
+fn refuse_rejoin_for(state: &AppState) -> std::time::Duration {
+    std::time::Duration::from_secs(state.config.app.video_token_ttl_secs + 60)
 }
 
 async fn finish(
@@ -80,7 +84,9 @@ pub async fn reap(state: &AppState) -> sqlx::Result<usize> {
 }
 
 /// Registers every room in progress with the SFU (at start), so joins find
-/// them under their own sids.
+/// them under their own sids; and closes again the rooms of appointments
+/// cancelled while tokens for them may still be valid, so a restart does
+/// not let those tokens into an ad-hoc room of the same name.
 pub async fn register_all(state: &AppState) -> sqlx::Result<usize> {
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT unique_name, sid, max_participants FROM rooms WHERE status = 'in-progress'",
@@ -91,6 +97,22 @@ pub async fn register_all(state: &AppState) -> sqlx::Result<usize> {
         state
             .sfu
             .register_room(name, sid, Some(*max as usize))
+            .await;
+    }
+    let now = state.clock.now().timestamp();
+    let refuse_secs = refuse_rejoin_for(state).as_secs() as i64;
+    let closed: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT r.unique_name, r.end_time FROM rooms r JOIN appointments a ON a.room_sid = r.sid \
+         WHERE a.status = 'cancelled' AND r.status = 'completed' AND r.end_time > $1",
+    )
+    .bind(now - refuse_secs)
+    .fetch_all(&state.db)
+    .await?;
+    for (name, ended) in closed {
+        let left = (ended + refuse_secs - now).max(0) as u64;
+        state
+            .sfu
+            .close_room(&name, std::time::Duration::from_secs(left))
             .await;
     }
     Ok(rows.len())
