@@ -27,7 +27,32 @@ pub fn name(value: &str) -> Result<String, String> {
     if name.is_empty() || name.chars().count() > 200 {
         return Err("must be 1 to 200 characters".into());
     }
+    if name.chars().any(is_direction_control) {
+        return Err("must not contain text-direction controls".into());
+    }
+    if name.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err("must contain visible characters".into());
+    }
     Ok(name.to_owned())
+}
+
+/// Characters that render as nothing: zero-width space, non-joiner and
+/// joiner, direction marks, word joiner and invisible operators, byte-order
+/// mark, soft hyphen, Mongolian vowel separator. Fine inside a name (emoji
+/// and several scripts need the joiners), not as the whole of one: a blank
+/// name in a reminder or on the call screen tells nobody who is there.
+/// (Listed by hand: the Unicode tables would be a crate for ten code points.)
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+    )
+}
+
+/// Embeddings, overrides and isolates reorder the text around them, so a
+/// name could display as something else in an e-mail or a list.
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// E.164: `+`, then 7 to 15 digits, not starting with 0.
@@ -104,5 +129,8 @@ mod tests {
         assert!(instant("9999-01-01T00:00:00Z").is_err());
         assert!(password("short").is_err());
         assert!(name("   ").is_err());
+        assert!(name("\u{200B}\u{FEFF} \u{200D}").is_err());
+        assert!(name("Ana \u{202E}nomis").is_err());
+        assert_eq!(name("👩\u{200D}⚕️ Ana").unwrap(), "👩\u{200D}⚕️ Ana");
     }
 }
