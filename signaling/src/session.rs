@@ -100,7 +100,7 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
                     let _ = send_error(&mut socket, &SignalError::MessageTooLarge).await;
                     continue;
                 }
-                match serde_json::from_str::<ClientMessage>(&text) {
+                match ClientMessage::parse(&text) {
                     Ok(ClientMessage::Media(MediaMessage(message))) => state.sfu.signal(me, message),
                     Ok(ClientMessage::Ping { id }) => {
                         let _ = send_json(&mut socket, &ServerMessage::Pong { id }).await;
@@ -181,7 +181,7 @@ async fn wait_for_join(
             version,
             token,
             room,
-        }) = serde_json::from_str::<ClientMessage>(&text)
+        }) = ClientMessage::parse(&text)
         else {
             return Err(SignalError::Protocol(
                 "the first message must be a valid join".into(),

@@ -46,6 +46,27 @@ pub struct Net {
     pub sfu: Sfu,
     pub clients: Vec<Client>,
     server: SocketAddr,
+    /// When set, a copy of every datagram the network moves, in order
+    /// (the fuzz corpus generator and the fuzz targets read real traffic
+    /// here).
+    pub tap: Option<Vec<Tapped>>,
+    /// Messages for participants that are not clients of this network
+    /// (joined by the test itself through `sfu.join`), in order.
+    pub stray: Vec<(ParticipantKey, ToParticipant)>,
+    /// When set, rewrites the answers clients send to the SFU's offers
+    /// (client identity, answer → what is sent): a hostile subscriber.
+    pub answer_mutator: Option<AnswerMutator>,
+}
+
+pub type AnswerMutator = Box<dyn FnMut(&str, String) -> String>;
+
+/// A datagram the network moved: between client `client` and the SFU,
+/// `to_sfu` saying which way.
+#[derive(Debug, Clone)]
+pub struct Tapped {
+    pub client: usize,
+    pub to_sfu: bool,
+    pub data: BytesMut,
 }
 
 impl Net {
@@ -67,6 +88,9 @@ impl Net {
             ),
             clients: Vec::new(),
             server,
+            tap: None,
+            stray: Vec::new(),
+            answer_mutator: None,
         }
     }
 
@@ -157,6 +181,13 @@ impl Net {
                         continue;
                     }
                     if self.clients[i].online && !self.clients[i].closed {
+                        if let Some(tap) = &mut self.tap {
+                            tap.push(Tapped {
+                                client: i,
+                                to_sfu: true,
+                                data: datagram.clone(),
+                            });
+                        }
                         let from = self.clients[i].addr;
                         self.sfu
                             .handle_datagram(self.now, from, self.server, datagram);
@@ -165,6 +196,15 @@ impl Net {
             }
             while let Some(transmit) = self.sfu.poll_transmit() {
                 moved = true;
+                if let Some(i) = self.clients.iter().position(|c| c.addr == transmit.to)
+                    && let Some(tap) = &mut self.tap
+                {
+                    tap.push(Tapped {
+                        client: i,
+                        to_sfu: false,
+                        data: transmit.data.clone(),
+                    });
+                }
                 if let Some(c) = self.clients.iter_mut().find(|c| c.addr == transmit.to)
                     && c.online
                     && !c.closed
@@ -203,12 +243,18 @@ impl Net {
     fn deliver(&mut self, key: ParticipantKey, message: ToParticipant) {
         let now = self.now;
         let Some(c) = self.clients.iter_mut().find(|c| c.key == key && !c.closed) else {
+            if !self.clients.iter().any(|c| c.key == key) {
+                self.stray.push((key, message));
+            }
             return;
         };
         match &message {
             ToParticipant::Answer { sdp } => c.peer.apply_answer(now, sdp.clone()).unwrap(),
             ToParticipant::Offer { sdp, .. } => {
-                let sdp = c.peer.answer_offer(now, sdp.clone()).unwrap();
+                let mut sdp = c.peer.answer_offer(now, sdp.clone()).unwrap();
+                if let Some(mutate) = &mut self.answer_mutator {
+                    sdp = mutate(&c.identity, sdp);
+                }
                 self.sfu
                     .handle_signal(now, key, FromParticipant::Answer { sdp });
             }
