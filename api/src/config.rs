@@ -27,6 +27,25 @@ pub struct Config {
     pub app: AppConfig,
     /// Confirmations and reminders: templates, providers, dispatch.
     pub notifications: crate::reminders::NotificationsConfig,
+    pub log: LogConfig,
+}
+
+/// How the server writes its log (to standard error; `RUST_LOG` still
+/// chooses what is written).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+}
+
+/// `text` for people reading a terminal or the journal; `json`, one object
+/// a line, for a log collector.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// How the clinic's application behaves.
@@ -91,6 +110,10 @@ pub struct HttpConfig {
     /// Open HTTP connections at most (keep it under the process's file
     /// limit, `ulimit -n`, minus room for the database and sockets).
     pub max_connections: usize,
+    /// A bearer token for `/metrics` from other machines. Unset: `/metrics`
+    /// answers only clients on this machine (not through a proxy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -124,6 +147,7 @@ impl Default for Config {
                 trusted_proxies: Vec::new(),
                 header_timeout_secs: 10,
                 max_connections: 768,
+                metrics_token: None,
             },
             media: MediaConfig {
                 listen: "127.0.0.1:50000".parse().expect("valid"),
@@ -137,6 +161,7 @@ impl Default for Config {
             database_url: None,
             app: AppConfig::default(),
             notifications: Default::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -193,6 +218,44 @@ impl Config {
         let config: Config = figment.extract().map_err(describe)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// A warning for the operator when the clinic's address is on the
+    /// internet but every address media is offered at is private or
+    /// loopback: patients' browsers would reach the pages and never the
+    /// media (the usual 1:1 NAT mistake: a cloud server whose public IP is
+    /// not on its interface).
+    pub fn media_reachability_warning(&self) -> Option<String> {
+        let url = url::Url::parse(&self.app.public_url).ok()?;
+        let public_site = match url.host()? {
+            url::Host::Domain(name) => {
+                let name = name.trim_end_matches('.');
+                !(name == "localhost"
+                    || [".localhost", ".local", ".internal", ".lan", ".home.arpa"]
+                        .iter()
+                        .any(|suffix| name.ends_with(suffix)))
+            }
+            url::Host::Ipv4(ip) => is_public(IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => is_public(IpAddr::V6(ip)),
+        };
+        let offered: Vec<IpAddr> = if self.media.advertise.is_empty() {
+            vec![self.media.listen.ip()]
+        } else {
+            self.media.advertise.clone()
+        };
+        if !public_site || offered.iter().copied().any(is_public) {
+            return None;
+        }
+        let list: Vec<String> = offered.iter().map(IpAddr::to_string).collect();
+        Some(format!(
+            "app.public_url ({}) is on the internet, but media is offered only at {} \
+             (private or loopback): browsers outside this network will load the pages and \
+             never connect a call. Set media.advertise to this server's public IP (behind \
+             1:1 NAT, such as a cloud elastic IP, the public one; media.listen stays on \
+             the private address).",
+            self.app.public_url,
+            list.join(", ")
+        ))
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -264,6 +327,27 @@ fn describe(err: figment::Error) -> anyhow::Error {
         })
         .collect();
     anyhow::anyhow!("invalid configuration: {}", lines.join("; "))
+}
+
+/// Whether browsers on the internet could send to `ip`.
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                // 100.64.0.0/10, carrier-grade NAT
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00 // unique local
+                || (first & 0xffc0) == 0xfe80) // link local
+        }
+    }
 }
 
 #[cfg(test)]
@@ -381,5 +465,68 @@ mod tests {
             assert!(text.contains("listen"), "lists what is allowed: {text}");
             Ok(())
         });
+    }
+}
+
+#[cfg(test)]
+mod reachability_tests {
+    use super::*;
+
+    fn with(public_url: &str, listen: &str, advertise: &[&str]) -> Config {
+        let mut config = Config::default();
+        config.app.public_url = public_url.into();
+        config.media.listen = listen.parse().unwrap();
+        config.media.advertise = advertise.iter().map(|a| a.parse().unwrap()).collect();
+        config
+    }
+
+    #[test]
+    fn warns_when_a_public_site_offers_media_only_privately() {
+        // The usual mistake: a cloud server behind 1:1 NAT.
+        let warning = with("https://video.clinic.example", "10.0.0.5:50000", &[])
+            .media_reachability_warning()
+            .expect("a warning");
+        assert!(
+            warning.contains("media.advertise") && warning.contains("10.0.0.5"),
+            "{warning}"
+        );
+        assert!(
+            with(
+                "https://video.clinic.example",
+                "0.0.0.0:50000",
+                &["192.168.1.20", "fd00::1"]
+            )
+            .media_reachability_warning()
+            .is_some()
+        );
+        assert!(
+            with("https://203.0.113.9", "127.0.0.1:50000", &[])
+                .media_reachability_warning()
+                .is_some()
+        );
+        // Fine: a public address is offered, or the site itself is local.
+        for config in [
+            with(
+                "https://video.clinic.example",
+                "10.0.0.5:50000",
+                &["203.0.113.7"],
+            ),
+            with(
+                "https://video.clinic.example",
+                "0.0.0.0:50000",
+                &["10.0.0.5", "203.0.113.7"],
+            ),
+            with("http://127.0.0.1:8080", "127.0.0.1:50000", &[]),
+            with("http://localhost:8080", "127.0.0.1:50000", &[]),
+            with("https://confide.clinic.lan", "192.168.1.20:50000", &[]),
+            with("https://192.168.1.20", "192.168.1.20:50000", &[]),
+        ] {
+            assert_eq!(
+                config.media_reachability_warning(),
+                None,
+                "{:?}",
+                config.app.public_url
+            );
+        }
     }
 }

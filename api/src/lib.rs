@@ -28,6 +28,7 @@
 //! - [`redact`]: e-mail addresses kept out of logs.
 //! - [`clock`]: injected time.
 //! - [`metrics`]: `/metrics` for monitoring and the load-test harness.
+//! - [`ops`]: `/healthz`, `/readyz`, and who may read `/metrics`.
 //! - [`server`]: wires the SFU ([`sfu`]), the signaling websocket
 //!   ([`signaling`]), the API and the web app's files into one HTTP server.
 //!
@@ -51,6 +52,7 @@ pub mod http;
 pub mod http_listener;
 pub mod metrics;
 pub mod model;
+pub mod ops;
 pub mod queue;
 pub mod redact;
 pub mod reminders;

@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use api::config::{CliOverrides, Config, HttpOverride, MediaOverride};
+use api::config::{CliOverrides, Config, HttpOverride, LogFormat, MediaOverride};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -54,14 +54,6 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            EnvFilter::new(
-                "info,rtc=error,rtc_ice=error,rtc_dtls=error,rtc_srtp=error,rtc_interceptor=error",
-            )
-        }))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
     let overrides = CliOverrides {
         http: cli.http_listen.map(|listen| HttpOverride { listen }),
@@ -80,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    init_log(config.log.format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let running = api::server::start(config).await?;
@@ -105,6 +98,24 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The log, as `log.format` says, filtered by `RUST_LOG` (default: info,
+/// and only errors from the WebRTC stack, which is chatty about every
+/// stray packet).
+fn init_log(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(
+            "info,rtc=error,rtc_ice=error,rtc_dtls=error,rtc_srtp=error,rtc_interceptor=error",
+        )
+    });
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => log.init(),
+        LogFormat::Json => log.json().init(),
+    }
 }
 
 /// Ctrl-C or SIGTERM (systemd, `kill`): either stops the server gracefully.

@@ -24,7 +24,7 @@ use crate::model::rooms::lifecycle;
 use crate::model::rooms::reconcile::{self, ServerRun};
 use crate::reminders::ReminderOutbox;
 use crate::state::AppState;
-use crate::{callbacks, db, demo, http, reminders, room_reaper};
+use crate::{callbacks, db, demo, http, ops, reminders, room_reaper};
 
 /// A running Confide: where it listens, and how to stop it.
 pub struct Running {
@@ -47,12 +47,15 @@ pub struct Running {
     pub reminder_wake: Arc<tokio::sync::Notify>,
     /// Wakes the status-callback dispatcher (likewise).
     pub callback_wake: Arc<tokio::sync::Notify>,
+    /// Turned on by [`Running::stop`]; `/readyz` answers 503 from then on.
+    pub draining: crate::ops::Draining,
 }
 
 impl Running {
     pub async fn stop(self) {
         // Every client is told the server is stopping (53000) before its
         // connection closes; give the sessions a moment to say so.
+        self.state.draining.start();
         self.sfu.shutdown().await;
         let _ = tokio::time::timeout(
             std::time::Duration::from_secs(5),
@@ -94,6 +97,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 /// Starts with an injected clock (tests move time).
 pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let started = Instant::now();
+    if let Some(warning) = config.media_reachability_warning() {
+        tracing::warn!("{warning}");
+    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let credentials = api_key::load_or_create(&config.tokens, &config.data_dir)?;
@@ -142,6 +148,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         reminder_wake: Arc::new(tokio::sync::Notify::new()),
         callback_wake: Arc::new(tokio::sync::Notify::new()),
         run: Arc::new(ServerRun::new(sfu.local_addr())),
+        draining: crate::ops::Draining::default(),
     };
     // Before anyone can join: this run is recorded, and what a previous run
     // on this media socket (or any run gone silent) left open is closed.
@@ -190,10 +197,16 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     // and /pre-call; the pages read the rest from the address.
     let video_page = ServeFile::new(web.join("video.html"));
     let app = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz).with_state(app_state.clone()))
         .route(
             "/metrics",
-            get(crate::metrics::metrics).with_state(sfu.clone()),
+            get(crate::metrics::metrics)
+                .with_state(sfu.clone())
+                .route_layer(axum::middleware::from_fn_with_state(
+                    app_state.clone(),
+                    ops::metrics_access,
+                )),
         )
         .route_service("/video-session/{room}", video_page.clone())
         .route_service("/appointments/{id}/video", video_page)
@@ -237,6 +250,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         sfu,
         sessions,
         recorder,
+        draining: running_state.draining.clone(),
         state: running_state,
         server,
         shutdown,

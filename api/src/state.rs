@@ -28,4 +28,6 @@ pub struct AppState {
     pub reminder_wake: Arc<tokio::sync::Notify>,
     /// Wakes the status-callback dispatcher after an event was queued.
     pub callback_wake: Arc<tokio::sync::Notify>,
+    /// On once the server is stopping (`/readyz` then answers 503).
+    pub draining: crate::ops::Draining,
 }

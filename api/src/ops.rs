@@ -1,0 +1,121 @@
+//! What an operator's monitoring and load balancer ask: `/healthz` (the
+//! process answers), `/readyz` (it can serve a call: database and media
+//! plane answer, and it is not stopping) and who may read `/metrics` (this
+//! machine, or anyone with `http.metrics_token`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// How long a readiness check waits for the database or the SFU.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Set when the server starts stopping: `/readyz` answers 503 from then
+/// on, so a load balancer sends nobody new.
+#[derive(Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// `GET /healthz`: the process is up.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: 200 when a call could start now; 503 with the reasons
+/// otherwise (details are logged, not shown).
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let mut problems = Vec::new();
+    if state.draining.is_on() {
+        problems.push("stopping");
+    }
+    let database = tokio::time::timeout(
+        CHECK_TIMEOUT,
+        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.db),
+    )
+    .await;
+    match database {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness: the database did not answer");
+            problems.push("database unreachable");
+        }
+        Err(_) => problems.push("database not answering"),
+    }
+    if !matches!(
+        tokio::time::timeout(CHECK_TIMEOUT, state.sfu.stats()).await,
+        Ok(Some(_))
+    ) {
+        problems.push("media plane not answering");
+    }
+    if problems.is_empty() {
+        (StatusCode::OK, Json(json!({"ready": true}))).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"ready": false, "problems": problems})),
+        )
+            .into_response()
+    }
+}
+
+/// Guards `/metrics`: with `http.metrics_token`, a bearer token equal to
+/// it; without, only a client on this machine that is not a reverse proxy
+/// passing a request on (a proxy adds `X-Forwarded-For` or `Forwarded`).
+pub async fn metrics_access(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let allowed = match &state.config.http.metrics_token {
+        Some(token) => bearer_matches(request.headers(), token),
+        None => {
+            let peer = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip());
+            let proxied = request.headers().contains_key("x-forwarded-for")
+                || request.headers().contains_key("forwarded");
+            peer.is_some_and(|ip| ip.is_loopback()) && !proxied
+        }
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        ApiError::Forbidden(
+            "metrics are served to this machine only; set http.metrics_token to read them from elsewhere"
+                .into(),
+        )
+        .into_response()
+    }
+}
+
+/// Compares digests, so the time taken says nothing about the token.
+fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let digest = |s: &str| ring::digest::digest(&ring::digest::SHA256, s.as_bytes());
+    !given.is_empty() && digest(given).as_ref() == digest(token).as_ref()
+}
