@@ -51,5 +51,62 @@ cargo build --bin confide
 say "cargo test"
 cargo test --workspace
 
+say "deploy/confide.service (systemd-analyze verify)"
+if ! command -v systemd-analyze >/dev/null; then
+  say "installing systemd's tools (to verify the unit)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq systemd >/dev/null
+fi
+# Verified as installed, but pointing at the binary just built.
+unit_dir=$(mktemp -d)
+sed "s#/usr/bin/confide#$PWD/target/debug/confide#" deploy/confide.service >"$unit_dir/confide.service"
+systemd-analyze verify "$unit_dir/confide.service"
+rm -rf "$unit_dir"
+echo "the unit verifies"
+
 say "browser tests"
 TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/
+
+say "the README's first command, exactly as written"
+# The first line of the README's first code block (its comment dropped) is
+# run from the repository root, as a new user would, and must serve the
+# app's first page. It uses the default ports (8080, UDP 50000) and ./data.
+first=$(awk '/^```sh/ { inside = 1; next } inside { print; exit }' README.md | sed 's/[[:space:]]*#.*$//')
+echo "\$ $first"
+log=$(mktemp)
+setsid bash -c "exec $first" >"$log" 2>&1 &
+runner=$!
+stop_runner() { kill -TERM -- "-$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true; }
+trap stop_runner EXIT
+# The release build comes first: up to 40 minutes on a slow machine.
+if ! timeout 2400 bash -c "until grep -q 'Confide is running on' '$log'; do kill -0 $runner 2>/dev/null || exit 1; sleep 0.5; done"; then
+  tail -n 30 "$log"
+  echo "the README's first command did not start Confide"
+  exit 1
+fi
+page=$(curl -fsS http://127.0.0.1:8080/)
+case "$page" in
+  *"<title>Your appointments — Confide"*) echo "GET / answers the app's first page" ;;
+  *) echo "GET / did not answer the app's first page"; exit 1 ;;
+esac
+stop_runner
+trap - EXIT
+rm -f "$log"
+
+say "a copied release binary serves the app (its pages are built in)"
+copy=$(mktemp -d)
+cp target/release/confide "$copy/"
+(cd "$copy" && exec ./confide --data-dir "$copy/data" --http-listen 127.0.0.1:0 --media-listen 127.0.0.1:0) >"$copy/log" 2>&1 &
+copied=$!
+trap 'kill $copied 2>/dev/null || true; rm -rf "$copy"' EXIT
+if ! timeout 120 bash -c "until grep -q 'Confide is running on' '$copy/log'; do kill -0 $copied 2>/dev/null || exit 1; sleep 0.2; done"; then
+  cat "$copy/log"; echo "the copied binary did not start"; exit 1
+fi
+addr=$(sed -n 's/.*Confide is running on \(http:[^ ]*\).*/\1/p' "$copy/log" | head -n 1)
+curl -fsS "$addr/" | grep -q "<title>Your appointments — Confide"
+curl -fsS "$addr/sdk/index.js" >/dev/null
+echo "$addr/ and /sdk/index.js answer from a binary alone in $copy"
+kill -TERM $copied; wait $copied || true
+trap - EXIT
+rm -rf "$copy"

@@ -17,8 +17,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// Where Confide keeps its data (database, generated keys).
     pub data_dir: PathBuf,
-    /// Static files of the web app; default: `web/` next to the binary's
-    /// source tree or the working directory.
+    /// A folder of web app files to serve instead of the ones built into
+    /// the binary (a clinic's own pages).
     pub web_dir: Option<PathBuf>,
     pub tokens: TokenConfig,
     /// `postgres://…` for PostgreSQL; unset: SQLite in `data_dir`. Also read

@@ -29,6 +29,7 @@
 //! - [`clock`]: injected time.
 //! - [`metrics`]: `/metrics` for monitoring and the load-test harness.
 //! - [`ops`]: `/healthz`, `/readyz`, and who may read `/metrics`.
+//! - [`web_files`]: the web app's pages, built into the binary.
 //! - [`server`]: wires the SFU ([`sfu`]), the signaling websocket
 //!   ([`signaling`]), the API and the web app's files into one HTTP server.
 //!
@@ -59,3 +60,4 @@ pub mod reminders;
 pub mod room_reaper;
 pub mod server;
 pub mod state;
+pub mod web_files;

@@ -1,7 +1,6 @@
 //! Assembles the HTTP server: the signaling websocket, the web app's static
 //! files and a health check, over one SFU.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,7 +12,6 @@ use sfu::io::SfuHandle;
 use signaling::SignalingState;
 use signaling::token::TokenVerifier;
 use tokio::net::TcpListener;
-use tower_http::services::{ServeDir, ServeFile};
 
 use crate::api_key::{self, Credentials};
 use crate::auth::rate_limit::LoginLimits;
@@ -24,6 +22,7 @@ use crate::model::rooms::lifecycle;
 use crate::model::rooms::reconcile::{self, ServerRun};
 use crate::reminders::ReminderOutbox;
 use crate::state::AppState;
+use crate::web_files::WebSource;
 use crate::{callbacks, db, demo, http, ops, reminders, room_reaper};
 
 /// A running Confide: where it listens, and how to stop it.
@@ -77,17 +76,6 @@ impl Running {
         let _ = self.shutdown.send(());
         let _ = self.server.await;
     }
-}
-
-pub fn web_dir(config: &Config) -> PathBuf {
-    if let Some(dir) = &config.web_dir {
-        return dir.clone();
-    }
-    let here = PathBuf::from("web");
-    if here.join("call.html").exists() {
-        return here;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../web"))
 }
 
 pub async fn start(config: Config) -> anyhow::Result<Running> {
@@ -192,10 +180,6 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         ice_servers: Arc::new(Vec::new()),
         sessions: sessions.clone(),
     });
-    let web = web_dir(&config);
-    // The app's deep links: reminder messages point at /video-session/{room}
-    // and /pre-call; the pages read the rest from the address.
-    let video_page = ServeFile::new(web.join("video.html"));
     let app = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz).with_state(app_state.clone()))
@@ -208,12 +192,9 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
                     ops::metrics_access,
                 )),
         )
-        .route_service("/video-session/{room}", video_page.clone())
-        .route_service("/appointments/{id}/video", video_page)
-        .route_service("/pre-call", ServeFile::new(web.join("pre-call.html")))
         .merge(signaling)
-        .merge(http::router(app_state))
-        .fallback_service(ServeDir::new(&web));
+        .merge(http::router(app_state));
+    let app = WebSource::new(config.web_dir.as_ref()).serve(app);
     let app = app.layer(axum::middleware::from_fn(
         http::text_guard::refuse_control_characters,
     ));

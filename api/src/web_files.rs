@@ -1,0 +1,122 @@
+//! The web app's files, built into the binary, so a copied or packaged
+//! `confide` serves the app with nothing beside it. (In debug builds
+//! `rust-embed` reads the same files from `web/` at run time, so page edits
+//! show without a rebuild.) `web_dir` in the configuration serves a folder
+//! instead, for a clinic that changes the pages.
+//!
+//! Served as a static file server would: `index.html` for a folder, a
+//! redirect from `/admin` to `/admin/`, the content type from the name, and
+//! an `ETag` (the file's SHA-256) so browsers revalidate with a 304.
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_http::services::{ServeDir, ServeFile};
+
+#[derive(rust_embed::Embed)]
+#[folder = "../web/"]
+struct WebFiles;
+
+/// Where pages come from: a folder the operator chose, or the binary.
+#[derive(Clone, Debug)]
+pub enum WebSource {
+    Folder(PathBuf),
+    Built,
+}
+
+impl WebSource {
+    pub fn new(web_dir: Option<&PathBuf>) -> WebSource {
+        match web_dir {
+            Some(dir) => WebSource::Folder(dir.clone()),
+            None => WebSource::Built,
+        }
+    }
+
+    /// Adds the app's deep links (reminder messages point at
+    /// `/video-session/{room}`; the pages read the rest from the address)
+    /// and every other file as the fallback.
+    pub fn serve(&self, router: Router) -> Router {
+        const DEEP_LINKS: [(&str, &str); 3] = [
+            ("/video-session/{room}", "video.html"),
+            ("/appointments/{id}/video", "video.html"),
+            ("/pre-call", "pre-call.html"),
+        ];
+        match self {
+            WebSource::Folder(dir) => {
+                let mut router = router;
+                for (path, file) in DEEP_LINKS {
+                    router = router.route_service(path, ServeFile::new(dir.join(file)));
+                }
+                router.fallback_service(ServeDir::new(dir))
+            }
+            WebSource::Built => {
+                let mut router = router;
+                for (path, file) in DEEP_LINKS {
+                    router = router.route(
+                        path,
+                        axum::routing::get(move |request: Request<Body>| async move {
+                            built_file(file, &request)
+                        }),
+                    );
+                }
+                router.fallback(|request: Request<Body>| async move { built(&request) })
+            }
+        }
+    }
+}
+
+/// A request for a built-in file, by its path.
+fn built(request: &Request<Body>) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let Ok(path) = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let path = path.trim_start_matches('/');
+    // Only the built-in files exist; `..` is refused all the same.
+    if path.split('/').any(|part| part == "..") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if path.is_empty() || path.ends_with('/') {
+        return built_file(&format!("{path}index.html"), request);
+    }
+    if WebFiles::get(path).is_none() && WebFiles::get(&format!("{path}/index.html")).is_some() {
+        // As a file server does: relative links in the folder's page work.
+        return Redirect::permanent(&format!("/{path}/")).into_response();
+    }
+    built_file(path, request)
+}
+
+fn built_file(name: &str, request: &Request<Body>) -> Response {
+    let Some(file) = WebFiles::get(name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()));
+    let fresh = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    // A HEAD request gets the same answer; the server leaves the body out.
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Body::from(file.data).into_response()
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(file.metadata.mimetype()) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
