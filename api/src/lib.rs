@@ -10,6 +10,7 @@
 //! - [`api_key`]: the account and API key that sign video access tokens.
 //! - [`db`]: SQLite (default) or PostgreSQL, migrated at start.
 //! - [`auth`]: passwords, sessions, login rate limits.
+//! - [`backup`]: `confide backup` / `confide restore`.
 //! - [`state`]: [`state::AppState`], what handlers and tasks share.
 //! - [`model`]: the domain, with no HTTP in it: users, appointments and
 //!   booking rules, video rooms and tokens, Twilio-style rooms and their
@@ -44,6 +45,7 @@
 
 pub mod api_key;
 pub mod auth;
+pub mod backup;
 pub mod callbacks;
 pub mod clock;
 pub mod config;

@@ -40,6 +40,21 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Serve,
+    /// Copy what the clinic cannot lose into a new folder: the SQLite
+    /// database (online, consistent) and the key files.
+    Backup {
+        /// Folder to create (default: confide-backup-<UTC time>).
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// Put a backup back into the data directory (Confide must be stopped).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// Move data already in the data directory aside first.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print an access token for a room, signed with the configured API key.
     Token {
         #[arg(long)]
@@ -80,6 +95,20 @@ async fn main() -> anyhow::Result<()> {
             stop_signal().await?;
             running.stop().await;
         }
+        Command::Backup { to } => {
+            let to = to.unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "confide-backup-{}",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+                ))
+            });
+            done_or_exit("backup", api::backup::backup(&config, &to).await);
+            println!("backup written to {}", to.display());
+        }
+        Command::Restore { from, force } => {
+            done_or_exit("restore", api::backup::restore(&config, &from, force).await);
+            println!("restored from {}; start Confide again", from.display());
+        }
         Command::Token {
             room,
             identity,
@@ -98,6 +127,17 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Prints what a command did, or why it could not, plainly (exit 1).
+fn done_or_exit(what: &str, result: anyhow::Result<Vec<String>>) {
+    match result {
+        Ok(lines) => lines.iter().for_each(|line| println!("  {line}")),
+        Err(err) => {
+            eprintln!("confide {what}: {err:#}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// The log, as `log.format` says, filtered by `RUST_LOG` (default: info,
