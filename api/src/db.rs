@@ -41,6 +41,17 @@ pub fn url(database_url: Option<&str>, data_dir: &Path) -> String {
 
 /// Connects and migrates.
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
+    let pool = open(url).await?;
+    match Backend::of(url) {
+        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&pool).await,
+        Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&pool).await,
+    }
+    .context("running database migrations")?;
+    Ok(pool)
+}
+
+/// Connects, changing nothing (`confide check`).
+pub async fn open(url: &str) -> anyhow::Result<Db> {
     install_default_drivers();
     let backend = Backend::of(url);
     let pool = AnyPoolOptions::new()
@@ -63,11 +74,6 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .connect(url)
         .await
         .with_context(|| format!("connecting to the database ({})", redact(url)))?;
-    match backend {
-        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&pool).await,
-        Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&pool).await,
-    }
-    .context("running database migrations")?;
     Ok(pool)
 }
 

@@ -11,6 +11,7 @@
 //! - [`db`]: SQLite (default) or PostgreSQL, migrated at start.
 //! - [`auth`]: passwords, sessions, login rate limits.
 //! - [`backup`]: `confide backup` / `confide restore`.
+//! - [`check`]: `confide check`, the configuration tried without starting.
 //! - [`state`]: [`state::AppState`], what handlers and tasks share.
 //! - [`model`]: the domain, with no HTTP in it: users, appointments and
 //!   booking rules, video rooms and tokens, Twilio-style rooms and their
@@ -47,6 +48,7 @@ pub mod api_key;
 pub mod auth;
 pub mod backup;
 pub mod callbacks;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod db;

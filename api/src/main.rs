@@ -55,6 +55,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Check the configuration, ports, database, e-mail and WhatsApp
+    /// settings without starting (nothing is written or sent).
+    Check,
     /// Print an access token for a room, signed with the configured API key.
     Token {
         #[arg(long)]
@@ -94,6 +97,15 @@ async fn main() -> anyhow::Result<()> {
             println!("Confide is running on http://{}", running.http_addr);
             stop_signal().await?;
             running.stop().await;
+        }
+        Command::Check => {
+            let found = api::check::run(&config).await;
+            for finding in &found {
+                println!("{finding}");
+            }
+            if found.iter().any(|f| f.level == api::check::Level::Problem) {
+                std::process::exit(1);
+            }
         }
         Command::Backup { to } => {
             let to = to.unwrap_or_else(|| {

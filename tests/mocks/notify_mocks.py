@@ -145,6 +145,15 @@ class CloudApi(BaseHTTPRequestHandler):
                 return self.reply(200, whatsapp)
             if self.path == "/_mock/counts":
                 return self.reply(200, {"emails": len(emails), "whatsapp": len(whatsapp)})
+            expected_token = config.get("whatsapp_token")
+        # Graph API: reading a phone number (`confide check`). With
+        # `whatsapp_token` configured, any other bearer token is refused.
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if len(parts) == 2 and parts[0].startswith("v"):
+            given = self.headers.get("Authorization", "")
+            if expected_token is not None and given != f"Bearer {expected_token}":
+                return self.reply(401, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}})
+            return self.reply(200, {"display_phone_number": "+1 555-0100", "verified_name": "Mock Clinic", "id": parts[1]})
         self.reply(404, {"error": "no such mock endpoint"})
 
     def do_POST(self):

@@ -99,6 +99,20 @@ impl SmtpMailer {
         &self.from
     }
 
+    /// A dry connection: everything a send does before the message.
+    pub async fn check(&self) -> Result<(), String> {
+        match &self.transport {
+            Transport::Direct(pool) => pool.check().await.map_err(|e| match e {
+                SendError::Permanent(m) | SendError::Transient(m) => m,
+            }),
+            Transport::Lettre(transport) => match transport.test_connection().await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("SMTP: the server did not accept the connection".into()),
+                Err(err) => Err(format!("SMTP: {err}")),
+            },
+        }
+    }
+
     /// Sends; on success returns the server's answer (it names the queue id).
     pub async fn send(&self, email: &Email<'_>) -> Result<String, SendError> {
         let message = build(&self.from, email).map_err(SendError::Permanent)?;

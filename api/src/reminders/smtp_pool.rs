@@ -122,6 +122,18 @@ impl SmtpConnections {
         }
     }
 
+    /// Connects, greets, upgrades and signs in as a send would, then quits
+    /// without sending (`confide check`).
+    pub async fn check(&self) -> Result<(), SendError> {
+        let mut conn = tokio::time::timeout(self.timeout, self.connect())
+            .await
+            .map_err(|_| {
+                SendError::Transient("SMTP: the server did not answer in time".into())
+            })??;
+        let _ = conn.quit().await;
+        Ok(())
+    }
+
     /// Sends one message; the whole exchange is bounded by the timeout.
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<Response, SendError> {
         tokio::time::timeout(self.timeout, self.send_on(envelope, message))

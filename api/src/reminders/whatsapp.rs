@@ -36,6 +36,37 @@ impl WhatsAppClient {
         })
     }
 
+    /// Reads the phone number the configuration names (Graph API
+    /// `GET /{phone_number_id}`), proving the token and the id without
+    /// sending anything; returns its display number.
+    pub async fn check(&self) -> Result<String, String> {
+        let url = self.endpoint.trim_end_matches("/messages");
+        let response = self
+            .http
+            .get(url)
+            .query(&[("fields", "display_phone_number,verified_name")])
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| format!("WhatsApp: {e}"))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            let number = body["display_phone_number"]
+                .as_str()
+                .unwrap_or("(no number)");
+            return Ok(number.to_owned());
+        }
+        let said = body["error"]["message"]
+            .as_str()
+            .unwrap_or("no explanation");
+        Err(match status.as_u16() {
+            401 => format!("WhatsApp refused the access token: {said}"),
+            400 | 404 => format!("WhatsApp does not know this phone_number_id: {said}"),
+            _ => format!("WhatsApp answered {status}: {said}"),
+        })
+    }
+
     /// Sends a template message to an E.164 number; returns the `wamid`.
     pub async fn send(
         &self,

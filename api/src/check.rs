@@ -1,0 +1,198 @@
+//! `confide check`: what an IT person wants to know before (or instead of)
+//! starting the server, in plain words. It covers:
+//! - the configuration and data directory;
+//! - the ports;
+//! - the database;
+//! - whether browsers can reach the media;
+//! - SMTP (a dry connection: greeting, STARTTLS, sign-in, no message);
+//! - WhatsApp (the phone number read back with the access token).
+//!
+//! Nothing is written or sent. Each finding is fine, a warning, or a
+//! problem; any problem makes the command exit 1.
+
+use std::fmt;
+
+use crate::config::Config;
+use crate::db;
+use crate::reminders::email::SmtpMailer;
+use crate::reminders::whatsapp::WhatsAppClient;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Fine,
+    Warning,
+    Problem,
+}
+
+#[derive(Debug)]
+pub struct Finding {
+    pub level: Level,
+    pub what: &'static str,
+    pub detail: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = match self.level {
+            Level::Fine => "ok     ",
+            Level::Warning => "warning",
+            Level::Problem => "PROBLEM",
+        };
+        write!(f, "{mark}  {:<13} {}", self.what, self.detail)
+    }
+}
+
+fn finding(level: Level, what: &'static str, detail: impl Into<String>) -> Finding {
+    Finding {
+        level,
+        what,
+        detail: detail.into(),
+    }
+}
+
+/// Runs every check (the configuration itself was read and validated
+/// before this is called).
+pub async fn run(config: &Config) -> Vec<Finding> {
+    let mut found = vec![finding(Level::Fine, "configuration", "read and valid")];
+    found.push(data_dir(config));
+    found.push(port(
+        "HTTP port",
+        std::net::TcpListener::bind(config.http.listen).map(drop),
+        config.http.listen,
+    ));
+    found.push(port(
+        "media port",
+        std::net::UdpSocket::bind(config.media.listen).map(drop),
+        config.media.listen,
+    ));
+    found.push(match config.media_reachability_warning() {
+        Some(warning) => finding(Level::Warning, "media address", warning),
+        None => finding(Level::Fine, "media address", "reachable as configured"),
+    });
+    found.push(database(config).await);
+    found.push(smtp(config).await);
+    found.push(whatsapp(config).await);
+    if !config.app.production {
+        found.push(finding(
+            Level::Warning,
+            "mode",
+            "not production: demo accounts are created on an empty database (app.production = true for a clinic)",
+        ));
+    }
+    if config.app.public_url.starts_with("http://")
+        && !config.app.public_url.contains("://127.0.0.1")
+        && !config.app.public_url.contains("://localhost")
+    {
+        found.push(finding(
+            Level::Warning,
+            "public URL",
+            "app.public_url is plain http: browsers allow camera and microphone only over HTTPS",
+        ));
+    }
+    found
+}
+
+fn data_dir(config: &Config) -> Finding {
+    let dir = &config.data_dir;
+    let probe = dir.join(".confide-check");
+    let writable = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b"check"))
+        .and_then(|()| std::fs::remove_file(&probe));
+    match writable {
+        Ok(()) => finding(
+            Level::Fine,
+            "data dir",
+            format!("{} is writable", dir.display()),
+        ),
+        Err(err) => finding(
+            Level::Problem,
+            "data dir",
+            format!("{} cannot be written: {err}", dir.display()),
+        ),
+    }
+}
+
+fn port(what: &'static str, bound: std::io::Result<()>, address: std::net::SocketAddr) -> Finding {
+    match bound {
+        Ok(()) => finding(Level::Fine, what, format!("{address} is free")),
+        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => finding(
+            Level::Warning,
+            what,
+            format!("{address} is in use (fine if Confide itself is running)"),
+        ),
+        Err(err) => finding(
+            Level::Problem,
+            what,
+            format!("{address} cannot be used: {err}"),
+        ),
+    }
+}
+
+async fn database(config: &Config) -> Finding {
+    let url = db::url(config.database_url.as_deref(), &config.data_dir);
+    let answered = async {
+        let pool = db::open(&url).await?;
+        let one: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&pool).await?;
+        pool.close().await;
+        anyhow::Ok(one)
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(10), answered).await {
+        Ok(Ok(_)) => finding(
+            Level::Fine,
+            "database",
+            match db::Backend::of(&url) {
+                db::Backend::Sqlite => "SQLite answers".to_owned(),
+                db::Backend::Postgres => "PostgreSQL answers".to_owned(),
+            },
+        ),
+        Ok(Err(err)) => finding(Level::Problem, "database", format!("{err:#}")),
+        Err(_) => finding(Level::Problem, "database", "did not answer within 10 s"),
+    }
+}
+
+async fn smtp(config: &Config) -> Finding {
+    let Some(smtp) = &config.notifications.smtp else {
+        return finding(
+            Level::Warning,
+            "e-mail",
+            "notifications.smtp is not set: e-mails go to the development outbox, nobody receives them",
+        );
+    };
+    let checked = match SmtpMailer::new(smtp, &config.notifications.clinic_name) {
+        Ok(mailer) => mailer.check().await,
+        Err(err) => Err(format!("{err:#}")),
+    };
+    match checked {
+        Ok(()) => finding(
+            Level::Fine,
+            "e-mail",
+            format!(
+                "{} accepts a connection and the sign-in (nothing sent)",
+                smtp.host
+            ),
+        ),
+        Err(err) => finding(Level::Problem, "e-mail", err),
+    }
+}
+
+async fn whatsapp(config: &Config) -> Finding {
+    let Some(whatsapp) = &config.notifications.whatsapp else {
+        return finding(
+            Level::Warning,
+            "WhatsApp",
+            "notifications.whatsapp is not set: WhatsApp messages go to the development outbox",
+        );
+    };
+    let checked = match WhatsAppClient::new(whatsapp) {
+        Ok(client) => client.check().await,
+        Err(err) => Err(format!("{err:#}")),
+    };
+    match checked {
+        Ok(number) => finding(
+            Level::Fine,
+            "WhatsApp",
+            format!("the token reads phone number {number} (nothing sent)"),
+        ),
+        Err(err) => finding(Level::Problem, "WhatsApp", err),
+    }
+}
