@@ -20,23 +20,10 @@ use serde_json::Value;
 use testkit::participant::Participant;
 
 fn config_file(store: &Store) -> PathBuf {
-    let path = store.dir.join("confide.toml");
-    let text = format!(
-        r#"database_url = "{url}"
-data_dir = "{dir}"
-[app]
-production = true
-public_url = "https://clinic.test"
-[tokens]
-account_sid = "{ACCOUNT_SID}"
-api_key_sid = "{API_KEY_SID}"
-api_key_secret = "{API_KEY_SECRET}"
-"#,
-        url = store.url,
-        dir = store.dir.join("data").display(),
+    let tokens = format!(
+        "[tokens]\naccount_sid = \"{ACCOUNT_SID}\"\napi_key_sid = \"{API_KEY_SID}\"\napi_key_secret = \"{API_KEY_SECRET}\"\n"
     );
-    std::fs::write(&path, text).unwrap();
-    path
+    process_support::config_file(store, "https://clinic.test", &tokens)
 }
 
 /// A UDP port free now, for every run of the test's server to bind.

@@ -89,23 +89,11 @@ async fn metrics_are_for_this_machine_or_a_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_and_a_warning_about_private_media() {
     let store = Store::new(Backend::Sqlite).await;
-    let config = store.dir.join("confide.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"database_url = "{url}"
-data_dir = "{dir}"
-[app]
-production = true
-public_url = "https://video.clinic.example"
-[log]
-format = "json"
-"#,
-            url = store.url,
-            dir = store.dir.join("data").display()
-        ),
-    )
-    .unwrap();
+    let config = process_support::config_file(
+        &store,
+        "https://video.clinic.example",
+        "[log]\nformat = \"json\"\n",
+    );
     let log = store.dir.join("confide.log");
     let process = Confide::spawn(&config, &log);
     http_addr(&log).await;

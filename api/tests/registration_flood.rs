@@ -19,21 +19,11 @@ const REGISTRATIONS: usize = 120;
 const MIB: u64 = 1024 * 1024;
 
 fn config_file(store: &Store) -> PathBuf {
-    let path = store.dir.join("confide.toml");
-    let text = format!(
-        r#"database_url = "{url}"
-data_dir = "{dir}"
-[app]
-production = true
-public_url = "https://clinic.test"
-[http]
-trusted_proxies = ["127.0.0.1"]
-"#,
-        url = store.url,
-        dir = store.dir.join("data").display(),
-    );
-    std::fs::write(&path, text).unwrap();
-    path
+    process_support::config_file(
+        store,
+        "https://clinic.test",
+        "[http]\ntrusted_proxies = [\"127.0.0.1\"]\n",
+    )
 }
 
 /// A `/proc/{pid}/status` field, in bytes (`VmRSS`: now; `VmHWM`: peak).

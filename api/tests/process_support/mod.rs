@@ -84,6 +84,20 @@ impl Drop for Store {
     }
 }
 
+/// Writes `confide.toml` for a binary on `store`: its database, a data
+/// folder, production mode and `public_url`, then `more` (further
+/// settings, or whole sections). Returns its path.
+pub fn config_file(store: &Store, public_url: &str, more: &str) -> PathBuf {
+    let path = store.dir.join("confide.toml");
+    let text = format!(
+        "database_url = \"{url}\"\ndata_dir = \"{dir}\"\n[app]\nproduction = true\npublic_url = \"{public_url}\"\n{more}",
+        url = store.url,
+        dir = store.dir.join("data").display(),
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// The `confide` binary, killed when dropped.
 pub struct Confide(Child);
 
