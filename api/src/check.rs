@@ -2,6 +2,7 @@
 //! starting the server, in plain words. It covers:
 //! - the configuration and data directory;
 //! - the ports;
+//! - the HTTPS certificate (loads, matches its key, not near expiry);
 //! - the database;
 //! - whether browsers can reach the media;
 //! - SMTP (a dry connection: greeting, STARTTLS, sign-in, no message);
@@ -69,6 +70,9 @@ pub async fn run(config: &Config) -> Vec<Finding> {
         Some(warning) => finding(Level::Warning, "media address", warning),
         None => finding(Level::Fine, "media address", "reachable as configured"),
     });
+    if let Some(files) = &config.http.tls {
+        found.push(certificate_finding(files));
+    }
     found.push(database(config).await);
     found.push(smtp(config).await);
     found.push(whatsapp(config).await);
@@ -125,6 +129,36 @@ fn port(what: &'static str, bound: std::io::Result<()>, address: std::net::Socke
             what,
             format!("{address} cannot be used: {err}"),
         ),
+    }
+}
+
+/// The HTTPS certificate: it loads, matches its key, and how long it is
+/// still valid.
+pub fn certificate_finding(files: &crate::tls::TlsFiles) -> Finding {
+    match crate::tls::expiry(files) {
+        Err(err) => finding(Level::Problem, "certificate", format!("{err:#}")),
+        Ok(not_after) => {
+            let days = (not_after - chrono::Utc::now().timestamp()) / 86_400;
+            let until = chrono::DateTime::from_timestamp(not_after, 0).map_or_else(
+                || not_after.to_string(),
+                |t| t.format("%Y-%m-%d").to_string(),
+            );
+            if days < 0 {
+                finding(Level::Problem, "certificate", format!("expired on {until}"))
+            } else if days < 14 {
+                finding(
+                    Level::Warning,
+                    "certificate",
+                    format!("expires in {days} days ({until}): is renewal running?"),
+                )
+            } else {
+                finding(
+                    Level::Fine,
+                    "certificate",
+                    format!("valid until {until} ({days} days)"),
+                )
+            }
+        }
     }
 }
 

@@ -114,6 +114,14 @@ pub struct HttpConfig {
     /// answers only clients on this machine (not through a proxy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<String>,
+    /// HTTPS on `listen` with this certificate and key (reloaded when the
+    /// files change). Unset: plain HTTP (local use, or behind a proxy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// With `tls`: a plain-HTTP listener (usually `0.0.0.0:80`) that
+    /// redirects everything to `app.public_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -148,6 +156,8 @@ impl Default for Config {
                 header_timeout_secs: 10,
                 max_connections: 768,
                 metrics_token: None,
+                tls: None,
+                redirect_listen: None,
             },
             media: MediaConfig {
                 listen: "127.0.0.1:50000".parse().expect("valid"),
@@ -283,6 +293,11 @@ impl Config {
         self.notifications.validate().map_err(anyhow::Error::msg)?;
         if self.http.header_timeout_secs == 0 || self.http.max_connections == 0 {
             bail!("http.header_timeout_secs and http.max_connections must be at least 1");
+        }
+        if self.http.redirect_listen.is_some() && self.http.tls.is_none() {
+            bail!(
+                "http.redirect_listen redirects to HTTPS, which needs http.tls (cert_file and key_file)"
+            );
         }
         if self.media.max_participants_per_room == 0 {
             bail!("media.max_participants_per_room must be at least 1");

@@ -29,6 +29,8 @@ use tower::ServiceExt;
 pub struct Limits {
     pub header_timeout: Duration,
     pub max_connections: usize,
+    /// HTTPS: connections are TLS first ([`crate::tls`]).
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open
@@ -61,28 +63,23 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let app = app.clone();
-        let mut stop = stop_rx.clone();
+        let stop = stop_rx.clone();
         let header_timeout = limits.header_timeout;
+        let tls = limits.tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
-            let service = TowerToHyperService::new(tower::service_fn(
-                move |mut request: axum::http::Request<hyper::body::Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    app.clone().oneshot(request.map(Body::new))
-                },
-            ));
-            let mut builder = Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            let mut connection = std::pin::pin!(connection);
-            tokio::select! {
-                result = connection.as_mut() => log_end(peer, result),
-                _ = stop.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    log_end(peer, connection.await);
+            match tls {
+                None => serve_connection(stream, peer, app, header_timeout, stop).await,
+                Some(acceptor) => {
+                    // The handshake counts against the header timeout: a
+                    // client that stalls in it is cut off the same way.
+                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            serve_connection(stream, peer, app, header_timeout, stop).await;
+                        }
+                        Ok(Err(err)) => tracing::debug!(%peer, %err, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
                 }
             }
         });
@@ -94,6 +91,38 @@ pub async fn serve(
         .acquire_many(limits.max_connections.max(1) as u32)
         .await;
     Ok(())
+}
+
+/// One connection, plain or TLS, until it ends or the server stops.
+async fn serve_connection<I>(
+    io: I,
+    peer: SocketAddr,
+    app: Router,
+    header_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = TowerToHyperService::new(tower::service_fn(
+        move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request.map(Body::new))
+        },
+    ));
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        result = connection.as_mut() => log_end(peer, result),
+        _ = stop.changed() => {
+            connection.as_mut().graceful_shutdown();
+            log_end(peer, connection.await);
+        }
+    }
 }
 
 fn log_end(peer: SocketAddr, result: Result<(), Box<dyn std::error::Error + Send + Sync>>) {

@@ -17,6 +17,8 @@
 //!   booking rules, video rooms and tokens, Twilio-style rooms and their
 //!   lifecycle, one domain error type.
 //! - [`http_listener`]: serves the router: header timeout, connection cap.
+//! - [`tls`]: HTTPS from certificate files (reloaded on change), the
+//!   port-80 redirect.
 //! - [`http`]: the `/api` and `/v1` routes, thin handlers a file per
 //!   resource, one error type that domain errors map onto.
 //! - [`queue`]: the one durable queue (leases, ordering, retries, dead
@@ -64,4 +66,5 @@ pub mod reminders;
 pub mod room_reaper;
 pub mod server;
 pub mod state;
+pub mod tls;
 pub mod web_files;

@@ -94,7 +94,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let running = api::server::start(config).await?;
-            println!("Confide is running on http://{}", running.http_addr);
+            let scheme = if running.https { "https" } else { "http" };
+            println!("Confide is running on {scheme}://{}", running.http_addr);
             stop_signal().await?;
             running.stop().await;
         }

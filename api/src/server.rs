@@ -28,6 +28,10 @@ use crate::{callbacks, db, demo, http, ops, reminders, room_reaper};
 /// A running Confide: where it listens, and how to stop it.
 pub struct Running {
     pub http_addr: std::net::SocketAddr,
+    /// Whether `http_addr` speaks HTTPS.
+    pub https: bool,
+    /// The port-80 listener that redirects to HTTPS, when configured.
+    pub redirect_addr: Option<std::net::SocketAddr>,
     pub db: crate::db::Db,
     pub media_addr: std::net::SocketAddr,
     pub credentials: Credentials,
@@ -198,7 +202,13 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let app = app.layer(axum::middleware::from_fn(
         http::text_guard::refuse_control_characters,
     ));
-    let app = http::headers::on_every_response(app);
+    let app = http::headers::on_every_response(app, config.http.tls.is_some());
+    let tls = match &config.http.tls {
+        Some(files) => Some(tokio_rustls::TlsAcceptor::from(
+            crate::tls::CertStore::open(files)?.server_config(),
+        )),
+        None => None,
+    };
     let listener = TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("binding the HTTP port {}", config.http.listen))?;
@@ -213,6 +223,29 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let limits = crate::http_listener::Limits {
         header_timeout: std::time::Duration::from_secs(config.http.header_timeout_secs),
         max_connections: config.http.max_connections,
+        tls,
+    };
+    let redirect_addr = match config.http.redirect_listen {
+        Some(address) => {
+            let redirects = TcpListener::bind(address)
+                .await
+                .with_context(|| format!("binding http.redirect_listen {address}"))?;
+            let bound = redirects.local_addr()?;
+            let limits = crate::http_listener::Limits {
+                header_timeout: std::time::Duration::from_secs(config.http.header_timeout_secs),
+                max_connections: config.http.max_connections,
+                tls: None,
+            };
+            let app = crate::tls::redirect_app(&config.app.public_url);
+            background.push(tokio::spawn(async move {
+                let never = std::future::pending::<()>();
+                if let Err(err) = crate::http_listener::serve(redirects, app, limits, never).await {
+                    tracing::warn!(%err, "the HTTPS redirect listener stopped");
+                }
+            }));
+            Some(bound)
+        }
+        None => None,
     };
     let server = tokio::spawn(crate::http_listener::serve(listener, app, limits, async {
         let _ = shutdown_rx.await;
@@ -225,6 +258,8 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     );
     Ok(Running {
         http_addr,
+        https: config.http.tls.is_some(),
+        redirect_addr,
         db: database,
         media_addr: sfu.local_addr(),
         credentials,

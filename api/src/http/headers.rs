@@ -29,11 +29,22 @@ const PAGE_HEADERS: [(HeaderName, &str); 5] = [
 ];
 
 /// The headers every response gets.
-pub fn on_every_response<S: Clone + Send + Sync + 'static>(mut router: Router<S>) -> Router<S> {
+pub fn on_every_response<S: Clone + Send + Sync + 'static>(
+    mut router: Router<S>,
+    https: bool,
+) -> Router<S> {
     for (name, value) in PAGE_HEADERS {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,
             HeaderValue::from_static(value),
+        ));
+    }
+    if https {
+        // Served over HTTPS: browsers keep to it for a year (not for
+        // subdomains, which may be other services of the clinic's).
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
         ));
     }
     router
