@@ -110,3 +110,26 @@ echo "$addr/ and /sdk/index.js answer from a binary alone in $copy"
 kill -TERM $copied; wait $copied || true
 trap - EXIT
 rm -rf "$copy"
+
+say "the Debian package: built, installed with dpkg -i, checked, removed"
+if dpkg -s confide >/dev/null 2>&1; then
+  echo "a confide package is already installed on this machine; not touching it"
+  exit 1
+fi
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+had_user=$(id -u confide >/dev/null 2>&1 && echo yes || echo no)
+deb=$(deploy/build-deb.sh target/release/confide "$(mktemp -d)")
+remove_package() {
+  $SUDO dpkg --purge confide >/dev/null 2>&1 || true
+  [ "$had_user" = yes ] || $SUDO userdel confide 2>/dev/null || true
+  rm -rf "$(dirname "$deb")"
+}
+trap remove_package EXIT
+$SUDO dpkg -i "$deb" >/dev/null
+[ "$(/usr/bin/confide --version)" = "confide $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)" ] || { echo "confide --version: $(/usr/bin/confide --version)"; exit 1; }
+systemd-analyze verify /lib/systemd/system/confide.service
+id confide >/dev/null
+[ "$(stat -c %G /etc/confide/confide.toml)" = confide ] || { echo "/etc/confide/confide.toml is not the confide group's"; exit 1; }
+echo "installed, the unit verifies, the account exists; removing"
+remove_package
+trap - EXIT

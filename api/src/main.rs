@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 /// Confide: video visits for therapy clinics, hosted by the clinic.
 #[derive(Parser, Debug)]
 #[command(
+    name = "confide",
     version,
     about = "Confide: video visits for therapy clinics, hosted by the clinic."
 )]
