@@ -38,7 +38,7 @@ struct Manifest {
 fn sha256(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
-    Ok(digest.as_ref().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(digest))
 }
 
 fn copy_private(from: &Path, to: &Path) -> anyhow::Result<()> {

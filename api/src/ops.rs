@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -111,11 +111,7 @@ pub async fn metrics_access(
 
 /// Compares digests, so the time taken says nothing about the token.
 fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+    let given = crate::http::extract::authorization(headers, "Bearer").unwrap_or("");
     let digest = |s: &str| ring::digest::digest(&ring::digest::SHA256, s.as_bytes());
     !given.is_empty() && digest(given).as_ref() == digest(token).as_ref()
 }

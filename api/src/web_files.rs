@@ -95,7 +95,7 @@ fn built_file(name: &str, request: &Request<Body>) -> Response {
     let Some(file) = WebFiles::get(name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()));
+    let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     let fresh = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -115,8 +115,4 @@ fn built_file(name: &str, request: &Request<Body>) -> Response {
         headers.insert(header::ETAG, value);
     }
     response
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

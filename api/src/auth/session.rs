@@ -99,7 +99,7 @@ pub fn random_token() -> String {
 
 pub fn hash_token(token: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 /// A new session for `user_id`: its id and refresh token.

@@ -86,9 +86,8 @@ where
 
 /// The credentials of an `Authorization: <scheme> <credentials>` header
 /// (the scheme matched case-insensitively).
-pub fn authorization<'a>(parts: &'a Parts, scheme: &str) -> Option<&'a str> {
-    let header = parts
-        .headers
+pub fn authorization<'a>(headers: &'a axum::http::HeaderMap, scheme: &str) -> Option<&'a str> {
+    let header = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?;
@@ -129,7 +128,7 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = authorization(parts, "Bearer").ok_or(ApiError::Unauthorized)?;
+        let token = authorization(&parts.headers, "Bearer").ok_or(ApiError::Unauthorized)?;
         let claims = state.sessions.verify(token).ok_or(ApiError::Unauthorized)?;
         let now = state.clock.now().timestamp();
         if !session::is_live(&state.db, claims.sid, now).await? {
@@ -203,7 +202,7 @@ impl FromRequestParts<AppState> for ApiKeyAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = authorization(parts, "Basic").ok_or(ApiError::Unauthorized)?;
+        let header = authorization(&parts.headers, "Basic").ok_or(ApiError::Unauthorized)?;
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(header)
             .map_err(|_| ApiError::Unauthorized)?;
