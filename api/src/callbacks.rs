@@ -90,6 +90,29 @@ pub fn spawn(
     Ok([recorder, runner])
 }
 
+/// Returns once no callback is waiting to be sent now (none pending and
+/// due, none being sent): a stopping server waits for this, bounded by its
+/// deadline, so the callbacks of the calls it just closed go out before it
+/// exits. Callbacks backing off after a failure are left to the next run.
+pub async fn settled(state: &AppState) {
+    loop {
+        let now = state.clock.now().timestamp();
+        let owed: sqlx::Result<i64> = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM room_callbacks \
+             WHERE (state = 'pending' AND next_attempt_at <= $1) OR state = 'sending'",
+        )
+        .bind(now)
+        .fetch_one(&state.db)
+        .await;
+        match owed {
+            Ok(0) => return,
+            Ok(_) => state.callback_wake.notify_one(),
+            Err(err) => warn!(error = %err, "could not count the callbacks still owed"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Queues `room-created` for a room made through the REST API.
 pub async fn record_room_created(state: &AppState, room: &RoomRow) -> sqlx::Result<()> {
     let params = base_params(state, room, "room-created");

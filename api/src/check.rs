@@ -66,6 +66,13 @@ pub async fn run(config: &Config) -> Vec<Finding> {
         std::net::UdpSocket::bind(config.media.listen).map(drop),
         config.media.listen,
     ));
+    if let Some(tcp) = config.media.tcp_listen {
+        found.push(port(
+            "ICE-over-TCP port",
+            std::net::TcpListener::bind(tcp).map(drop),
+            tcp,
+        ));
+    }
     found.push(match config.media_reachability_warning() {
         Some(warning) => finding(Level::Warning, "media address", warning),
         None => finding(Level::Fine, "media address", "reachable as configured"),

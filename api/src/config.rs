@@ -28,6 +28,19 @@ pub struct Config {
     /// Confirmations and reminders: templates, providers, dispatch.
     pub notifications: crate::reminders::NotificationsConfig,
     pub log: LogConfig,
+    /// STUN/TURN servers for patients on networks that block UDP.
+    pub turn: crate::turn::TurnConfig,
+    pub shutdown: ShutdownConfig,
+}
+
+/// How the server stops on SIGTERM or SIGINT.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ShutdownConfig {
+    /// The most a stop takes: telling every participant to reconnect,
+    /// recording their departure and sending the status callbacks owed.
+    /// What is left when it runs out is done by the next start.
+    pub deadline_secs: u64,
 }
 
 /// How the server writes its log (to standard error; `RUST_LOG` still
@@ -129,6 +142,11 @@ pub struct HttpConfig {
 pub struct MediaConfig {
     /// The single UDP port for every participant's media.
     pub listen: SocketAddr,
+    /// ICE over TCP: a TCP address browsers on networks that block UDP
+    /// connect to for media (its port is offered on every advertised IP).
+    /// Unset: UDP only. 443 gets through most firewalls, when the HTTPS
+    /// listener is on another address.
+    pub tcp_listen: Option<SocketAddr>,
     /// IPs put in ICE candidates; set the public IP behind NAT. Empty: the
     /// listen IP (which must not be 0.0.0.0 then).
     pub advertise: Vec<IpAddr>,
@@ -161,6 +179,7 @@ impl Default for Config {
             },
             media: MediaConfig {
                 listen: "127.0.0.1:50000".parse().expect("valid"),
+                tcp_listen: None,
                 advertise: Vec::new(),
                 max_participants_per_room: 10,
                 socket_buffer_bytes: 4 << 20,
@@ -172,6 +191,8 @@ impl Default for Config {
             app: AppConfig::default(),
             notifications: Default::default(),
             log: LogConfig::default(),
+            turn: Default::default(),
+            shutdown: ShutdownConfig { deadline_secs: 20 },
         }
     }
 }
@@ -291,6 +312,7 @@ impl Config {
             bail!("app.join_* minutes cannot be negative");
         }
         self.notifications.validate().map_err(anyhow::Error::msg)?;
+        self.turn.validate().map_err(anyhow::Error::msg)?;
         if self.http.header_timeout_secs == 0 || self.http.max_connections == 0 {
             bail!("http.header_timeout_secs and http.max_connections must be at least 1");
         }
@@ -298,6 +320,9 @@ impl Config {
             bail!(
                 "http.redirect_listen redirects to HTTPS, which needs http.tls (cert_file and key_file)"
             );
+        }
+        if !(1..=600).contains(&self.shutdown.deadline_secs) {
+            bail!("shutdown.deadline_secs must be between 1 and 600");
         }
         if self.media.max_participants_per_room == 0 {
             bail!("media.max_participants_per_room must be at least 1");

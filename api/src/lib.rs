@@ -19,6 +19,7 @@
 //! - [`http_listener`]: serves the router: header timeout, connection cap.
 //! - [`tls`]: HTTPS from certificate files (reloaded on change), the
 //!   port-80 redirect.
+//! - [`turn`]: `[turn]`, the STUN/TURN servers handed to participants.
 //! - [`http`]: the `/api` and `/v1` routes, thin handlers a file per
 //!   resource, one error type that domain errors map onto.
 //! - [`queue`]: the one durable queue (leases, ordering, retries, dead
@@ -67,4 +68,5 @@ pub mod room_reaper;
 pub mod server;
 pub mod state;
 pub mod tls;
+pub mod turn;
 pub mod web_files;

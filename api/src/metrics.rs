@@ -73,13 +73,13 @@ pub async fn metrics(State(sfu): State<SfuHandle>) -> impl IntoResponse {
         gauge(
             "confide_sfu_datagrams_in_total",
             "counter",
-            "UDP datagrams received.",
+            "Media datagrams received (UDP and ICE over TCP).",
             stats.datagrams_in as f64,
         );
         gauge(
             "confide_sfu_datagrams_out_total",
             "counter",
-            "UDP datagrams sent.",
+            "Media datagrams sent (UDP and ICE over TCP).",
             stats.datagrams_out as f64,
         );
         gauge(
@@ -93,6 +93,54 @@ pub async fn metrics(State(sfu): State<SfuHandle>) -> impl IntoResponse {
             "counter",
             "RTP packets resent on NACK.",
             stats.rtp_retransmitted as f64,
+        );
+        gauge(
+            "confide_sfu_tcp_datagrams_in_total",
+            "counter",
+            "Media datagrams received on ICE-over-TCP connections (networks that block UDP).",
+            stats.tcp_datagrams_in as f64,
+        );
+        gauge(
+            "confide_sfu_tcp_datagrams_out_total",
+            "counter",
+            "Media datagrams sent on ICE-over-TCP connections.",
+            stats.tcp_datagrams_out as f64,
+        );
+        gauge(
+            "confide_sfu_relayed_datagrams_in_total",
+            "counter",
+            "Media datagrams received through a TURN server.",
+            stats.relayed_datagrams_in as f64,
+        );
+        gauge(
+            "confide_sfu_relayed_datagrams_out_total",
+            "counter",
+            "Media datagrams sent through a TURN server.",
+            stats.relayed_datagrams_out as f64,
+        );
+        gauge(
+            "confide_sfu_participants_tcp",
+            "gauge",
+            "Connected participants whose media comes by ICE over TCP.",
+            stats.participants_tcp as f64,
+        );
+        gauge(
+            "confide_sfu_participants_relayed",
+            "gauge",
+            "Connected participants whose media comes through a TURN server.",
+            stats.participants_relayed as f64,
+        );
+        gauge(
+            "confide_sfu_tcp_connections",
+            "gauge",
+            "ICE-over-TCP connections open.",
+            stats.tcp_connections as f64,
+        );
+        gauge(
+            "confide_sfu_tcp_connections_refused_total",
+            "counter",
+            "ICE-over-TCP connections refused (over the limit).",
+            stats.tcp_connections_refused as f64,
         );
         gauge(
             "confide_sfu_keyframe_requests_total",

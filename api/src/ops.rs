@@ -4,8 +4,6 @@
 //! machine, or anyone with `http.metrics_token`).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Json;
@@ -22,19 +20,9 @@ use crate::state::AppState;
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Set when the server starts stopping: `/readyz` answers 503 from then
-/// on, so a load balancer sends nobody new.
-#[derive(Clone, Default)]
-pub struct Draining(Arc<AtomicBool>);
-
-impl Draining {
-    pub fn start(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    pub fn is_on(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
+/// on, so a load balancer sends nobody new, and signaling refuses joins
+/// with the restart error.
+pub use signaling::state::Draining;
 
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> &'static str {

@@ -55,20 +55,26 @@ pub struct Running {
 }
 
 impl Running {
+    /// Stops within `shutdown.deadline_secs`: no new joins; every
+    /// participant told the server is restarting (53001, so SDKs join again
+    /// and keep trying while the next process starts); their departures
+    /// recorded and the callbacks owed sent; then the run is closed.
     pub async fn stop(self) {
-        // Every client is told the server is stopping (53000) before its
-        // connection closes; give the sessions a moment to say so.
+        let deadline = tokio::time::Instant::now()
+            + std::time::Duration::from_secs(self.state.config.shutdown.deadline_secs);
         self.state.draining.start();
         self.sfu.shutdown().await;
-        let _ = tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            self.sessions.all_closed(),
-        )
-        .await;
+        let _ = tokio::time::timeout_at(deadline, self.sessions.all_closed()).await;
         // The participants' last `disconnected` events are recorded before
         // the run ends; whatever did not make it in time is closed by
         // `end_run`, so no participant stays `connected`.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.recorder).await;
+        let _ = tokio::time::timeout_at(deadline, self.recorder).await;
+        if tokio::time::timeout_at(deadline, callbacks::settled(&self.state))
+            .await
+            .is_err()
+        {
+            tracing::warn!("stopping with status callbacks unsent: the next start sends them");
+        }
         // A message being sent is abandoned with its lease, and sent again
         // by the next process to claim it.
         for task in &self.background {
@@ -122,6 +128,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     }
     let (sfu, room_events) = SfuHandle::start(SfuConfig {
         bind: config.media.listen,
+        tcp_bind: config.media.tcp_listen,
         advertise: config.media.advertise.clone(),
         max_participants_per_room: config.media.max_participants_per_room,
         socket_buffer_bytes: config.media.socket_buffer_bytes,
@@ -181,8 +188,9 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         sfu: sfu.clone(),
         verifier: Arc::new(verifier),
         clock: clock.clone(),
-        ice_servers: Arc::new(Vec::new()),
+        ice_servers: Arc::new(config.turn.ice_servers()),
         sessions: sessions.clone(),
+        draining: app_state.draining.clone(),
     });
     let app = Router::new()
         .route("/healthz", get(ops::healthz))

@@ -4,8 +4,10 @@
 //! with an end time in the database and in the REST API, the
 //! `participant-disconnected` callbacks the dead run owed arrive, and the
 //! now-empty room ends by its `EmptyRoomTimeout` with `room-ended`. Then a
-//! SIGTERM mid-call: the process closes its participants itself, and the
-//! callback it owed is delivered (by the next run if not before).
+//! SIGTERM mid-call: the process drains — every participant is told it is
+//! restarting (53001, so SDKs reconnect), `/readyz` answers 503 and a new
+//! join gets 53001 while it stops, and before exiting it closes its
+//! participants and sends the callbacks owed.
 
 mod http_support;
 mod process_support;
@@ -21,7 +23,8 @@ use testkit::participant::Participant;
 
 fn config_file(store: &Store) -> PathBuf {
     let tokens = format!(
-        "[tokens]\naccount_sid = \"{ACCOUNT_SID}\"\napi_key_sid = \"{API_KEY_SID}\"\napi_key_secret = \"{API_KEY_SECRET}\"\n"
+        "[tokens]\naccount_sid = \"{ACCOUNT_SID}\"\napi_key_sid = \"{API_KEY_SID}\"\napi_key_secret = \"{API_KEY_SECRET}\"\n\
+         [shutdown]\ndeadline_secs = 600\n"
     );
     process_support::config_file(store, "https://clinic.test", &tokens)
 }
@@ -200,17 +203,47 @@ async fn a_killed_call_is_closed_at_restart(backend: Backend) {
     .await;
     assert_eq!(room["status"], "completed");
 
-    // SIGTERM mid-call: the process closes its own participants.
+    // SIGTERM mid-call: the process drains. Callbacks are held unanswered
+    // so the stop (whose deadline is far off) can be watched.
     let room_sid = create_room(&addr, "second-session", &hook.url).await;
-    let people = join(&addr, "second-session", &["carol"], &hook).await;
-    let carol = people[0].sid.clone();
-    assert!(second.terminate().success(), "a clean exit on SIGTERM");
+    let people = join(&addr, "second-session", &["carol", "dave"], &hook).await;
+    hook.hold();
+    second.send_sigterm();
+    for person in &people {
+        let told = person
+            .wait_signal("error", |m| m["fatal"] == true)
+            .await
+            .unwrap();
+        assert_eq!(told["code"], 53001, "{told}");
+        assert!(
+            told["message"].as_str().unwrap().contains("restarting"),
+            "{told}"
+        );
+    }
+    let ready = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let mut late = testkit::signaling::connect(&format!("ws://{addr}/rtc"))
+        .await
+        .unwrap();
+    let refused = testkit::signaling::join(&mut late, &token("erin", "second-session"), None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("53001"), "{refused}");
+    hook.release();
+    assert!(second.exited().await.success(), "a clean exit on SIGTERM");
+    // Before exiting, it recorded both departures and sent their callbacks.
+    assert_closed(&recorded(&store.url, &room_sid).await, 2);
+    for person in &people {
+        assert!(
+            hook.has("participant-disconnected", |p| p["ParticipantSid"] == person.sid),
+            "{}'s callback was sent before the exit: {:?}",
+            person.identity,
+            hook.got.lock().unwrap()
+        );
+    }
     drop(people);
-    assert_closed(&recorded(&store.url, &room_sid).await, 1);
-    // Delivered before the exit or, if not, by the next run.
     let (third, _) = run(&config, &log(&store, "third"), &media).await;
-    hook.wait_for("participant-disconnected", |p| p["ParticipantSid"] == carol)
-        .await;
     let db = api::db::connect(&store.url).await.unwrap();
     let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM server_runs")
         .fetch_one(&db)

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
 use sfu::core::SfuConfig;
+use sfu::transport::Transport;
 use support::Net;
 
 struct Counting;
@@ -75,7 +76,8 @@ fn forward_one_to_one(c: &mut Criterion) {
             let now = net.now;
             let start = Instant::now();
             for datagram in datagrams {
-                net.sfu.handle_datagram(now, from, local, datagram);
+                net.sfu
+                    .handle_datagram(now, Transport::Udp, from, local, datagram);
                 while let Some(transmit) = net.sfu.poll_transmit() {
                     std::hint::black_box(transmit);
                 }
@@ -99,7 +101,8 @@ fn forward_one_to_one(c: &mut Criterion) {
     let now = net.now;
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     for datagram in datagrams {
-        net.sfu.handle_datagram(now, from, local, datagram);
+        net.sfu
+            .handle_datagram(now, Transport::Udp, from, local, datagram);
         while let Some(transmit) = net.sfu.poll_transmit() {
             std::hint::black_box(transmit);
         }
@@ -119,7 +122,8 @@ fn profile_loop(net: &mut Net, datagrams: Vec<bytes::BytesMut>, alice: usize) {
     let local = net.server_addr();
     let now = net.now;
     for datagram in datagrams {
-        net.sfu.handle_datagram(now, from, local, datagram);
+        net.sfu
+            .handle_datagram(now, Transport::Udp, from, local, datagram);
         while let Some(transmit) = net.sfu.poll_transmit() {
             std::hint::black_box(transmit);
         }

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::SocketAddr;
 
+use crate::transport::Transport;
+
 /// What the first byte of a datagram says it is (RFC 7983 §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DatagramKind {
@@ -126,7 +128,9 @@ pub struct Demux<K> {
     // FxHash: looked up for every datagram. Only addresses proven by a
     // signed binding request are inserted, so a sender choosing addresses
     // cannot grow it into colliding chains.
-    by_addr: FxHashMap<SocketAddr, K>,
+    // Keyed with the transport too: a browser's TCP connection and its UDP
+    // socket may share an address and port.
+    by_addr: FxHashMap<(Transport, SocketAddr), K>,
 }
 
 impl<K> Default for Demux<K> {
@@ -148,7 +152,12 @@ impl<K: Copy + Eq + Hash> Demux<K> {
     /// known ufrag wins over the address map (and is how an address first gets
     /// there: the caller confirms it with [`Demux::learn_addr`] once the engine
     /// accepted the request).
-    pub fn route(&self, from: SocketAddr, datagram: &[u8]) -> Option<Route<K>> {
+    pub fn route(
+        &self,
+        transport: Transport,
+        from: SocketAddr,
+        datagram: &[u8],
+    ) -> Option<Route<K>> {
         if classify(datagram) == DatagramKind::Stun
             && let Some(ufrag) = stun_local_ufrag(datagram)
         {
@@ -157,7 +166,7 @@ impl<K: Copy + Eq + Hash> Demux<K> {
                 by_ufrag: true,
             });
         }
-        self.by_addr.get(&from).map(|&key| Route {
+        self.by_addr.get(&(transport, from)).map(|&key| Route {
             key,
             by_ufrag: false,
         })
@@ -165,12 +174,17 @@ impl<K: Copy + Eq + Hash> Demux<K> {
 
     /// Remembers that `from` speaks for `key`. An address moves to the newest
     /// peer that proved it (a browser that rejoined from the same port).
-    pub fn learn_addr(&mut self, from: SocketAddr, key: K) {
-        self.by_addr.insert(from, key);
+    pub fn learn_addr(&mut self, transport: Transport, from: SocketAddr, key: K) {
+        self.by_addr.insert((transport, from), key);
     }
 
     /// Forgets every route to `key`; called when a participant leaves, so a
     /// departed peer's ufrag or address can never reach a later one.
+    /// Whether a signed binding request has attached `from` to a peer.
+    pub fn knows(&self, transport: Transport, from: SocketAddr) -> bool {
+        self.by_addr.contains_key(&(transport, from))
+    }
+
     pub fn remove(&mut self, key: K) {
         self.by_ufrag.retain(|_, k| *k != key);
         self.by_addr.retain(|_, k| *k != key);
@@ -188,6 +202,8 @@ impl<K: Copy + Eq + Hash> Demux<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const UDP: Transport = Transport::Udp;
 
     fn binding_request(username: &str) -> Vec<u8> {
         let mut attr = Vec::new();
@@ -278,31 +294,42 @@ mod tests {
         demux.insert_ufrag("two".into(), 2u64);
         let key = |r: Option<Route<u64>>| r.map(|r| r.key);
         assert_eq!(
-            demux.route(a, &binding_request("two:x")),
+            demux.route(UDP, a, &binding_request("two:x")),
             Some(Route {
                 key: 2,
                 by_ufrag: true
             })
         );
         assert_eq!(
-            key(demux.route(a, &[0x80, 0, 0, 0])),
+            key(demux.route(UDP, a, &[0x80, 0, 0, 0])),
             None,
             "address not proven yet"
         );
-        demux.learn_addr(a, 2);
-        demux.learn_addr(b, 1);
+        demux.learn_addr(UDP, a, 2);
+        demux.learn_addr(UDP, b, 1);
         assert_eq!(
-            demux.route(a, &[0x80, 0, 0, 0]),
+            demux.route(UDP, a, &[0x80, 0, 0, 0]),
             Some(Route {
                 key: 2,
                 by_ufrag: false
             })
         );
-        assert_eq!(key(demux.route(a, &binding_request("zzz:x"))), None);
+        assert_eq!(key(demux.route(UDP, a, &binding_request("zzz:x"))), None);
         demux.remove(2);
-        assert_eq!(key(demux.route(a, &[0x80, 0, 0, 0])), None);
-        assert_eq!(key(demux.route(a, &binding_request("two:x"))), None);
-        assert_eq!(key(demux.route(b, &[22])), Some(1));
+        assert_eq!(key(demux.route(UDP, a, &[0x80, 0, 0, 0])), None);
+        assert_eq!(key(demux.route(UDP, a, &binding_request("two:x"))), None);
+        assert_eq!(key(demux.route(UDP, b, &[22])), Some(1));
         assert_eq!(demux.len(), (1, 1));
+    }
+
+    #[test]
+    fn a_tcp_connection_is_not_the_udp_socket_at_the_same_address() {
+        let mut demux = Demux::default();
+        let a: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        demux.insert_ufrag("one".into(), 1u64);
+        demux.learn_addr(Transport::Tcp, a, 1);
+        let key = |r: Option<Route<u64>>| r.map(|r| r.key);
+        assert_eq!(key(demux.route(Transport::Tcp, a, &[0x80, 0])), Some(1));
+        assert_eq!(key(demux.route(UDP, a, &[0x80, 0])), None);
     }
 }

@@ -50,7 +50,9 @@
 //! - [`signal`]: messages exchanged with the signaling layer, and
 //!   [`signal::SfuError`], why a request was refused (signaling gives it its
 //!   Twilio code).
-//! - [`io`]: the tokio driver and [`io::SfuHandle`].
+//! - [`transport`]: UDP or TCP (ICE over TCP), and RFC 4571 framing.
+//! - [`io`]: the tokio driver and [`io::SfuHandle`]; `io::tcp` holds the
+//!   ICE-over-TCP connections.
 //!
 //! Dependencies point one way: `io` → `core` → `engine`, `forward`,
 //! `demux`, `signal`; within `core` and `engine` the sub-modules use their
@@ -62,3 +64,4 @@ pub mod engine;
 pub mod forward;
 pub mod io;
 pub mod signal;
+pub mod transport;

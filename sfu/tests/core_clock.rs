@@ -72,6 +72,50 @@ fn two_clients_exchange_media_with_a_fake_clock() {
     }
 }
 
+/// A patient whose network blocks UDP reaches the SFU's passive TCP
+/// candidate (ICE over TCP): the offer names it, connectivity checks,
+/// DTLS and SRTP run over the framed connection, and media flows both ways
+/// with a participant on UDP. Replies go out on the transport each
+/// participant used.
+#[test]
+fn a_participant_over_ice_tcp_and_one_over_udp_exchange_media() {
+    let tcp: std::net::SocketAddr = support::TCP_SERVER.parse().unwrap();
+    let mut net = Net::new(SfuConfig {
+        tcp_bind: Some(tcp),
+        ..SfuConfig::default()
+    });
+    let clinic = net.join("room", "clinic");
+    let patient = net.join_over_tcp("room", "patient");
+    let offered = net.signals_of(patient, "answer")[0]["sdp"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let passive = format!("{} {} typ host tcptype passive", tcp.ip(), tcp.port());
+    assert!(
+        offered.contains(&passive),
+        "the answer offers the passive TCP candidate:\n{offered}"
+    );
+    talk(&mut net, &[clinic, patient], 0, 50, 10);
+    for (at, from) in [(patient, "clinic"), (clinic, "patient")] {
+        assert!(
+            net.received_from(at, RtpCodecKind::Audio, from) >= 30,
+            "{at} from {from}"
+        );
+        assert!(
+            net.received_from(at, RtpCodecKind::Video, from) >= 30,
+            "{at} from {from}"
+        );
+    }
+    let stats = net.sfu.stats();
+    assert!(stats.tcp_datagrams_in >= 60, "{stats:?}");
+    assert!(stats.tcp_datagrams_out >= 60, "{stats:?}");
+    assert_eq!(stats.participants_tcp, 1, "{stats:?}");
+    assert!(
+        stats.datagrams_out > stats.tcp_datagrams_out,
+        "the clinic's copies went by UDP"
+    );
+}
+
 #[test]
 fn a_new_subscriber_gets_a_keyframe_request_and_starts_at_a_keyframe() {
     let mut net = Net::new(SfuConfig::default());

@@ -33,6 +33,7 @@ use proptest::sample::Index;
 use rtc::rtcp::raw_packet::RawPacket;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use sfu::core::SfuConfig;
+use sfu::transport::Transport;
 use support::Net;
 use testkit::peer::Outgoing;
 
@@ -139,7 +140,7 @@ impl Call {
         let (now, server) = (self.net.now, self.net.server_addr());
         self.net
             .sfu
-            .handle_datagram(now, from, server, datagram.into());
+            .handle_datagram(now, Transport::Udp, from, server, datagram.into());
         self.net.pump();
     }
 

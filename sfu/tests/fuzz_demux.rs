@@ -16,6 +16,7 @@ use fuzz_support::{datagram_seeds, named_datagram_seeds};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use sfu::demux::{DatagramKind, Demux, Route, classify, stun_integrity_ok, stun_local_ufrag};
+use sfu::transport::Transport;
 
 /// RFC 7983 §7, written out independently of `classify`.
 fn rfc7983(datagram: &[u8]) -> DatagramKind {
@@ -99,7 +100,7 @@ proptest! {
         let stranger: SocketAddr = "192.0.2.1:9".parse().unwrap();
         let mut demux = Demux::default();
         demux.insert_ufrag(ufrag.clone(), 1u64);
-        demux.learn_addr(proven, 2u64);
+        demux.learn_addr(Transport::Udp, proven, 2u64);
         let from = if from_known { proven } else { stranger };
         let named = if classify(&datagram) == DatagramKind::Stun {
             stun_local_ufrag(&datagram)
@@ -112,6 +113,6 @@ proptest! {
             None if from_known => Some(Route { key: 2, by_ufrag: false }),
             None => None,
         };
-        prop_assert_eq!(demux.route(from, &datagram), expected);
+        prop_assert_eq!(demux.route(Transport::Udp, from, &datagram), expected);
     }
 }

@@ -44,6 +44,11 @@ pub enum SignalError {
     MessageTooLarge,
     #[error("Server is shutting down or unavailable")]
     Unavailable,
+    /// The server is stopping to restart (an upgrade, `systemctl
+    /// restart`): the client should join again, and keeps trying while the
+    /// new process starts.
+    #[error("Signaling connection disconnected: the server is restarting, reconnect")]
+    Restarting,
     /// A request the SFU refused (a bad candidate, offer or answer); its
     /// message is the SFU's.
     #[error(transparent)]
@@ -73,6 +78,9 @@ impl SignalError {
             SignalError::RateLimited => 53000,
             SignalError::MessageTooLarge => 53000,
             SignalError::Unavailable => 53000,
+            // Twilio's "signaling connection disconnected": its SDKs
+            // reconnect on it.
+            SignalError::Restarting => 53001,
             SignalError::Sfu(err) => match err {
                 SfuError::BadCandidate(_)
                 | SfuError::UnknownTrack(_)

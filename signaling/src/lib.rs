@@ -11,6 +11,8 @@
 //! - [`token`]: Twilio-format access tokens (verification, and minting for
 //!   the CLI and tests).
 //! - [`rate_limit`]: the per-connection token bucket.
+//! - [`ice_servers`]: STUN/TURN servers for `joined`, with TURN
+//!   credentials minted per participant (the TURN REST scheme).
 //! - [`state`]: what every session shares (SFU handle, token verifier,
 //!   clock, ICE servers).
 //! - [`error`]: every error a client can be told, with Twilio's code.
@@ -22,6 +24,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod ice_servers;
 pub mod protocol;
 pub mod rate_limit;
 pub mod session;

@@ -57,6 +57,11 @@ pub struct MediaMessage(pub FromParticipant);
 #[derive(Debug, Clone, Serialize)]
 pub struct IceServer {
     pub urls: Vec<String>,
+    /// TURN only: minted per participant (`ice_servers.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

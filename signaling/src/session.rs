@@ -19,7 +19,7 @@ use tracing::{debug, info};
 
 use crate::error::SignalError;
 use crate::protocol::{
-    ClientMessage, IceServer, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage,
+    ClientMessage, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage,
 };
 use crate::rate_limit::TokenBucket;
 use crate::state::SignalingState;
@@ -43,8 +43,15 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
         Err(_) => return fail(&mut socket, SignalError::Timeout).await,
     };
     let JoinRequest { room, identity } = grant;
+    if state.draining.is_on() {
+        return fail(&mut socket, SignalError::Restarting).await;
+    }
     let (joined, mut events) = match state.sfu.join(room.clone(), identity.clone()).await {
         Ok(ok) => ok,
+        // The SFU stopped between the check and the join.
+        Err(JoinError::Unavailable) if state.draining.is_on() => {
+            return fail(&mut socket, SignalError::Restarting).await;
+        }
         Err(err) => return fail(&mut socket, join_error(err)).await,
     };
     info!(room = %room, identity = %identity, participant = %joined.participant_sid, "joined");
@@ -59,11 +66,7 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
         participants: &joined.others,
         ice_servers: state
             .ice_servers
-            .iter()
-            .map(|url| IceServer {
-                urls: vec![url.clone()],
-            })
-            .collect(),
+            .for_participant(&joined.participant_sid, state.clock.unix_now()),
     };
     if send_json(&mut socket, &hello).await.is_err() {
         state.sfu.leave(me);
@@ -237,7 +240,7 @@ fn close_error(reason: CloseReason) -> SignalError {
     match reason {
         CloseReason::DuplicateIdentity => SignalError::DuplicateIdentity,
         CloseReason::MediaTimeout => SignalError::MediaConnectionFailed,
-        CloseReason::ServerShutdown => SignalError::Unavailable,
+        CloseReason::ServerShutdown => SignalError::Restarting,
         CloseReason::RoomCompleted => SignalError::RoomCompleted,
         CloseReason::Removed => SignalError::ParticipantRemoved,
     }

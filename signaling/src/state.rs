@@ -4,13 +4,14 @@
 //! client has been told why).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::sync::Notify;
 
 use sfu::io::SfuHandle;
 
 use crate::clock::Clock;
+use crate::ice_servers::IceServers;
 use crate::token::TokenVerifier;
 
 /// What every session needs.
@@ -21,10 +22,28 @@ pub struct SignalingState {
     /// The clock tokens are checked against: the API's, so a token it
     /// minted is valid at the same "now".
     pub clock: Arc<dyn Clock>,
-    /// STUN/TURN URLs handed to clients (empty: the SFU's host candidates
-    /// are enough when clients can reach its UDP port).
-    pub ice_servers: Arc<Vec<String>>,
+    /// STUN/TURN servers handed to clients, TURN credentials minted per
+    /// participant (none: the SFU's host candidates are enough when clients
+    /// can reach its media port).
+    pub ice_servers: Arc<IceServers>,
     pub sessions: Sessions,
+    /// On once the server is stopping: joins are refused with
+    /// [`crate::error::SignalError::Restarting`].
+    pub draining: Draining,
+}
+
+/// Whether the server is stopping.
+#[derive(Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 /// Open websocket sessions.

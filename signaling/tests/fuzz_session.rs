@@ -88,7 +88,8 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
             sfu,
             verifier: Arc::new(TokenVerifier::new(ACCOUNT_SID.into(), vec![key])),
             clock: Arc::new(clock),
-            ice_servers: Arc::new(Vec::new()),
+            ice_servers: Arc::new(Default::default()),
+            draining: Default::default(),
             sessions: Sessions::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

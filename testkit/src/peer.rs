@@ -33,6 +33,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 };
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+pub use sfu::transport::Transport;
 
 /// RFC 6464 client-to-mixer audio level.
 pub use rtc::sdp::extmap::AUDIO_LEVEL_URI;
@@ -100,6 +101,9 @@ pub struct Peer {
     pub pc: RTCPeerConnection,
     /// Our host candidate's address.
     pub local: SocketAddr,
+    /// UDP, or TCP as an active ICE-TCP candidate (the SFU's passive one
+    /// accepts; datagrams are then framed on one connection).
+    pub transport: Transport,
     pub audio: Option<Sender>,
     pub video: Option<Sender>,
     /// ICE and DTLS are up.
@@ -118,7 +122,18 @@ impl Peer {
         now: Instant,
         publish: &Publish,
     ) -> anyhow::Result<(Peer, String)> {
-        let mut peer = Peer::build(local, now, publish.audio_level)?;
+        Peer::publishing_on(Transport::Udp, local, now, publish)
+    }
+
+    /// Like [`Peer::publishing`], over `transport` (TCP: ICE over TCP, our
+    /// candidate active, `local` being our end of the connection).
+    pub fn publishing_on(
+        transport: Transport,
+        local: SocketAddr,
+        now: Instant,
+        publish: &Publish,
+    ) -> anyhow::Result<(Peer, String)> {
+        let mut peer = Peer::build(local, transport, now, publish.audio_level)?;
         if let Some(ssrc) = publish.audio_ssrc {
             let id = peer.pc.add_track(track(
                 RtpCodecKind::Audio,
@@ -159,14 +174,20 @@ impl Peer {
         now: Instant,
         offer: String,
     ) -> anyhow::Result<(Peer, String)> {
-        let mut peer = Peer::build(local, now, false)?;
+        let mut peer = Peer::build(local, Transport::Udp, now, false)?;
         let answer = peer.answer_offer(now, offer)?;
         Ok((peer, answer))
     }
 
     /// An `rtc` peer connection with the default codecs and interceptors
-    /// and a host candidate at `local`.
-    fn build(local: SocketAddr, now: Instant, audio_level: bool) -> anyhow::Result<Peer> {
+    /// and a host candidate at `local` (TCP: an active one, at port 9 as
+    /// RFC 6544 has it).
+    fn build(
+        local: SocketAddr,
+        transport: Transport,
+        now: Instant,
+        audio_level: bool,
+    ) -> anyhow::Result<Peer> {
         let mut media_engine = MediaEngine::default();
         media_engine.register_default_codecs()?;
         if audio_level {
@@ -184,10 +205,18 @@ impl Peer {
             .with_media_engine(media_engine)
             .with_interceptor_registry(registry)
             .build(now)?;
-        pc.add_local_candidate(sfu::engine::host_candidate(local)?)?;
+        let candidate = match transport {
+            Transport::Udp => sfu::engine::host_candidate(local)?,
+            Transport::Tcp => sfu::engine::tcp_candidate(
+                SocketAddr::new(local.ip(), 9),
+                sfu::engine::TcpType::Active,
+            )?,
+        };
+        pc.add_local_candidate(candidate)?;
         Ok(Peer {
             pc,
             local,
+            transport,
             audio: None,
             video: None,
             connected: false,
@@ -228,7 +257,10 @@ impl Peer {
                 local_addr: self.local,
                 peer_addr: from,
                 ecn: None,
-                transport_protocol: TransportProtocol::UDP,
+                transport_protocol: match self.transport {
+                    Transport::Udp => TransportProtocol::UDP,
+                    Transport::Tcp => TransportProtocol::TCP,
+                },
             },
             message: datagram,
         });

@@ -45,19 +45,19 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // settings cannot change what is tested.
 const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CONFIDE_')));
 
-function freePort(kind) {
+function freePort(kind, host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     if (kind === 'udp') {
       const sock = dgram.createSocket('udp4');
       sock.once('error', reject);
-      sock.bind(0, '127.0.0.1', () => {
+      sock.bind(0, host, () => {
         const { port } = sock.address();
         sock.close(() => resolve(port));
       });
     } else {
       const srv = net.createServer();
       srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
+      srv.listen(0, host, () => {
         const { port } = srv.address();
         srv.close(() => resolve(port));
       });
@@ -65,9 +65,12 @@ function freePort(kind) {
   });
 }
 
+export { freePort };
+
 export class Harness {
   constructor() {
     this.tempDirs = [];
+    this.host = '127.0.0.1';
     this.server = null;
     this.serverExited = null;
     this.serverLog = [];
@@ -94,18 +97,33 @@ export class Harness {
   }
 
   get base() {
-    return `http://127.0.0.1:${this.httpPort}`;
+    return `http://${this.host}:${this.httpPort}`;
   }
 
-  /** Starts `confide serve` with a fresh data folder and `configText`. */
-  async start(configText = '# defaults plus command-line flags\n') {
+  /** Starts `confide serve` with a fresh data folder and `configText`, its
+   *  HTTP and media ports on `host` (default 127.0.0.1). */
+  async start(configText = '# defaults plus command-line flags\n', { host = '127.0.0.1' } = {}) {
+    this.host = host;
     await mkdir(this.artifacts, { recursive: true });
     this.dataDir = await this.tempDir('confide-data-');
     this.configFile = join(this.dataDir, 'confide.toml');
     await writeFile(this.configFile, configText);
-    this.httpPort = await freePort('tcp');
-    const mediaPort = await freePort('udp');
-    const args = ['--config', this.configFile, '--http-listen', `127.0.0.1:${this.httpPort}`, '--media-listen', `127.0.0.1:${mediaPort}`, '--data-dir', this.dataDir, 'serve'];
+    this.httpPort = await freePort('tcp', host);
+    this.mediaPort = await freePort('udp', host);
+    await this.launch();
+  }
+
+  /** Stops the server (SIGTERM) and starts it again on the same ports,
+   *  configuration and data: an upgrade or `systemctl restart`. */
+  async restart() {
+    const exit = await this.stopServer();
+    assert.deepEqual(exit, { code: 0, signal: null }, 'a clean stop on SIGTERM' + this.diagnostics());
+    await this.launch();
+  }
+
+  async launch() {
+    const host = this.host;
+    const args = ['--config', this.configFile, '--http-listen', `${host}:${this.httpPort}`, '--media-listen', `${host}:${this.mediaPort}`, '--data-dir', this.dataDir, 'serve'];
     const server = spawn(CONFIDE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { RUST_LOG: 'info', ...childEnv } });
     this.server = server;
     this.serverExited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
@@ -142,15 +160,15 @@ export class Harness {
     });
   }
 
+  /** SIGTERM, as systemd stops a service; the server drains (its
+   *  shutdown.deadline_secs, 20 s by default) and exits. Returns how. */
   async stopServer() {
     const server = this.server;
-    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    if (!server || server.exitCode !== null || server.signalCode !== null) return this.serverExited;
     server.kill('SIGTERM');
-    const done = await Promise.race([this.serverExited.then(() => true), sleep(5000).then(() => false)]);
-    if (!done) {
-      server.kill('SIGKILL');
-      await this.serverExited;
-    }
+    const done = await Promise.race([this.serverExited.then(() => true), sleep(60_000).then(() => false)]);
+    if (!done) server.kill('SIGKILL');
+    return this.serverExited;
   }
 
   /** `confide token` for a room. */
@@ -161,11 +179,12 @@ export class Harness {
     return token;
   }
 
-  /** A browser of its own (persistent context, fresh profile); its page. */
-  async browser(name, { viewport } = {}) {
+  /** A browser of its own (persistent context, fresh profile); its page.
+   *  `executable`: another Chromium launcher (one inside a namespace). */
+  async browser(name, { viewport, executable } = {}) {
     const userDataDir = await this.tempDir(`confide-chrome-${name}-`);
     const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath: executable || CHROMIUM,
       headless: true,
       args: CHROME_ARGS,
       viewport: viewport || { width: 1280, height: 800 },

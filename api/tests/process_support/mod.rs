@@ -135,9 +135,21 @@ impl Confide {
 
     /// SIGTERM (as systemd stops a service); returns how it exited.
     pub fn terminate(mut self) -> std::process::ExitStatus {
+        self.send_sigterm();
+        self.0.wait().unwrap()
+    }
+
+    /// SIGTERM, without waiting for the exit.
+    pub fn send_sigterm(&self) {
         // SAFETY: kill(2) on our own child's pid.
         unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
-        self.0.wait().unwrap()
+    }
+
+    /// Waits (off the async threads) for the process to exit.
+    pub async fn exited(mut self) -> std::process::ExitStatus {
+        tokio::task::spawn_blocking(move || self.0.wait().unwrap())
+            .await
+            .unwrap()
     }
 
     pub fn pid(&self) -> u32 {
@@ -188,6 +200,8 @@ pub async fn http_addr(log: &Path) -> String {
 pub struct CallbackReceiver {
     pub url: String,
     pub got: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    /// While false, requests wait unanswered (a receiver that is slow).
+    answering: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -195,12 +209,15 @@ impl CallbackReceiver {
     pub async fn start() -> CallbackReceiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let seen = got.clone();
+        let (answering, gate) = tokio::sync::watch::channel(true);
         let app = axum::Router::new().route(
             "/hook",
             axum::routing::post(
                 move |axum::Form(params): axum::Form<HashMap<String, String>>| {
                     let seen = seen.clone();
+                    let mut gate = gate.clone();
                     async move {
+                        let _ = gate.wait_for(|open| *open).await;
                         seen.lock().unwrap().push(params);
                         axum::http::StatusCode::NO_CONTENT
                     }
@@ -212,7 +229,28 @@ impl CallbackReceiver {
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        CallbackReceiver { url, got, server }
+        CallbackReceiver {
+            url,
+            got,
+            answering,
+            server,
+        }
+    }
+
+    /// From now on, requests wait unanswered until [`Self::release`].
+    pub fn hold(&self) {
+        self.answering.send_replace(false);
+    }
+
+    pub fn release(&self) {
+        self.answering.send_replace(true);
+    }
+
+    /// Whether a callback for `event` matching `also` has arrived.
+    pub fn has(&self, event: &str, also: impl Fn(&HashMap<String, String>) -> bool) -> bool {
+        self.got.lock().unwrap().iter().any(|p| {
+            p.get("StatusCallbackEvent").map(String::as_str) == Some(event) && also(p)
+        })
     }
 
     /// Every callback so far, as (RoomSid, SequenceNumber).

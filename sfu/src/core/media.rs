@@ -19,22 +19,24 @@ use crate::demux::stun_integrity_ok;
 use crate::engine::{MediaIn, PeerEvent, SenderSlot};
 use crate::forward::down_track::SourcePacket;
 use crate::signal::{CloseReason, ToParticipant};
+use crate::transport::{MediaPath, Transport};
 
 impl Sfu {
     pub fn handle_datagram(
         &mut self,
         now: Instant,
+        transport: Transport,
         from: SocketAddr,
         local: SocketAddr,
         data: BytesMut,
     ) {
         self.stats.datagrams_in += 1;
-        let Some(route) = self.demux.route(from, &data) else {
+        let Some(route) = self.demux.route(transport, from, &data) else {
             self.stats.datagrams_dropped += 1;
             return;
         };
         let key = route.key;
-        let local = self.candidate_for(local);
+        let local = self.candidate_for(transport, local);
         let Some(p) = self.participants.get_mut(&key) else {
             self.stats.datagrams_dropped += 1;
             return;
@@ -47,7 +49,19 @@ impl Sfu {
                 return;
             }
             p.last_consent = now;
-            self.demux.learn_addr(from, key);
+            self.demux.learn_addr(transport, from, key);
+            p.path = if p.relay_addrs.contains(&from) {
+                MediaPath::Relayed
+            } else if transport == Transport::Tcp {
+                MediaPath::Tcp
+            } else {
+                MediaPath::Udp
+            };
+        }
+        match p.path {
+            MediaPath::Udp => {}
+            MediaPath::Tcp => self.stats.tcp_datagrams_in += 1,
+            MediaPath::Relayed => self.stats.relayed_datagrams_in += 1,
         }
         // Why SRTP need not mark the sender dirty: reading RTP or RTCP makes
         // `rtc` queue nothing to send (its interceptors write on timers),
@@ -57,7 +71,7 @@ impl Sfu {
         // first one still marks it (in `process_peer`) to pick up the new
         // deadline. STUN and DTLS do produce answers.
         let srtp = matches!(data.first(), Some(128..=191));
-        p.peer.handle_datagram(now, from, local, data);
+        p.peer.handle_datagram(now, transport, from, local, data);
         if !srtp {
             self.dirty.push(key);
         }

@@ -42,6 +42,7 @@ use crate::signal::{
     MediaKind, ParticipantInfo, PublishedTrackSpec, RoomEvent, RoomEventKind, SfuError,
     ToParticipant, TrackInfo,
 };
+use crate::transport::{MediaPath, Transport};
 
 pub type ParticipantKey = u64;
 type TrackKey = u64;
@@ -51,6 +52,10 @@ type TrackKey = u64;
 pub struct SfuConfig {
     /// The one UDP socket for every peer.
     pub bind: SocketAddr,
+    /// Where to accept ICE over TCP (RFC 6544), for browsers whose network
+    /// blocks UDP; `None`: UDP only. Its port is advertised on each
+    /// advertised IP.
+    pub tcp_bind: Option<SocketAddr>,
     /// IPs put in ICE host candidates (a public IP behind NAT); empty: the
     /// bound IP.
     pub advertise: Vec<IpAddr>,
@@ -75,6 +80,7 @@ impl Default for SfuConfig {
     fn default() -> Self {
         Self {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 50_000),
+            tcp_bind: None,
             advertise: Vec::new(),
             max_participants_per_room: 10,
             allow_ad_hoc_rooms: true,
@@ -125,6 +131,7 @@ pub struct RoomSnapshot {
 /// One datagram to send.
 #[derive(Debug)]
 pub struct Transmit {
+    pub transport: Transport,
     pub to: SocketAddr,
     pub data: BytesMut,
 }
@@ -177,7 +184,16 @@ struct Participant {
     /// Set when the first RTP packet from this peer was read, which armed
     /// the engine's media timers (see `handle_datagram`).
     media_timers_armed: bool,
+    /// Relayed addresses of its trickled `typ relay` candidates (a few).
+    relay_addrs: Vec<SocketAddr>,
+    /// How its media reaches us (known from its last signed binding
+    /// request).
+    path: MediaPath,
 }
+
+/// Relay candidates remembered per participant (a browser gathers one or
+/// two per TURN URL).
+const MAX_RELAY_ADDRS: usize = 8;
 
 struct PublishedTrack {
     sid: String,
@@ -214,6 +230,8 @@ pub struct Sfu {
     next_housekeeping: Instant,
     /// Our ICE host candidates: the media port on each advertised IP.
     candidates: Vec<SocketAddr>,
+    /// Our passive TCP candidates: the TCP port on each advertised IP.
+    tcp_candidates: Vec<SocketAddr>,
     /// Room-level events for the REST API's status callbacks.
     room_events: VecDeque<RoomEvent>,
 }
@@ -252,8 +270,16 @@ impl Sfu {
         if candidates.is_empty() {
             candidates.push(config.bind);
         }
+        let tcp_candidates = match config.tcp_bind {
+            Some(tcp) => candidates
+                .iter()
+                .map(|c| SocketAddr::new(c.ip(), tcp.port()))
+                .collect(),
+            None => Vec::new(),
+        };
         Self {
             candidates,
+            tcp_candidates,
             room_events: VecDeque::new(),
             config,
             rooms: HashMap::new(),
@@ -274,22 +300,42 @@ impl Sfu {
     }
 
     /// The candidate address a datagram arrived at: the address itself when
-    /// it is advertised, else the first candidate (a server behind NAT sees
-    /// its private address; browsers address the public one).
-    fn candidate_for(&self, local: SocketAddr) -> SocketAddr {
-        if self.candidates.contains(&local) {
+    /// it is advertised, else the first candidate of its transport (a server
+    /// behind NAT sees its private address; browsers address the public
+    /// one).
+    fn candidate_for(&self, transport: Transport, local: SocketAddr) -> SocketAddr {
+        let ours = match transport {
+            Transport::Udp => &self.candidates,
+            Transport::Tcp => &self.tcp_candidates,
+        };
+        if ours.contains(&local) {
             local
         } else {
-            self.candidates[0]
+            ours.first().copied().unwrap_or(local)
         }
+    }
+
+    /// Whether a participant's signed binding request came from `from`
+    /// (the I/O layer keeps only such TCP connections).
+    pub fn knows_path(&self, transport: Transport, from: SocketAddr) -> bool {
+        self.demux.knows(transport, from)
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         while let Some(&key) = self.dirty.last() {
             if let Some(p) = self.participants.get_mut(&key) {
-                if let Some((to, data)) = p.peer.poll_transmit() {
+                if let Some((transport, to, data)) = p.peer.poll_transmit() {
                     self.stats.datagrams_out += 1;
-                    return Some(Transmit { to, data });
+                    match p.path {
+                        MediaPath::Udp => {}
+                        MediaPath::Tcp => self.stats.tcp_datagrams_out += 1,
+                        MediaPath::Relayed => self.stats.relayed_datagrams_out += 1,
+                    }
+                    return Some(Transmit {
+                        transport,
+                        to,
+                        data,
+                    });
                 }
                 p.next_timeout = p.peer.poll_timeout();
             }
@@ -316,9 +362,17 @@ impl Sfu {
     }
 
     pub fn stats(&self) -> SfuStats {
+        let on = |path| {
+            self.participants
+                .values()
+                .filter(|p| p.connected && p.path == path)
+                .count()
+        };
         SfuStats {
             rooms: self.rooms.len(),
             participants: self.participants.len(),
+            participants_tcp: on(MediaPath::Tcp),
+            participants_relayed: on(MediaPath::Relayed),
             ..self.stats.clone()
         }
     }

@@ -13,12 +13,13 @@ use std::time::Instant;
 
 use tracing::{debug, warn};
 
-use super::{ParticipantKey, Sfu, TrackKey};
+use super::{MAX_RELAY_ADDRS, ParticipantKey, Sfu, TrackKey};
 use crate::engine::SenderSlot;
 use crate::forward::down_track::Negotiated;
 use crate::signal::{
     FromParticipant, PublishedTrackSpec, SfuError, SubscribedTrackMid, ToParticipant,
 };
+use crate::transport::relay_candidate_address;
 
 impl Sfu {
     pub fn handle_signal(&mut self, now: Instant, key: ParticipantKey, message: FromParticipant) {
@@ -36,6 +37,11 @@ impl Sfu {
                 let p = self.participants.get_mut(&key).expect("checked");
                 if candidate.is_empty() {
                     return; // end-of-candidates
+                }
+                if let Some(relayed) = relay_candidate_address(&candidate)
+                    && p.relay_addrs.len() < MAX_RELAY_ADDRS
+                {
+                    p.relay_addrs.push(relayed);
                 }
                 if let Err(err) = p
                     .peer

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::engine::{EnginePeer, PeerSettings};
 use crate::signal::{CloseReason, ParticipantInfo, RoomEventKind, ToParticipant, TrackInfo};
+use crate::transport::MediaPath;
 
 impl Sfu {
     pub fn join(&mut self, now: Instant, room: &str, identity: &str) -> Result<Joined, JoinError> {
@@ -65,6 +66,7 @@ impl Sfu {
             ice_ufrag: ice_ufrag.clone(),
             ice_pwd: ice_pwd.clone(),
             candidates: self.candidates.clone(),
+            tcp_candidates: self.tcp_candidates.clone(),
             ice_disconnected_after: self.config.consent_timeout,
             ice_failed_after: self.config.consent_timeout * 2,
         };
@@ -89,6 +91,8 @@ impl Sfu {
             last_consent: now,
             next_timeout: None,
             media_timers_armed: false,
+            relay_addrs: Vec::new(),
+            path: MediaPath::Udp,
         };
         let me = self.participant_info(&participant, key);
         let room_entry = self.rooms.get_mut(room).expect("opened above");

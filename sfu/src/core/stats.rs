@@ -7,9 +7,23 @@
 pub struct SfuStats {
     pub rooms: usize,
     pub participants: usize,
+    /// Of `participants`, those connected by ICE over TCP, and through a
+    /// TURN server.
+    pub participants_tcp: usize,
+    pub participants_relayed: usize,
     pub datagrams_in: u64,
     pub datagrams_out: u64,
     pub datagrams_dropped: u64,
+    /// Of `datagrams_in` and `datagrams_out`, those on ICE-over-TCP
+    /// connections, and those relayed by a TURN server.
+    pub tcp_datagrams_in: u64,
+    pub tcp_datagrams_out: u64,
+    pub relayed_datagrams_in: u64,
+    pub relayed_datagrams_out: u64,
+    /// ICE-over-TCP connections open now, and refused (over the cap, or
+    /// never proven by a signed binding request).
+    pub tcp_connections: usize,
+    pub tcp_connections_refused: u64,
     pub rtp_forwarded: u64,
     pub rtp_retransmitted: u64,
     pub keyframe_requests: u64,

@@ -28,7 +28,7 @@ mod read;
 mod senders;
 mod setup;
 
-pub use candidate::host_candidate;
+pub use candidate::{TcpType, host_candidate, tcp_candidate};
 
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -44,6 +44,8 @@ use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
 
 use crate::signal::MediaKind;
+use crate::transport::Transport;
+use rtc::shared::TransportProtocol;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -61,6 +63,8 @@ pub struct PeerSettings {
     /// Host candidates to advertise (the media socket's port on each
     /// advertised IP).
     pub candidates: Vec<SocketAddr>,
+    /// Passive TCP candidates (ICE over TCP), when the SFU listens for it.
+    pub tcp_candidates: Vec<SocketAddr>,
     /// How long the ICE agent waits without STUN before it calls the
     /// connection disconnected / failed.
     pub ice_disconnected_after: Duration,
@@ -188,10 +192,14 @@ impl EnginePeer {
         self.pc.poll_timeout()
     }
 
-    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, BytesMut)> {
-        self.pc
-            .poll_write()
-            .map(|m| (m.transport.peer_addr, m.message))
+    pub fn poll_transmit(&mut self) -> Option<(Transport, SocketAddr, BytesMut)> {
+        self.pc.poll_write().map(|m| {
+            let transport = match m.transport.transport_protocol {
+                TransportProtocol::TCP => Transport::Tcp,
+                _ => Transport::Udp,
+            };
+            (transport, m.transport.peer_addr, m.message)
+        })
     }
 
     pub fn poll_event(&mut self) -> Option<PeerEvent> {

@@ -21,6 +21,7 @@ use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 use super::setup::AUDIO_LEVEL_URI;
 use super::{EnginePeer, IncomingTrack, MediaIn, PeerEvent, RtpFields};
 use crate::signal::MediaKind;
+use crate::transport::Transport;
 
 impl EnginePeer {
     /// Asks the remote publisher of `track_id` for a keyframe (PLI).
@@ -44,6 +45,7 @@ impl EnginePeer {
     pub fn handle_datagram(
         &mut self,
         now: Instant,
+        transport: Transport,
         from: SocketAddr,
         local: SocketAddr,
         data: BytesMut,
@@ -54,7 +56,10 @@ impl EnginePeer {
                 local_addr: local,
                 peer_addr: from,
                 ecn: None,
-                transport_protocol: TransportProtocol::UDP,
+                transport_protocol: match transport {
+                    Transport::Udp => TransportProtocol::UDP,
+                    Transport::Tcp => TransportProtocol::TCP,
+                },
             },
             message: data,
         });

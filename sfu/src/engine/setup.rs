@@ -28,7 +28,7 @@ use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
 use rustc_hash::FxHashMap;
 
-use super::candidate::host_candidate;
+use super::candidate::{TcpType, host_candidate, tcp_candidate};
 use super::{EngineError, EnginePeer, PeerSettings};
 
 impl EnginePeer {
@@ -53,6 +53,11 @@ impl EnginePeer {
         let mut candidates = Vec::new();
         for &addr in &settings.candidates {
             let init = host_candidate(addr)?;
+            pc.add_local_candidate(init.clone())?;
+            candidates.push(init);
+        }
+        for &addr in &settings.tcp_candidates {
+            let init = tcp_candidate(addr, TcpType::Passive)?;
             pc.add_local_candidate(init.clone())?;
             candidates.push(init);
         }

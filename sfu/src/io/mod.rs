@@ -32,13 +32,16 @@ use tracing::{debug, info, warn};
 mod commands;
 mod media_socket;
 mod send_batch;
+mod tcp;
 
 use commands::{Command, RoomCommand, handle_command};
 use send_batch::SendBatcher;
+use tcp::{TcpInput, TcpPaths};
 
 pub use crate::core::SfuStats;
 use crate::core::{JoinError, Joined, ParticipantKey, RoomSnapshot, Sfu, SfuConfig, Transmit};
 use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
+use crate::transport::Transport;
 
 /// `recvmmsg` calls per wake-up before output is flushed.
 const READ_CALLS: usize = 4;
@@ -68,17 +71,29 @@ impl SfuHandle {
     /// server's multi-threaded runtime each wake could land on another
     /// worker (cold caches, work-stealing wake-ups of idle workers); here
     /// the thread that waits in `epoll` is the one that forwards.
-    pub fn start(config: SfuConfig) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<RoomEvent>)> {
+    pub fn start(
+        mut config: SfuConfig,
+    ) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<RoomEvent>)> {
         let (socket, _) = media_socket::bind(config.bind, config.socket_buffer_bytes)?;
         let local_addr = socket.local_addr()?;
         info!(%local_addr, "media socket bound");
+        let tcp_listener = match config.tcp_bind {
+            Some(addr) => {
+                let listener = std::net::TcpListener::bind(addr)?;
+                listener.set_nonblocking(true)?;
+                let bound = listener.local_addr()?;
+                info!(%bound, "ICE-over-TCP port bound");
+                config.tcp_bind = Some(bound);
+                Some(listener)
+            }
+            None => None,
+        };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
             .build()?;
         let (commands, rx) = mpsc::unbounded_channel();
         let socket_errors = Arc::new(AtomicU64::new(0));
-        let mut config = config;
         if config.advertise.is_empty() {
             config.advertise.push(local_addr.ip());
         }
@@ -90,8 +105,15 @@ impl SfuHandle {
             .name("confide-sfu".into())
             .spawn(move || {
                 runtime.block_on(async move {
+                    let tcp = match tcp_listener.map(tokio::net::TcpListener::from_std) {
+                        Some(Ok(listener)) => Some(TcpPaths::new(listener)),
+                        Some(Err(err)) => {
+                            return warn!(%err, "cannot register the ICE-TCP port; SFU stopped");
+                        }
+                        None => None,
+                    };
                     match UdpSocket::from_std(socket) {
-                        Ok(socket) => run(core, socket, rx, errors, room_events).await,
+                        Ok(socket) => run(core, socket, tcp, rx, errors, room_events).await,
                         Err(err) => warn!(%err, "cannot register the media socket; SFU stopped"),
                     }
                 });
@@ -203,7 +225,8 @@ impl SfuHandle {
         rx.await.ok().flatten()
     }
 
-    /// Ends every session ("server shutting down", 53000 to each client)
+    /// Ends every session (signaling tells each client the server is
+    /// restarting)
     /// and stops the SFU; returns once the participants have been told.
     pub async fn shutdown(&self) {
         let (done, rx) = oneshot::channel();
@@ -226,6 +249,7 @@ impl SfuHandle {
 async fn run(
     mut core: Sfu,
     socket: UdpSocket,
+    mut tcp: Option<TcpPaths>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     socket_errors: Arc<AtomicU64>,
     room_events: mpsc::UnboundedSender<RoomEvent>,
@@ -244,16 +268,25 @@ async fn run(
     let mut outgoing: Vec<Transmit> = Vec::with_capacity(send_batch::MAX_BATCH);
     let mut sender = SendBatcher::default();
     let mut stopped: Option<oneshot::Sender<()>> = None;
+    let mut next_tcp_sweep = Instant::now() + Duration::from_secs(1);
     loop {
         flush(
             &room_events,
             &mut core,
             &socket,
+            &mut tcp,
             &mut sender,
             &mut outgoing,
             &mut sinks,
             &socket_errors,
         );
+        if let Some(paths) = &mut tcp {
+            let now = Instant::now();
+            if now >= next_tcp_sweep {
+                paths.sweep(now);
+                next_tcp_sweep = now + Duration::from_secs(1);
+            }
+        }
         let deadline = core
             .poll_timeout()
             .unwrap_or_else(|| Instant::now() + IDLE_TICK);
@@ -265,6 +298,14 @@ async fn run(
                     Some(Command::Shutdown { done }) => {
                         stopped = Some(done);
                         break;
+                    }
+                    Some(Command::Stats { reply }) => {
+                        let mut stats = core.stats();
+                        if let Some(paths) = &tcp {
+                            stats.tcp_connections = paths.open();
+                            stats.tcp_connections_refused = paths.refused();
+                        }
+                        let _ = reply.send(stats);
                     }
                     Some(command) => handle_command(&mut core, &mut sinks, command),
                 }
@@ -293,7 +334,7 @@ async fn run(
                                     .map_or(local_addr, |ip| SocketAddr::new(ip, local_addr.port()));
                                 let stride = meta.stride.max(1);
                                 for segment in buf[..meta.len].chunks(stride) {
-                                    core.handle_datagram(now, meta.addr, local, BytesMut::from(segment));
+                                    core.handle_datagram(now, Transport::Udp, meta.addr, local, BytesMut::from(segment));
                                 }
                             }
                         }
@@ -303,6 +344,14 @@ async fn run(
                             socket_errors.fetch_add(1, Ordering::Relaxed);
                             debug!(%err, "recv error");
                         }
+                    }
+                }
+            }
+            input = next_tcp(&mut tcp), if tcp.is_some() => {
+                if let (TcpInput::Frame { from, local, data }, Some(paths)) = (input, &mut tcp) {
+                    core.handle_datagram(Instant::now(), Transport::Tcp, from, local, data);
+                    if !paths.is_proven(from) && core.knows_path(Transport::Tcp, from) {
+                        paths.prove(from);
                     }
                 }
             }
@@ -316,6 +365,7 @@ async fn run(
         &room_events,
         &mut core,
         &socket,
+        &mut tcp,
         &mut sender,
         &mut outgoing,
         &mut sinks,
@@ -327,10 +377,19 @@ async fn run(
     info!("SFU stopped");
 }
 
+async fn next_tcp(tcp: &mut Option<TcpPaths>) -> TcpInput {
+    match tcp {
+        Some(paths) => paths.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn flush(
     room_events: &mpsc::UnboundedSender<RoomEvent>,
     core: &mut Sfu,
     socket: &UdpSocket,
+    tcp: &mut Option<TcpPaths>,
     sender: &mut SendBatcher,
     outgoing: &mut Vec<Transmit>,
     sinks: &mut HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>>,
@@ -345,6 +404,12 @@ fn flush(
             let Some(transmit) = core.poll_transmit() else {
                 break;
             };
+            if transmit.transport == Transport::Tcp {
+                if let Some(paths) = tcp {
+                    paths.send(transmit.to, &transmit.data);
+                }
+                continue;
+            }
             outgoing.push(transmit);
         }
         if outgoing.is_empty() {

@@ -227,6 +227,7 @@ mod tests {
 
     fn transmit(to: SocketAddr, data: &[u8]) -> Transmit {
         Transmit {
+            transport: crate::transport::Transport::Udp,
             to,
             data: BytesMut::from(data),
         }

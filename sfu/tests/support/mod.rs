@@ -12,9 +12,12 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use serde_json::Value;
 use sfu::core::{ParticipantKey, Sfu, SfuConfig};
 use sfu::signal::{FromParticipant, MediaKind, PublishedTrackSpec, ToParticipant};
+use sfu::transport::Transport;
 use testkit::peer::{Incoming, MIME_TYPE_VP8, Peer, Publish, published_tracks};
 
 pub const SERVER: &str = "127.0.0.1:50000";
+/// The SFU's ICE-over-TCP address, when a test's config turns it on.
+pub const TCP_SERVER: &str = "127.0.0.1:50443";
 
 pub struct Client {
     pub identity: String,
@@ -46,6 +49,7 @@ pub struct Net {
     pub sfu: Sfu,
     pub clients: Vec<Client>,
     server: SocketAddr,
+    tcp_server: SocketAddr,
     /// When set, a copy of every datagram the network moves, in order
     /// (the fuzz corpus generator and the fuzz targets read real traffic
     /// here).
@@ -82,12 +86,15 @@ impl Net {
             sfu: Sfu::new(
                 SfuConfig {
                     bind: server,
-                    ..config
+                    ..config.clone()
                 },
                 now,
             ),
             clients: Vec::new(),
             server,
+            tcp_server: config
+                .tcp_bind
+                .unwrap_or_else(|| TCP_SERVER.parse().unwrap()),
             tap: None,
             stray: Vec::new(),
             answer_mutator: None,
@@ -102,10 +109,27 @@ impl Net {
     /// Joins a client whose camera sends `video_mime` (VP8 or H.264); it can
     /// also send RFC 6464 audio levels ([`Client::audio_level`]).
     pub fn join_with(&mut self, room: &str, identity: &str, video_mime: &'static str) -> usize {
+        self.join_on(Transport::Udp, room, identity, video_mime)
+    }
+
+    /// Joins a client whose network lets only TCP through: it connects to
+    /// the SFU's passive ICE-TCP candidate (the config's `tcp_bind`).
+    pub fn join_over_tcp(&mut self, room: &str, identity: &str) -> usize {
+        self.join_on(Transport::Tcp, room, identity, MIME_TYPE_VP8)
+    }
+
+    fn join_on(
+        &mut self,
+        transport: Transport,
+        room: &str,
+        identity: &str,
+        video_mime: &'static str,
+    ) -> usize {
         let joined = self.sfu.join(self.now, room, identity).expect("join");
         let index = self.clients.len();
         let addr: SocketAddr = format!("127.0.0.1:{}", 40_000 + index).parse().unwrap();
-        let (peer, sdp) = Peer::publishing(
+        let (peer, sdp) = Peer::publishing_on(
+            transport,
             addr,
             self.now,
             &Publish {
@@ -189,14 +213,20 @@ impl Net {
                             });
                         }
                         let from = self.clients[i].addr;
+                        let (transport, server) = match self.clients[i].peer.transport {
+                            Transport::Udp => (Transport::Udp, self.server),
+                            Transport::Tcp => (Transport::Tcp, self.tcp_server),
+                        };
                         self.sfu
-                            .handle_datagram(self.now, from, self.server, datagram);
+                            .handle_datagram(self.now, transport, from, server, datagram);
                     }
                 }
             }
             while let Some(transmit) = self.sfu.poll_transmit() {
                 moved = true;
-                if let Some(i) = self.clients.iter().position(|c| c.addr == transmit.to)
+                let reached =
+                    |c: &Client| c.addr == transmit.to && c.peer.transport == transmit.transport;
+                if let Some(i) = self.clients.iter().position(reached)
                     && let Some(tap) = &mut self.tap
                 {
                     tap.push(Tapped {
@@ -205,14 +235,18 @@ impl Net {
                         data: transmit.data.clone(),
                     });
                 }
-                if let Some(c) = self.clients.iter_mut().find(|c| c.addr == transmit.to)
+                if let Some(c) = self.clients.iter_mut().find(|c| reached(c))
                     && c.online
                     && !c.closed
                 {
                     if loses(&mut c.lose_rtp, &transmit.data) {
                         continue;
                     }
-                    c.peer.handle_datagram(self.now, self.server, transmit.data);
+                    let server = match transmit.transport {
+                        Transport::Udp => self.server,
+                        Transport::Tcp => self.tcp_server,
+                    };
+                    c.peer.handle_datagram(self.now, server, transmit.data);
                 }
             }
             while let Some((key, message)) = self.sfu.poll_event() {
@@ -294,7 +328,7 @@ impl Net {
     pub fn inject_from(&mut self, i: usize, datagram: BytesMut) {
         let from = self.clients[i].addr;
         self.sfu
-            .handle_datagram(self.now, from, self.server, datagram);
+            .handle_datagram(self.now, Transport::Udp, from, self.server, datagram);
     }
 
     pub fn client_addr(&self, i: usize) -> SocketAddr {

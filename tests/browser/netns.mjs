@@ -1,0 +1,115 @@
+// A restrictive network made on this machine for one test: a network
+// namespace joined to the host by a veth pair (10.231.N.0/30, the host end
+// .1, the namespace end .2), with iptables rules inside the namespace, and a
+// way to run Chromium inside it. Nothing leaves the machine: the namespace
+// has no route but the veth.
+//
+// Rules (`block`):
+//   'udp'       every UDP datagram out of the namespace is dropped (the
+//               hospital or hotel network that only lets TCP through);
+//   'tcp-only:P,Q' only TCP to ports P, Q… leaves the namespace (the
+//               network that only lets HTTPS through).
+//
+// Needs root, iproute2 and iptables (the test command installs iptables).
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { writeFile, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const run = promisify(execFile);
+const ip = (...args) => run('ip', args);
+const inside = (ns, ...args) => run('ip', ['netns', 'exec', ns, ...args]);
+
+// Namespaces are named after the test process, so a run cleans up after an
+// earlier one that was killed (its pid is gone) and never touches another
+// run's.
+const PREFIX = 'cfd';
+
+async function removeStale() {
+  const { stdout } = await ip('netns', 'list');
+  for (const line of stdout.split('\n')) {
+    const name = line.split(' ')[0];
+    const m = name && name.match(new RegExp(`^${PREFIX}(\\d+)x\\d+$`));
+    if (!m) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) await ip('netns', 'del', name).catch(() => {});
+  }
+}
+
+let serial = 0;
+
+export class IsolatedNetwork {
+  /** Creates the namespace and its rules; `dir` holds the Chromium wrapper. */
+  static async create(dir, { block }) {
+    await removeStale();
+    const n = serial++;
+    const net = new IsolatedNetwork();
+    net.name = `${PREFIX}${process.pid}x${n}`;
+    // Interface names are at most 15 characters.
+    const tag = `${(process.pid % 100000).toString(36)}${n}`;
+    net.hostIf = `cfh${tag}`;
+    const nsIf = `cfn${tag}`;
+    const subnet = 1 + ((process.pid * 8 + n) % 250);
+    net.hostIp = `10.231.${subnet}.1`;
+    net.nsIp = `10.231.${subnet}.2`;
+    await ip('netns', 'add', net.name);
+    net.created = true;
+    await ip('link', 'add', net.hostIf, 'type', 'veth', 'peer', 'name', nsIf);
+    await ip('link', 'set', nsIf, 'netns', net.name);
+    await ip('addr', 'add', `${net.hostIp}/30`, 'dev', net.hostIf);
+    await ip('link', 'set', net.hostIf, 'up');
+    await ip('-n', net.name, 'addr', 'add', `${net.nsIp}/30`, 'dev', nsIf);
+    await ip('-n', net.name, 'link', 'set', nsIf, 'up');
+    await ip('-n', net.name, 'link', 'set', 'lo', 'up');
+    const ipt = (...args) => inside(net.name, 'iptables', ...args);
+    await ipt('-A', 'OUTPUT', '-o', 'lo', '-j', 'ACCEPT');
+    if (block === 'udp') {
+      await ipt('-A', 'OUTPUT', '-p', 'udp', '-j', 'DROP');
+      await ipt('-A', 'INPUT', '-p', 'udp', '!', '-i', 'lo', '-j', 'DROP');
+    } else if (block && block.startsWith('tcp-only:')) {
+      for (const port of block.slice('tcp-only:'.length).split(',')) {
+        await ipt('-A', 'OUTPUT', '-p', 'tcp', '--dport', port, '-j', 'ACCEPT');
+      }
+      await ipt('-A', 'OUTPUT', '-j', 'DROP');
+    } else {
+      throw new Error(`unknown block rule ${block}`);
+    }
+    net.chromium = join(dir, `chromium-in-${net.name}`);
+    await writeFile(net.chromium, `#!/bin/sh\nexec ip netns exec ${net.name} /usr/bin/chromium "$@"\n`);
+    await chmod(net.chromium, 0o755);
+    return net;
+  }
+
+  /** Whether a UDP datagram from inside reaches `host:port` (it must not). */
+  async udpGetsOut(host, port) {
+    const probe = `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ntry:\n  s.sendto(b'x',('${host}',${port}))\n  print('sent')\nexcept OSError:\n  print('dropped')`;
+    const { stdout } = await inside(this.name, 'python3', '-c', probe);
+    return stdout.trim() === 'sent';
+  }
+
+  /** Lets TCP to `port` out as well (inserted before the drop). */
+  async allowTcpPort(port) {
+    await inside(this.name, 'iptables', '-I', 'OUTPUT', '1', '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT');
+  }
+
+  /** Whether a TCP connection from inside reaches `host:port`. */
+  async tcpGetsOut(host, port) {
+    const probe = `import socket\ntry:\n  socket.create_connection(('${host}',${port}),timeout=3).close()\n  print('open')\nexcept OSError:\n  print('blocked')`;
+    const { stdout } = await inside(this.name, 'python3', '-c', probe);
+    return stdout.trim() === 'open';
+  }
+
+  /** Removes the namespace (its end of the veth goes with it, and the pair). */
+  async remove() {
+    if (!this.created) return;
+    this.created = false;
+    await ip('netns', 'del', this.name).catch(() => {});
+    await ip('link', 'del', this.hostIf).catch(() => {});
+  }
+}
