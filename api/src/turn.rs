@@ -58,9 +58,11 @@ impl TurnConfig {
         }
         let secret_len = self.secret.as_deref().map_or(0, str::len);
         if !self.urls.is_empty() && secret_len < 16 {
-            return Err("turn.secret must be set (at least 16 characters) when turn.urls is: \
+            return Err(
+                "turn.secret must be set (at least 16 characters) when turn.urls is: \
                  the same value as the TURN server's static-auth-secret"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         if !(60..=7 * 24 * 3600).contains(&self.credential_lifetime_secs) {
             return Err(

@@ -236,7 +236,8 @@ async fn a_killed_call_is_closed_at_restart(backend: Backend) {
     assert_closed(&recorded(&store.url, &room_sid).await, 2);
     for person in &people {
         assert!(
-            hook.has("participant-disconnected", |p| p["ParticipantSid"] == person.sid),
+            hook.has("participant-disconnected", |p| p["ParticipantSid"]
+                == person.sid),
             "{}'s callback was sent before the exit: {:?}",
             person.identity,
             hook.got.lock().unwrap()

@@ -111,7 +111,10 @@ mod tests {
         assert_eq!(password, "c859x+sgXhiVPSf8xPowxPbZvJQ=");
         assert!(turn.verify(&username, &password, 1_700_000_600));
         assert!(!turn.verify(&username, &password, 1_700_000_601), "expired");
-        assert!(!turn.verify("1700000600:PA2", &password, 1_700_000_000), "other user");
+        assert!(
+            !turn.verify("1700000600:PA2", &password, 1_700_000_000),
+            "other user"
+        );
         assert!(!turn.verify("garbage", &password, 0));
         assert!(!turn.verify(&username, "not base64!", 0));
     }
@@ -120,7 +123,11 @@ mod tests {
     fn stun_without_credentials_and_turn_with() {
         let servers = IceServers {
             stun: vec!["stun:s.example:3478".into()],
-            turn: Some(TurnRest::new(vec!["turn:t.example:3478?transport=tcp".into()], b"k", 60)),
+            turn: Some(TurnRest::new(
+                vec!["turn:t.example:3478?transport=tcp".into()],
+                b"k",
+                60,
+            )),
         };
         let list = servers.for_participant("PA1", 100);
         assert_eq!(list.len(), 2);

@@ -18,9 +18,7 @@ use tokio::time::{interval, timeout};
 use tracing::{debug, info};
 
 use crate::error::SignalError;
-use crate::protocol::{
-    ClientMessage, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage,
-};
+use crate::protocol::{ClientMessage, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage};
 use crate::rate_limit::TokenBucket;
 use crate::state::SignalingState;
 

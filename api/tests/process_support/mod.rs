@@ -248,9 +248,11 @@ impl CallbackReceiver {
 
     /// Whether a callback for `event` matching `also` has arrived.
     pub fn has(&self, event: &str, also: impl Fn(&HashMap<String, String>) -> bool) -> bool {
-        self.got.lock().unwrap().iter().any(|p| {
-            p.get("StatusCallbackEvent").map(String::as_str) == Some(event) && also(p)
-        })
+        self.got
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|p| p.get("StatusCallbackEvent").map(String::as_str) == Some(event) && also(p))
     }
 
     /// Every callback so far, as (RoomSid, SequenceNumber).
