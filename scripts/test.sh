@@ -15,6 +15,19 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
+# The reachability tests (tests/browser/reachability.test.mjs) run a
+# Chromium in a network namespace with iptables rules, beside Debian's
+# coturn; they need root.
+if ! command -v turnserver >/dev/null || ! command -v iptables >/dev/null; then
+  say "installing Debian coturn and iptables (reachability tests)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq coturn iptables >/dev/null
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "the reachability tests make network namespaces and need root: run this as root"
+  exit 1
+fi
 command -v node >/dev/null || { echo "node is required for the browser tests (apt-get install nodejs npm)"; exit 1; }
 if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/typescript ]; then
   say "installing npm packages for the browser tests"

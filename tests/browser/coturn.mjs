@@ -40,14 +40,6 @@ export class Coturn {
     }
   }
 
-  /** Lines of its log that mention allocations and relayed sessions. */
-  sessions() {
-    return this.log
-      .join('')
-      .split('\n')
-      .filter((l) => /allocation|session .* (usage|closed)|peer/i.test(l));
-  }
-
   async stop() {
     if (!this.process || this.process.exitCode !== null) return;
     this.process.kill('SIGTERM');

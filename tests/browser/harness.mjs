@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -97,16 +97,29 @@ export class Harness {
   }
 
   get base() {
-    return `http://${this.host}:${this.httpPort}`;
+    return `${this.https ? 'https' : 'http'}://${this.host}:${this.httpPort}`;
   }
 
   /** Starts `confide serve` with a fresh data folder and `configText`, its
-   *  HTTP and media ports on `host` (default 127.0.0.1). */
-  async start(configText = '# defaults plus command-line flags\n', { host = '127.0.0.1' } = {}) {
+   *  HTTP and media ports on `host` (default 127.0.0.1). `https`: serve
+   *  HTTPS with a certificate made here for `host` (browsers allow camera
+   *  and microphone only to secure origins, and an address other than
+   *  127.0.0.1 is one only over HTTPS); `this.certificate` is its PEM. */
+  async start(configText = '# defaults plus command-line flags\n', { host = '127.0.0.1', https = false } = {}) {
     this.host = host;
+    this.https = https;
     await mkdir(this.artifacts, { recursive: true });
     this.dataDir = await this.tempDir('confide-data-');
     this.configFile = join(this.dataDir, 'confide.toml');
+    if (https) {
+      const cert = join(this.dataDir, 'cert.pem');
+      const key = join(this.dataDir, 'key.pem');
+      // prettier-ignore
+      await execFileP('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+        '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${host}`, '-addext', `subjectAltName=IP:${host}`]);
+      this.certificate = await readFile(cert, 'utf8');
+      configText += `\n[http.tls]\ncert_file = "${cert}"\nkey_file = "${key}"\n`;
+    }
     await writeFile(this.configFile, configText);
     this.httpPort = await freePort('tcp', host);
     this.mediaPort = await freePort('udp', host);
@@ -188,6 +201,8 @@ export class Harness {
       headless: true,
       args: CHROME_ARGS,
       viewport: viewport || { width: 1280, height: 800 },
+      // Our own certificate for a test address (see `start`).
+      ignoreHTTPSErrors: this.https,
     });
     this.contexts.set(name, context);
     const lines = [];

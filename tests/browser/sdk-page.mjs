@@ -7,7 +7,16 @@ const ROOM_EVENTS = ['participantConnected', 'participantDisconnected', 'reconne
 /** Opens the SDK test page in a new browser (`executable`: another launcher). */
 export async function openSdk(h, name, executable) {
   const page = await h.browser(name, { executable });
-  await page.goto(`${h.base}/sdk/test.html`);
+  // A test that makes network namespaces adds and removes interfaces,
+  // which Chrome reports as a changed network on a navigation under way.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(`${h.base}/sdk/test.html`);
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
+    }
+  }
   await page.waitForFunction(() => window.sdkLoaded === true, null, { timeout: 20_000 });
   return page;
 }
