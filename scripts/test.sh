@@ -17,12 +17,13 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 # The reachability tests (tests/browser/reachability.test.mjs) run a
 # Chromium in a network namespace with iptables rules, beside Debian's
-# coturn; they need root.
-if ! command -v turnserver >/dev/null || ! command -v iptables >/dev/null; then
-  say "installing Debian coturn and iptables (reachability tests)"
+# coturn; they need root. The ACME test (api/tests/https.rs) gets its
+# certificate from Debian's pebble.
+if ! command -v turnserver >/dev/null || ! command -v iptables >/dev/null || ! command -v pebble >/dev/null; then
+  say "installing Debian coturn, iptables and pebble (reachability and ACME tests)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq coturn iptables >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq coturn iptables pebble >/dev/null
 fi
 if [ "$(id -u)" != 0 ]; then
   echo "the reachability tests make network namespaces and need root: run this as root"

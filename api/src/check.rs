@@ -77,8 +77,16 @@ pub async fn run(config: &Config) -> Vec<Finding> {
         Some(warning) => finding(Level::Warning, "media address", warning),
         None => finding(Level::Fine, "media address", "reachable as configured"),
     });
-    if let Some(files) = &config.http.tls {
-        found.push(certificate_finding(files));
+    if let Some(files) = &config.tls_files() {
+        found.push(if config.http.acme.is_some() && !files.cert_file.exists() {
+            finding(
+                Level::Fine,
+                "certificate",
+                "none yet: Confide orders one by ACME when it starts",
+            )
+        } else {
+            certificate_finding(files)
+        });
     }
     found.push(database(config).await);
     found.push(smtp(config).await);

@@ -131,6 +131,10 @@ pub struct HttpConfig {
     /// files change). Unset: plain HTTP (local use, or behind a proxy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::tls::TlsFiles>,
+    /// HTTPS with certificates by ACME (Let's Encrypt) instead of files:
+    /// the domains, and the CA. Needs `redirect_listen` on port 80 for the
+    /// HTTP-01 challenge.
+    pub acme: Option<crate::acme::AcmeConfig>,
     /// With `tls`: a plain-HTTP listener (usually `0.0.0.0:80`) that
     /// redirects everything to `app.public_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,6 +179,7 @@ impl Default for Config {
                 max_connections: 768,
                 metrics_token: None,
                 tls: None,
+                acme: None,
                 redirect_listen: None,
             },
             media: MediaConfig {
@@ -251,6 +256,16 @@ impl Config {
         Ok(config)
     }
 
+    /// The certificate files HTTPS serves: the operator's (`http.tls`), or
+    /// those ACME keeps current in `data_dir/acme/`; `None`: plain HTTP.
+    pub fn tls_files(&self) -> Option<crate::tls::TlsFiles> {
+        match (&self.http.tls, &self.http.acme) {
+            (Some(files), _) => Some(files.clone()),
+            (None, Some(_)) => Some(crate::acme::files(&self.data_dir)),
+            (None, None) => None,
+        }
+    }
+
     /// A warning for the operator when the clinic's address is on the
     /// internet but every address media is offered at is private or
     /// loopback: patients' browsers would reach the pages and never the
@@ -316,7 +331,22 @@ impl Config {
         if self.http.header_timeout_secs == 0 || self.http.max_connections == 0 {
             bail!("http.header_timeout_secs and http.max_connections must be at least 1");
         }
-        if self.http.redirect_listen.is_some() && self.http.tls.is_none() {
+        if let Some(acme) = &self.http.acme {
+            acme.validate().map_err(anyhow::Error::msg)?;
+            if self.http.tls.is_some() {
+                bail!("http.tls and http.acme are two ways to get a certificate: set one");
+            }
+            if self.http.redirect_listen.is_none() {
+                bail!(
+                    "http.acme answers the CA's HTTP-01 challenge on port 80: set http.redirect_listen (for example \"0.0.0.0:80\") for domains {:?}",
+                    acme.domains
+                );
+            }
+        }
+        if self.http.redirect_listen.is_some()
+            && self.http.tls.is_none()
+            && self.http.acme.is_none()
+        {
             bail!(
                 "http.redirect_listen redirects to HTTPS, which needs http.tls (cert_file and key_file)"
             );
@@ -503,6 +533,33 @@ mod tests {
                 "{text}"
             );
             assert!(text.contains("listen"), "lists what is allowed: {text}");
+            jail.clear_env();
+            // ACME answers its challenge on port 80, and is the only
+            // source of the certificate.
+            jail.create_file(
+                "acme.toml",
+                "[http.acme]\ndomains = [\"video.clinic.example\"]\n",
+            )?;
+            let err =
+                Config::load(Some(Path::new("acme.toml")), &CliOverrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("redirect_listen"), "{err:#}");
+            jail.create_file(
+                "both.toml",
+                "[http]\nredirect_listen = \"127.0.0.1:80\"\n[http.tls]\ncert_file = \"c\"\nkey_file = \"k\"\n[http.acme]\ndomains = [\"video.clinic.example\"]\n",
+            )?;
+            let err =
+                Config::load(Some(Path::new("both.toml")), &CliOverrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("set one"), "{err:#}");
+            jail.create_file(
+                "good.toml",
+                "data_dir = \"/srv/confide\"\n[http]\nredirect_listen = \"0.0.0.0:80\"\n[http.acme]\ndomains = [\"video.clinic.example\"]\n",
+            )?;
+            let config = Config::load(Some(Path::new("good.toml")), &CliOverrides::default())
+                .expect("valid");
+            assert_eq!(
+                config.tls_files().unwrap().cert_file,
+                Path::new("/srv/confide/acme/cert.pem")
+            );
             Ok(())
         });
     }

@@ -19,6 +19,8 @@
 //! - [`http_listener`]: serves the router: header timeout, connection cap.
 //! - [`tls`]: HTTPS from certificate files (reloaded on change), the
 //!   port-80 redirect.
+//! - [`acme`]: certificates by ACME into those files, the HTTP-01
+//!   challenge on the port-80 listener.
 //! - [`turn`]: `[turn]`, the STUN/TURN servers handed to participants.
 //! - [`http`]: the `/api` and `/v1` routes, thin handlers a file per
 //!   resource, one error type that domain errors map onto.
@@ -47,6 +49,7 @@
 //! [`model`] and [`state`] too, never [`http`]; `http` depends on them,
 //! not the other way round.
 
+pub mod acme;
 pub mod api_key;
 pub mod auth;
 pub mod backup;

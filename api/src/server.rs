@@ -210,8 +210,18 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let app = app.layer(axum::middleware::from_fn(
         http::text_guard::refuse_control_characters,
     ));
-    let app = http::headers::on_every_response(app, config.http.tls.is_some());
-    let tls = match &config.http.tls {
+    let tls_files = config.tls_files();
+    let app = http::headers::on_every_response(app, tls_files.is_some());
+    let challenges = crate::acme::Challenges::default();
+    if let (Some(acme), Some(files)) = (&config.http.acme, &tls_files) {
+        crate::acme::ensure_placeholder(acme, files)?;
+        background.push(crate::acme::spawn(
+            acme.clone(),
+            config.data_dir.clone(),
+            challenges.clone(),
+        ));
+    }
+    let tls = match &tls_files {
         Some(files) => Some(tokio_rustls::TlsAcceptor::from(
             crate::tls::CertStore::open(files)?.server_config(),
         )),
@@ -244,7 +254,12 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
                 max_connections: config.http.max_connections,
                 tls: None,
             };
-            let app = crate::tls::redirect_app(&config.app.public_url);
+            let app = Router::new()
+                .route(
+                    "/.well-known/acme-challenge/{token}",
+                    get(crate::acme::answer_challenge).with_state(challenges),
+                )
+                .merge(crate::tls::redirect_app(&config.app.public_url));
             background.push(tokio::spawn(async move {
                 let never = std::future::pending::<()>();
                 if let Err(err) = crate::http_listener::serve(redirects, app, limits, never).await {
@@ -266,7 +281,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     );
     Ok(Running {
         http_addr,
-        https: config.http.tls.is_some(),
+        https: tls_files.is_some(),
         redirect_addr,
         db: database,
         media_addr: sfu.local_addr(),

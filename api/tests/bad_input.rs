@@ -306,8 +306,9 @@ async fn garbage_datagrams_do_not_disturb_a_call() {
 }
 
 /// Stopping the server (SIGTERM, Ctrl-C) tells every joined client why —
-/// 53000, fatal — before the connection closes, instead of a bare drop a
-/// client cannot tell from a network failure.
+/// 53001 "the server is restarting", fatal for the session, so SDKs join
+/// again — before the connection closes, instead of a bare drop a client
+/// cannot tell from a network failure.
 #[tokio::test]
 async fn a_stopping_server_tells_clients_before_closing() {
     let (running, data_dir) = start_server(4).await;
@@ -322,10 +323,11 @@ async fn a_stopping_server_tells_clients_before_closing() {
                 break message;
             }
         };
-        assert_eq!(message["code"], 53000, "{message}");
+        assert_eq!(message["code"], 53001, "{message}");
         assert_eq!(message["fatal"], true, "{message}");
         assert_eq!(
-            message["message"], "Server is shutting down or unavailable",
+            message["message"],
+            "Signaling connection disconnected: the server is restarting, reconnect",
             "{message}"
         );
         assert!(recv(ws).await.is_none(), "closed after the error");

@@ -1,7 +1,8 @@
 //! HTTPS in the binary: the app served with a certificate from PEM files,
 //! `Strict-Transport-Security` on its answers, a renewed certificate picked
 //! up by new connections without a restart (and a broken renewal ignored),
-//! and the port-80 listener redirecting to `app.public_url`.
+//! and the port-80 listener redirecting to `app.public_url`; and
+//! certificates by ACME from Debian's pebble.
 
 mod http_support;
 
@@ -124,5 +125,169 @@ async fn https_from_certificate_files_renewed_without_a_restart() {
     let found = api::check::certificate_finding(&files);
     assert_eq!(found.level, api::check::Level::Problem, "{found}");
     assert!(found.detail.contains("does not belong"), "{found}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something accepts TCP on `port` (two minutes at most).
+async fn listening(port: u16, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} never listened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Automatic certificates against Debian's pebble, a real ACME server (with
+/// pebble-challtestsrv as its DNS, answering 127.0.0.1 for every name):
+/// Confide starts with a stand-in certificate, opens an account, answers
+/// the HTTP-01 challenge on its port-80 listener, and serves the issued
+/// certificate — which chains to pebble's root — without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_by_acme_from_pebble() {
+    let dir = std::env::temp_dir().join(format!("confide-acme-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Pebble's own HTTPS certificate, which Confide is told to trust.
+    let pebble_tls =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    std::fs::write(dir.join("pebble.pem"), pebble_tls.cert.pem()).unwrap();
+    std::fs::write(
+        dir.join("pebble.key"),
+        pebble_tls.signing_key.serialize_pem(),
+    )
+    .unwrap();
+    let (acme_port, management_port, dns_port, challenge_port) =
+        (free_port(), free_port(), free_port(), free_port());
+    let pebble_config = serde_json::json!({"pebble": {
+        "listenAddress": format!("127.0.0.1:{acme_port}"),
+        "managementListenAddress": format!("127.0.0.1:{management_port}"),
+        "certificate": dir.join("pebble.pem"),
+        "privateKey": dir.join("pebble.key"),
+        "httpPort": challenge_port,
+        "tlsPort": free_port(),
+        "ocspResponderURL": "",
+        "externalAccountBindingRequired": false,
+    }});
+    std::fs::write(dir.join("pebble.json"), pebble_config.to_string()).unwrap();
+    let dns = Child(
+        std::process::Command::new("pebble-challtestsrv")
+            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+            .args(["-dns01", &format!("127.0.0.1:{dns_port}")])
+            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+            .args(["-management", &format!("127.0.0.1:{}", free_port())])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("pebble-challtestsrv (Debian's pebble package) runs"),
+    );
+    let pebble = Child(
+        std::process::Command::new("pebble")
+            .arg("-config")
+            .arg(dir.join("pebble.json"))
+            .args(["-dnsserver", &format!("127.0.0.1:{dns_port}")])
+            // No random wait before validating, no rejected nonces: the
+            // test depends on the protocol, not on pebble's dice.
+            .env("PEBBLE_VA_NOSLEEP", "1")
+            .env("PEBBLE_WFE_NONCEREJECT", "0")
+            .stdout(std::fs::File::create(dir.join("pebble.log")).unwrap())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pebble (Debian's pebble package) runs"),
+    );
+    listening(acme_port, "pebble").await;
+
+    let api = TestApi::start_with(Backend::Sqlite, |config| {
+        config.http.acme = Some(api::acme::AcmeConfig {
+            domains: vec!["video.clinic.test".into()],
+            contact: vec!["mailto:it@clinic.test".into()],
+            directory: format!("https://127.0.0.1:{acme_port}/dir"),
+            directory_ca_file: Some(dir.join("pebble.pem")),
+            renew_days_before: 30,
+        });
+        config.http.redirect_listen = Some(format!("127.0.0.1:{challenge_port}").parse().unwrap());
+        config.app.public_url = "https://video.clinic.test".into();
+    })
+    .await;
+    let running = api.running.as_ref().unwrap();
+    assert!(running.https);
+    let https_port = running.http_addr.port();
+
+    // Pebble's root, which signs what it issues (made fresh at its start).
+    let root = trusting(&pebble_tls.cert.pem())
+        .get(format!("https://127.0.0.1:{management_port}/roots/0"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(root.as_bytes()).unwrap())
+        .tls_built_in_root_certs(false)
+        .resolve(
+            "video.clinic.test",
+            std::net::SocketAddr::from(([127, 0, 0, 1], https_port)),
+        )
+        .build()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let page = loop {
+        match client
+            .get(format!("https://video.clinic.test:{https_port}/healthz"))
+            .send()
+            .await
+        {
+            Ok(page) => break page,
+            Err(err) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no certificate from pebble: {err:?}\npebble: {}",
+                    std::fs::read_to_string(dir.join("pebble.log")).unwrap_or_default()
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    };
+    assert_eq!(page.status(), StatusCode::OK);
+    let files = api::acme::files(&api.data_dir);
+    let account = std::fs::metadata(files.cert_file.with_file_name("account.json")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        account.permissions().mode() & 0o777,
+        0o600,
+        "the account key is private"
+    );
+    // The challenge path answers only tokens it was given; the rest of
+    // port 80 still redirects.
+    let unknown = reqwest::get(format!(
+        "http://127.0.0.1:{challenge_port}/.well-known/acme-challenge/nope"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    api.stop().await;
+    drop((pebble, dns));
     let _ = std::fs::remove_dir_all(&dir);
 }

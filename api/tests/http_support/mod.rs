@@ -23,7 +23,7 @@ pub struct TestApi {
     pub base: String,
     pub clock: ManualClock,
     pub http: reqwest::Client,
-    data_dir: std::path::PathBuf,
+    pub data_dir: std::path::PathBuf,
     postgres_db: Option<String>,
     config: Config,
 }
