@@ -15,7 +15,7 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-# The reachability tests (tests/browser/reachability.test.mjs) run a
+# The reachability tests (tests/browser/reachability.netns.mjs) run a
 # Chromium in a network namespace with iptables rules, beside Debian's
 # coturn; they need root. The ACME test (api/tests/https.rs) gets its
 # certificate from Debian's pebble.
@@ -81,6 +81,11 @@ echo "the unit verifies"
 
 say "browser tests"
 TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/
+
+say "reachability: browsers on networks that block UDP (network namespaces)"
+# After the other browser tests, not beside them: the namespaces' interfaces
+# coming and going would make their Chromiums see network changes.
+TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/reachability.netns.mjs
 
 say "the README's first command, exactly as written"
 # The first line of the README's first code block (its comment dropped) is

@@ -77,14 +77,18 @@ impl AcmeConfig {
             return Err("http.acme.domains must name at least one domain".into());
         }
         for domain in &self.domains {
+            // Lower case, as certificates carry names (the renewal check
+            // compares them), and no IP address or trailing dot.
             let ok = !domain.is_empty()
                 && domain.len() <= 253
-                && domain
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+                && !domain.ends_with('.')
+                && domain.parse::<std::net::IpAddr>().is_err()
+                && domain.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                });
             if !ok {
                 return Err(format!(
-                    "http.acme.domains: {domain:?} is not a domain name"
+                    "http.acme.domains: {domain:?} is not a domain name in lower case"
                 ));
             }
         }
@@ -138,9 +142,10 @@ pub async fn answer_challenge(
 }
 
 /// Writes a self-signed certificate for the domains when there is no
-/// certificate yet, so the HTTPS listener can start before the first order.
+/// certificate that loads (none yet, or a pair a crash left half-replaced),
+/// so the HTTPS listener can start; the task then orders a real one.
 pub fn ensure_placeholder(config: &AcmeConfig, files: &TlsFiles) -> anyhow::Result<()> {
-    if files.cert_file.exists() && files.key_file.exists() {
+    if crate::tls::CertStore::open(files).is_ok() {
         return Ok(());
     }
     let dir = files.cert_file.parent().expect("in data_dir/acme");
@@ -179,6 +184,11 @@ pub fn spawn(
                 Ok(()) => {
                     tracing::info!(domains = ?config.domains, "ACME certificate issued");
                     retry = Duration::from_secs(30);
+                    // Never order again at once, whatever `due` says of a
+                    // short-lived certificate.
+                    challenges.clear();
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    continue;
                 }
                 Err(err) => {
                     tracing::error!(
@@ -224,8 +234,14 @@ fn due(config: &AcmeConfig, files: &TlsFiles) -> anyhow::Result<bool> {
     if config.domains.iter().any(|d| !names.contains(d)) {
         return Ok(true);
     }
-    let expires = cert.validity().not_after.timestamp();
-    Ok(expires - chrono::Utc::now().timestamp() < config.renew_days_before * 86_400)
+    // Renew `renew_days_before` ahead, or at a third of the lifetime left
+    // for certificates shorter than that.
+    let (issued, expires) = (
+        cert.validity().not_before.timestamp(),
+        cert.validity().not_after.timestamp(),
+    );
+    let ahead = (config.renew_days_before * 86_400).min((expires - issued) / 3);
+    Ok(expires - chrono::Utc::now().timestamp() < ahead)
 }
 
 /// One order: account, HTTP-01 challenges, CSR, certificate, files.
@@ -272,7 +288,12 @@ async fn order(
 }
 
 async fn account(config: &AcmeConfig, data_dir: &Path) -> anyhow::Result<Account> {
-    let path = data_dir.join("acme").join("account.json");
+    // One account per CA: a saved account names its own directory, so
+    // switching from staging to production must not reuse it.
+    let directory = ring::digest::digest(&ring::digest::SHA256, config.directory.as_bytes());
+    let path = data_dir
+        .join("acme")
+        .join(format!("account-{}.json", &hex::encode(directory)[..16]));
     let http = Box::new(ReqwestClient::new(config)?);
     if let Ok(saved) = std::fs::read(&path) {
         let credentials: AccountCredentials = serde_json::from_slice(&saved)
@@ -381,7 +402,15 @@ mod tests {
     fn domains_must_be_names() {
         assert!(config(&["video.clinic.example"]).validate().is_ok());
         assert!(config(&[]).validate().is_err());
-        for bad in ["", "video clinic", "https://video.clinic.example", "a/b"] {
+        for bad in [
+            "",
+            "video clinic",
+            "https://video.clinic.example",
+            "a/b",
+            "Video.Clinic.example",
+            "video.clinic.example.",
+            "203.0.113.7",
+        ] {
             assert!(config(&[bad]).validate().is_err(), "{bad:?}");
         }
         let mut plain = config(&["video.clinic.example"]);

@@ -90,16 +90,17 @@ pub fn spawn(
     Ok([recorder, runner])
 }
 
-/// Returns once no callback is waiting to be sent now (none pending and
-/// due, none being sent): a stopping server waits for this, bounded by its
-/// deadline, so the callbacks of the calls it just closed go out before it
-/// exits. Callbacks backing off after a failure are left to the next run.
+/// Returns once no callback is waiting for its first attempt or being
+/// sent: a stopping server waits for this, bounded by its deadline, so the
+/// callbacks of the calls it just closed go out before it exits. Callbacks
+/// already backing off after a failure are left to the next run.
 pub async fn settled(state: &AppState) {
     loop {
         let now = state.clock.now().timestamp();
         let owed: sqlx::Result<i64> = sqlx::query_scalar(
             "SELECT COUNT(*) FROM room_callbacks \
-             WHERE (state = 'pending' AND next_attempt_at <= $1) OR state = 'sending'",
+             WHERE (state = 'pending' AND attempts = 0 AND next_attempt_at <= $1) \
+             OR (state = 'sending' AND attempts = 0)",
         )
         .bind(now)
         .fetch_one(&state.db)

@@ -80,11 +80,18 @@ impl Running {
         for task in &self.background {
             task.abort();
         }
-        if let Err(err) = reconcile::end_run(&self.state).await {
-            tracing::warn!(error = %err, "could not close this run's participants");
+        // The rest is bounded too: a database that hangs, or a request that
+        // never finishes, must not hold the stop past systemd's patience.
+        let grace = deadline + std::time::Duration::from_secs(5);
+        match tokio::time::timeout_at(grace, reconcile::end_run(&self.state)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "could not close this run's participants"),
+            Err(_) => tracing::warn!(
+                "closing this run's participants took too long: the next start does it"
+            ),
         }
         let _ = self.shutdown.send(());
-        let _ = self.server.await;
+        let _ = tokio::time::timeout_at(grace, self.server).await;
     }
 }
 

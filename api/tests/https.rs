@@ -272,7 +272,12 @@ async fn https_by_acme_from_pebble() {
     };
     assert_eq!(page.status(), StatusCode::OK);
     let files = api::acme::files(&api.data_dir);
-    let account = std::fs::metadata(files.cert_file.with_file_name("account.json")).unwrap();
+    let account = std::fs::read_dir(files.cert_file.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().contains("account-"))
+        .expect("the ACME account is kept");
+    let account = std::fs::metadata(account).unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         account.permissions().mode() & 0o777,

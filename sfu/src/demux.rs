@@ -185,6 +185,11 @@ impl<K: Copy + Eq + Hash> Demux<K> {
         self.by_addr.contains_key(&(transport, from))
     }
 
+    /// Forgets one address (its TCP connection closed).
+    pub fn forget(&mut self, transport: Transport, from: SocketAddr) {
+        self.by_addr.remove(&(transport, from));
+    }
+
     pub fn remove(&mut self, key: K) {
         self.by_ufrag.retain(|_, k| *k != key);
         self.by_addr.retain(|_, k| *k != key);

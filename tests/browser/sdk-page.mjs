@@ -7,17 +7,18 @@ const ROOM_EVENTS = ['participantConnected', 'participantDisconnected', 'reconne
 /** Opens the SDK test page in a new browser (`executable`: another launcher). */
 export async function openSdk(h, name, executable) {
   const page = await h.browser(name, { executable });
-  // A test that makes network namespaces adds and removes interfaces,
-  // which Chrome reports as a changed network on a navigation under way.
+  // A test that makes network namespaces adds and removes interfaces, and
+  // Chrome aborts what it is loading when it notices (ERR_NETWORK_CHANGED,
+  // on the page or one of its modules): load again.
   for (let attempt = 1; ; attempt++) {
     try {
       await page.goto(`${h.base}/sdk/test.html`);
+      await page.waitForFunction(() => window.sdkLoaded === true, null, { timeout: 15_000 });
       break;
     } catch (err) {
-      if (attempt >= 5 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
+      if (attempt >= 4) throw err;
     }
   }
-  await page.waitForFunction(() => window.sdkLoaded === true, null, { timeout: 20_000 });
   return page;
 }
 

@@ -58,10 +58,12 @@ impl Sfu {
                 MediaPath::Udp
             };
         }
-        match p.path {
-            MediaPath::Udp => {}
-            MediaPath::Tcp => self.stats.tcp_datagrams_in += 1,
-            MediaPath::Relayed => self.stats.relayed_datagrams_in += 1,
+        // Counted by where this datagram came from (the participant's
+        // path is what it settled on, for the gauges).
+        if transport == Transport::Tcp {
+            self.stats.tcp_datagrams_in += 1;
+        } else if p.relay_addrs.contains(&from) {
+            self.stats.relayed_datagrams_in += 1;
         }
         // Why SRTP need not mark the sender dirty: reading RTP or RTCP makes
         // `rtc` queue nothing to send (its interceptors write on timers),

@@ -321,15 +321,23 @@ impl Sfu {
         self.demux.knows(transport, from)
     }
 
+    /// Forgets `from` (its TCP connection closed): a new connection from
+    /// the same address must prove itself again.
+    pub fn forget_path(&mut self, transport: Transport, from: SocketAddr) {
+        self.demux.forget(transport, from);
+    }
+
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         while let Some(&key) = self.dirty.last() {
             if let Some(p) = self.participants.get_mut(&key) {
                 if let Some((transport, to, data)) = p.peer.poll_transmit() {
                     self.stats.datagrams_out += 1;
-                    match p.path {
-                        MediaPath::Udp => {}
-                        MediaPath::Tcp => self.stats.tcp_datagrams_out += 1,
-                        MediaPath::Relayed => self.stats.relayed_datagrams_out += 1,
+                    // Counted by where this datagram goes, not by the path
+                    // the participant settled on.
+                    if transport == Transport::Tcp {
+                        self.stats.tcp_datagrams_out += 1;
+                    } else if p.relay_addrs.contains(&to) {
+                        self.stats.relayed_datagrams_out += 1;
                     }
                     return Some(Transmit {
                         transport,

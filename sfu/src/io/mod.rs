@@ -290,6 +290,19 @@ async fn run(
         let deadline = core
             .poll_timeout()
             .unwrap_or_else(|| Instant::now() + IDLE_TICK);
+        // Timers fire on time even when a socket is always readable (the
+        // branches below are biased towards input): a due deadline is
+        // handled before waiting again.
+        let now = Instant::now();
+        if deadline <= now {
+            core.handle_timeout(now);
+            continue;
+        }
+        if let Some(paths) = &mut tcp {
+            for addr in paths.take_closed() {
+                core.forget_path(Transport::Tcp, addr);
+            }
+        }
         tokio::select! {
             biased;
             command = commands.recv() => {
@@ -350,8 +363,11 @@ async fn run(
             input = next_tcp(&mut tcp), if tcp.is_some() => {
                 if let (TcpInput::Frame { from, local, data }, Some(paths)) = (input, &mut tcp) {
                     core.handle_datagram(Instant::now(), Transport::Tcp, from, local, data);
-                    if !paths.is_proven(from) && core.knows_path(Transport::Tcp, from) {
-                        paths.prove(from);
+                    // Only a connection a participant's signed check came
+                    // on is kept, and only while it carries that
+                    // participant's traffic.
+                    if core.knows_path(Transport::Tcp, from) {
+                        paths.heard_from_participant(from);
                     }
                 }
             }

@@ -11,11 +11,15 @@
 //! past it whole datagrams are dropped, as a congested UDP path would, and
 //! NACK and PLI recover. No task or channel per connection or per packet.
 //!
-//! A connection is closed when it ends, when it sends a frame too large for
-//! RFC 4571, when no participant claimed it within [`PROVE_WITHIN`] (the
-//! core learns a connection only from a binding request signed with a
-//! participant's ICE password), or after [`SILENCE_LIMIT`] without a frame
-//! (browsers check consent every few seconds on the path they use).
+//! A connection is closed when it ends, when no participant claimed it
+//! within [`PROVE_WITHIN`] (the core learns a connection only from a
+//! binding request signed with a participant's ICE password), or after
+//! [`SILENCE_LIMIT`] without a frame the core routed to a participant
+//! (browsers check consent every few seconds on the path they use; a
+//! participant that left is forgotten by the core, so garbage does not keep
+//! its connection open). One address may hold only a few unclaimed
+//! connections. Closed connections are reported ([`TcpPaths::take_closed`])
+//! so the core forgets their address.
 
 use std::collections::HashMap;
 use std::io;
@@ -34,6 +38,8 @@ use crate::transport::frame_into;
 
 /// Connections held at once; more are refused at accept.
 pub const MAX_CONNECTIONS: usize = 1024;
+/// Connections no participant has claimed yet, from one IP address.
+const MAX_UNPROVEN_PER_IP: usize = 16;
 /// Bytes a connection may have waiting for the kernel.
 const MAX_BACKLOG: usize = 256 * 1024;
 /// A connection no participant claimed by then is closed.
@@ -69,6 +75,8 @@ pub struct TcpPaths {
     listener: TcpListener,
     readers: StreamMap<SocketAddr, FramedRead<OwnedReadHalf, LengthDelimitedCodec>>,
     connections: HashMap<SocketAddr, Connection>,
+    /// Closed since the core last asked.
+    closed: Vec<SocketAddr>,
     refused: u64,
     /// Datagrams dropped because a connection's backlog was full (or it
     /// was gone).
@@ -81,6 +89,7 @@ impl TcpPaths {
             listener,
             readers: StreamMap::new(),
             connections: HashMap::new(),
+            closed: Vec::new(),
             refused: 0,
             dropped: 0,
         }
@@ -108,11 +117,8 @@ impl TcpPaths {
             }
             Some((from, frame)) = self.readers.next(), if !self.readers.is_empty() => {
                 match frame {
-                    Ok(data) => match self.connections.get_mut(&from) {
-                        Some(connection) => {
-                            connection.last_heard = Instant::now();
-                            TcpInput::Frame { from, local: connection.local, data }
-                        }
+                    Ok(data) => match self.connections.get(&from) {
+                        Some(connection) => TcpInput::Frame { from, local: connection.local, data },
                         None => TcpInput::Handled,
                     },
                     Err(err) => {
@@ -130,7 +136,15 @@ impl TcpPaths {
     }
 
     fn accept(&mut self, stream: tokio::net::TcpStream, from: SocketAddr) {
-        if self.connections.len() >= MAX_CONNECTIONS || self.connections.contains_key(&from) {
+        let unproven_here = self
+            .connections
+            .iter()
+            .filter(|(addr, c)| addr.ip() == from.ip() && !c.proven)
+            .count();
+        if self.connections.len() >= MAX_CONNECTIONS
+            || unproven_here >= MAX_UNPROVEN_PER_IP
+            || self.connections.contains_key(&from)
+        {
             self.refused += 1;
             return;
         }
@@ -158,15 +172,18 @@ impl TcpPaths {
         );
     }
 
-    /// The core accepted a signed binding request from `from`.
-    pub fn prove(&mut self, from: SocketAddr) {
+    /// A frame from `from` went to the participant this connection
+    /// belongs to (the core learnt it from a signed binding request).
+    pub fn heard_from_participant(&mut self, from: SocketAddr) {
         if let Some(connection) = self.connections.get_mut(&from) {
             connection.proven = true;
+            connection.last_heard = Instant::now();
         }
     }
 
-    pub fn is_proven(&self, from: SocketAddr) -> bool {
-        self.connections.get(&from).is_some_and(|c| c.proven)
+    /// Connections closed since the last call, for the core to forget.
+    pub fn take_closed(&mut self) -> Vec<SocketAddr> {
+        std::mem::take(&mut self.closed)
     }
 
     /// Sends one datagram on the connection from `to`.
@@ -205,9 +222,11 @@ impl TcpPaths {
         let stale: Vec<SocketAddr> = self
             .connections
             .iter()
-            .filter(|(_, c)| {
+            .filter(|(addr, c)| {
                 (!c.proven && now.duration_since(c.opened) > PROVE_WITHIN)
                     || now.duration_since(c.last_heard) > SILENCE_LIMIT
+                    // Its reader ended (the peer closed cleanly).
+                    || !self.readers.contains_key(addr)
             })
             .map(|(addr, _)| *addr)
             .collect();
@@ -219,7 +238,9 @@ impl TcpPaths {
 
     fn close(&mut self, addr: SocketAddr) {
         self.readers.remove(&addr);
-        self.connections.remove(&addr);
+        if self.connections.remove(&addr).is_some() {
+            self.closed.push(addr);
+        }
     }
 }
 

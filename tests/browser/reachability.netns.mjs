@@ -9,7 +9,10 @@
 // Needs root (namespaces), iptables and Debian's coturn; the test command
 // installs them.
 //
-//   cargo build --bin confide && node --test tests/browser/reachability.test.mjs
+// Run on its own, not beside the other browser tests: adding and removing
+// interfaces makes every Chromium on the machine see a network change.
+//
+//   cargo build --bin confide && node --test tests/browser/reachability.netns.mjs
 
 import { test, after } from 'node:test';
 import { rm } from 'node:fs/promises';
