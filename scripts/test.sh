@@ -19,11 +19,14 @@ fi
 # Chromium in a network namespace with iptables rules, beside Debian's
 # coturn; they need root. The ACME test (api/tests/https.rs) gets its
 # certificate from Debian's pebble.
-if ! command -v turnserver >/dev/null || ! command -v iptables >/dev/null || ! command -v pebble >/dev/null; then
-  say "installing Debian coturn, iptables and pebble (reachability and ACME tests)"
+# certutil (libnss3-tools) makes the namespace Chromium trust the test
+# certificate of coturn's TURN over TLS.
+if ! command -v turnserver >/dev/null || ! command -v iptables >/dev/null \
+  || ! command -v pebble >/dev/null || ! command -v certutil >/dev/null; then
+  say "installing Debian coturn, iptables, pebble and libnss3-tools (reachability and ACME tests)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq coturn iptables pebble >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq coturn iptables pebble libnss3-tools >/dev/null
 fi
 if [ "$(id -u)" != 0 ]; then
   echo "the reachability tests make network namespaces and need root: run this as root"

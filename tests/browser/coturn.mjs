@@ -8,8 +8,9 @@ import net from 'node:net';
 import { sleep } from './harness.mjs';
 
 export class Coturn {
-  /** Starts turnserver on `ip:port`, relaying from `ip`, with `secret`. */
-  static async start(dir, { ip, port, secret }) {
+  /** Starts turnserver on `ip:port`, relaying from `ip`, with `secret`;
+   *  `tls: { port, cert, key }` adds TURN over TLS. */
+  static async start(dir, { ip, port, secret, tls }) {
     const turn = new Coturn();
     turn.log = [];
     // prettier-ignore
@@ -17,7 +18,8 @@ export class Coturn {
       '-n', '--no-cli', '--log-file', 'stdout', '--simple-log',
       '--listening-ip', ip, '--relay-ip', ip, '--listening-port', String(port),
       '--use-auth-secret', '--static-auth-secret', secret, '--realm', 'confide.test',
-      '--no-tls', '--no-dtls', '--fingerprint', '--no-multicast-peers',
+      ...(tls ? ['--tls-listening-port', String(tls.port), '--cert', tls.cert, '--pkey', tls.key] : ['--no-tls']),
+      '--no-dtls', '--fingerprint', '--no-multicast-peers',
       '--db', join(dir, 'turndb'), '--pidfile', join(dir, 'turnserver.pid'),
     ];
     turn.process = spawn('turnserver', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -45,8 +45,10 @@ async function removeStale() {
 let serial = 0;
 
 export class IsolatedNetwork {
-  /** Creates the namespace and its rules; `dir` holds the Chromium wrapper. */
-  static async create(dir, { block }) {
+  /** Creates the namespace and its rules; `dir` holds the Chromium wrapper.
+   *  `home`: the HOME the Chromium inside runs with (its NSS database of
+   *  trusted certificates is `home/.pki/nssdb`). */
+  static async create(dir, { block, home }) {
     await removeStale();
     const n = serial++;
     const net = new IsolatedNetwork();
@@ -81,7 +83,8 @@ export class IsolatedNetwork {
       throw new Error(`unknown block rule ${block}`);
     }
     net.chromium = join(dir, `chromium-in-${net.name}`);
-    await writeFile(net.chromium, `#!/bin/sh\nexec ip netns exec ${net.name} /usr/bin/chromium "$@"\n`);
+    const env = home ? `env HOME=${home} ` : '';
+    await writeFile(net.chromium, `#!/bin/sh\nexec ip netns exec ${net.name} ${env}/usr/bin/chromium "$@"\n`);
     await chmod(net.chromium, 0o755);
     return net;
   }

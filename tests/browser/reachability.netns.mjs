@@ -15,7 +15,11 @@
 //   cargo build --bin confide && node --test tests/browser/reachability.netns.mjs
 
 import { test, after } from 'node:test';
-import { rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import https from 'node:https';
 import assert from 'node:assert/strict';
 import { Harness, freePort } from './harness.mjs';
@@ -58,10 +62,10 @@ async function serverFor(network, config) {
   return h;
 }
 
-async function isolated(block) {
-  const dir = await new Harness().tempDir('confide-reach-');
+async function isolated(block, home) {
+  const dir = await mkdtemp(join(tmpdir(), 'confide-reach-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const network = await IsolatedNetwork.create(dir, { block });
+  const network = await IsolatedNetwork.create(dir, { block, home });
   cleanups.push(() => network.remove());
   return { dir, network };
 }
@@ -122,4 +126,36 @@ test('a patient whose network drops all UDP joins through coturn (TURN over TCP)
   assert.ok(counted.confide_sfu_relayed_datagrams_in_total > 0 && counted.confide_sfu_relayed_datagrams_out_total > 0, JSON.stringify(counted));
   assert.equal(counted.confide_sfu_participants_relayed, 1, JSON.stringify(counted));
   report('through coturn, TURN over TCP (UDP blocked)', seen);
+});
+
+test('a patient whose network lets only TCP to port 443 out joins through coturn (TURN over TLS on 443)', { timeout: 180_000 }, async () => {
+  // The web app's own port stands for the clinic's HTTPS site (on 443 at
+  // its own address in production); nothing else but TCP 443 leaves. The
+  // patient's Chromium trusts the test certificate (its own NSS database),
+  // as a browser trusts a TURN server's public certificate.
+  const home = await mkdtemp(join(tmpdir(), 'confide-home-'));
+  cleanups.push(() => rm(home, { recursive: true, force: true }));
+  const { dir, network } = await isolated('tcp-only:443', home);
+  const turnPort = await freePort('tcp', network.hostIp);
+  const secret = 'coturn-and-confide-share-this-secret';
+  const h = await serverFor(network, `[turn]\nurls = ["turns:${network.hostIp}:443?transport=tcp"]\nsecret = "${secret}"\n`);
+  const cert = join(h.dataDir, 'cert.pem');
+  const nssdb = join(home, '.pki', 'nssdb');
+  await mkdir(nssdb, { recursive: true });
+  const run = promisify(execFile);
+  await run('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
+  await run('certutil', ['-A', '-d', `sql:${nssdb}`, '-n', 'confide-test', '-t', 'CP,,', '-i', cert]);
+  const tls = { port: 443, cert, key: join(h.dataDir, 'key.pem') };
+  const coturn = await Coturn.start(dir, { ip: network.hostIp, port: turnPort, secret, tls });
+  cleanups.push(() => coturn.stop());
+  await network.allowTcpPort(h.httpPort);
+  assert.equal(await network.udpGetsOut(network.hostIp, h.mediaPort), false, 'UDP is dropped');
+  assert.equal(await network.tcpGetsOut(network.hostIp, turnPort), false, 'TCP to other ports is dropped');
+
+  const seen = await callAcross(h, network, 'turns-443');
+  const path = seen.patient.path;
+  assert.equal(path && path.local, 'relay', JSON.stringify(seen.patient));
+  assert.equal(path.relayProtocol, 'tls', 'reached coturn over TLS');
+  assert.equal((await metrics(h)).confide_sfu_participants_relayed, 1);
+  report('through coturn, TURN over TLS on 443 (only TCP 443 allowed)', seen);
 });
