@@ -10,9 +10,11 @@ export async function openSdk(h, name, executable) {
   // A test that makes network namespaces adds and removes interfaces, and
   // Chrome aborts what it is loading when it notices (ERR_NETWORK_CHANGED,
   // on the page or one of its modules): load again.
+  // Chrome may also reload by itself, which interrupts our navigation:
+  // what counts is that the SDK ends up loaded, however it got there.
   for (let attempt = 1; ; attempt++) {
+    await page.goto(`${h.base}/sdk/test.html`).catch(() => {});
     try {
-      await page.goto(`${h.base}/sdk/test.html`);
       await page.waitForFunction(() => window.sdkLoaded === true, null, { timeout: 15_000 });
       break;
     } catch (err) {
