@@ -73,6 +73,25 @@ pub async fn run(config: &Config) -> Vec<Finding> {
             tcp,
         ));
     }
+    if let Some(turn) = config.turn.listen {
+        found.push(port(
+            "TURN port (UDP)",
+            std::net::UdpSocket::bind(turn).map(drop),
+            turn,
+        ));
+        found.push(port(
+            "TURN port (TCP)",
+            std::net::TcpListener::bind(turn).map(drop),
+            turn,
+        ));
+    }
+    if let Some(tls) = config.turn.tls_listen {
+        found.push(port(
+            "TURN-over-TLS port",
+            std::net::TcpListener::bind(tls).map(drop),
+            tls,
+        ));
+    }
     found.push(match config.media_reachability_warning() {
         Some(warning) => finding(Level::Warning, "media address", warning),
         None => finding(Level::Fine, "media address", "reachable as configured"),

@@ -328,6 +328,11 @@ impl Config {
         }
         self.notifications.validate().map_err(anyhow::Error::msg)?;
         self.turn.validate().map_err(anyhow::Error::msg)?;
+        if self.turn.tls_listen.is_some() && self.tls_files().is_none() {
+            bail!(
+                "turn.tls_listen serves TURN over TLS with the HTTPS certificate: set http.tls or http.acme"
+            );
+        }
         if self.http.header_timeout_secs == 0 || self.http.max_connections == 0 {
             bail!("http.header_timeout_secs and http.max_connections must be at least 1");
         }

@@ -11,6 +11,12 @@
 //!
 //! Each connection is one task (as in axum); the client's address is put in
 //! the request as `ConnectInfo`, and shutdown is graceful.
+//!
+//! When TURN over TLS shares the HTTPS port (`turn.tls_listen` equal to
+//! `http.listen`), the first byte after the TLS handshake tells them apart:
+//! a TURN client opens with a STUN request (0x00 or 0x01), an HTTP client
+//! with a method name (ASCII letters). TURN connections go to the TURN
+//! server; the byte read is put back in front of HTTP ones.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,6 +28,7 @@ use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tower::ServiceExt;
@@ -31,6 +38,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// HTTPS: connections are TLS first ([`crate::tls`]).
     pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// TURN over TLS on this same port.
+    pub turn: Option<turn::io::TurnHandle>,
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets open
@@ -66,6 +75,7 @@ pub async fn serve(
         let stop = stop_rx.clone();
         let header_timeout = limits.header_timeout;
         let tls = limits.tls.clone();
+        let turn = limits.turn.clone();
         tokio::spawn(async move {
             let _slot = slot;
             match tls {
@@ -74,9 +84,13 @@ pub async fn serve(
                     // The handshake counts against the header timeout: a
                     // client that stalls in it is cut off the same way.
                     match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => {
-                            serve_connection(stream, peer, app, header_timeout, stop).await;
-                        }
+                        Ok(Ok(stream)) => match turn {
+                            None => serve_connection(stream, peer, app, header_timeout, stop).await,
+                            Some(turn) => {
+                                serve_https_or_turn(stream, peer, app, header_timeout, stop, turn)
+                                    .await;
+                            }
+                        },
                         Ok(Err(err)) => tracing::debug!(%peer, %err, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
@@ -91,6 +105,79 @@ pub async fn serve(
         .acquire_many(limits.max_connections.max(1) as u32)
         .await;
     Ok(())
+}
+
+/// A TLS connection on a port HTTPS shares with TURN: the first byte says
+/// which it is.
+async fn serve_https_or_turn<I>(
+    mut io: I,
+    peer: SocketAddr,
+    app: Router,
+    header_timeout: Duration,
+    stop: watch::Receiver<bool>,
+    turn: turn::io::TurnHandle,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(header_timeout, io.read_exact(&mut first)).await {
+        Ok(Ok(_)) if first[0] < 0x40 => turn.serve_tls(io, &first, peer).await,
+        Ok(Ok(_)) => {
+            let io = Rewound {
+                first: Some(first[0]),
+                io,
+            };
+            serve_connection(io, peer, app, header_timeout, stop).await;
+        }
+        _ => tracing::debug!(%peer, "TLS connection closed or silent before its first byte"),
+    }
+}
+
+/// A stream with one byte already read put back in front.
+struct Rewound<I> {
+    first: Option<u8>,
+    io: I,
+}
+
+impl<I: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Rewound<I> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if let Some(byte) = self.first
+            && buf.remaining() > 0
+        {
+            buf.put_slice(&[byte]);
+            self.first = None;
+            return std::task::Poll::Ready(Ok(()));
+        }
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<I: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Rewound<I> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
 }
 
 /// One connection, plain or TLS, until it ends or the server stops.

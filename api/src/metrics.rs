@@ -9,6 +9,14 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use sfu::io::SfuHandle;
+use turn::io::TurnHandle;
+
+/// What `/metrics` reads.
+#[derive(Clone)]
+pub struct Sources {
+    pub sfu: SfuHandle,
+    pub turn: Option<TurnHandle>,
+}
 
 fn process_usage() -> (f64, u64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -36,7 +44,7 @@ fn process_usage() -> (f64, u64) {
     (cpu, rss)
 }
 
-pub async fn metrics(State(sfu): State<SfuHandle>) -> impl IntoResponse {
+pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoResponse {
     let (cpu, rss) = process_usage();
     let mut out = String::new();
     let mut gauge = |name: &str, kind: &str, help: &str, value: f64| {
@@ -147,6 +155,66 @@ pub async fn metrics(State(sfu): State<SfuHandle>) -> impl IntoResponse {
             "counter",
             "Keyframe requests sent to publishers.",
             stats.keyframe_requests as f64,
+        );
+    }
+    if let Some(turn) = turn {
+        let stats = turn.stats();
+        let by_transport = [
+            ("udp", stats.allocations_udp),
+            ("tcp", stats.allocations_tcp),
+            ("tls", stats.allocations_tls),
+        ];
+        let _ = writeln!(
+            out,
+            "# HELP confide_turn_allocations Relays held on Confide's TURN server, by how the client reaches it.\n# TYPE confide_turn_allocations gauge"
+        );
+        for (transport, count) in by_transport {
+            let _ = writeln!(
+                out,
+                "confide_turn_allocations{{transport=\"{transport}\"}} {count}"
+            );
+        }
+        let mut gauge = |name: &str, kind: &str, help: &str, value: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
+        gauge(
+            "confide_turn_allocations_refused_total",
+            "counter",
+            "Allocate requests refused (credentials, quota, transport).",
+            stats.allocations_refused,
+        );
+        gauge(
+            "confide_turn_relayed_datagrams_to_sfu_total",
+            "counter",
+            "Datagrams relayed from TURN clients to the SFU.",
+            stats.relayed_to_peer,
+        );
+        gauge(
+            "confide_turn_relayed_datagrams_to_clients_total",
+            "counter",
+            "Datagrams relayed from the SFU to TURN clients.",
+            stats.relayed_to_client,
+        );
+        gauge(
+            "confide_turn_relayed_bytes_to_sfu_total",
+            "counter",
+            "Payload bytes relayed from TURN clients to the SFU.",
+            stats.relayed_bytes_to_peer,
+        );
+        gauge(
+            "confide_turn_relayed_bytes_to_clients_total",
+            "counter",
+            "Payload bytes relayed from the SFU to TURN clients.",
+            stats.relayed_bytes_to_client,
+        );
+        gauge(
+            "confide_turn_forbidden_peers_total",
+            "counter",
+            "Permissions refused: the peer was not this server's media port.",
+            stats.forbidden_peers,
         );
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)

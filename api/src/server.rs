@@ -36,6 +36,8 @@ pub struct Running {
     pub media_addr: std::net::SocketAddr,
     pub credentials: Credentials,
     pub sfu: SfuHandle,
+    /// Confide's own TURN server, when `[turn]` runs one.
+    pub turn: Option<turn::io::TurnHandle>,
     sessions: signaling::state::Sessions,
     /// Writes the SFU's room events; it ends once the SFU has stopped and
     /// its last events are recorded.
@@ -91,6 +93,9 @@ impl Running {
             ),
         }
         let _ = self.shutdown.send(());
+        if let Some(turn) = &self.turn {
+            turn.stop();
+        }
         let _ = tokio::time::timeout_at(grace, self.server).await;
     }
 }
@@ -191,11 +196,55 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let sessions = signaling::state::Sessions::default();
     let verifier = TokenVerifier::new(credentials.account_sid.clone(), vec![credentials.api_key()]);
     let running_state = app_state.clone();
+    let tls_files = config.tls_files();
+    let challenges = crate::acme::Challenges::default();
+    if let (Some(acme), Some(files)) = (&config.http.acme, &tls_files) {
+        crate::acme::ensure_placeholder(acme, files)?;
+        background.push(crate::acme::spawn(
+            acme.clone(),
+            config.data_dir.clone(),
+            challenges.clone(),
+        ));
+    }
+    let tls_config = match &tls_files {
+        Some(files) => Some(crate::tls::CertStore::open(files)?.server_config()),
+        None => None,
+    };
+    let tls = tls_config.clone().map(tokio_rustls::TlsAcceptor::from);
+    // TURN over TLS: the same certificate, without HTTP's ALPN (TURN
+    // clients offer none, or their own).
+    let turn_tls = tls_config.map(|http| {
+        let mut config = (*http).clone();
+        config.alpn_protocols.clear();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    });
+    let listener = TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("binding the HTTP port {}", config.http.listen))?;
+    let http_addr = listener.local_addr()?;
+    let embedded_turn = crate::turn::start_embedded(
+        &config.turn,
+        &config.app.public_url,
+        &config.media.advertise,
+        sfu.local_addr(),
+        http_addr,
+        turn_tls,
+    )
+    .await?;
+    let ice_servers = match &embedded_turn {
+        Some(embedded) => embedded.ice_servers.clone(),
+        None => config.turn.ice_servers(),
+    };
+    let shared_turn = embedded_turn
+        .as_ref()
+        .filter(|embedded| embedded.shares_https)
+        .map(|embedded| embedded.handle.clone());
+    let turn = embedded_turn.map(|embedded| embedded.handle);
     let signaling = signaling::router(SignalingState {
         sfu: sfu.clone(),
         verifier: Arc::new(verifier),
         clock: clock.clone(),
-        ice_servers: Arc::new(config.turn.ice_servers()),
+        ice_servers: Arc::new(ice_servers),
         sessions: sessions.clone(),
         draining: app_state.draining.clone(),
     });
@@ -205,7 +254,10 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         .route(
             "/metrics",
             get(crate::metrics::metrics)
-                .with_state(sfu.clone())
+                .with_state(crate::metrics::Sources {
+                    sfu: sfu.clone(),
+                    turn: turn.clone(),
+                })
                 .route_layer(axum::middleware::from_fn_with_state(
                     app_state.clone(),
                     ops::metrics_access,
@@ -217,27 +269,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let app = app.layer(axum::middleware::from_fn(
         http::text_guard::refuse_control_characters,
     ));
-    let tls_files = config.tls_files();
     let app = http::headers::on_every_response(app, tls_files.is_some());
-    let challenges = crate::acme::Challenges::default();
-    if let (Some(acme), Some(files)) = (&config.http.acme, &tls_files) {
-        crate::acme::ensure_placeholder(acme, files)?;
-        background.push(crate::acme::spawn(
-            acme.clone(),
-            config.data_dir.clone(),
-            challenges.clone(),
-        ));
-    }
-    let tls = match &tls_files {
-        Some(files) => Some(tokio_rustls::TlsAcceptor::from(
-            crate::tls::CertStore::open(files)?.server_config(),
-        )),
-        None => None,
-    };
-    let listener = TcpListener::bind(config.http.listen)
-        .await
-        .with_context(|| format!("binding the HTTP port {}", config.http.listen))?;
-    let http_addr = listener.local_addr()?;
     background.push(reminders::dispatch::start(
         &config,
         outbox,
@@ -249,6 +281,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         header_timeout: std::time::Duration::from_secs(config.http.header_timeout_secs),
         max_connections: config.http.max_connections,
         tls,
+        turn: shared_turn,
     };
     let redirect_addr = match config.http.redirect_listen {
         Some(address) => {
@@ -260,6 +293,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
                 header_timeout: std::time::Duration::from_secs(config.http.header_timeout_secs),
                 max_connections: config.http.max_connections,
                 tls: None,
+                turn: None,
             };
             let app = Router::new()
                 .route(
@@ -294,6 +328,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         media_addr: sfu.local_addr(),
         credentials,
         sfu,
+        turn,
         sessions,
         recorder,
         draining: running_state.draining.clone(),

@@ -105,7 +105,7 @@ export class Harness {
    *  HTTPS with a certificate made here for `host` (browsers allow camera
    *  and microphone only to secure origins, and an address other than
    *  127.0.0.1 is one only over HTTPS); `this.certificate` is its PEM. */
-  async start(configText = '# defaults plus command-line flags\n', { host = '127.0.0.1', https = false } = {}) {
+  async start(configText = '# defaults plus command-line flags\n', { host = '127.0.0.1', https = false, httpPort = null } = {}) {
     this.host = host;
     this.https = https;
     await mkdir(this.artifacts, { recursive: true });
@@ -121,7 +121,7 @@ export class Harness {
       configText += `\n[http.tls]\ncert_file = "${cert}"\nkey_file = "${key}"\n`;
     }
     await writeFile(this.configFile, configText);
-    this.httpPort = await freePort('tcp', host);
+    this.httpPort = httpPort ?? (await freePort('tcp', host));
     this.mediaPort = await freePort('udp', host);
     await this.launch();
   }

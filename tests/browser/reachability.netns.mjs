@@ -48,17 +48,17 @@ async function metrics(h) {
   });
   const values = {};
   for (const line of text.split('\n')) {
-    const m = line.match(/^(confide_\w+) (\S+)$/);
+    const m = line.match(/^(confide_\w+(?:\{[^}]*\})?) (\S+)$/);
     if (m) values[m[1]] = Number(m[2]);
   }
   return values;
 }
 
 /** A server on the namespace's host address with `config` (TOML). */
-async function serverFor(network, config) {
+async function serverFor(network, config, { httpPort = null } = {}) {
   const h = new Harness();
   cleanups.push(() => h.teardown());
-  await h.start(`[http]\nmetrics_token = "${METRICS_TOKEN}"\n${config}`, { host: network.hostIp, https: true });
+  await h.start(`[http]\nmetrics_token = "${METRICS_TOKEN}"\n${config}`, { host: network.hostIp, https: true, httpPort });
   return h;
 }
 
@@ -68,6 +68,19 @@ async function isolated(block, home) {
   const network = await IsolatedNetwork.create(dir, { block, home });
   cleanups.push(() => network.remove());
   return { dir, network };
+}
+
+/** The patient's Chromium (HOME=`home`) trusts the server's test
+ *  certificate, as a browser trusts a TURN server's public one; returns
+ *  the certificate's path. */
+async function trustInNss(home, h) {
+  const cert = join(h.dataDir, 'cert.pem');
+  const nssdb = join(home, '.pki', 'nssdb');
+  await mkdir(nssdb, { recursive: true });
+  const run = promisify(execFile);
+  await run('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
+  await run('certutil', ['-A', '-d', `sql:${nssdb}`, '-n', 'confide-test', '-t', 'CP,,', '-i', cert]);
+  return cert;
 }
 
 function report(what, seen) {
@@ -139,12 +152,7 @@ test('a patient whose network lets only TCP to port 443 out joins through coturn
   const turnPort = await freePort('tcp', network.hostIp);
   const secret = 'coturn-and-confide-share-this-secret';
   const h = await serverFor(network, `[turn]\nurls = ["turns:${network.hostIp}:443?transport=tcp"]\nsecret = "${secret}"\n`);
-  const cert = join(h.dataDir, 'cert.pem');
-  const nssdb = join(home, '.pki', 'nssdb');
-  await mkdir(nssdb, { recursive: true });
-  const run = promisify(execFile);
-  await run('certutil', ['-N', '-d', `sql:${nssdb}`, '--empty-password']);
-  await run('certutil', ['-A', '-d', `sql:${nssdb}`, '-n', 'confide-test', '-t', 'CP,,', '-i', cert]);
+  const cert = await trustInNss(home, h);
   const tls = { port: 443, cert, key: join(h.dataDir, 'key.pem') };
   const coturn = await Coturn.start(dir, { ip: network.hostIp, port: turnPort, secret, tls });
   cleanups.push(() => coturn.stop());
@@ -158,4 +166,68 @@ test('a patient whose network lets only TCP to port 443 out joins through coturn
   assert.equal(path.relayProtocol, 'tls', 'reached coturn over TLS');
   assert.equal((await metrics(h)).confide_sfu_participants_relayed, 1);
   report('through coturn, TURN over TLS on 443 (only TCP 443 allowed)', seen);
+});
+
+test("a patient whose network drops all UDP joins through Confide's own TURN server (TURN over TCP)", { timeout: 180_000 }, async () => {
+  const { network } = await isolated('udp');
+  const turnPort = await freePort('tcp', network.hostIp);
+  const h = await serverFor(network, `[turn]\nhost = "${network.hostIp}"\nlisten = "${network.hostIp}:${turnPort}"\n`);
+  assert.equal(await network.udpGetsOut(network.hostIp, h.mediaPort), false, 'the namespace must drop UDP');
+
+  const seen = await callAcross(h, network, 'embedded-turn-tcp');
+  const path = seen.patient.path;
+  assert.equal(path && path.local, 'relay', `the patient's media must be relayed: ${JSON.stringify(seen.patient)}`);
+  assert.equal(path.relayProtocol, 'tcp', "reached Confide's TURN server over TCP");
+  const counted = await metrics(h);
+  assert.ok(counted['confide_turn_allocations{transport="tcp"}'] >= 1, JSON.stringify(counted));
+  assert.ok(counted.confide_turn_relayed_datagrams_to_sfu_total > 0 && counted.confide_turn_relayed_datagrams_to_clients_total > 0, JSON.stringify(counted));
+  assert.equal(counted.confide_sfu_participants_relayed, 1, JSON.stringify(counted));
+  report("through Confide's TURN server, TURN over TCP (UDP blocked)", seen);
+});
+
+test("a patient whose network lets only TCP to port 443 out joins through Confide's own TURN server (TURN over TLS on 443)", { timeout: 180_000 }, async () => {
+  const home = await mkdtemp(join(tmpdir(), 'confide-home-'));
+  cleanups.push(() => rm(home, { recursive: true, force: true }));
+  const { network } = await isolated('tcp-only:443', home);
+  const turnPort = await freePort('tcp', network.hostIp);
+  // UDP and plain TCP TURN are offered too (and blocked by this network).
+  const h = await serverFor(network, `[turn]\nhost = "${network.hostIp}"\nlisten = "${network.hostIp}:${turnPort}"\ntls_listen = "${network.hostIp}:443"\n`);
+  await trustInNss(home, h);
+  await network.allowTcpPort(h.httpPort);
+  assert.equal(await network.udpGetsOut(network.hostIp, h.mediaPort), false, 'UDP is dropped');
+  assert.equal(await network.tcpGetsOut(network.hostIp, turnPort), false, 'TCP to other ports is dropped');
+
+  const seen = await callAcross(h, network, 'embedded-turns-443');
+  const path = seen.patient.path;
+  assert.equal(path && path.local, 'relay', JSON.stringify(seen.patient));
+  assert.equal(path.relayProtocol, 'tls', "reached Confide's TURN server over TLS");
+  const counted = await metrics(h);
+  assert.ok(counted['confide_turn_allocations{transport="tls"}'] >= 1, JSON.stringify(counted));
+  assert.ok(counted.confide_turn_relayed_datagrams_to_sfu_total > 0, JSON.stringify(counted));
+  assert.equal(counted.confide_sfu_participants_relayed, 1, JSON.stringify(counted));
+  report("through Confide's TURN server, TURN over TLS on 443 (only TCP 443 allowed)", seen);
+});
+
+test("the same, with Confide's HTTPS and its TURN over TLS sharing port 443 (one address)", { timeout: 180_000 }, async () => {
+  const home = await mkdtemp(join(tmpdir(), 'confide-home-'));
+  cleanups.push(() => rm(home, { recursive: true, force: true }));
+  const { network } = await isolated('tcp-only:443', home);
+  const turnPort = await freePort('tcp', network.hostIp);
+  const h = await serverFor(
+    network,
+    `[turn]\nhost = "${network.hostIp}"\nlisten = "${network.hostIp}:${turnPort}"\ntls_listen = "${network.hostIp}:443"\n`,
+    { httpPort: 443 },
+  );
+  await trustInNss(home, h);
+  assert.equal(await network.udpGetsOut(network.hostIp, h.mediaPort), false, 'UDP is dropped');
+  assert.equal(await network.tcpGetsOut(network.hostIp, turnPort), false, 'TCP to other ports is dropped');
+
+  const seen = await callAcross(h, network, 'shared-443');
+  const path = seen.patient.path;
+  assert.equal(path && path.local, 'relay', JSON.stringify(seen.patient));
+  assert.equal(path.relayProtocol, 'tls', 'TURN over TLS on the HTTPS port');
+  const counted = await metrics(h);
+  assert.ok(counted['confide_turn_allocations{transport="tls"}'] >= 1, JSON.stringify(counted));
+  assert.equal(counted.confide_sfu_participants_relayed, 1, JSON.stringify(counted));
+  report("through Confide's TURN server, TURN over TLS sharing 443 with HTTPS (only TCP 443 allowed)", seen);
 });
