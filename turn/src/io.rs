@@ -36,6 +36,12 @@ const MAX_CONNECTIONS: usize = 1024;
 /// A connection silent this long is closed (ICE checks consent every few
 /// seconds, and an allocation is refreshed every few minutes).
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
+/// A connection holding no allocation by then is closed: TURN clients
+/// allocate first thing.
+const ALLOCATE_WITHIN: Duration = Duration::from_secs(10);
+/// TCP and TLS connections from one IP address at once (a browser opens
+/// one or two; a clinic's NAT may hold a few browsers).
+const MAX_CONNECTIONS_PER_IP: usize = 64;
 /// The TLS handshake must finish within this.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
 /// Messages waiting for one TCP/TLS client's writer.
@@ -60,6 +66,8 @@ struct State {
     core: TurnServer,
     relays: HashMap<AllocationId, Relay>,
     writers: HashMap<Client, mpsc::Sender<Vec<u8>>>,
+    /// Open TCP/TLS connections by client IP.
+    per_ip: HashMap<IpAddr, usize>,
 }
 
 struct Relay {
@@ -123,6 +131,7 @@ impl TurnHandle {
                 core: TurnServer::new(config, rest, nonce_secret),
                 relays: HashMap::new(),
                 writers: HashMap::new(),
+                per_ip: HashMap::new(),
             }),
             udp: udp.clone(),
             relay_bind,
@@ -347,9 +356,18 @@ async fn serve_stream<S>(
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let client = Client { transport, addr };
-    let (read, mut write) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
-    shared.lock().writers.insert(client, tx);
+    {
+        let mut state = shared.lock();
+        let open = state.per_ip.entry(addr.ip()).or_default();
+        if *open >= MAX_CONNECTIONS_PER_IP {
+            debug!(%addr, "refusing a TURN connection: too many from this address");
+            return;
+        }
+        *open += 1;
+        state.writers.insert(client, tx);
+    }
+    let (read, mut write) = tokio::io::split(stream);
     let writer = tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if write.write_all(&bytes).await.is_err() {
@@ -360,9 +378,20 @@ async fn serve_stream<S>(
     });
     let mut frames = FramedRead::new(read, TurnFrames);
     frames.read_buffer_mut().extend_from_slice(first);
+    let allocate_by = tokio::time::sleep(ALLOCATE_WITHIN);
+    tokio::pin!(allocate_by);
+    let mut allocated = false;
     loop {
         let frame = tokio::select! {
             frame = tokio::time::timeout(SILENCE_LIMIT, frames.next()) => frame,
+            () = &mut allocate_by, if !allocated => {
+                allocated = shared.lock().core.has_allocation(&client);
+                if allocated {
+                    continue;
+                }
+                debug!(%addr, "closing a TURN connection that allocated nothing");
+                break;
+            }
             () = shared.stop.cancelled() => break,
         };
         match frame {
@@ -381,6 +410,12 @@ async fn serve_stream<S>(
     {
         let mut state = shared.lock();
         state.writers.remove(&client);
+        if let Some(open) = state.per_ip.get_mut(&addr.ip()) {
+            *open -= 1;
+            if *open == 0 {
+                state.per_ip.remove(&addr.ip());
+            }
+        }
         state.core.client_closed(client);
         shared.carry_out(&mut state);
     }
