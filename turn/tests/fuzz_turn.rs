@@ -8,12 +8,7 @@
 //! - answers only clients that sent something;
 //! - keeps allocations within the limits.
 
-#[path = "../../sfu/tests/fuzz_support/config.rs"]
-#[allow(dead_code)]
-mod config;
-#[path = "../../sfu/tests/fuzz_support/mutate.rs"]
-#[allow(dead_code)]
-mod mutate;
+mod fuzz_support;
 mod support;
 
 use std::collections::HashSet;
@@ -21,7 +16,7 @@ use std::net::SocketAddr;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use mutate::mutated_bytes;
+use fuzz_support::mutate::mutated_bytes;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use rtc::stun::message::*;
@@ -34,20 +29,6 @@ use rtc::turn::proto::peeraddr::PeerAddress;
 use rtc::turn::proto::reqtrans::RequestedTransport;
 use support::*;
 use turn::server::{Client, ClientTransport, Output};
-
-macro_rules! fuzz_config {
-    ($name:literal, $cases:expr) => {
-        config::fuzz_config(
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/proptest-regressions/",
-                $name,
-                ".txt"
-            ),
-            $cases,
-        )
-    };
-}
 
 /// Valid messages of one session (fixed secrets make them valid on every
 /// run): the challenge's trigger, a signed Allocate, permissions and a
@@ -63,16 +44,6 @@ static SEEDS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
         ip: "192.0.2.1".parse().unwrap(),
         port: 9,
     };
-    let mut unsigned = Message::new();
-    unsigned
-        .build(&[
-            Box::new(TransactionId::new()),
-            Box::new(MessageType::new(METHOD_ALLOCATE, CLASS_REQUEST)),
-            Box::new(RequestedTransport {
-                protocol: PROTO_UDP,
-            }),
-        ])
-        .unwrap();
     let mut send = Message::new();
     send.build(&[
         Box::new(TransactionId::new()),
@@ -100,7 +71,7 @@ static SEEDS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     };
     channel.encode();
     vec![
-        unsigned.raw,
+        unsigned_allocate(),
         request(
             METHOD_ALLOCATE,
             &creds,

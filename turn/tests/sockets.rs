@@ -17,7 +17,7 @@ use rtc::turn::proto::data::Data;
 use rtc::turn::proto::peeraddr::PeerAddress;
 use rtc::turn::proto::relayaddr::RelayedAddress;
 use rtc::turn::proto::reqtrans::RequestedTransport;
-use support::{Creds, REALM, request};
+use support::{Creds, REALM, request, unsigned_allocate};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use turn::io::{Listeners, TurnHandle};
@@ -39,19 +39,6 @@ async fn read_message(stream: &mut TcpStream) -> Message {
     let mut m = Message::new();
     m.write(&[&header[..], &body].concat()).unwrap();
     m
-}
-
-fn unsigned_allocate() -> Vec<u8> {
-    let mut m = Message::new();
-    m.build(&[
-        Box::new(TransactionId::new()),
-        Box::new(MessageType::new(METHOD_ALLOCATE, CLASS_REQUEST)),
-        Box::new(RequestedTransport {
-            protocol: PROTO_UDP,
-        }),
-    ])
-    .unwrap();
-    m.raw
 }
 
 #[tokio::test]

@@ -112,14 +112,8 @@ pub fn error_code(m: &Message) -> u16 {
     code.code.0
 }
 
-/// The 401 challenge, then an allocation bound at relay port 50000.
-pub fn allocate(
-    server: &mut TurnServer,
-    rest: &TurnRest,
-    at: Client,
-    user: &str,
-    now: Instant,
-) -> Creds {
+/// An Allocate without credentials: what every client sends first.
+pub fn unsigned_allocate() -> Vec<u8> {
     let mut m = Message::new();
     m.build(&[
         Box::new(TransactionId::new()),
@@ -129,7 +123,18 @@ pub fn allocate(
         }),
     ])
     .unwrap();
-    server.handle_client(at, &m.raw, now, UNIX);
+    m.raw
+}
+
+/// The 401 challenge, then an allocation bound at relay port 50000.
+pub fn allocate(
+    server: &mut TurnServer,
+    rest: &TurnRest,
+    at: Client,
+    user: &str,
+    now: Instant,
+) -> Creds {
+    server.handle_client(at, &unsigned_allocate(), now, UNIX);
     let challenge = only_reply(server, at);
     assert_eq!(challenge.typ.class, CLASS_ERROR_RESPONSE);
     assert_eq!(error_code(&challenge), 401);
