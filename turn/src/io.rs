@@ -160,6 +160,10 @@ impl TurnHandle {
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
+        let Some(_permit) = self.shared.admit(peer.ip()) else {
+            debug!(%peer, "refusing a TURN connection: too many from this address");
+            return;
+        };
         serve_stream(
             self.shared.clone(),
             stream,
@@ -185,7 +189,40 @@ impl TurnHandle {
     }
 }
 
+/// One TCP/TLS connection counted against its address's limit, from
+/// accept (before any TLS handshake) to close.
+struct IpPermit {
+    shared: Arc<Shared>,
+    ip: IpAddr,
+}
+
+impl Drop for IpPermit {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        if let Some(open) = state.per_ip.get_mut(&self.ip) {
+            *open -= 1;
+            if *open == 0 {
+                state.per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
 impl Shared {
+    /// Counts a connection from `ip`, unless it already has too many.
+    fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<IpPermit> {
+        let mut state = self.lock();
+        let open = state.per_ip.entry(ip).or_default();
+        if *open >= MAX_CONNECTIONS_PER_IP {
+            return None;
+        }
+        *open += 1;
+        Some(IpPermit {
+            shared: self.clone(),
+            ip,
+        })
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -197,7 +234,7 @@ impl Shared {
             .core
             .handle_client(client, bytes, Instant::now(), unix_now());
         self.carry_out(&mut state);
-        if bytes.first().is_some_and(|b| b >> 6 == 0) {
+        if state.core.take_deadline_moved() {
             self.timer.notify_one();
         }
     }
@@ -228,7 +265,11 @@ impl Shared {
                     }
                 }
                 Output::BindRelay { allocation } => {
-                    let bound = self.bind_relay();
+                    let bound = if self.stop.is_cancelled() {
+                        Err(io::Error::other("the TURN server is stopping"))
+                    } else {
+                        self.bind_relay()
+                    };
                     let result = bound
                         .as_ref()
                         .map(|(_, addr)| *addr)
@@ -287,7 +328,11 @@ async fn serve_udp(shared: Arc<Shared>, socket: Arc<UdpSocket>) {
 async fn serve_relay(shared: Arc<Shared>, socket: Arc<UdpSocket>, local: SocketAddr) {
     let mut buf = vec![0u8; 65536];
     loop {
-        match socket.recv_from(&mut buf).await {
+        let received = tokio::select! {
+            received = socket.recv_from(&mut buf) => received,
+            () = shared.stop.cancelled() => return,
+        };
+        match received {
             Ok((n, from)) => {
                 let mut state = shared.lock();
                 state
@@ -322,11 +367,16 @@ async fn accept(
             },
             () = shared.stop.cancelled() => return,
         };
+        let Some(permit) = shared.admit(peer.ip()) else {
+            debug!(%peer, "refusing a TURN connection: too many from this address");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
+            let _permit = permit;
             match tls {
                 None => serve_stream(shared, stream, &[], ClientTransport::Tcp, peer).await,
                 Some(acceptor) => {
@@ -357,18 +407,9 @@ async fn serve_stream<S>(
 {
     let client = Client { transport, addr };
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
-    {
-        let mut state = shared.lock();
-        let open = state.per_ip.entry(addr.ip()).or_default();
-        if *open >= MAX_CONNECTIONS_PER_IP {
-            debug!(%addr, "refusing a TURN connection: too many from this address");
-            return;
-        }
-        *open += 1;
-        state.writers.insert(client, tx);
-    }
+    shared.lock().writers.insert(client, tx);
     let (read, mut write) = tokio::io::split(stream);
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if write.write_all(&bytes).await.is_err() {
                 break;
@@ -378,18 +419,20 @@ async fn serve_stream<S>(
     });
     let mut frames = FramedRead::new(read, TurnFrames);
     frames.read_buffer_mut().extend_from_slice(first);
-    let allocate_by = tokio::time::sleep(ALLOCATE_WITHIN);
-    tokio::pin!(allocate_by);
-    let mut allocated = false;
+    // Looked at every ALLOCATE_WITHIN: a connection whose allocation
+    // never came, or has ended, is closed.
+    let mut check = tokio::time::interval_at(
+        tokio::time::Instant::now() + ALLOCATE_WITHIN,
+        ALLOCATE_WITHIN,
+    );
     loop {
         let frame = tokio::select! {
             frame = tokio::time::timeout(SILENCE_LIMIT, frames.next()) => frame,
-            () = &mut allocate_by, if !allocated => {
-                allocated = shared.lock().core.has_allocation(&client);
-                if allocated {
+            _ = check.tick() => {
+                if shared.lock().core.has_allocation(&client) {
                     continue;
                 }
-                debug!(%addr, "closing a TURN connection that allocated nothing");
+                debug!(%addr, "closing a TURN connection without an allocation");
                 break;
             }
             () = shared.stop.cancelled() => break,
@@ -410,16 +453,17 @@ async fn serve_stream<S>(
     {
         let mut state = shared.lock();
         state.writers.remove(&client);
-        if let Some(open) = state.per_ip.get_mut(&addr.ip()) {
-            *open -= 1;
-            if *open == 0 {
-                state.per_ip.remove(&addr.ip());
-            }
-        }
         state.core.client_closed(client);
         shared.carry_out(&mut state);
     }
-    writer.abort();
+    // What is queued (an error answer, say) goes out, unless the client
+    // does not read.
+    if tokio::time::timeout(Duration::from_secs(5), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
 }
 
 /// Ends allocations, permissions and channels when they expire.

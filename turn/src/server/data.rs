@@ -25,22 +25,21 @@ impl TurnServer {
         let Some(&id) = self.by_relay.get(&relay) else {
             return;
         };
-        // The client knows the SFU by its advertised address.
-        let Some(route) = self
+        // The client knows the SFU by its advertised address; several
+        // advertised addresses may share one local one, so take the one
+        // this allocation has a permission for.
+        let allocation = &self.allocations[&id];
+        let Some(peer) = self
             .config
             .peers
             .iter()
-            .find(|r| r.local == from || r.advertised == from)
+            .filter(|r| r.local == from || r.advertised == from)
+            .map(|r| r.advertised)
+            .find(|peer| allocation.permitted(peer.ip(), now))
         else {
             self.stats.dropped += 1;
             return;
         };
-        let peer = route.advertised;
-        let allocation = &self.allocations[&id];
-        if !allocation.permitted(peer.ip(), now) {
-            self.stats.dropped += 1;
-            return;
-        }
         let channel = allocation
             .channels
             .iter()

@@ -76,6 +76,11 @@ pub struct PeerRoute {
     pub local: SocketAddr,
 }
 
+/// The participant a TURN REST username (`expiry:participant`) names.
+fn participant_of(username: &str) -> &str {
+    username.split_once(':').map_or(username, |(_, user)| user)
+}
+
 /// Names an allocation (and its relay socket) for the I/O layer.
 pub type AllocationId = u64;
 
@@ -168,6 +173,9 @@ pub struct TurnServer {
     next_id: AllocationId,
     outputs: VecDeque<Output>,
     stats: TurnStats,
+    /// An allocation was made or refreshed since the I/O layer last asked:
+    /// the next deadline may have moved.
+    deadline_moved: bool,
 }
 
 impl TurnServer {
@@ -183,6 +191,7 @@ impl TurnServer {
             next_id: 1,
             outputs: VecDeque::new(),
             stats: TurnStats::default(),
+            deadline_moved: false,
         }
     }
 
@@ -207,6 +216,12 @@ impl TurnServer {
 
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
+    }
+
+    /// Whether [`TurnServer::poll_timeout`] may have moved earlier since
+    /// this was last called (an allocation made or refreshed).
+    pub fn take_deadline_moved(&mut self) -> bool {
+        std::mem::take(&mut self.deadline_moved)
     }
 
     /// The next allocation expiry.
@@ -442,10 +457,12 @@ impl TurnServer {
         if self.allocations.len() >= self.config.max_allocations {
             return Err(refuse(CODE_INSUFFICIENT_CAPACITY, "Insufficient Capacity"));
         }
+        // Per participant, not per username: each `joined` mints a new
+        // username (its expiry) for the same participant.
         let held = self
             .allocations
             .values()
-            .filter(|a| a.username == username)
+            .filter(|a| participant_of(&a.username) == participant_of(&username))
             .count();
         if held >= self.config.max_allocations_per_user {
             return Err(refuse(CODE_ALLOC_QUOTA_REACHED, "Allocation Quota Reached"));
@@ -469,6 +486,7 @@ impl TurnServer {
             },
         );
         self.by_client.insert(client, id);
+        self.deadline_moved = true;
         self.outputs.push_back(Output::BindRelay { allocation: id });
         Ok(None)
     }
@@ -510,6 +528,7 @@ impl TurnServer {
         } else {
             allocation.lifetime = lifetime;
             allocation.expires = now + lifetime;
+            self.deadline_moved = true;
             lifetime
         };
         if asked_zero {
@@ -534,6 +553,8 @@ impl TurnServer {
         if peers.is_empty() {
             return Err(refuse(CODE_BAD_REQUEST, "Bad Request"));
         }
+        // No allocation (437) comes before a forbidden peer (403).
+        self.own_allocation(client, username)?;
         if !peers.iter().all(|p| {
             self.config
                 .peers
@@ -574,6 +595,7 @@ impl TurnServer {
         if !(0x4000..=0x4FFF).contains(&number.0) {
             return Err(refuse(CODE_BAD_REQUEST, "Bad Request"));
         }
+        self.own_allocation(client, username)?;
         if !self.config.peers.iter().any(|r| r.advertised == peer) {
             self.stats.forbidden_peers += 1;
             return Err(refuse(CODE_FORBIDDEN, "Forbidden"));
