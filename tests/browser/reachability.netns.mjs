@@ -14,7 +14,7 @@
 //
 //   cargo build --bin confide && node --test tests/browser/reachability.netns.mjs
 
-import { test, after } from 'node:test';
+import { test, afterEach } from 'node:test';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +28,10 @@ import { Coturn } from './coturn.mjs';
 import { openSdk, connect, waitForMedia } from './sdk-page.mjs';
 
 const cleanups = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+// Each test's servers, browsers, coturn and namespace go when it ends: a
+// call left running would take CPU from the next test's.
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
 
 const METRICS_TOKEN = 'reachability-test-metrics-token';
