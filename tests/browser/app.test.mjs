@@ -2,7 +2,8 @@
 // a patient follows the reminder link signed out, signs in, waits; the
 // psychologist joins from the dashboard; they see and hear each other
 // (getStats), see each other mute and turn the camera off, a reload rejoins,
-// leaving goes back to the dashboard. Then: the join button against the
+// leaving goes back to the dashboard. A broken camera joins with audio only
+// and turns the camera on later. Then: the join button against the
 // clock, copy-link, the pre-call check, and strangers turned away.
 // Screenshots go to target/screenshots/.
 
@@ -237,4 +238,59 @@ test('the join button follows the clock; copy link; the check page; strangers ar
   assert.equal(status, 404, "the stranger's token request is refused");
   await bo.goto(`${h.base}/appointments/${demo.id}/video`);
   await waitState(bo, 'stranger', 'not-yours');
+});
+
+test('a patient whose camera is broken joins with audio only, then turns the camera on', { timeout: 180_000 }, async () => {
+  // The calls of the first test are over; their browsers go.
+  await h.closeBrowser('patient');
+  await h.closeBrowser('doctor');
+  const adminToken = await login(h.accounts.admin.email, h.accounts.admin.password);
+  const [demo] = (await call('/api/appointments/', { token: adminToken })).body;
+  const link = `/video-session/${demo.video_room_id}`;
+
+  // The patient's camera fails as a camera held by another app does
+  // (NotReadableError) until the test "frees" it.
+  const patient = await h.browser('patient-no-camera');
+  await patient.addInitScript(() => {
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      if (constraints && constraints.video && !window.cameraFreed) {
+        throw new DOMException('Could not start video source', 'NotReadableError');
+      }
+      return real(constraints);
+    };
+  });
+  await h.signIn(patient, 'patient', link);
+  await patient.waitForURL(`${h.base}${link}`);
+  await waitState(patient, 'patient (audio only)', 'waiting');
+  assert.equal(await patient.isVisible('#local-camera-off'), true);
+  assert.match(await patient.textContent('#local-camera-off'), /camera could not start .*audio only/i);
+  assert.equal(await patient.textContent('#camera'), 'Camera on');
+
+  const doctor = await h.browser('doctor-audio');
+  await h.signIn(doctor, 'psychologist', link);
+  await doctor.waitForURL(`${h.base}${link}`);
+  await waitState(doctor, 'doctor', 'in-call');
+  await h.waitFor("the doctor to hear the patient, who has no video", 30_000, async () => {
+    const s = await inbound(doctor);
+    return { ok: s.stats.some((x) => x.kind === 'audio' && x.packetsReceived > 0), detail: s };
+  });
+  assert.equal(await doctor.getAttribute('#remote', 'data-camera-off'), 'true');
+
+  // The camera works again: Camera on publishes it, and the doctor sees it.
+  await patient.evaluate(() => (window.cameraFreed = true));
+  await patient.click('#camera');
+  await waitMedia(doctor, 'doctor, after the patient turned the camera on');
+  await h.waitFor('the doctor to see the camera on', 10_000, async () => ({
+    ok: (await doctor.getAttribute('#remote', 'data-camera-off')) === 'false',
+    detail: await doctor.getAttribute('#remote', 'data-camera-off'),
+  }));
+  assert.equal(await patient.isVisible('#local-camera-off'), false);
+
+  // "Join with audio only" is a choice too.
+  await doctor.goto(`${h.base}${link}?audio=only`);
+  await waitState(doctor, 'doctor rejoining with audio only', 'in-call', 30_000);
+  assert.match(await doctor.textContent('#local-camera-off'), /joined with audio only/);
+  await h.closeBrowser('patient-no-camera');
+  await h.closeBrowser('doctor-audio');
 });

@@ -1,7 +1,9 @@
 // The video page (/video-session/{room} and /appointments/{id}/video),
 // written against the twilio-video API as the seed's VideoCallPage is: find
 // the appointment, ask for camera and microphone, fetch the token, connect,
-// show the other person large and yourself small.
+// show the other person large and yourself small. A camera that is missing,
+// refused or broken does not keep anyone out: the call is joined with the
+// microphone alone (or by choice, with ?audio=only) and Camera on starts it later.
 //
 // States (on #call's data-state, and window.confideVideo.state for tests):
 // loading, permission, blocked, too-early, closed, cancelled, not-yours,
@@ -19,6 +21,8 @@ const page = {
   /** @type {any} */ room: null,
   /** @type {any[]} */ tracks: [],
   /** @type {any} */ appointment: null,
+  /** Why the call was joined without the camera, if it was. */
+  audioOnly: '',
   other: { name: 'the other person' },
 };
 window.confideVideo = page;
@@ -139,7 +143,7 @@ function wireControls() {
   });
   $('camera').addEventListener('click', () => {
     const video = page.tracks.find((t) => t.kind === 'video');
-    if (!video) return;
+    if (!video) return startCamera();
     if (video.isEnabled) video.disable();
     else video.enable();
     $('camera').setAttribute('aria-pressed', String(!video.isEnabled));
@@ -151,6 +155,32 @@ function wireControls() {
     location.assign('/');
   });
   window.addEventListener('pagehide', leave);
+}
+
+/** In the call with audio only: says why on the local tile, and offers
+ *  the camera. */
+function audioOnly(reason) {
+  $('local-camera-off').textContent = reason;
+  $('local-camera-off').hidden = false;
+  $('camera').textContent = 'Camera on';
+  $('camera').setAttribute('aria-pressed', 'true');
+}
+
+/** Turns the camera on in a call joined with audio only: a new track,
+ *  published to the room. */
+async function startCamera() {
+  try {
+    const track = await Video.createLocalVideoTrack(constraints().video);
+    page.tracks.push(track);
+    $('local-media').replaceChildren(track.attach());
+    if (page.room && page.room.state !== 'disconnected') await page.room.localParticipant.publishTrack(track);
+    $('local-camera-off').textContent = 'Camera off';
+    $('local-camera-off').hidden = true;
+    $('camera').textContent = 'Camera off';
+    $('camera').setAttribute('aria-pressed', 'false');
+  } catch (err) {
+    audioOnly(`The camera could not start (${(err && err.message) || err}). You are still in the call with audio.`);
+  }
 }
 
 function leave() {
@@ -201,28 +231,60 @@ async function fetchToken(a) {
   }
 }
 
+/** The page's own address with `?audio=only`: joining without the camera. */
+const joinAudioOnly = { label: 'Join with audio only', href: `${location.pathname}?audio=only` };
+
+/**
+ * Camera and microphone. When the camera is missing, refused or broken
+ * (or `?audio=only` asks), the microphone alone: a patient without a
+ * working camera still gets to the session.
+ */
 async function localTracks() {
-  show('permission', 'Allow this site to use your camera and microphone when your browser asks.');
-  try {
-    const c = constraints();
-    return await Video.createLocalTracks({ audio: c.audio, video: c.video });
-  } catch (err) {
-    const name = err && err.name;
-    if (name === 'NotAllowedError' || name === 'SecurityError') {
-      show(
-        'blocked',
-        'Your browser is blocking the camera or microphone. Click the camera icon in the address bar (on a phone: the browser settings for this site), allow both, then try again.',
-        [retry, toDashboard],
-      );
-    } else if (name === 'NotFoundError' || name === 'OverconstrainedError') {
-      show('blocked', 'No camera or microphone was found. Plug one in, or choose another on the check page.', [
-        { label: 'Check camera & mic', href: '/pre-call' },
-        retry,
-      ]);
-    } else {
-      show('blocked', `The camera or microphone could not start (${err.message}). Close other apps using them and try again.`, [retry, toDashboard]);
+  const wanted = new URLSearchParams(location.search).get('audio') === 'only' ? 'audio' : 'both';
+  show(
+    'permission',
+    wanted === 'audio'
+      ? 'Allow this site to use your microphone when your browser asks.'
+      : 'Allow this site to use your camera and microphone when your browser asks.',
+    wanted === 'audio' ? [] : [joinAudioOnly],
+  );
+  const c = constraints();
+  let cameraError = null;
+  if (wanted === 'both') {
+    try {
+      return await Video.createLocalTracks({ audio: c.audio, video: c.video });
+    } catch (err) {
+      cameraError = err;
     }
+  }
+  try {
+    const tracks = await Video.createLocalTracks({ audio: c.audio, video: false });
+    page.audioOnly = cameraError
+      ? `Your camera could not start (${cameraError.message || cameraError.name}), so you joined with audio only. Press Camera on to try again.`
+      : 'You joined with audio only. Press Camera on to show your video.';
+    return tracks;
+  } catch (err) {
+    refused(err);
     return null;
+  }
+}
+
+/** Neither camera nor microphone: what to do about it. */
+function refused(err) {
+  const name = err && err.name;
+  if (name === 'NotAllowedError' || name === 'SecurityError') {
+    show(
+      'blocked',
+      'Your browser is blocking the camera or microphone. Click the camera icon in the address bar (on a phone: the browser settings for this site), allow both, then try again.',
+      [retry, toDashboard],
+    );
+  } else if (name === 'NotFoundError' || name === 'OverconstrainedError') {
+    show('blocked', 'No microphone was found. Plug one in, or choose another on the check page.', [
+      { label: 'Check camera & mic', href: '/pre-call' },
+      retry,
+    ]);
+  } else {
+    show('blocked', `The microphone could not start (${err && err.message}). Close other apps using it and try again.`, [retry, toDashboard]);
   }
 }
 
@@ -247,6 +309,7 @@ async function main() {
   page.tracks = tracks;
   const video = tracks.find((t) => t.kind === 'video');
   if (video) $('local-media').replaceChildren(video.attach());
+  else audioOnly(page.audioOnly);
   show('connecting', `Connecting to your session with ${page.other.name}…`);
   let room;
   try {
