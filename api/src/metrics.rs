@@ -44,113 +44,132 @@ fn process_usage() -> (f64, u64) {
     (cpu, rss)
 }
 
+/// One metric with its help and type lines.
+fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
+}
+
 pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoResponse {
     let (cpu, rss) = process_usage();
     let mut out = String::new();
-    let mut gauge = |name: &str, kind: &str, help: &str, value: f64| {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-        );
-    };
-    gauge(
+    metric(
+        &mut out,
         "process_cpu_seconds_total",
         "counter",
         "User and system CPU time.",
         cpu,
     );
-    gauge(
+    metric(
+        &mut out,
         "process_resident_memory_bytes",
         "gauge",
         "Resident memory.",
         rss as f64,
     );
     if let Some(stats) = sfu.stats().await {
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_rooms",
             "gauge",
             "Rooms with participants.",
             stats.rooms as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_participants",
             "gauge",
             "Participants connected.",
             stats.participants as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_datagrams_in_total",
             "counter",
             "Media datagrams received (UDP and ICE over TCP).",
             stats.datagrams_in as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_datagrams_out_total",
             "counter",
             "Media datagrams sent (UDP and ICE over TCP).",
             stats.datagrams_out as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_rtp_forwarded_total",
             "counter",
             "RTP packets forwarded to subscribers.",
             stats.rtp_forwarded as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_rtp_retransmitted_total",
             "counter",
             "RTP packets resent on NACK.",
             stats.rtp_retransmitted as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_tcp_datagrams_in_total",
             "counter",
             "Media datagrams received on ICE-over-TCP connections (networks that block UDP).",
             stats.tcp_datagrams_in as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_tcp_datagrams_out_total",
             "counter",
             "Media datagrams sent on ICE-over-TCP connections.",
             stats.tcp_datagrams_out as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_relayed_datagrams_in_total",
             "counter",
             "Media datagrams received through a TURN server.",
             stats.relayed_datagrams_in as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_relayed_datagrams_out_total",
             "counter",
             "Media datagrams sent through a TURN server.",
             stats.relayed_datagrams_out as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_participants_tcp",
             "gauge",
             "Connected participants whose media comes by ICE over TCP.",
             stats.participants_tcp as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_participants_relayed",
             "gauge",
             "Connected participants whose media comes through a TURN server.",
             stats.participants_relayed as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_tcp_connections",
             "gauge",
             "ICE-over-TCP connections open.",
             stats.tcp_connections as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_tcp_connections_refused_total",
             "counter",
             "ICE-over-TCP connections refused (over the limit).",
             stats.tcp_connections_refused as f64,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_sfu_keyframe_requests_total",
             "counter",
             "Keyframe requests sent to publishers.",
@@ -174,43 +193,43 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
                 "confide_turn_allocations{{transport=\"{transport}\"}} {count}"
             );
         }
-        let mut gauge = |name: &str, kind: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
-        };
-        gauge(
+        metric(
+            &mut out,
             "confide_turn_allocations_refused_total",
             "counter",
             "Allocate requests refused (credentials, quota, transport).",
             stats.allocations_refused,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_turn_relayed_datagrams_to_sfu_total",
             "counter",
             "Datagrams relayed from TURN clients to the SFU.",
             stats.relayed_to_peer,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_turn_relayed_datagrams_to_clients_total",
             "counter",
             "Datagrams relayed from the SFU to TURN clients.",
             stats.relayed_to_client,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_turn_relayed_bytes_to_sfu_total",
             "counter",
             "Payload bytes relayed from TURN clients to the SFU.",
             stats.relayed_bytes_to_peer,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_turn_relayed_bytes_to_clients_total",
             "counter",
             "Payload bytes relayed from the SFU to TURN clients.",
             stats.relayed_bytes_to_client,
         );
-        gauge(
+        metric(
+            &mut out,
             "confide_turn_forbidden_peers_total",
             "counter",
             "Permissions refused: the peer was not this server's media port.",

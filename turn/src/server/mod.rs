@@ -324,11 +324,11 @@ impl TurnServer {
             return self.channel_data(client, bytes, now);
         }
         let mut m = Message::new();
-        if m.write(bytes).is_err() || m.typ.class == CLASS_SUCCESS_RESPONSE {
-            self.stats.dropped += 1;
-            return;
-        }
-        if m.typ.class == CLASS_ERROR_RESPONSE {
+        // Responses are for clients, not for a server.
+        if m.write(bytes).is_err()
+            || m.typ.class == CLASS_SUCCESS_RESPONSE
+            || m.typ.class == CLASS_ERROR_RESPONSE
+        {
             self.stats.dropped += 1;
             return;
         }
