@@ -90,6 +90,9 @@ say "reachability: browsers on networks that block UDP (network namespaces)"
 # coming and going would make their Chromiums see network changes.
 TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/reachability.netns.mjs
 
+say "outages: a patient's network drops for 5, 20 and 45 s (network namespaces)"
+TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/outage.netns.mjs
+
 say "the README's first command, exactly as written"
 # The first line of the README's first code block (its comment dropped) is
 # run from the repository root, as a new user would, and must serve the

@@ -158,6 +158,10 @@ pub struct MediaConfig {
     /// Kernel buffer for the media socket, each way, in bytes: room for
     /// bursts (0: the kernel's default, about 208 KB on Linux).
     pub socket_buffer_bytes: usize,
+    /// How long a participant whose network dropped keeps its place (SID,
+    /// tracks, subscriptions) for its browser to come back, in seconds.
+    /// Twilio's is 30.
+    pub reconnect_window_secs: u64,
 }
 
 /// The Twilio-style account and API key that sign access tokens.
@@ -188,6 +192,7 @@ impl Default for Config {
                 advertise: Vec::new(),
                 max_participants_per_room: 10,
                 socket_buffer_bytes: 4 << 20,
+                reconnect_window_secs: 30,
             },
             data_dir: PathBuf::from("data"),
             web_dir: None,
@@ -361,6 +366,9 @@ impl Config {
         }
         if self.media.max_participants_per_room == 0 {
             bail!("media.max_participants_per_room must be at least 1");
+        }
+        if !(5..=300).contains(&self.media.reconnect_window_secs) {
+            bail!("media.reconnect_window_secs must be between 5 and 300");
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! files and a health check, over one SFU.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::Router;
@@ -63,7 +63,7 @@ impl Running {
     /// recorded and the callbacks owed sent; then the run is closed.
     pub async fn stop(self) {
         let deadline = tokio::time::Instant::now()
-            + std::time::Duration::from_secs(self.state.config.shutdown.deadline_secs);
+            + Duration::from_secs(self.state.config.shutdown.deadline_secs);
         self.state.draining.start();
         self.sfu.shutdown().await;
         let _ = tokio::time::timeout_at(deadline, self.sessions.all_closed()).await;
@@ -84,7 +84,7 @@ impl Running {
         }
         // The rest is bounded too: a database that hangs, or a request that
         // never finishes, must not hold the stop past systemd's patience.
-        let grace = deadline + std::time::Duration::from_secs(5);
+        let grace = deadline + Duration::from_secs(5);
         match tokio::time::timeout_at(grace, reconcile::end_run(&self.state)).await {
             Ok(Ok(_)) => {}
             Ok(Err(err)) => tracing::warn!(error = %err, "could not close this run's participants"),
@@ -144,6 +144,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         advertise: config.media.advertise.clone(),
         max_participants_per_room: config.media.max_participants_per_room,
         socket_buffer_bytes: config.media.socket_buffer_bytes,
+        reconnect_window: Duration::from_secs(config.media.reconnect_window_secs),
         ..SfuConfig::default()
     })
     .with_context(|| format!("binding the media port {}", config.media.listen))?;
@@ -183,7 +184,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     // Rate-limit tables forget idle clients, so they stay small.
     let limits = app_state.login_limits.clone();
     background.push(tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
             limits.shrink();
@@ -278,7 +279,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     )?);
     let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let limits = crate::http_listener::Limits {
-        header_timeout: std::time::Duration::from_secs(config.http.header_timeout_secs),
+        header_timeout: Duration::from_secs(config.http.header_timeout_secs),
         max_connections: config.http.max_connections,
         tls,
         turn: shared_turn,
@@ -290,7 +291,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
                 .with_context(|| format!("binding http.redirect_listen {address}"))?;
             let bound = redirects.local_addr()?;
             let limits = crate::http_listener::Limits {
-                header_timeout: std::time::Duration::from_secs(config.http.header_timeout_secs),
+                header_timeout: Duration::from_secs(config.http.header_timeout_secs),
                 max_connections: config.http.max_connections,
                 tls: None,
                 turn: None,

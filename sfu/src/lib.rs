@@ -45,8 +45,12 @@
 //!   one published track's cache, throttle and down-tracks and fans its
 //!   packets out.
 //! - [`core`]: routing only — rooms, participants, negotiation, tracks and
-//!   subscriptions, the per-packet dispatch to receivers, timers, and the
+//!   subscriptions, the per-packet dispatch to receivers, timers,
+//!   interruptions and resumes (`reconnect`), network quality levels, and the
 //!   counters ([`core::SfuStats`]).
+//! - [`quality`]: network quality — per-track uplink counters and the 0–5
+//!   level (its formula is in the module doc); `core` aggregates them per
+//!   participant with what receiver reports say of its downlink.
 //! - [`signal`]: messages exchanged with the signaling layer, and
 //!   [`signal::SfuError`], why a request was refused (signaling gives it its
 //!   Twilio code).
@@ -63,5 +67,6 @@ pub mod demux;
 pub mod engine;
 pub mod forward;
 pub mod io;
+pub mod quality;
 pub mod signal;
 pub mod transport;

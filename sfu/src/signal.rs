@@ -29,6 +29,9 @@ pub struct ParticipantInfo {
     pub sid: String,
     pub identity: String,
     pub tracks: Vec<TrackInfo>,
+    /// Interrupted and within its reconnect window (absent when not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reconnecting: bool,
 }
 
 /// A track a participant publishes, named in its offer by the m-line's mid.
@@ -79,6 +82,29 @@ pub enum FromParticipant {
     TrackEnabled { name: String, enabled: bool },
 }
 
+/// One participant's network quality (`crate::quality`): its level
+/// (0–5) and what each of its links measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkQualityInfo {
+    pub participant_sid: String,
+    pub level: u8,
+    /// Its uplink: what it sends us.
+    pub send: LinkStats,
+    /// Its downlink: what we send it.
+    pub recv: LinkStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkStats {
+    pub level: u8,
+    /// Fraction of packets lost, 0…1.
+    pub loss: f64,
+    pub rtt_ms: u32,
+    pub jitter_ms: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_kbps: Option<u32>,
+}
+
 /// Why the SFU closed a participant's session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseReason {
@@ -92,10 +118,13 @@ pub enum CloseReason {
     RoomCompleted,
     /// This participant was removed through the REST API.
     Removed,
+    /// The participant resumed on another signaling connection; this one
+    /// ends without a word (the client has already left it).
+    Replaced,
 }
 
 /// What the SFU tells one participant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToParticipant {
     Answer {
@@ -112,6 +141,15 @@ pub enum ToParticipant {
         participant_sid: String,
         identity: String,
     },
+    /// The participant's media or signaling connection was interrupted; it
+    /// keeps its place for the reconnect window.
+    ParticipantReconnecting {
+        participant_sid: String,
+    },
+    /// It is back (media and signaling), within the window.
+    ParticipantReconnected {
+        participant_sid: String,
+    },
     TrackPublished {
         participant_sid: String,
         track: TrackInfo,
@@ -127,6 +165,11 @@ pub enum ToParticipant {
     },
     DominantSpeaker {
         participant_sid: Option<String>,
+    },
+    /// Network quality levels of the room's participants (this one's
+    /// included), sent when one changes.
+    NetworkQuality {
+        participants: Vec<NetworkQualityInfo>,
     },
     /// A request failed; the session goes on (session-ending conditions
     /// are [`ToParticipant::Closed`]). The signaling layer words it for the

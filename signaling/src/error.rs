@@ -32,6 +32,11 @@ pub enum SignalError {
     RoomNotFound,
     #[error("Participant disconnected because of duplicate identity")]
     DuplicateIdentity,
+    /// A resume named a participant that is gone (its reconnect window
+    /// passed, or the server restarted) or gave the wrong resume token:
+    /// the client joins anew.
+    #[error("Participant not found: it cannot be resumed, join again")]
+    ParticipantNotFound,
     #[error("Media connection failed or media activity ceased")]
     MediaConnectionFailed,
     #[error("Too many messages; slow down")]
@@ -71,6 +76,7 @@ impl SignalError {
             SignalError::RoomFull => 53105,
             SignalError::RoomNotFound => 53106,
             SignalError::DuplicateIdentity => 53205,
+            SignalError::ParticipantNotFound => 53204,
             SignalError::MediaConnectionFailed => 53405,
             SignalError::RoomCompleted => 53118,
             SignalError::ParticipantRemoved => 53000,

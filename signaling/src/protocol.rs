@@ -21,6 +21,13 @@ pub enum ClientMessage {
         #[serde(default)]
         room: Option<String>,
     },
+    /// Instead of `join`, on a new websocket after the previous one
+    /// dropped: the same participant goes on (`docs/signaling.md` §7).
+    Resume {
+        version: u32,
+        participant_sid: String,
+        resume_token: String,
+    },
     Ping {
         #[serde(default)]
         id: Option<u64>,
@@ -70,18 +77,29 @@ pub struct RoomInfo {
     pub name: String,
 }
 
+/// What `joined` and `resumed` carry: the room, this participant, the
+/// others as they are now, ICE servers, and how to resume.
+#[derive(Debug, Serialize)]
+pub struct Welcome<'a> {
+    pub version: u32,
+    pub room: RoomInfo,
+    pub participant: &'a ParticipantInfo,
+    pub participants: &'a [ParticipantInfo],
+    pub ice_servers: Vec<IceServer>,
+    /// The secret a `resume` presents, and how long after an interruption
+    /// the server keeps this participant's place for one.
+    pub resume_token: &'a str,
+    pub reconnect_window_secs: u64,
+}
+
 /// Messages only the signaling layer sends (the SFU's own are
 /// [`sfu::signal::ToParticipant`]).
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage<'a> {
-    Joined {
-        version: u32,
-        room: RoomInfo,
-        participant: &'a ParticipantInfo,
-        participants: &'a [ParticipantInfo],
-        ice_servers: Vec<IceServer>,
-    },
+    Joined(Welcome<'a>),
+    /// The answer to `resume`: the same fields as `joined`.
+    Resumed(Welcome<'a>),
     Pong {
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<u64>,

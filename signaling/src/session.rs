@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! client ──join──▶ verify token ──▶ SfuHandle::join ──▶ "joined"
+//! client ──resume──▶ SfuHandle::resume (same participant) ──▶ "resumed"
 //! client ──offer/answer/candidate/track_enabled──▶ SfuHandle::signal
 //! SFU    ──ToParticipant──▶ client (offers, answers, participants, tracks)
 //! ```
 //! Every problem with one message is answered with an `error` message and the
 //! session goes on; only join failures, a replaced identity, a dead media
-//! connection or a silent client end it.
+//! connection or a silent client end it. A connection that drops without a
+//! `leave` only detaches the participant: it keeps its place in the SFU for
+//! the reconnect window, and a `resume` on a new connection takes it back.
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +21,9 @@ use tokio::time::{interval, timeout};
 use tracing::{debug, info};
 
 use crate::error::SignalError;
-use crate::protocol::{ClientMessage, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage};
+use crate::protocol::{
+    ClientMessage, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage, Welcome,
+};
 use crate::rate_limit::TokenBucket;
 use crate::state::SignalingState;
 
@@ -29,32 +34,51 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// The server pings this often; a client silent for three intervals is gone.
 const KEEPALIVE: Duration = Duration::from_secs(15);
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// How long a dropped connection is read for a `leave` sent before it.
+const LEAVE_GRACE: Duration = Duration::from_millis(200);
 /// Burst and sustained messages per second (trickle ICE comes in bursts).
 const RATE_BURST: u32 = 60;
 const RATE_PER_SECOND: u32 = 20;
 
 pub async fn run(mut socket: WebSocket, state: SignalingState) {
     let _open = state.sessions.enter();
-    let grant = match timeout(JOIN_TIMEOUT, wait_for_join(&mut socket, &state)).await {
-        Ok(Ok(joined)) => joined,
+    let first = match timeout(JOIN_TIMEOUT, wait_for_join(&mut socket, &state)).await {
+        Ok(Ok(first)) => first,
         Ok(Err(err)) => return fail(&mut socket, err).await,
         Err(_) => return fail(&mut socket, SignalError::Timeout).await,
     };
-    let JoinRequest { room, identity } = grant;
     if state.draining.is_on() {
         return fail(&mut socket, SignalError::Restarting).await;
     }
-    let (joined, mut events) = match state.sfu.join(room.clone(), identity.clone()).await {
+    let resumed = matches!(first, FirstMessage::Resume { .. });
+    let started = match first {
+        FirstMessage::Join { room, identity } => {
+            let joined = state.sfu.join(room.clone(), identity.clone()).await;
+            if joined.is_ok() {
+                info!(room = %room, identity = %identity, "joined");
+            }
+            joined.map_err(join_error)
+        }
+        FirstMessage::Resume {
+            participant_sid,
+            resume_token,
+        } => state
+            .sfu
+            .resume(participant_sid, resume_token)
+            .await
+            .map_err(|_| SignalError::ParticipantNotFound),
+    };
+    let (joined, mut events) = match started {
         Ok(ok) => ok,
         // The SFU stopped between the check and the join.
-        Err(JoinError::Unavailable) if state.draining.is_on() => {
+        Err(_) if state.draining.is_on() => {
             return fail(&mut socket, SignalError::Restarting).await;
         }
-        Err(err) => return fail(&mut socket, join_error(err)).await,
+        Err(err) => return fail(&mut socket, err).await,
     };
-    info!(room = %room, identity = %identity, participant = %joined.participant_sid, "joined");
+    info!(participant = %joined.participant_sid, resumed, "session open");
     let me = joined.participant;
-    let hello = ServerMessage::Joined {
+    let welcome = Welcome {
         version: PROTOCOL_VERSION,
         room: RoomInfo {
             sid: joined.room_sid.clone(),
@@ -65,28 +89,35 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
         ice_servers: state
             .ice_servers
             .for_participant(&joined.participant_sid, state.clock.unix_now()),
+        resume_token: &joined.resume_token,
+        reconnect_window_secs: state.sfu.reconnect_window().as_secs(),
+    };
+    let hello = if resumed {
+        ServerMessage::Resumed(welcome)
+    } else {
+        ServerMessage::Joined(welcome)
     };
     if send_json(&mut socket, &hello).await.is_err() {
-        state.sfu.leave(me);
+        state.sfu.detach(me, joined.connection);
         return;
     }
 
     let mut bucket = TokenBucket::new(Instant::now(), RATE_BURST, RATE_PER_SECOND);
     let mut keepalive = interval(KEEPALIVE);
     let mut last_heard = Instant::now();
-    let outcome: Option<SignalError> = loop {
+    let ending: Ending = loop {
         tokio::select! {
             incoming = socket.recv() => {
                 let message = match incoming {
                     Some(Ok(message)) => message,
-                    None => break None,
+                    None => break Ending::Dropped(None),
                     // Say why before closing, so a client can tell it from a leave.
-                    Some(Err(err)) => break Some(read_error(err)),
+                    Some(Err(err)) => break Ending::Dropped(Some(read_error(err))),
                 };
                 last_heard = Instant::now();
                 let text = match message {
                     Message::Text(text) => text,
-                    Message::Close(_) => break None,
+                    Message::Close(_) => break Ending::Dropped(None),
                     Message::Ping(_) | Message::Pong(_) => continue,
                     Message::Binary(_) => {
                         let _ = send_error(&mut socket, &SignalError::Protocol("binary frames are not part of the protocol".into())).await;
@@ -106,8 +137,8 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
                     Ok(ClientMessage::Ping { id }) => {
                         let _ = send_json(&mut socket, &ServerMessage::Pong { id }).await;
                     }
-                    Ok(ClientMessage::Leave) => break None,
-                    Ok(ClientMessage::Join { .. }) => {
+                    Ok(ClientMessage::Leave) => break Ending::Left,
+                    Ok(ClientMessage::Join { .. } | ClientMessage::Resume { .. }) => {
                         let _ = send_error(&mut socket, &SignalError::Protocol("already joined".into())).await;
                     }
                     Err(err) => {
@@ -118,48 +149,108 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
             }
             event = events.recv() => {
                 match event {
-                    None => break Some(SignalError::Unavailable),
-                    Some(ToParticipant::Closed(reason)) => break Some(close_error(reason)),
+                    None => break Ending::Ended(SignalError::Unavailable),
+                    Some(ToParticipant::Closed(CloseReason::Replaced)) => break Ending::Replaced,
+                    Some(ToParticipant::Closed(reason)) => break Ending::Ended(close_error(reason)),
                     Some(ToParticipant::Error(err)) => {
                         if send_error(&mut socket, &SignalError::from(err)).await.is_err() {
-                            break None;
+                            break Ending::Dropped(None);
                         }
                     }
                     Some(event) => {
                         if send_json(&mut socket, &event).await.is_err() {
-                            break None;
+                            break Ending::Dropped(None);
                         }
                     }
                 }
             }
             _ = keepalive.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
-                    break Some(SignalError::Timeout);
+                    break Ending::Dropped(Some(SignalError::Timeout));
                 }
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
-                    break None;
+                    break Ending::Dropped(None);
                 }
             }
         }
     };
-    state.sfu.leave(me);
-    info!(participant = %joined.participant_sid, "left");
-    if let Some(err) = outcome {
-        fail(&mut socket, err).await;
-    } else {
-        let _ = socket.send(Message::Close(None)).await;
+    match ending {
+        Ending::Left => {
+            state.sfu.leave(me);
+            info!(participant = %joined.participant_sid, "left");
+            let _ = socket.send(Message::Close(None)).await;
+        }
+        // A failed send ends the loop before frames already received are
+        // read: a `leave` among them still counts.
+        Ending::Dropped(_) if left_meanwhile(&mut socket).await => {
+            state.sfu.leave(me);
+            info!(participant = %joined.participant_sid, "left");
+        }
+        Ending::Dropped(why) => {
+            // Not a leave: the participant keeps its place for a resume.
+            state.sfu.detach(me, joined.connection);
+            info!(participant = %joined.participant_sid, "signaling dropped");
+            match why {
+                Some(err) => fail(&mut socket, err).await,
+                None => {
+                    let _ = socket.send(Message::Close(None)).await;
+                }
+            }
+        }
+        Ending::Ended(err) => {
+            state.sfu.leave(me);
+            info!(participant = %joined.participant_sid, "session ended");
+            fail(&mut socket, err).await;
+        }
+        Ending::Replaced => {
+            debug!(participant = %joined.participant_sid, "replaced by a resumed connection");
+            let _ = socket.send(Message::Close(None)).await;
+        }
     }
 }
 
-struct JoinRequest {
-    room: String,
-    identity: String,
+/// Whether a `leave` is among the frames still readable (for a moment).
+async fn left_meanwhile(socket: &mut WebSocket) -> bool {
+    while let Ok(Some(Ok(message))) = timeout(LEAVE_GRACE, socket.recv()).await {
+        if let Message::Text(text) = message
+            && matches!(ClientMessage::parse(&text), Ok(ClientMessage::Leave))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// How a joined session's connection ended.
+enum Ending {
+    /// The client sent `leave`.
+    Left,
+    /// The websocket closed, broke or went silent without a `leave` (with
+    /// what to tell the client if it can still hear).
+    Dropped(Option<SignalError>),
+    /// The SFU ended the session (a duplicate identity, the reconnect window
+    /// passed, a removal, shutdown).
+    Ended(SignalError),
+    /// The participant resumed on another connection.
+    Replaced,
+}
+
+/// What a new connection asked for first.
+enum FirstMessage {
+    Join {
+        room: String,
+        identity: String,
+    },
+    Resume {
+        participant_sid: String,
+        resume_token: String,
+    },
 }
 
 async fn wait_for_join(
     socket: &mut WebSocket,
     state: &SignalingState,
-) -> Result<JoinRequest, SignalError> {
+) -> Result<FirstMessage, SignalError> {
     loop {
         let message = match socket.recv().await {
             Some(Ok(message)) => message,
@@ -178,21 +269,30 @@ async fn wait_for_join(
         if text.len() > MAX_MESSAGE_BYTES {
             return Err(SignalError::MessageTooLarge);
         }
-        let Ok(ClientMessage::Join {
-            version,
-            token,
-            room,
-        }) = ClientMessage::parse(&text)
-        else {
-            return Err(SignalError::Protocol(
-                "the first message must be a valid join".into(),
-            ));
+        let (version, token, room) = match ClientMessage::parse(&text) {
+            Ok(ClientMessage::Join {
+                version,
+                token,
+                room,
+            }) => (version, token, room),
+            Ok(ClientMessage::Resume {
+                version,
+                participant_sid,
+                resume_token,
+            }) => {
+                check_version(version)?;
+                return Ok(FirstMessage::Resume {
+                    participant_sid,
+                    resume_token,
+                });
+            }
+            _ => {
+                return Err(SignalError::Protocol(
+                    "the first message must be a valid join or resume".into(),
+                ));
+            }
         };
-        if version != PROTOCOL_VERSION {
-            return Err(SignalError::Protocol(format!(
-                "protocol version {version} is not supported; this server speaks {PROTOCOL_VERSION}"
-            )));
-        }
+        check_version(version)?;
         let grant = state.verifier.verify(&token, state.clock.unix_now())?;
         let room = match (grant.room, room) {
             (Some(granted), Some(asked)) if granted != asked => {
@@ -207,10 +307,20 @@ async fn wait_for_join(
                 ));
             }
         };
-        return Ok(JoinRequest {
+        return Ok(FirstMessage::Join {
             room,
             identity: grant.identity,
         });
+    }
+}
+
+fn check_version(version: u32) -> Result<(), SignalError> {
+    if version == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(SignalError::Protocol(format!(
+            "protocol version {version} is not supported; this server speaks {PROTOCOL_VERSION}"
+        )))
     }
 }
 
@@ -241,6 +351,8 @@ fn close_error(reason: CloseReason) -> SignalError {
         CloseReason::ServerShutdown => SignalError::Restarting,
         CloseReason::RoomCompleted => SignalError::RoomCompleted,
         CloseReason::Removed => SignalError::ParticipantRemoved,
+        // Handled before (the session ends without a word).
+        CloseReason::Replaced => SignalError::Unavailable,
     }
 }
 

@@ -20,6 +20,7 @@ use signaling::protocol::{ClientMessage, MediaMessage};
 fn type_of(message: &ClientMessage) -> &'static str {
     match message {
         ClientMessage::Join { .. } => "join",
+        ClientMessage::Resume { .. } => "resume",
         ClientMessage::Ping { .. } => "ping",
         ClientMessage::Leave => "leave",
         ClientMessage::Media(MediaMessage(m)) => match m {

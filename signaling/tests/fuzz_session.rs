@@ -39,23 +39,27 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Error codes of `docs/signaling.md` §10.
-const DOCUMENTED_CODES: [u64; 15] = [
-    20101, 20102, 20103, 20104, 20105, 20106, 20107, 53000, 53001, 53105, 53106, 53118, 53205,
-    53400, 53402,
+const DOCUMENTED_CODES: [u64; 16] = [
+    20101, 20102, 20103, 20104, 20105, 20106, 20107, 53000, 53001, 53105, 53106, 53118, 53204,
+    53205, 53400, 53402,
 ];
 /// What the server may send a joined client (docs §5).
-const SERVER_TYPES: [&str; 11] = [
+const SERVER_TYPES: [&str; 15] = [
     "joined",
+    "resumed",
     "pong",
     "error",
     "answer",
     "offer",
     "participant_connected",
     "participant_disconnected",
+    "participant_reconnecting",
+    "participant_reconnected",
     "track_published",
     "track_unpublished",
     "track_enabled",
     "dominant_speaker",
+    "network_quality",
 ];
 /// Only a server that stopped answering takes this long: a hang guard,
 /// not a speed requirement.

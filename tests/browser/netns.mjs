@@ -5,6 +5,7 @@
 // has no route but the veth.
 //
 // Rules (`block`):
+//   'none'      nothing is dropped (until cut(): an outage);
 //   'udp'       every UDP datagram out of the namespace is dropped (the
 //               hospital or hotel network that only lets TCP through);
 //   'tcp-only:P,Q' only TCP to ports P, Q… leaves the namespace (the
@@ -44,6 +45,14 @@ async function removeStale() {
 
 let serial = 0;
 
+const lossRules = (percent) =>
+  ['INPUT', 'OUTPUT'].map((chain) => [chain, '!', chain === 'INPUT' ? '-i' : '-o', 'lo', '-m', 'statistic', '--mode', 'random', '--probability', String(percent / 100), '-j', 'DROP']);
+
+const OUTAGE_RULES = [
+  ['INPUT', '!', '-i', 'lo', '-j', 'DROP'],
+  ['OUTPUT', '!', '-o', 'lo', '-j', 'DROP'],
+];
+
 export class IsolatedNetwork {
   /** Creates the namespace and its rules; `dir` holds the Chromium wrapper.
    *  `home`: the HOME the Chromium inside runs with (its NSS database of
@@ -71,7 +80,9 @@ export class IsolatedNetwork {
     await ip('-n', net.name, 'link', 'set', 'lo', 'up');
     const ipt = (...args) => inside(net.name, 'iptables', ...args);
     await ipt('-A', 'OUTPUT', '-o', 'lo', '-j', 'ACCEPT');
-    if (block === 'udp') {
+    if (block === 'none') {
+      // An ordinary network, for outages made with cut().
+    } else if (block === 'udp') {
       await ipt('-A', 'OUTPUT', '-p', 'udp', '-j', 'DROP');
       await ipt('-A', 'INPUT', '-p', 'udp', '!', '-i', 'lo', '-j', 'DROP');
     } else if (block && block.startsWith('tcp-only:')) {
@@ -87,6 +98,33 @@ export class IsolatedNetwork {
     await writeFile(net.chromium, `#!/bin/sh\nexec ip netns exec ${net.name} ${env}/usr/bin/chromium "$@"\n`);
     await chmod(net.chromium, 0o755);
     return net;
+  }
+
+  /** An outage: every packet in or out of the namespace is dropped, as when
+   *  Wi-Fi goes or a phone loses its cell (no reset, no ICMP: connections
+   *  just stop hearing anything). */
+  async cut() {
+    for (const rule of OUTAGE_RULES) await inside(this.name, 'iptables', '-I', ...rule);
+  }
+
+  /** Ends the outage. */
+  async restore() {
+    for (const rule of OUTAGE_RULES) await inside(this.name, 'iptables', '-D', ...rule);
+  }
+
+  /** A lossy network both ways: `loss` percent of the packets in and out
+   *  of the namespace dropped at random (iptables' statistic match: this
+   *  machine's kernel has no sch_netem, so no added delay). */
+  async impair({ loss }) {
+    for (const rule of lossRules(loss)) await inside(this.name, 'iptables', '-I', ...rule);
+    this.impaired = loss;
+  }
+
+  /** Ends impair(). */
+  async clearImpairment() {
+    if (this.impaired === undefined) return;
+    for (const rule of lossRules(this.impaired)) await inside(this.name, 'iptables', '-D', ...rule).catch(() => {});
+    this.impaired = undefined;
   }
 
   /** Whether a UDP datagram from inside reaches `host:port` (it must not). */

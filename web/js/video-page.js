@@ -5,6 +5,12 @@
 // refused or broken does not keep anyone out: the call is joined with the
 // microphone alone (or by choice, with ?audio=only) and Camera on starts it later.
 //
+// A network that drops for a while does not end the session either: while
+// the SDK reconnects (or the other person's connection is interrupted) both
+// see "Connection unstable — reconnecting", and when the SDK gives up (the
+// server's reconnect window passed) the page joins again by itself, with
+// back-off, for as long as the page is open.
+//
 // States (on #call's data-state, and window.confideVideo.state for tests):
 // loading, permission, blocked, too-early, closed, cancelled, not-yours,
 // connecting, waiting, in-call, reconnecting, ended, error.
@@ -55,6 +61,29 @@ function show(state, text, actions = []) {
   $('camera').disabled = !live;
 }
 
+const QUALITY_WORDS = ['no connection', 'very poor', 'poor', 'fair', 'good', 'excellent'];
+
+/**
+ * Shows a network quality level (0–5, or null: not known yet) as bars.
+ * @param {string} id
+ * @param {number|null} level
+ * @param {string} whose
+ */
+function showQuality(id, level, whose) {
+  const node = $(id);
+  node.hidden = level === null || level === undefined;
+  if (node.hidden) return;
+  node.dataset.level = String(level);
+  node.setAttribute('aria-label', `${whose} connection: ${QUALITY_WORDS[level]} (${level} of 5)`);
+  node.title = node.getAttribute('aria-label');
+}
+
+/** Failures another connect() may get past: the network, the server
+ * restarting or no longer holding our place. */
+const RETRYABLE = new Set([53000, 53001, 53002, 53204, 53405]);
+/** Back-off between joins after the connection was lost for good. */
+const REJOIN_DELAYS_MS = [0, 1000, 2000, 4000, 8000];
+
 const toDashboard = { label: 'Back to my appointments', href: '/' };
 const retry = { label: 'Try again', onClick: () => location.reload() };
 
@@ -97,6 +126,7 @@ function remoteIndicators(participant) {
 
 function clearRemote() {
   $('remote-media').replaceChildren();
+  showQuality('remote-quality', null, '');
   $('remote-camera-off').hidden = true;
   $('remote-mic-off').hidden = true;
   delete $('remote').dataset.cameraOff;
@@ -106,7 +136,12 @@ function clearRemote() {
 function waitingOrInCall() {
   const room = page.room;
   if (!room || room.state === 'disconnected') return;
-  if (room.participants.size === 0) {
+  if (room.state === 'reconnecting') {
+    show('reconnecting', 'Connection unstable — reconnecting…');
+  } else if ([...room.participants.values()].some((p) => p.state === 'reconnecting')) {
+    show('reconnecting', `Connection unstable — reconnecting ${page.other.name}…`);
+    for (const participant of room.participants.values()) remoteIndicators(participant);
+  } else if (room.participants.size === 0) {
     clearRemote();
     show('waiting', `Waiting for ${page.other.name} to join…`);
   } else {
@@ -127,6 +162,10 @@ function watchParticipant(participant) {
   for (const event of ['trackEnabled', 'trackDisabled', 'trackPublished', 'trackUnpublished']) {
     participant.on(event, () => remoteIndicators(participant));
   }
+  participant.on('reconnecting', () => waitingOrInCall());
+  participant.on('reconnected', () => waitingOrInCall());
+  participant.on('networkQualityLevelChanged', (level) => showQuality('remote-quality', level, `${page.other.name}'s`));
+  showQuality('remote-quality', participant.networkQualityLevel, `${page.other.name}'s`);
   remoteIndicators(participant);
 }
 
@@ -311,26 +350,50 @@ async function main() {
   if (video) $('local-media').replaceChildren(video.attach());
   else audioOnly(page.audioOnly);
   show('connecting', `Connecting to your session with ${page.other.name}…`);
+  await enterRoom(appointment, token, tracks);
+}
+
+/**
+ * Connects, and joins again by itself whenever the connection is lost for
+ * good (after the SDK's own reconnection gave up), with back-off.
+ * @param {any} appointment
+ * @param {{access_token: string, room_name: string}} token
+ * @param {any[]} tracks
+ * @param {number} [attempt] how many joins in a row have failed
+ */
+async function enterRoom(appointment, token, tracks, attempt = 0) {
   let room;
   try {
-    room = await Video.connect(token.access_token, { name: token.room_name, tracks });
+    room = await Video.connect(token.access_token, { name: token.room_name, tracks, networkQuality: { local: 1, remote: 1 } });
   } catch (err) {
+    if (err && err.code === 20104) {
+      // The token expired while we were away: a fresh one.
+      const fresh = await fetchToken(appointment);
+      if (fresh) return enterRoom(appointment, fresh, tracks, attempt + 1);
+      return;
+    }
+    if (err && RETRYABLE.has(err.code)) return rejoinLater(appointment, token, tracks, attempt + 1, err);
     for (const track of tracks) track.stop();
     return show('error', `Could not connect (${err.message}). Check your internet connection and try again.`, [retry, toDashboard]);
   }
   page.room = room;
+  room.localParticipant.on('networkQualityLevelChanged', (level) => showQuality('local-quality', level, 'Your'));
   room.participants.forEach(watchParticipant);
   room.on('participantConnected', (participant) => {
     watchParticipant(participant);
     waitingOrInCall();
   });
   room.on('participantDisconnected', () => waitingOrInCall());
-  room.on('reconnecting', () => show('reconnecting', 'Connection lost. Reconnecting…'));
+  room.on('reconnecting', () => waitingOrInCall());
   room.on('reconnected', () => waitingOrInCall());
   room.on('disconnected', (_room, error) => {
-    for (const track of page.tracks) track.stop();
     clearRemote();
-    if (!error) return;
+    if (!error) {
+      for (const track of page.tracks) track.stop();
+      return;
+    }
+    if (RETRYABLE.has(error.code)) return rejoinLater(appointment, token, page.tracks, 0, error);
+    for (const track of page.tracks) track.stop();
     const why =
       error.code === 53118 ? 'The session was ended.' :
       error.code === 53205 ? 'You joined this session somewhere else (another tab or device).' :
@@ -338,6 +401,22 @@ async function main() {
     show('ended', why, [retry, toDashboard]);
   });
   waitingOrInCall();
+}
+
+/**
+ * Shows that we are reconnecting and joins again after the back-off.
+ * @param {any} appointment
+ * @param {{access_token: string, room_name: string}} token
+ * @param {any[]} tracks
+ * @param {number} attempt
+ * @param {Error} error
+ */
+async function rejoinLater(appointment, token, tracks, attempt, error) {
+  page.rejoins = (page.rejoins || 0) + 1;
+  const delay = REJOIN_DELAYS_MS[Math.min(attempt, REJOIN_DELAYS_MS.length - 1)];
+  show('reconnecting', `Connection unstable — reconnecting… (${error.message})`, [{ label: 'Leave', href: '/' }]);
+  await new Promise((resolve) => setTimeout(resolve, delay));
+  await enterRoom(appointment, token, tracks, attempt);
 }
 
 main().catch((err) => {

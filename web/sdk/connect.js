@@ -8,6 +8,7 @@ import { createError } from './errors.js';
 import { LocalTrack, wrapMediaStreamTrack } from './localtrack.js';
 import { createLocalTracks } from './createtracks.js';
 import { Room, JOIN_TIMEOUT_MS } from './room.js';
+import { networkQualityConfiguration } from './networkquality.js';
 
 /** @typedef {import('./localtrack.js').LocalAudioTrack} LocalAudioTrack */
 /** @typedef {import('./localtrack.js').LocalVideoTrack} LocalVideoTrack */
@@ -22,6 +23,7 @@ import { Room, JOIN_TIMEOUT_MS } from './room.js';
  * @property {Array<LocalAudioTrack|LocalVideoTrack|MediaStreamTrack>} [tracks] what to publish
  * @property {CodecPreference[]} [preferredVideoCodecs] e.g. ['VP8'] or [{codec: 'H264'}]
  * @property {CodecPreference[]} [preferredAudioCodecs]
+ * @property {boolean|import('./networkquality.js').NetworkQualityConfiguration} [networkQuality] levels 0–5 on participants (off by default, as in twilio-video)
  * @property {number} [timeout] ms to wait for the room (default 20000); not a twilio-video option
  * @property {string} [signalingUrl] defaults to ws(s)://<page host>/rtc; not a twilio-video option
  */
@@ -53,6 +55,7 @@ export async function connect(token, options = {}) {
     preferredVideoCodecs: options.preferredVideoCodecs,
     preferredAudioCodecs: options.preferredAudioCodecs,
     signalingUrl: options.signalingUrl,
+    networkQuality: networkQualityConfiguration(options.networkQuality),
   });
   await room._connect(options.timeout || JOIN_TIMEOUT_MS);
   return room;

@@ -39,8 +39,22 @@ export class LocalParticipant extends EventEmitter {
     this.videoTracks = new Map();
     /** @type {Map<LocalTrack, () => void>} removes the listeners added on publish */
     this._unlisten = new Map();
+    /** @type {number|null} 0–5 when connect() asked for networkQuality */
     this.networkQualityLevel = null;
+    /** @type {object|null} */
     this.networkQualityStats = null;
+    /** @type {((config: {local?: number, remote?: number}) => void)|null} set by the Room */
+    this._setNetworkQualityConfiguration = null;
+  }
+
+  /**
+   * twilio-video's: changes the verbosities (1–3 local, 0–3 remote).
+   * @param {{local?: number, remote?: number}} config
+   * @returns {this}
+   */
+  setNetworkQualityConfiguration(config) {
+    if (this._setNetworkQualityConfiguration) this._setNetworkQualityConfiguration(config || {});
+    return this;
   }
 
   /**

@@ -20,7 +20,7 @@ export class RemoteParticipant extends EventEmitter {
     this.sid = info.sid;
     /** @type {string} */
     this.identity = info.identity;
-    /** @type {'connected'|'disconnected'} */
+    /** @type {'connected'|'reconnecting'|'disconnected'} */
     this.state = 'connected';
     /** @type {Map<string, RemoteTrackPublication>} */
     this.tracks = new Map();
@@ -28,10 +28,24 @@ export class RemoteParticipant extends EventEmitter {
     this.audioTracks = new Map();
     /** @type {Map<string, RemoteTrackPublication>} */
     this.videoTracks = new Map();
-    /** Confide has no network quality reports. */
+    /** @type {number|null} 0–5 when connect() asked for remote network quality */
     this.networkQualityLevel = null;
+    /** @type {object|null} */
     this.networkQualityStats = null;
     for (const t of info.tracks || []) this._addPublication(t, false);
+  }
+
+  /**
+   * The server says this participant's connection was interrupted (or is
+   * back): twilio-video's `reconnecting` / `reconnected`.
+   * @param {boolean} reconnecting
+   */
+  _setReconnecting(reconnecting) {
+    if (this.state === 'disconnected') return;
+    const state = reconnecting ? 'reconnecting' : 'connected';
+    if (state === this.state) return;
+    this.state = state;
+    this.emit(reconnecting ? 'reconnecting' : 'reconnected');
   }
 
   /**

@@ -72,6 +72,9 @@ export class Peer extends EventEmitter {
     /** @type {Promise<void>} */
     this._queue = Promise.resolve();
     this._needsOffer = false;
+    /** The next offer restarts ICE; the one in flight did. */
+    this._iceRestart = false;
+    this._offerRestartsIce = false;
     this._offerInFlight = false;
     /** @type {ReturnType<typeof setTimeout>|undefined} */
     this._answerTimer = undefined;
@@ -147,6 +150,40 @@ export class Peer extends EventEmitter {
     const answered = this._renegotiate();
     return Promise.all([transceiver.sender.replaceTrack(null), answered]).then(() => {
       if (!this._closed) this._spare.push(transceiver);
+    });
+  }
+
+  /** Restarts ICE (new credentials and candidates) with the next offer. */
+  restartIce() {
+    if (this._closed) return;
+    this._iceRestart = true;
+    this._needsOffer = true;
+    this._enqueue(() => this._offer());
+  }
+
+  /**
+   * The websocket was replaced by a resume: an offer in flight on the old
+   * one will never be answered (the server re-sends an offer of its own
+   * that was pending), so it is rolled back and made again; with
+   * `iceRestart` the new offer restarts ICE.
+   * @param {boolean} iceRestart
+   */
+  resumeNegotiation(iceRestart) {
+    this._enqueue(async () => {
+      clearTimeout(this._answerTimer);
+      if (this._offerInFlight) {
+        this._offerInFlight = false;
+        this._needsOffer = true;
+        this._iceRestart ||= this._offerRestartsIce;
+        this._waiting.unshift(...this._inFlight);
+        this._inFlight = [];
+      }
+      if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
+      if (iceRestart) {
+        this._iceRestart = true;
+        this._needsOffer = true;
+      }
+      await this._offer();
     });
   }
 
@@ -237,7 +274,10 @@ export class Peer extends EventEmitter {
     const waiters = this._waiting;
     this._waiting = [];
     this._inFlight.push(...waiters);
-    await pc.setLocalDescription(await pc.createOffer());
+    const iceRestart = this._iceRestart;
+    this._iceRestart = false;
+    this._offerRestartsIce = iceRestart;
+    await pc.setLocalDescription(await pc.createOffer({ iceRestart }));
     /** @type {Array<{mid: string, name: string, kind: string, enabled: boolean}>} */
     const tracks = [];
     for (const [track, transceiver] of this._published) {
@@ -286,6 +326,7 @@ export class Peer extends EventEmitter {
       if (this._offerInFlight) {
         this._offerInFlight = false;
         this._needsOffer = true;
+        this._iceRestart ||= this._offerRestartsIce;
         this._waiting.unshift(...this._inFlight);
         this._inFlight = [];
       }

@@ -10,10 +10,14 @@
 // events right through m-line reuse, glare and reconnection.
 //
 // Recovery, twilio-video style: `reconnecting(error)` then `reconnected`,
-// or `disconnected(room, error)` after RECONNECT_WINDOW_MS. An ICE blip on a
-// healthy websocket gets a short grace period to heal by itself; anything
-// else is a rejoin (fresh websocket and RTCPeerConnection, same token,
-// local tracks republished, participants reconciled from `joined`).
+// or `disconnected(room, error)` once the server's reconnect window
+// (`reconnect_window_secs`, Twilio's 30 s) has passed. Within it the same
+// participant goes on: the Session resumes a dropped websocket and restarts
+// ICE on the same peer connection, and the server keeps our SID, tracks and
+// subscriptions (others see `participantReconnecting`). Only when the server
+// no longer has us (it restarted: 53001; it removed us: 53204) is it a
+// rejoin: a fresh websocket and RTCPeerConnection, same token, local tracks
+// republished, participants reconciled from `joined`.
 
 import { EventEmitter } from './events.js';
 import { createError, isRetryable } from './errors.js';
@@ -21,6 +25,7 @@ import { Session } from './session.js';
 import { LocalParticipant } from './localparticipant.js';
 import { RemoteParticipant } from './participant.js';
 import { sleep, withTimeout } from './util.js';
+import { applyNetworkQuality, networkQualityConfiguration } from './networkquality.js';
 
 /** @typedef {import('./localtrack.js').LocalAudioTrack} LocalAudioTrack */
 /** @typedef {import('./localtrack.js').LocalVideoTrack} LocalVideoTrack */
@@ -33,9 +38,8 @@ import { sleep, withTimeout } from './util.js';
 /** @typedef {import('./errors.js').TwilioError} TwilioError */
 
 export const JOIN_TIMEOUT_MS = 20_000;
-const RECONNECT_WINDOW_MS = 30_000;
-/** How long a `disconnected` peer connection may take to heal before rejoining. */
-const ICE_GRACE_MS = 8_000;
+/** Used until the server says its own (`reconnect_window_secs`). */
+const DEFAULT_RECONNECT_WINDOW_MS = 30_000;
 const PUBLISH_TIMEOUT_MS = 20_000;
 /** Participant events the Room repeats with the participant appended. */
 const REEMITTED = ['trackSubscribed', 'trackUnsubscribed', 'trackPublished', 'trackUnpublished', 'trackEnabled', 'trackDisabled', 'trackStarted'];
@@ -51,6 +55,7 @@ const FINAL_JOIN_CODES = new Set([20101, 20102, 20103, 20104, 20105, 20106, 2010
  * @property {CodecPreference[]} [preferredVideoCodecs]
  * @property {CodecPreference[]} [preferredAudioCodecs]
  * @property {string} [signalingUrl]
+ * @property {{local: number, remote: number}|null} [networkQuality] verbosities, null when off
  */
 
 export class Room extends EventEmitter {
@@ -79,15 +84,22 @@ export class Room extends EventEmitter {
       },
     });
     for (const track of options.tracks) this.localParticipant._addPublication(track);
+    this.localParticipant._setNetworkQualityConfiguration = (config) => {
+      const current = this._options.networkQuality || { local: 1, remote: 0 };
+      this._options.networkQuality = networkQualityConfiguration({ local: config.local ?? current.local, remote: config.remote ?? current.remote });
+    };
     /** @type {Session|null} */
     this._session = null;
     /** Subscriptions wait until connect() has resolved, so the app can listen first. */
     this._announce = false;
-    /** @type {null|'ice'|'rejoin'} */
-    this._recovering = null;
+    /** A rejoin (new session) is under way. */
+    this._rejoining = false;
     this._reconnectStarted = 0;
-    /** @type {ReturnType<typeof setTimeout>|undefined} */
-    this._iceTimer = undefined;
+    this._reconnectWindowMs = DEFAULT_RECONNECT_WINDOW_MS;
+    /** @type {ReturnType<typeof setTimeout>|undefined} ends the reconnect window */
+    this._windowTimer = undefined;
+    /** @type {Error|null} why we are reconnecting */
+    this._reconnectError = null;
     this._onPageHide = () => this.disconnect();
   }
 
@@ -149,7 +161,13 @@ export class Room extends EventEmitter {
       session.on('remotetracks', () => {
         if (this._session === session) this._reconcileSubscriptions();
       });
-      session.on('connectionstate', (/** @type {RTCPeerConnectionState} */ s) => this._onConnectionState(session, s));
+      session.on('connectionstate', () => this._checkConnection(session));
+      session.on('signaling', () => this._checkConnection(session));
+      session.on('resumed', (/** @type {JoinedMessage} */ resumed) => {
+        if (this._session !== session) return;
+        this._applyJoined(resumed);
+        this._reconcileSubscriptions();
+      });
       session.on('failed', (/** @type {TwilioError} */ error) => this._onSessionFailed(session, error));
       this._applyJoined(joined);
       session.startMedia(this.localParticipant._localTracks());
@@ -163,6 +181,7 @@ export class Room extends EventEmitter {
 
   /** @param {JoinedMessage} joined */
   _applyJoined(joined) {
+    if (joined.reconnect_window_secs) this._reconnectWindowMs = joined.reconnect_window_secs * 1000;
     this.sid = joined.room.sid;
     this.name = joined.room.name;
     this.localParticipant._setIdentity(joined.participant);
@@ -171,8 +190,10 @@ export class Room extends EventEmitter {
       if (info.sid === joined.participant.sid) continue;
       present.add(info.sid);
       const existing = this.participants.get(info.sid);
-      if (existing) existing._syncPublications(info.tracks || []);
-      else this._addParticipant(info, this.state !== 'connecting');
+      if (existing) {
+        existing._syncPublications(info.tracks || []);
+        existing._setReconnecting(!!info.reconnecting);
+      } else this._addParticipant(info, this.state !== 'connecting');
     }
     // After a rejoin: whoever left meanwhile.
     for (const sid of [...this.participants.keys()]) if (!present.has(sid)) this._removeParticipant(sid);
@@ -187,6 +208,9 @@ export class Room extends EventEmitter {
     for (const event of REEMITTED) {
       participant.on(event, (/** @type {any[]} */ ...args) => this.emit(event, ...args, participant));
     }
+    participant.on('reconnecting', () => this.emit('participantReconnecting', participant));
+    participant.on('reconnected', () => this.emit('participantReconnected', participant));
+    if (info.reconnecting) participant.state = 'reconnecting';
     this.participants.set(participant.sid, participant);
     if (announce) this.emit('participantConnected', participant);
   }
@@ -221,6 +245,10 @@ export class Room extends EventEmitter {
       case 'participant_disconnected':
         this._removeParticipant(msg.participant_sid);
         break;
+      case 'participant_reconnecting':
+      case 'participant_reconnected':
+        if (participant) participant._setReconnecting(msg.type === 'participant_reconnecting');
+        break;
       case 'track_published':
         if (participant && msg.track) {
           participant._addPublication(msg.track);
@@ -236,11 +264,29 @@ export class Room extends EventEmitter {
       case 'dominant_speaker':
         this._setDominantSpeaker(msg.participant_sid || null);
         break;
+      case 'network_quality':
+        this._applyNetworkQuality(msg.participants || []);
+        break;
       case 'error':
         console.warn(`[confide] server error ${msg.code}: ${msg.message}`);
         break;
       default:
         break; // pong, and message types newer than this SDK
+    }
+  }
+
+  /**
+   * @param {import('./networkquality.js').NetworkQualityEntry[]} entries
+   */
+  _applyNetworkQuality(entries) {
+    const verbosity = this._options.networkQuality;
+    if (!verbosity) return;
+    for (const entry of entries) {
+      if (entry.participant_sid === this.localParticipant.sid) applyNetworkQuality(this.localParticipant, entry, verbosity.local);
+      else {
+        const participant = this.participants.get(entry.participant_sid);
+        if (participant) applyNetworkQuality(participant, entry, verbosity.remote);
+      }
     }
   }
 
@@ -295,22 +341,17 @@ export class Room extends EventEmitter {
   }
 
   /**
+   * Reconnecting while the session's media or websocket is interrupted;
+   * reconnected once both are back.
    * @param {Session} session
-   * @param {RTCPeerConnectionState} state
    */
-  _onConnectionState(session, state) {
-    if (session !== this._session) return;
-    if (state === 'disconnected' && this.state === 'connected') {
-      this._setReconnecting(createError(53405, 'the media connection was interrupted'));
-      this._recovering = 'ice';
-      this._iceTimer = setTimeout(() => {
-        if (this._recovering === 'ice' && this._session === session) {
-          this._rejoin(createError(53405, `the media connection did not recover within ${ICE_GRACE_MS / 1000} s`));
-        }
-      }, ICE_GRACE_MS);
-    } else if (state === 'connected' && this._recovering === 'ice') {
-      clearTimeout(this._iceTimer);
-      this._recovering = null;
+  _checkConnection(session) {
+    if (session !== this._session || this._rejoining || this.state === 'connecting' || this.state === 'disconnected') return;
+    const media = session.peer ? session.peer.pc.connectionState : 'new';
+    const healthy = session.signalingUp && media === 'connected';
+    if (!healthy && this.state === 'connected') {
+      this._setReconnecting(session.signalingUp ? createError(53405, `the media connection was interrupted (${media})`) : createError(53001, 'the signaling connection was interrupted'));
+    } else if (healthy && this.state === 'reconnecting') {
       this._setConnected();
     }
   }
@@ -322,40 +363,39 @@ export class Room extends EventEmitter {
   _onSessionFailed(session, error) {
     if (session !== this._session || this.state === 'disconnected') return;
     // While connecting or rejoining, _establish gets the failure itself.
-    if (this.state === 'connecting' || this._recovering === 'rejoin') return;
-    if (isRetryable(error)) this._rejoin(error);
+    if (this.state === 'connecting' || this._rejoining) return;
+    // The server no longer has us (it restarted, or our window passed
+    // there first): a new participant, while our own window lasts.
+    if (isRetryable(error) || error.code === 53204) this._rejoin(error);
     else this._finish(error, true);
   }
 
   /** @param {TwilioError} error */
   async _rejoin(error) {
-    if (this._recovering === 'rejoin' || this.state === 'disconnected') return;
-    clearTimeout(this._iceTimer);
+    if (this._rejoining || this.state === 'disconnected') return;
     if (this.state === 'connected') this._setReconnecting(error);
-    this._recovering = 'rejoin';
+    this._rejoining = true;
     const old = this._session;
     this._session = null;
     if (old) old.close();
     this._reconcileSubscriptions(); // the old connection's media is gone
-    const deadline = this._reconnectStarted + RECONNECT_WINDOW_MS;
+    const deadline = this._reconnectStarted + this._reconnectWindowMs;
     /** @type {Error} */
     let lastError = error;
-    let delay = 500;
+    let delay = 250;
     while (this.state === 'reconnecting' && Date.now() < deadline) {
       try {
         await this._establish(Math.min(deadline - Date.now(), JOIN_TIMEOUT_MS));
       } catch (err) {
         if (this.state !== 'reconnecting') return;
-        if (FINAL_JOIN_CODES.has(err && err.code)) {
-          lastError = err;
-          break;
-        }
+        lastError = err;
+        if (FINAL_JOIN_CODES.has(err && err.code)) break;
         await sleep(Math.min(delay, deadline - Date.now()));
-        delay = Math.min(delay * 2, 4000);
+        delay = Math.min(delay * 2, 2000);
         continue;
       }
       if (this.state !== 'reconnecting') return;
-      this._recovering = null;
+      this._rejoining = false;
       this._setConnected();
       this._reconcileSubscriptions();
       return;
@@ -368,10 +408,18 @@ export class Room extends EventEmitter {
     this.state = 'reconnecting';
     this.localParticipant.state = 'reconnecting';
     this._reconnectStarted = Date.now();
+    this._reconnectError = error;
+    clearTimeout(this._windowTimer);
+    // Past the window the server has given our place away: twilio-video
+    // disconnects here, and so do we.
+    this._windowTimer = setTimeout(() => {
+      if (this.state === 'reconnecting') this._finish(this._reconnectError || error, true);
+    }, this._reconnectWindowMs);
     this.emit('reconnecting', error);
   }
 
   _setConnected() {
+    clearTimeout(this._windowTimer);
     this.state = 'connected';
     this.localParticipant.state = 'connected';
     this.emit('reconnected');
@@ -384,8 +432,8 @@ export class Room extends EventEmitter {
   _finish(error, emit) {
     if (this.state === 'disconnected') return;
     this.state = 'disconnected';
-    this._recovering = null;
-    clearTimeout(this._iceTimer);
+    this._rejoining = false;
+    clearTimeout(this._windowTimer);
     window.removeEventListener('pagehide', this._onPageHide);
     const session = this._session;
     this._session = null;

@@ -18,6 +18,7 @@ use super::{HOUSEKEEPING, ParticipantKey, Sfu, TrackKey};
 use crate::demux::stun_integrity_ok;
 use crate::engine::{MediaIn, PeerEvent, SenderSlot};
 use crate::forward::down_track::SourcePacket;
+use crate::quality::QUALITY_INTERVAL;
 use crate::signal::{CloseReason, ToParticipant};
 use crate::transport::{MediaPath, Transport};
 
@@ -48,7 +49,6 @@ impl Sfu {
                 self.stats.datagrams_dropped += 1;
                 return;
             }
-            p.last_consent = now;
             self.demux.learn_addr(transport, from, key);
             p.path = if p.relay_addrs.contains(&from) {
                 MediaPath::Relayed
@@ -58,6 +58,7 @@ impl Sfu {
                 MediaPath::Udp
             };
         }
+        p.last_heard = now;
         // Counted by where this datagram came from (the participant's
         // path is what it settled on, for the gauges).
         if transport == Transport::Tcp {
@@ -73,11 +74,16 @@ impl Sfu {
         // first one still marks it (in `process_peer`) to pick up the new
         // deadline. STUN and DTLS do produce answers.
         let srtp = matches!(data.first(), Some(128..=191));
+        let restarted = srtp && p.keyframes_when_media_returns;
+        p.keyframes_when_media_returns &= !srtp;
         p.peer.handle_datagram(now, transport, from, local, data);
         if !srtp {
             self.dirty.push(key);
         }
         self.process_peer(now, key);
+        if restarted {
+            self.restart_video(now, key);
+        }
     }
 
     /// Handles what one peer's engine produced: events, then media.
@@ -92,9 +98,12 @@ impl Sfu {
             match event {
                 PeerEvent::Connected => {
                     p.connected = true;
-                    p.last_consent = now;
+                    p.last_heard = now;
                 }
-                PeerEvent::Failed => {
+                // DTLS failed or was closed (a browser closing the call
+                // says so): nothing an ICE restart could bring back. A
+                // silent peer is for the reconnect window (`reconnect`).
+                PeerEvent::Closed => {
                     self.events
                         .push_back((key, ToParticipant::Closed(CloseReason::MediaTimeout)));
                     self.remove_participant(now, key);
@@ -138,6 +147,12 @@ impl Sfu {
                     }
                 }
                 MediaIn::Nack { sender, lost } => self.on_nack(now, key, sender, &lost),
+                MediaIn::Reception {
+                    sender,
+                    loss,
+                    jitter,
+                    rtt,
+                } => self.on_reception(key, sender, loss, jitter, rtt),
             }
         }
     }
@@ -157,6 +172,12 @@ impl Sfu {
         let Some(track) = tracks.get_mut(&tk) else {
             return;
         };
+        track.upstream.on_packet(
+            now,
+            source.sequence_number,
+            source.timestamp,
+            source.payload.len(),
+        );
         if let Some((level, _voice)) = source.audio_level
             && let Some(room) = participants
                 .get(&track.publisher)
@@ -223,30 +244,17 @@ impl Sfu {
             self.next_housekeeping = now + HOUSEKEEPING;
             self.housekeeping(now);
         }
+        if now >= self.next_quality {
+            self.next_quality = now + QUALITY_INTERVAL;
+            self.update_network_quality(now);
+        }
     }
 
     fn housekeeping(&mut self, now: Instant) {
         // Closed rooms whose last token has expired.
         self.closed_rooms.retain(|_, until| now < *until);
-        // Participants whose browser went away without a word.
-        let gone: Vec<ParticipantKey> = self
-            .participants
-            .iter()
-            .filter(|(_, p)| {
-                if p.connected {
-                    now.saturating_duration_since(p.last_consent) > self.config.consent_timeout
-                } else {
-                    now.saturating_duration_since(p.joined_at) > self.config.connect_timeout
-                }
-            })
-            .map(|(k, _)| *k)
-            .collect();
-        for key in gone {
-            debug!(participant = key, "media timeout");
-            self.events
-                .push_back((key, ToParticipant::Closed(CloseReason::MediaTimeout)));
-            self.remove_participant(now, key);
-        }
+        // Interruptions, resumes, and the reconnect window.
+        self.check_connections(now);
         // Keyframe requests held back by the throttle.
         let due: Vec<TrackKey> = self
             .tracks

@@ -12,13 +12,16 @@
 //! This file holds the state and the outputs; the inputs are split by
 //! subject: `participants` (join, leave), `negotiation` (offer/answer),
 //! `tracks` (publish, subscribe, unpublish), `media` (datagrams, the
-//! per-packet routing, timers), `rooms` (the REST API's view), and
+//! per-packet routing, timers), `reconnect` (interruptions, resume),
+//! `network_quality` (levels per participant), `rooms` (the REST API's view), and
 //! `stats` (counters). The sub-modules use this one; it names none of
 //! them but `stats`, which uses nothing here.
 
 mod media;
 mod negotiation;
+mod network_quality;
 mod participants;
+mod reconnect;
 mod rooms;
 mod stats;
 mod tracks;
@@ -38,6 +41,7 @@ use crate::engine::{EnginePeer, SenderSlot};
 use crate::forward::dominant_speaker::DominantSpeaker;
 use crate::forward::down_track::DownTrack;
 use crate::forward::receiver::TrackReceiver;
+use crate::quality::{QUALITY_INTERVAL, UpstreamStats};
 use crate::signal::{
     MediaKind, ParticipantInfo, PublishedTrackSpec, RoomEvent, RoomEventKind, SfuError,
     ToParticipant, TrackInfo,
@@ -62,9 +66,15 @@ pub struct SfuConfig {
     pub max_participants_per_room: usize,
     /// Create rooms on first join; when false, only [`Sfu::open_room`]ed ones.
     pub allow_ad_hoc_rooms: bool,
-    /// A connected participant with no ICE consent check for this long is
-    /// gone (browsers check every ~5 s).
-    pub consent_timeout: Duration,
+    /// A connected participant we hear nothing from (no media, RTCP or ICE
+    /// check; browsers check at least every ~2.5 s) for this long is
+    /// interrupted: the others are told it is reconnecting.
+    pub interruption_after: Duration,
+    /// How long an interrupted participant, or one whose signaling
+    /// connection dropped without a `leave`, keeps its place (its SID,
+    /// tracks and subscriptions) for a resume or an ICE restart before it
+    /// is removed. Twilio's is 30 s.
+    pub reconnect_window: Duration,
     /// A participant whose media never connected is removed after this.
     pub connect_timeout: Duration,
     /// At most one keyframe request per published track per interval.
@@ -84,7 +94,8 @@ impl Default for SfuConfig {
             advertise: Vec::new(),
             max_participants_per_room: 10,
             allow_ad_hoc_rooms: true,
-            consent_timeout: Duration::from_secs(12),
+            interruption_after: Duration::from_secs(4),
+            reconnect_window: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(30),
             keyframe_request_interval: Duration::from_millis(500),
             packet_cache_size: 512,
@@ -97,12 +108,24 @@ impl Default for SfuConfig {
 #[derive(Debug, Clone)]
 pub struct Joined {
     pub participant: ParticipantKey,
+    /// Which signaling connection of this participant this is: a resume
+    /// makes a new one, and only the current one may detach it.
+    pub connection: u64,
+    /// The secret a resume must present (sent to the client in `joined`).
+    pub resume_token: String,
     pub participant_sid: String,
     pub room_sid: String,
     pub room_name: String,
     pub me: ParticipantInfo,
     pub others: Vec<ParticipantInfo>,
 }
+
+/// Why a resume was refused: the participant is gone (removed after its
+/// window, or the server restarted) or the token does not match. Either
+/// way the client joins anew (Twilio 53204).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("participant not found")]
+pub struct ResumeError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum JoinError {
@@ -155,6 +178,9 @@ struct Negotiation {
     server_offer_pending: bool,
     /// Senders changed since the last server offer.
     needs_offer: bool,
+    /// The pending server offer, sent again after a resume (the client may
+    /// never have seen it, or its answer may have been lost).
+    pending_offer: Option<ToParticipant>,
 }
 
 struct Participant {
@@ -178,7 +204,26 @@ struct Participant {
     negotiation: Negotiation,
     joined_at: Instant,
     connected: bool,
-    last_consent: Instant,
+    /// When a datagram of this peer's was last routed to it.
+    last_heard: Instant,
+    /// Its current signaling connection ([`Joined::connection`]), and
+    /// whether that connection is up.
+    connection: u64,
+    signaling_attached: bool,
+    resume_token: String,
+    /// The ICE username fragment of its latest offer: a new one is an ICE
+    /// restart.
+    remote_ice_ufrag: Option<String>,
+    /// An ICE restart was accepted: keyframes are asked for both ways when
+    /// its media arrives on the new path (requests sent before would have
+    /// had no path to go by).
+    keyframes_when_media_returns: bool,
+    /// What its receiver reports said this interval, and its level.
+    quality: network_quality::ParticipantQuality,
+    /// Set while it is interrupted or its signaling is detached: when the
+    /// room was told it is reconnecting. It is removed once this is older
+    /// than the reconnect window.
+    reconnecting_since: Option<Instant>,
     /// Cached `peer.poll_timeout()`.
     next_timeout: Option<Instant>,
     /// Set when the first RTP packet from this peer was read, which armed
@@ -207,6 +252,8 @@ struct PublishedTrack {
     mime_type: String,
     /// Cache, PLI throttle, subscribers' down-tracks and the fan-out.
     receiver: TrackReceiver<ParticipantKey>,
+    /// Loss, jitter and bitrate of its publisher's uplink.
+    upstream: UpstreamStats,
 }
 
 pub struct Sfu {
@@ -228,6 +275,8 @@ pub struct Sfu {
     stats: SfuStats,
     /// When the housekeeping timer (liveness, keyframe retries) runs next.
     next_housekeeping: Instant,
+    /// When network quality levels are computed next.
+    next_quality: Instant,
     /// Our ICE host candidates: the media port on each advertised IP.
     candidates: Vec<SocketAddr>,
     /// Our passive TCP candidates: the TCP port on each advertised IP.
@@ -292,6 +341,7 @@ impl Sfu {
             events: VecDeque::new(),
             stats: SfuStats::default(),
             next_housekeeping: now + HOUSEKEEPING,
+            next_quality: now + QUALITY_INTERVAL,
         }
     }
 

@@ -78,8 +78,14 @@ impl Sfu {
             debug!(participant = %p.sid, "client offer ignored during a server offer");
             return;
         }
+        let ufrag = ice_ufrag(&sdp);
         match p.peer.accept_offer(now, sdp) {
             Ok(answer) => {
+                if p.remote_ice_ufrag.is_some() && ufrag != p.remote_ice_ufrag {
+                    debug!(participant = %p.sid, "ICE restart");
+                    p.keyframes_when_media_returns = true;
+                }
+                p.remote_ice_ufrag = ufrag;
                 p.specs = tracks.into_iter().map(|t| (t.mid.clone(), t)).collect();
                 let first = !p.negotiation.answered_first_offer;
                 p.negotiation.answered_first_offer = true;
@@ -113,6 +119,7 @@ impl Sfu {
             return;
         }
         p.negotiation.server_offer_pending = false;
+        p.negotiation.pending_offer = None;
         if let Err(err) = p.peer.accept_answer(now, sdp) {
             self.tell_error(key, SfuError::AnswerNotApplied(err.to_string()));
             return;
@@ -188,8 +195,18 @@ impl Sfu {
                 kind: track.kind,
             });
         }
-        self.events
-            .push_back((key, ToParticipant::Offer { sdp, tracks: mids }));
+        let offer = ToParticipant::Offer { sdp, tracks: mids };
+        if let Some(p) = self.participants.get_mut(&key) {
+            p.negotiation.pending_offer = Some(offer.clone());
+        }
+        self.events.push_back((key, offer));
         self.dirty.push(key);
     }
+}
+
+/// The offer's `a=ice-ufrag` (BUNDLE: the first one is everyone's).
+fn ice_ufrag(sdp: &str) -> Option<String> {
+    sdp.lines()
+        .find_map(|line| line.trim_end().strip_prefix("a=ice-ufrag:"))
+        .map(str::to_owned)
 }

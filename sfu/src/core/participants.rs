@@ -67,8 +67,10 @@ impl Sfu {
             ice_pwd: ice_pwd.clone(),
             candidates: self.candidates.clone(),
             tcp_candidates: self.tcp_candidates.clone(),
-            ice_disconnected_after: self.config.consent_timeout,
-            ice_failed_after: self.config.consent_timeout * 2,
+            // The engine's own ICE states are not what removes a peer (the
+            // reconnect window is, in `reconnect`): it never fails first.
+            ice_disconnected_after: self.config.interruption_after,
+            ice_failed_after: self.config.reconnect_window * 2,
         };
         let peer = EnginePeer::new(now, &settings).map_err(|err| {
             warn!(%err, "cannot create a peer connection");
@@ -88,7 +90,14 @@ impl Sfu {
             negotiation: Negotiation::default(),
             joined_at: now,
             connected: false,
-            last_consent: now,
+            last_heard: now,
+            connection: 1,
+            signaling_attached: true,
+            resume_token: format!("{:032x}", rand::random::<u128>()),
+            reconnecting_since: None,
+            remote_ice_ufrag: None,
+            keyframes_when_media_returns: false,
+            quality: Default::default(),
             next_timeout: None,
             media_timers_armed: false,
             relay_addrs: Vec::new(),
@@ -127,6 +136,8 @@ impl Sfu {
         }
         Ok(Joined {
             participant: key,
+            connection: 1,
+            resume_token: self.participants[&key].resume_token.clone(),
             participant_sid: me.sid.clone(),
             room_sid,
             room_name: room.to_owned(),
@@ -151,6 +162,7 @@ impl Sfu {
             sid: participant.sid.clone(),
             identity: participant.identity.clone(),
             tracks,
+            reconnecting: participant.reconnecting_since.is_some(),
         }
     }
 

@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use tracing::{debug, warn};
 
+use crate::quality::UpstreamStats;
+
 use super::{ParticipantKey, PublishedTrack, Sfu, TrackKey, new_sid, track_info};
 use crate::engine::IncomingTrack;
 use crate::forward::codec::Codec;
@@ -41,6 +43,7 @@ impl Sfu {
             engine_track_id: incoming.track_id.clone(),
             ssrc: incoming.ssrc,
             mime_type: incoming.mime_type.clone(),
+            upstream: UpstreamStats::new(incoming.clock_rate),
             receiver: TrackReceiver::new(
                 Codec::from_mime(&incoming.mime_type),
                 incoming.clock_rate,

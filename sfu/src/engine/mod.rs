@@ -42,6 +42,7 @@ use rtc::peer_connection::transport::RTCIceCandidateInit;
 use rtc::rtp_transceiver::{RTCRtpReceiverId, RTCRtpSenderId};
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
+use rtc::shared::time::SystemInstant;
 
 use crate::signal::MediaKind;
 use crate::transport::Transport;
@@ -91,8 +92,9 @@ pub struct IncomingTrack {
 #[derive(Debug, Clone)]
 pub enum PeerEvent {
     Connected,
-    /// ICE or DTLS failed, or the connection was closed.
-    Failed,
+    /// DTLS failed or the connection was closed; or ICE failed, which the
+    /// core's settings put beyond its reconnect window.
+    Closed,
     IncomingTrack(IncomingTrack),
 }
 
@@ -108,6 +110,17 @@ pub enum MediaIn {
     KeyframeRequest { sender: SenderSlot },
     /// NACK about one of our senders: the sequence numbers it lost.
     Nack { sender: SenderSlot, lost: Vec<u16> },
+    /// A receiver report block about one of our senders: how the stream
+    /// reaches the subscriber.
+    Reception {
+        sender: SenderSlot,
+        /// Fraction lost since its previous report, 0…1.
+        loss: f64,
+        /// Interarrival jitter, in the sender's RTP clock units.
+        jitter: u32,
+        /// Round trip time from the report's LSR/DLSR, when it has them.
+        rtt: Option<Duration>,
+    },
 }
 
 /// The header fields the forwarder uses.
@@ -139,6 +152,11 @@ pub struct EnginePeer {
     events: VecDeque<PeerEvent>,
     media: VecDeque<MediaIn>,
     connected: bool,
+    /// Maps `Instant`s to NTP time the way `rtc`'s sender reports do, for
+    /// round trip times from receiver reports.
+    ntp_clock: SystemInstant,
+    /// The latest input's time (what a report drained later arrived at).
+    last_input: Instant,
 }
 
 impl EnginePeer {

@@ -4,7 +4,7 @@
 //! NACK about our senders, as [`MediaIn`]. Also the PLI we send a publisher.
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
@@ -12,6 +12,9 @@ use rtc::peer_connection::message::RTCMessage;
 use rtc::peer_connection::state::{RTCIceConnectionState, RTCPeerConnectionState};
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtcp::receiver_report::ReceiverReport;
+use rtc::rtcp::reception_report::ReceptionReport;
+use rtc::rtcp::sender_report::SenderReport;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 use rtc::rtp_transceiver::RTCRtpReceiverId;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
@@ -63,11 +66,13 @@ impl EnginePeer {
             },
             message: data,
         });
+        self.last_input = now;
         self.drain();
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
         let _ = self.pc.handle_timeout(now);
+        self.last_input = now;
         self.drain();
     }
 
@@ -81,13 +86,13 @@ impl EnginePeer {
                         self.events.push_back(PeerEvent::Connected);
                     }
                     RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
-                        self.events.push_back(PeerEvent::Failed);
+                        self.events.push_back(PeerEvent::Closed);
                     }
                     _ => {}
                 },
                 RTCPeerConnectionEvent::OnIceConnectionStateChangeEvent(
                     RTCIceConnectionState::Failed,
-                ) => self.events.push_back(PeerEvent::Failed),
+                ) => self.events.push_back(PeerEvent::Closed),
                 RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnOpen(init)) => {
                     if let Some(track) =
                         self.describe_incoming(init.receiver_id, &init.track_id, init.ssrc)
@@ -135,6 +140,10 @@ impl EnginePeer {
                             for entry in &fir.fir {
                                 self.feedback_keyframe(entry.ssrc);
                             }
+                        } else if let Some(rr) = any.downcast_ref::<ReceiverReport>() {
+                            self.feedback_reception(&rr.reports);
+                        } else if let Some(sr) = any.downcast_ref::<SenderReport>() {
+                            self.feedback_reception(&sr.reports);
                         } else if let Some(nack) = any.downcast_ref::<TransportLayerNack>()
                             && self.senders.contains_key(&nack.media_ssrc)
                         {
@@ -152,6 +161,32 @@ impl EnginePeer {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Report blocks about our senders (a publishing browser puts them in
+    /// its sender reports). The round trip is RFC 3550's: arrival − LSR −
+    /// DLSR, in NTP's 1/65536 s, with arrival on the clock our sender
+    /// reports were stamped with.
+    fn feedback_reception(&mut self, reports: &[ReceptionReport]) {
+        let arrival = (self.ntp_clock.ntp(self.last_input) >> 16) as u32;
+        for report in reports {
+            if !self.senders.contains_key(&report.ssrc) {
+                continue;
+            }
+            let rtt = (report.last_sender_report != 0).then(|| {
+                let units = arrival
+                    .wrapping_sub(report.last_sender_report)
+                    .wrapping_sub(report.delay);
+                Duration::from_secs_f64(f64::from(units) / 65_536.0)
+            });
+            self.media.push_back(MediaIn::Reception {
+                sender: report.ssrc,
+                loss: f64::from(report.fraction_lost) / 256.0,
+                jitter: report.jitter,
+                // A clock step can make it wrap: beyond 10 s it is noise.
+                rtt: rtt.filter(|r| *r < Duration::from_secs(10)),
+            });
         }
     }
 

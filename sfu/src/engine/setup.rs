@@ -20,12 +20,15 @@ use rtc::peer_connection::configuration::media_engine::{
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtcp::receiver_report::ReceiverReport;
+use rtc::rtcp::sender_report::SenderReport;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RtpCodecKind,
 };
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
+use rtc::shared::time::SystemInstant;
 use rustc_hash::FxHashMap;
 
 use super::candidate::{TcpType, host_candidate, tcp_candidate};
@@ -69,6 +72,8 @@ impl EnginePeer {
             events: VecDeque::new(),
             media: VecDeque::new(),
             connected: false,
+            ntp_clock: SystemInstant::now(now),
+            last_input: now,
         })
     }
 }
@@ -180,7 +185,8 @@ pub(super) fn media_engine() -> Result<MediaEngine, EngineError> {
     Ok(engine)
 }
 
-/// Marks PLI, FIR and NACK for delivery to the application, one RTCP packet
+/// Marks PLI, FIR, NACK and reports (receiver report blocks, for network
+/// quality) for delivery to the application, one RTCP packet
 /// per message (the engine routes a compound by its first packet only).
 #[derive(Default)]
 pub(super) struct DeliverFeedback {
@@ -193,6 +199,8 @@ fn is_feedback(packet: &dyn rtc::rtcp::Packet) -> bool {
     any.is::<PictureLossIndication>()
         || any.is::<FullIntraRequest>()
         || any.is::<TransportLayerNack>()
+        || any.is::<ReceiverReport>()
+        || any.is::<SenderReport>()
 }
 
 impl Protocol<TaggedPacket, TaggedPacket, ()> for DeliverFeedback {

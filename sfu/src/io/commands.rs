@@ -7,8 +7,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::core::{JoinError, Joined, ParticipantKey, RoomSnapshot, Sfu, SfuStats};
-use crate::signal::{FromParticipant, ParticipantInfo, ToParticipant};
+use crate::core::{JoinError, Joined, ParticipantKey, ResumeError, RoomSnapshot, Sfu, SfuStats};
+use crate::signal::{CloseReason, FromParticipant, ParticipantInfo, ToParticipant};
+
+/// Where each participant's messages go: its current signaling
+/// connection's number and channel (none while it is detached).
+pub(super) type Sinks = HashMap<ParticipantKey, (u64, mpsc::UnboundedSender<ToParticipant>)>;
 
 pub(super) enum Command {
     Join {
@@ -23,6 +27,17 @@ pub(super) enum Command {
     },
     Leave {
         participant: ParticipantKey,
+    },
+    /// Signaling connection `connection` ended without a `leave`.
+    Detach {
+        participant: ParticipantKey,
+        connection: u64,
+    },
+    Resume {
+        participant_sid: String,
+        resume_token: String,
+        events: mpsc::UnboundedSender<ToParticipant>,
+        reply: oneshot::Sender<Result<Joined, ResumeError>>,
     },
     Stats {
         reply: oneshot::Sender<SfuStats>,
@@ -62,11 +77,7 @@ pub(super) enum RoomCommand {
     },
 }
 
-pub(super) fn handle_command(
-    core: &mut Sfu,
-    sinks: &mut HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>>,
-    command: Command,
-) {
+pub(super) fn handle_command(core: &mut Sfu, sinks: &mut Sinks, command: Command) {
     let now = Instant::now();
     match command {
         Command::Join {
@@ -77,7 +88,7 @@ pub(super) fn handle_command(
         } => {
             let result = core.join(now, &room, &identity);
             if let Ok(joined) = &result {
-                sinks.insert(joined.participant, events);
+                sinks.insert(joined.participant, (joined.connection, events));
             }
             if let Err(Ok(joined)) = reply.send(result) {
                 // The session went away while joining; undo it.
@@ -92,6 +103,37 @@ pub(super) fn handle_command(
         Command::Leave { participant } => {
             sinks.remove(&participant);
             core.leave(now, participant);
+        }
+        Command::Detach {
+            participant,
+            connection,
+        } => {
+            if sinks
+                .get(&participant)
+                .is_some_and(|(c, _)| *c == connection)
+            {
+                sinks.remove(&participant);
+            }
+            core.detach(now, participant, connection);
+        }
+        Command::Resume {
+            participant_sid,
+            resume_token,
+            events,
+            reply,
+        } => {
+            let result = core.resume(now, &participant_sid, &resume_token);
+            if let Ok(resumed) = &result {
+                let previous = sinks.insert(resumed.participant, (resumed.connection, events));
+                if let Some((_, old)) = previous {
+                    let _ = old.send(ToParticipant::Closed(CloseReason::Replaced));
+                }
+            }
+            if let Err(Ok(resumed)) = reply.send(result) {
+                // The new connection went away while resuming.
+                sinks.remove(&resumed.participant);
+                core.detach(now, resumed.participant, resumed.connection);
+            }
         }
         // Handled by the loop, which stops.
         Command::Shutdown { done } => drop(done),

@@ -34,12 +34,14 @@ mod media_socket;
 mod send_batch;
 mod tcp;
 
-use commands::{Command, RoomCommand, handle_command};
+use commands::{Command, RoomCommand, Sinks, handle_command};
 use send_batch::SendBatcher;
 use tcp::{TcpInput, TcpPaths};
 
 pub use crate::core::SfuStats;
-use crate::core::{JoinError, Joined, ParticipantKey, RoomSnapshot, Sfu, SfuConfig, Transmit};
+use crate::core::{
+    JoinError, Joined, ParticipantKey, ResumeError, RoomSnapshot, Sfu, SfuConfig, Transmit,
+};
 use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
 use crate::transport::Transport;
 
@@ -58,6 +60,7 @@ pub struct SfuHandle {
     commands: mpsc::UnboundedSender<Command>,
     local_addr: SocketAddr,
     socket_errors: Arc<AtomicU64>,
+    reconnect_window: Duration,
 }
 
 impl SfuHandle {
@@ -98,6 +101,7 @@ impl SfuHandle {
             config.advertise.push(local_addr.ip());
         }
         config.bind = local_addr;
+        let reconnect_window = config.reconnect_window;
         let core = Sfu::new(config, Instant::now());
         let (room_events, room_events_rx) = mpsc::unbounded_channel();
         let errors = socket_errors.clone();
@@ -122,12 +126,18 @@ impl SfuHandle {
             commands,
             local_addr,
             socket_errors,
+            reconnect_window,
         };
         Ok((handle, room_events_rx))
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// How long a participant keeps its place after an interruption.
+    pub fn reconnect_window(&self) -> Duration {
+        self.reconnect_window
     }
 
     /// Joins a room; the returned receiver yields everything the SFU tells
@@ -160,6 +170,37 @@ impl SfuHandle {
 
     pub fn leave(&self, participant: ParticipantKey) {
         let _ = self.commands.send(Command::Leave { participant });
+    }
+
+    /// Signaling connection `connection` of `participant` ended without a
+    /// `leave`: the participant keeps its place for the reconnect window.
+    pub fn detach(&self, participant: ParticipantKey, connection: u64) {
+        let _ = self.commands.send(Command::Detach {
+            participant,
+            connection,
+        });
+    }
+
+    /// Attaches a new signaling connection to a participant that is still
+    /// in its room; the receiver yields what the SFU tells it from now on
+    /// (the one of its previous connection gets `Closed(Replaced)`).
+    pub async fn resume(
+        &self,
+        participant_sid: String,
+        resume_token: String,
+    ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), ResumeError> {
+        let (events, events_rx) = mpsc::unbounded_channel();
+        let (reply, reply_rx) = oneshot::channel();
+        self.commands
+            .send(Command::Resume {
+                participant_sid,
+                resume_token,
+                events,
+                reply,
+            })
+            .map_err(|_| ResumeError)?;
+        let resumed = reply_rx.await.map_err(|_| ResumeError)??;
+        Ok((resumed, events_rx))
     }
 
     /// Registers a room under the API's sid, kept while empty.
@@ -255,7 +296,7 @@ async fn run(
     room_events: mpsc::UnboundedSender<RoomEvent>,
 ) {
     let local_addr = socket.local_addr().unwrap_or(core.config().bind);
-    let mut sinks: HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>> = HashMap::new();
+    let mut sinks: Sinks = HashMap::new();
     let udp_state = match UdpSocketState::new((&socket).into()) {
         Ok(state) => state,
         Err(err) => {
@@ -408,7 +449,7 @@ fn flush(
     tcp: &mut Option<TcpPaths>,
     sender: &mut SendBatcher,
     outgoing: &mut Vec<Transmit>,
-    sinks: &mut HashMap<ParticipantKey, mpsc::UnboundedSender<ToParticipant>>,
+    sinks: &mut Sinks,
     socket_errors: &AtomicU64,
 ) {
     // Datagrams leave in batches of up to MAX_BATCH per system call; the
@@ -442,7 +483,7 @@ fn flush(
     }
     while let Some((participant, event)) = core.poll_event() {
         let closed = matches!(event, ToParticipant::Closed(_));
-        if let Some(sink) = sinks.get(&participant) {
+        if let Some((_, sink)) = sinks.get(&participant) {
             let _ = sink.send(event);
         }
         if closed {

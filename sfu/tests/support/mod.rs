@@ -23,6 +23,8 @@ pub struct Client {
     pub identity: String,
     pub sid: String,
     pub key: ParticipantKey,
+    /// What a signaling resume presents ([`sfu::core::Sfu::resume`]).
+    pub resume_token: String,
     pub addr: SocketAddr,
     /// The client's `rtc` peer (testkit's, as every test client).
     pub peer: Peer,
@@ -156,6 +158,7 @@ impl Net {
             identity: identity.to_owned(),
             sid: joined.participant_sid.clone(),
             key: joined.participant,
+            resume_token: joined.resume_token.clone(),
             addr,
             peer,
             online: true,
