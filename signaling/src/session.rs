@@ -117,6 +117,10 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
                 last_heard = Instant::now();
                 let text = match message {
                     Message::Text(text) => text,
+                    // 1001 "going away": the browser closed or left the
+                    // page. Anything else may be a client replacing a
+                    // connection it thinks is dead (it resumes).
+                    Message::Close(Some(frame)) if frame.code == 1001 => break Ending::Left,
                     Message::Close(_) => break Ending::Dropped(None),
                     Message::Ping(_) | Message::Pong(_) => continue,
                     Message::Binary(_) => {
