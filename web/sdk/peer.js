@@ -171,13 +171,7 @@ export class Peer extends EventEmitter {
   resumeNegotiation(iceRestart) {
     this._enqueue(async () => {
       clearTimeout(this._answerTimer);
-      if (this._offerInFlight) {
-        this._offerInFlight = false;
-        this._needsOffer = true;
-        this._iceRestart ||= this._offerRestartsIce;
-        this._waiting.unshift(...this._inFlight);
-        this._inFlight = [];
-      }
+      this._offerAgain();
       if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
       if (iceRestart) {
         this._iceRestart = true;
@@ -323,19 +317,23 @@ export class Peer extends EventEmitter {
       // after answering, with the same promises waiting on it.
       clearTimeout(this._answerTimer);
       await pc.setLocalDescription({ type: 'rollback' });
-      if (this._offerInFlight) {
-        this._offerInFlight = false;
-        this._needsOffer = true;
-        this._iceRestart ||= this._offerRestartsIce;
-        this._waiting.unshift(...this._inFlight);
-        this._inFlight = [];
-      }
+      this._offerAgain();
     }
     await pc.setRemoteDescription({ type: 'offer', sdp });
     await pc.setLocalDescription(await pc.createAnswer());
     this._send({ type: 'answer', sdp: pc.localDescription.sdp });
     this._setMapping(tracks);
     if (this._needsOffer) await this._offer();
+  }
+
+  /** The offer in flight will not be answered: make it again, next, with the same promises waiting on it. */
+  _offerAgain() {
+    if (!this._offerInFlight) return;
+    this._offerInFlight = false;
+    this._needsOffer = true;
+    this._iceRestart ||= this._offerRestartsIce;
+    this._waiting.unshift(...this._inFlight);
+    this._inFlight = [];
   }
 
   /** @param {Error} error */

@@ -125,15 +125,7 @@ impl Sfu {
                 },
             ));
         }
-        if let Some(speaker) = self.rooms[room].dominant.current() {
-            let sid = self.participants.get(&speaker).map(|p| p.sid.clone());
-            self.events.push_back((
-                key,
-                ToParticipant::DominantSpeaker {
-                    participant_sid: sid,
-                },
-            ));
-        }
+        self.tell_dominant_speaker(key, room);
         Ok(Joined {
             participant: key,
             connection: 1,
@@ -144,6 +136,20 @@ impl Sfu {
             me,
             others,
         })
+    }
+
+    /// Tells `key` who speaks in `room` now, if anyone does.
+    pub(super) fn tell_dominant_speaker(&mut self, key: ParticipantKey, room: &str) {
+        let Some(speaker) = self.rooms.get(room).and_then(|r| r.dominant.current()) else {
+            return;
+        };
+        let sid = self.participants.get(&speaker).map(|p| p.sid.clone());
+        self.events.push_back((
+            key,
+            ToParticipant::DominantSpeaker {
+                participant_sid: sid,
+            },
+        ));
     }
 
     pub(super) fn participant_info(

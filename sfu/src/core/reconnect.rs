@@ -87,21 +87,14 @@ impl Sfu {
                     .map(|p| self.participant_info(p, *k))
             })
             .collect();
-        if let Some(speaker) = room.dominant.current() {
-            let sid = self.participants.get(&speaker).map(|p| p.sid.clone());
-            self.events.push_back((
-                key,
-                ToParticipant::DominantSpeaker {
-                    participant_sid: sid,
-                },
-            ));
-        }
+        let room_sid = room.sid.clone();
+        self.tell_dominant_speaker(key, &room_name);
         Ok(Joined {
             participant: key,
             connection,
             resume_token,
             participant_sid: participant_sid.to_owned(),
-            room_sid: room.sid.clone(),
+            room_sid,
             room_name,
             me,
             others,
