@@ -62,8 +62,8 @@ cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-say "cargo build (the binary the browser tests run)"
-cargo build --bin confide
+say "cargo build (the binaries the browser tests run: confide, and testkit's delay line)"
+cargo build -p confide-api -p confide-testkit --bin confide --bin delay-queue
 
 say "cargo test"
 cargo test --workspace
@@ -90,7 +90,7 @@ say "reachability: browsers on networks that block UDP (network namespaces)"
 # coming and going would make their Chromiums see network changes.
 TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/reachability.netns.mjs
 
-say "outages: a patient's network drops for 5, 20 and 45 s (network namespaces)"
+say "bad networks: a patient's network drops for 5, 20 and 45 s, turns lossy, turns lossy and slow (network namespaces)"
 TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/outage.netns.mjs
 
 say "the README's first command, exactly as written"

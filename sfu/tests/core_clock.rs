@@ -36,6 +36,34 @@ fn vp8_payload_type(net: &Net, i: usize, kind: &str) -> u8 {
         .unwrap()
 }
 
+/// The RTX payload type repairing `apt` in the SDP the SFU sent client
+/// `i`, if RTX was negotiated.
+fn rtx_payload_type(net: &Net, i: usize, kind: &str, apt: u8) -> Option<u8> {
+    net.signals_of(i, kind)[0]["sdp"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            let (pt, params) = l.strip_prefix("a=fmtp:")?.split_once(' ')?;
+            params
+                .split(';')
+                .any(|p| p == format!("apt={apt}"))
+                .then(|| pt.parse().ok())?
+        })
+}
+
+/// How many RTP datagrams with payload type `pt` went to (or, `to_sfu`,
+/// came from) client `i` while the tap was on.
+fn tapped_rtp(net: &Net, i: usize, to_sfu: bool, pt: u8) -> usize {
+    net.tap
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|t| t.client == i && t.to_sfu == to_sfu)
+        .filter(|t| t.data.len() > 12 && t.data[0] >> 6 == 2 && t.data[1] & 0x7f == pt)
+        .count()
+}
+
 /// Asserts client `i` holds every video sequence number from its first to
 /// its last; returns how many.
 fn video_received_without_gap(net: &Net, i: usize) -> usize {
@@ -246,11 +274,17 @@ fn a_lost_packet_is_resent_from_the_cache_when_the_subscriber_nacks() {
     let before = net.received_from(bob, RtpCodecKind::Video, "alice")
         + net.received_from(bob, RtpCodecKind::Audio, "alice");
     let vp8 = vp8_payload_type(&net, bob, "offer");
+    let rtx = rtx_payload_type(&net, bob, "offer", vp8).expect("RTX offered");
     net.clients[bob].lose_rtp = Some((vp8, 1));
+    net.tap = Some(Vec::new());
     talk(&mut net, &[alice], 20, 20, 10);
     net.run_for(Duration::from_millis(500));
     let stats = net.sfu.stats();
     assert!(stats.rtp_retransmitted >= 1, "{stats:?}");
+    assert!(
+        tapped_rtp(&net, bob, false, rtx) >= 1,
+        "resent on the repair flow (RTX), not on the media SSRC"
+    );
     let after = net.received_from(bob, RtpCodecKind::Video, "alice")
         + net.received_from(bob, RtpCodecKind::Audio, "alice");
     // Video is NACKed (audio is not, as in browsers): every video packet
@@ -269,13 +303,19 @@ fn a_packet_lost_on_the_way_in_is_nacked_and_reaches_the_subscriber() {
     let bob = net.join("room", "bob");
     talk(&mut net, &[alice], 0, 20, 10);
     let vp8 = vp8_payload_type(&net, alice, "answer");
+    let rtx = rtx_payload_type(&net, alice, "answer", vp8).expect("RTX accepted");
     net.clients[alice].lose_rtp_upstream = Some((vp8, 1));
+    net.tap = Some(Vec::new());
     talk(&mut net, &[alice], 20, 20, 10);
     net.run_for(Duration::from_millis(500));
     assert_eq!(
         net.clients[alice].lose_rtp_upstream,
         Some((vp8, 0)),
         "one was lost"
+    );
+    assert!(
+        tapped_rtp(&net, alice, true, rtx) >= 1,
+        "the publisher repaired it on its RTX flow"
     );
     let videos = video_received_without_gap(&net, bob);
     assert!(videos >= 30, "{videos} video packets");

@@ -23,6 +23,10 @@
 //! - [`wait`]: waiting for a condition with a generous deadline instead
 //!   of sleeping.
 //!
+//! And one program, `delay-queue` (`src/bin/delay-queue.rs`): the delay
+//! and jitter of the browser tests' bad networks, on NFQUEUE, for kernels
+//! without `sch_netem`.
+//!
 //! Data flow of a [`participant::Participant`]: the test calls
 //! `send_media` → the participant's task writes RTP through the
 //! [`peer::Peer`] → SRTP datagrams out of the [`udp`] socket to the SFU;

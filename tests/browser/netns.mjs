@@ -13,10 +13,11 @@
 //
 // Needs root, iproute2 and iptables (the test command installs iptables).
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFile, chmod } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const run = promisify(execFile);
 const ip = (...args) => run('ip', args);
@@ -47,6 +48,15 @@ let serial = 0;
 
 const lossRules = (percent) =>
   ['INPUT', 'OUTPUT'].map((chain) => [chain, '!', chain === 'INPUT' ? '-i' : '-o', 'lo', '-m', 'statistic', '--mode', 'random', '--probability', String(percent / 100), '-j', 'DROP']);
+
+// Everything but loopback through the delay line: queue 0 out, queue 1 in.
+const DELAY_RULES = [
+  ['OUTPUT', '!', '-o', 'lo', '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass'],
+  ['INPUT', '!', '-i', 'lo', '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass'],
+];
+
+/** testkit's delay line, built beside the confide binary under test. */
+const DELAY_QUEUE = join(dirname(process.env.TEST_CONFIDE_BIN || join(dirname(fileURLToPath(import.meta.url)), '../../target/debug/confide')), 'delay-queue');
 
 const OUTAGE_RULES = [
   ['INPUT', '!', '-i', 'lo', '-j', 'DROP'],
@@ -112,18 +122,40 @@ export class IsolatedNetwork {
     for (const rule of OUTAGE_RULES) await inside(this.name, 'iptables', '-D', ...rule);
   }
 
-  /** A lossy network both ways: `loss` percent of the packets in and out
-   *  of the namespace dropped at random (iptables' statistic match: this
-   *  machine's kernel has no sch_netem, so no added delay). */
-  async impair({ loss }) {
-    for (const rule of lossRules(loss)) await inside(this.name, 'iptables', '-I', ...rule);
+  /** A lossy, slow network both ways: `loss` percent of the packets in
+   *  and out of the namespace dropped at random (iptables' statistic
+   *  match), and, with `delayMs`, each packet held `delayMs ± jitterMs`
+   *  each way. Kernels without sch_netem (this machine's) refuse `tc …
+   *  netem`, so the delay is testkit's `delay-queue` on NFQUEUE inside the
+   *  namespace (`--queue-bypass`: if it dies, packets pass undelayed). */
+  async impair({ loss = 0, delayMs = 0, jitterMs = 0 }) {
+    if (loss > 0) {
+      for (const rule of lossRules(loss)) await inside(this.name, 'iptables', '-I', ...rule);
+    }
     this.impaired = loss;
+    if (delayMs > 0) {
+      this.delayLine = spawn('ip', ['netns', 'exec', this.name, DELAY_QUEUE, '--queues', '0,1', '--delay-ms', String(delayMs), '--jitter-ms', String(jitterMs)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise((resolve, reject) => {
+        this.delayLine.once('exit', (code) => reject(new Error(`delay-queue exited (${code})`)));
+        this.delayLine.stdout.once('data', resolve);
+      });
+      for (const rule of DELAY_RULES) await inside(this.name, 'iptables', '-A', ...rule);
+    }
   }
 
   /** Ends impair(). */
   async clearImpairment() {
     if (this.impaired === undefined) return;
     for (const rule of lossRules(this.impaired)) await inside(this.name, 'iptables', '-D', ...rule).catch(() => {});
+    if (this.delayLine) {
+      for (const rule of DELAY_RULES) await inside(this.name, 'iptables', '-D', ...rule).catch(() => {});
+      const exited = new Promise((resolve) => this.delayLine.once('exit', resolve));
+      this.delayLine.kill();
+      await exited;
+      this.delayLine = undefined;
+    }
     this.impaired = undefined;
   }
 
@@ -150,6 +182,7 @@ export class IsolatedNetwork {
   async remove() {
     if (!this.created) return;
     this.created = false;
+    if (this.delayLine) this.delayLine.kill();
     await ip('netns', 'del', this.name).catch(() => {});
     await ip('link', 'del', this.hostIf).catch(() => {});
   }

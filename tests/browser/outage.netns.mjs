@@ -13,9 +13,12 @@
 // in docs/benchmarks.md), with a generous limit asserted only to catch a
 // call that does not come back on its own.
 //
-// The last test makes the patient's network lossy (12 % each way) and
-// watches the network quality level (twilio-video's API, the video page's
-// signal bars) drop on both pages and recover.
+// Then a lossy network (12 % each way): the network quality level
+// (twilio-video's API, the video page's signal bars) drops on both pages
+// and recovers. And a lossy, slow one (5 % loss, 75 ± 25 ms each way, made
+// with netns.mjs's impair()) for a minute after a clean minute: NACKs are
+// answered on RTX both ways, and what each side decoded (frames per second,
+// freezes, concealed audio) is printed for docs/benchmarks.md.
 //
 // Run on its own, not beside the other browser tests (namespaces make every
 // Chromium on the machine see a network change):
@@ -241,4 +244,92 @@ test('a lossy network: the patient\'s network quality drops on both pages, and c
     `# network quality: 12 % loss each way → patient level ${low.detail.patient.level}, seen by the doctor as ${low.detail.doctor.remoteLevel} ` +
       `(doctor's own ${low.detail.doctor.level}); clean again → ${back.detail.patient.level} / ${back.detail.doctor.remoteLevel}`,
   );
+});
+
+/** Counters of a video page's peer connection: what it received of video
+ *  and audio and what it sent, summed over its streams. */
+async function mediaCounters(page) {
+  return page.evaluate(async () => {
+    const pc = window.confideVideo.room._pc;
+    const sum = { at: performance.now(), video: {}, audio: {}, sent: {} };
+    const add = (into, s, names) => {
+      for (const n of names) into[n] = (into[n] || 0) + (s[n] || 0);
+    };
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        add(sum.video, s, ['framesDecoded', 'freezeCount', 'totalFreezesDuration', 'packetsReceived', 'packetsLost', 'retransmittedPacketsReceived', 'nackCount', 'pliCount']);
+      } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        add(sum.audio, s, ['totalSamplesReceived', 'concealedSamples', 'packetsReceived', 'packetsLost']);
+      } else if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        add(sum.sent, s, ['packetsSent', 'retransmittedPacketsSent', 'nackCount', 'pliCount']);
+      }
+    });
+    return sum;
+  });
+}
+
+/** What a page received over `ms` (the condition's length, not a wait for
+ *  an event): frames per second, freezes, concealed audio, repairs. */
+async function measure(pages, ms) {
+  const start = {};
+  for (const [who, page] of Object.entries(pages)) start[who] = await mediaCounters(page);
+  await sleep(ms);
+  const result = {};
+  for (const [who, page] of Object.entries(pages)) {
+    const end = await mediaCounters(page);
+    const d = (part, name) => end[part][name] - start[who][part][name];
+    const seconds = (end.at - start[who].at) / 1000;
+    result[who] = {
+      fps: d('video', 'framesDecoded') / seconds,
+      framesDecoded: d('video', 'framesDecoded'),
+      freezeCount: d('video', 'freezeCount'),
+      totalFreezesDuration: d('video', 'totalFreezesDuration'),
+      videoLost: d('video', 'packetsLost'),
+      videoReceived: d('video', 'packetsReceived'),
+      rtxReceived: d('video', 'retransmittedPacketsReceived'),
+      nacksSent: d('video', 'nackCount'),
+      plisSent: d('video', 'pliCount'),
+      concealedAudio: d('audio', 'concealedSamples') / Math.max(1, d('audio', 'totalSamplesReceived')),
+      audioLost: d('audio', 'packetsLost'),
+      audioPacketsPerSecond: d('audio', 'packetsReceived') / seconds,
+      nacksAnswered: d('sent', 'nackCount'),
+      rtxSent: d('sent', 'retransmittedPacketsSent'),
+      plisAnswered: d('sent', 'pliCount'),
+    };
+  }
+  return result;
+}
+
+test('loss and jitter: 5 % loss, 150 ms round trip and ±25 ms jitter on the patient\'s side for 60 s, against a clean minute', { timeout: 400_000 }, async () => {
+  const { network, call } = await setUp();
+  const { doctor, patient } = call;
+  // What the SFU negotiated with the patient: an RTX repair flow for each
+  // of its video senders, Opus with in-band FEC and DTX.
+  const sdp = await patient.evaluate(() => window.confideVideo.room._pc.remoteDescription.sdp);
+  assert.match(sdp, /a=rtpmap:\d+ rtx\/90000/, 'RTX offered');
+  assert.match(sdp, /a=ssrc-group:FID \d+ \d+/, 'a repair SSRC per video sender');
+  assert.match(sdp, /a=fmtp:111 .*useinbandfec=1/, 'Opus FEC');
+  assert.match(sdp, /a=fmtp:111 .*usedtx=1/, 'Opus DTX');
+
+  const clean = await measure({ doctor, patient }, 60_000);
+  await network.impair({ loss: 5, delayMs: 75, jitterMs: 25 });
+  cleanups.push(() => network.clearImpairment());
+  const impaired = await measure({ doctor, patient }, 60_000);
+  await network.clearImpairment();
+  cleanups.pop();
+
+  const row = (name, r) =>
+    `# ${name}: ${r.fps.toFixed(1)} fps, ${r.freezeCount} freezes (${r.totalFreezesDuration.toFixed(2)} s), ` +
+    `${(r.concealedAudio * 100).toFixed(2)} % audio concealed (audio lost ${r.audioLost}, ${r.audioPacketsPerSecond.toFixed(1)} audio packets/s), video lost ${r.videoLost}/${r.videoReceived + r.videoLost}, ` +
+    `NACKs sent ${r.nacksSent}, RTX received ${r.rtxReceived}, PLIs sent ${r.plisSent}; as sender: NACKs ${r.nacksAnswered}, RTX ${r.rtxSent}, PLIs ${r.plisAnswered}`;
+  for (const [name, r] of [['clean, patient', clean.patient], ['clean, doctor', clean.doctor], ['impaired, patient', impaired.patient], ['impaired, doctor', impaired.doctor]]) {
+    console.log(row(name, r));
+  }
+  // Media went on throughout on both sides.
+  for (const [who, r] of Object.entries(impaired)) assert.ok(r.framesDecoded > 100, `${who} kept decoding: ${JSON.stringify(r)}`);
+  // The patient's losses on the way down were NACKed and repaired on the
+  // RTX flow, from the SFU's cache (its NACKs never reach the doctor).
+  assert.ok(impaired.patient.nacksSent > 0 && impaired.patient.rtxReceived > 0, JSON.stringify(impaired.patient));
+  // Its losses on the way up were NACKed by the SFU, and it answered on RTX.
+  assert.ok(impaired.patient.nacksAnswered > 0 && impaired.patient.rtxSent > 0, JSON.stringify(impaired.patient));
 });

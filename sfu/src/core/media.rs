@@ -213,11 +213,17 @@ impl Sfu {
         let Some(p) = participants.get_mut(&key) else {
             return;
         };
-        let Some(track) = p.track_by_sender.get(&sender).and_then(|tk| tracks.get(tk)) else {
+        let Some(track) = p
+            .track_by_sender
+            .get(&sender)
+            .and_then(|tk| tracks.get_mut(tk))
+        else {
             return;
         };
         let sent = track.receiver.retransmit(key, lost, |slot, packet| {
-            let _ = p.peer.write_rtp(now, slot, packet);
+            if let Err(err) = p.peer.write_rtp(now, slot, packet) {
+                debug!(%err, "retransmission refused by the engine");
+            }
         });
         if let Some(sent) = sent {
             stats.rtp_retransmitted += sent as u64;

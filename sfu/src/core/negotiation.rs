@@ -141,16 +141,17 @@ impl Sfu {
             let Some(down) = track.receiver.down_track_mut(key) else {
                 continue;
             };
-            if down.is_negotiated() {
+            // Negotiated already, or added after the offer just answered
+            // (no mid yet: the next offer carries it).
+            if down.is_negotiated() || p.peer.sender_mid(slot).is_none() {
                 continue;
             }
-            if let Some((payload_type, audio_level_ext_id)) =
-                p.peer.sender_negotiation(slot, &track.mime_type)
-            {
+            if let Some(n) = p.peer.sender_negotiation(slot, &track.mime_type) {
                 down.negotiate(Negotiated {
                     ssrc: slot,
-                    payload_type,
-                    audio_level_ext_id,
+                    payload_type: n.payload_type,
+                    audio_level_ext_id: n.audio_level_ext_id,
+                    repair: n.repair,
                 });
                 self.request_keyframe(now, tk);
             } else {

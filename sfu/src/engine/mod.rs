@@ -76,6 +76,17 @@ pub struct PeerSettings {
 /// within the peer connection.
 pub type SenderSlot = u32;
 
+/// What a subscriber's answer negotiated for one of our senders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SenderNegotiation {
+    pub payload_type: u8,
+    pub audio_level_ext_id: Option<u8>,
+    /// The RTX flow retransmissions go on, when the subscriber accepted RTX.
+    pub repair: Option<RepairFlow>,
+}
+
+pub use crate::forward::down_track::RepairFlow;
+
 /// A track the remote publishes, as the engine first saw it.
 #[derive(Debug, Clone)]
 pub struct IncomingTrack {
@@ -141,6 +152,9 @@ struct SenderEntry {
     /// its track's codec only, so a sender is reused for the same codec.
     mime_type: String,
     in_use: bool,
+    /// The repair flow the last negotiation gave it (`write_repair` checks
+    /// retransmissions against it).
+    repair: Option<RepairFlow>,
 }
 
 pub struct EnginePeer {
@@ -203,7 +217,7 @@ impl EnginePeer {
             .pc
             .local_description()
             .ok_or_else(|| EngineError::Invalid("no local description".into()))?;
-        Ok(desc.sdp)
+        Ok(setup::with_opus_preferences(&desc.sdp))
     }
 
     pub fn poll_timeout(&mut self) -> Option<Instant> {

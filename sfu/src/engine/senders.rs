@@ -7,13 +7,15 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+use rtc::sansio::Protocol;
 
 use super::setup::{self, AUDIO_LEVEL_URI};
-use super::{EngineError, EnginePeer, SenderEntry, SenderSlot};
+use super::{EngineError, EnginePeer, RepairFlow, SenderEntry, SenderNegotiation, SenderSlot};
 use crate::forward::down_track::OutgoingPacket;
 use crate::signal::MediaKind;
 
@@ -80,6 +82,7 @@ impl EnginePeer {
                 id: id.into(),
                 mime_type: mime_type.to_owned(),
                 in_use: true,
+                repair: None,
             },
         );
         Ok(ssrc)
@@ -105,27 +108,59 @@ impl EnginePeer {
             .and_then(|t| t.mid().clone())
     }
 
-    /// The payload type the subscriber negotiated for `mime_type`, and its
-    /// audio level extension id, once the sender is negotiated.
+    /// What the subscriber negotiated for a sender carrying `mime_type`
+    /// (payload type, audio level id, repair flow), once it answered an
+    /// offer with the sender in it (`None` before any offer had it).
     pub fn sender_negotiation(
         &mut self,
         slot: SenderSlot,
         mime_type: &str,
-    ) -> Option<(u8, Option<u8>)> {
-        let entry = self.senders.get(&slot)?;
-        let mut sender = self.pc.rtp_sender(entry.id)?;
-        let params = &sender.get_parameters().rtp_parameters;
+    ) -> Option<SenderNegotiation> {
+        let id = self.senders.get(&slot)?.id;
+        let mid = self.sender_mid(slot)?;
+        let mut sender = self.pc.rtp_sender(id)?;
+        let params = sender.get_parameters();
         let payload_type = params
+            .rtp_parameters
             .codecs
             .iter()
             .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(mime_type))?
             .payload_type;
-        let audio_level = params
+        let audio_level_ext_id = params
+            .rtp_parameters
             .header_extensions
             .iter()
             .find(|e| e.uri == AUDIO_LEVEL_URI)
             .and_then(|e| u8::try_from(e.id).ok());
-        Some((payload_type, audio_level))
+        // `rtc` keeps the repair SSRC only when the answer accepted RTX.
+        let repair_ssrc = params
+            .encodings
+            .iter()
+            .find(|e| e.rtp_coding_parameters.ssrc == Some(slot))
+            .and_then(|e| e.rtp_coding_parameters.rtx.as_ref())
+            .map(|rtx| rtx.ssrc);
+        // A sender's parameters list its track's codec only, so the RTX
+        // format comes from our side of the negotiated m-section (our offer,
+        // which the answer follows, or our answer, which follows the offer).
+        let repair_payload_type = match repair_ssrc {
+            Some(_) => self
+                .pc
+                .current_local_description()
+                .and_then(|local| rtx_payload_type(&local.sdp, &mid, payload_type)),
+            None => None,
+        };
+        let repair = match (repair_ssrc, repair_payload_type) {
+            (Some(ssrc), Some(payload_type)) => Some(RepairFlow { ssrc, payload_type }),
+            _ => None,
+        };
+        if let Some(entry) = self.senders.get_mut(&slot) {
+            entry.repair = repair;
+        }
+        Some(SenderNegotiation {
+            payload_type,
+            audio_level_ext_id,
+            repair,
+        })
     }
 
     /// Sends one forwarded packet on a sender.
@@ -139,10 +174,7 @@ impl EnginePeer {
             .senders
             .get(&slot)
             .ok_or_else(|| EngineError::Invalid("unknown sender".into()))?;
-        let mut sender = self
-            .pc
-            .rtp_sender(entry.id)
-            .ok_or_else(|| EngineError::Invalid("sender not negotiated".into()))?;
+        let id = entry.id;
         let mut rtp = rtc::rtp::Packet {
             header: rtc::rtp::Header {
                 version: 2,
@@ -160,7 +192,74 @@ impl EnginePeer {
             rtp.header
                 .set_extension(id, Bytes::copy_from_slice(&[byte]))?;
         }
-        sender.write_rtp(now, rtp)?;
+        if packet.ssrc == slot {
+            let mut sender = self
+                .pc
+                .rtp_sender(id)
+                .ok_or_else(|| EngineError::Invalid("sender not negotiated".into()))?;
+            sender.write_rtp(now, rtp)?;
+        } else {
+            self.write_repair(now, slot, rtp)?;
+        }
         Ok(())
+    }
+
+    /// Sends a retransmission on a sender's repair SSRC.
+    ///
+    /// `RTCRtpSender::write_rtp` only takes the media SSRC (`rtc` 0.21 has
+    /// no RTX sending of its own), so the packet goes to the peer
+    /// connection's write path directly, which encrypts by SSRC, after the
+    /// checks `write_rtp` would make: the SSRC and payload type are the ones
+    /// this sender's answer negotiated.
+    fn write_repair(
+        &mut self,
+        now: Instant,
+        slot: SenderSlot,
+        rtp: rtc::rtp::Packet,
+    ) -> Result<(), EngineError> {
+        self.senders
+            .get(&slot)
+            .and_then(|e| e.repair)
+            .filter(|r| r.ssrc == rtp.header.ssrc && r.payload_type == rtp.header.payload_type)
+            .ok_or_else(|| EngineError::Invalid("not this sender's repair flow".into()))?;
+        self.pc.handle_write(TaggedRTCMessage {
+            now,
+            message: RTCMessage::RtpPacket(String::new(), rtp),
+        })?;
+        Ok(())
+    }
+}
+
+/// The RTX payload type repairing `apt` in the m-section of `mid` of an
+/// SDP (`a=fmtp:<pt> apt=<apt>`, RFC 4588 §8.6).
+fn rtx_payload_type(sdp: &str, mid: &str, apt: u8) -> Option<u8> {
+    let wanted_mid = format!("a=mid:{mid}");
+    let wanted_apt = format!("apt={apt}");
+    sdp.split("\nm=")
+        .skip(1)
+        .find(|section| section.lines().any(|l| l.trim_end() == wanted_mid))?
+        .lines()
+        .find_map(|l| {
+            let (pt, params) = l.trim_end().strip_prefix("a=fmtp:")?.split_once(' ')?;
+            params
+                .split(';')
+                .any(|p| p.trim() == wanted_apt)
+                .then(|| pt.parse().ok())?
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rtx_payload_type;
+
+    #[test]
+    fn finds_the_rtx_format_of_a_codec_in_its_own_m_section() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n\
+                   m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:1\r\na=fmtp:97 apt=96\r\n\
+                   m=video 9 UDP/TLS/RTP/SAVPF 98 99\r\na=mid:2\r\na=fmtp:99 rtx-time=3000;apt=98\r\n";
+        assert_eq!(rtx_payload_type(sdp, "1", 96), Some(97));
+        assert_eq!(rtx_payload_type(sdp, "2", 98), Some(99));
+        assert_eq!(rtx_payload_type(sdp, "0", 111), None);
+        assert_eq!(rtx_payload_type(sdp, "3", 96), None);
     }
 }

@@ -114,13 +114,81 @@ pub(super) fn codec(mime_type: &str) -> Option<RTCRtpCodecParameters> {
         .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(mime_type))
 }
 
+const MIME_TYPE_RTX: &str = "video/rtx";
+
+/// The RTX (RFC 4588) format repairing the video format `apt`.
+fn rtx(payload_type: u8, apt: u8) -> RTCRtpCodecParameters {
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: MIME_TYPE_RTX.to_owned(),
+            clock_rate: 90_000,
+            channels: 0,
+            sdp_fmtp_line: format!("apt={apt}"),
+            rtcp_feedback: Vec::new(),
+        },
+        payload_type,
+    }
+}
+
+/// What we ask of an Opus sender. In-band FEC carries a low-rate copy of
+/// the previous frame, so one lost packet is rebuilt instead of concealed;
+/// DTX sends a comfort-noise frame every 400 ms in silence instead of 50 a
+/// second (half of a therapy session is one side listening).
+const OPUS_FMTP: &str = "minptime=10;useinbandfec=1;usedtx=1";
+
+/// Our SDP with our Opus receive preferences on every Opus format.
+///
+/// Opus `fmtp` parameters say what the side that writes them prefers to
+/// receive (RFC 7587 §7.1), and a browser sets its encoder from the ones
+/// in its remote description. `rtc` writes back the remote's own
+/// parameters for a codec both sides have (a browser offers
+/// `minptime=10;useinbandfec=1`), so ours are put in here, on the SDP we
+/// send; `rtc` needs no fmtp of its own, as it does not decode.
+pub(super) fn with_opus_preferences(sdp: &str) -> String {
+    let opus: Vec<String> = sdp
+        .lines()
+        .filter_map(|l| {
+            let (pt, encoding) = l.strip_prefix("a=rtpmap:")?.split_once(' ')?;
+            encoding
+                .to_ascii_lowercase()
+                .starts_with("opus/")
+                .then(|| format!("a=fmtp:{pt} "))
+        })
+        .collect();
+    let mut out = String::with_capacity(sdp.len() + 16 * opus.len());
+    for line in sdp.split_inclusive('\n') {
+        match opus.iter().find(|prefix| line.starts_with(prefix.as_str())) {
+            Some(prefix) => {
+                let body = line.trim_end_matches(['\r', '\n']);
+                let ending = &line[body.len()..];
+                let mut params: Vec<&str> = body[prefix.len()..]
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                // Ours replace whatever `rtc` echoed under the same names.
+                for wanted in OPUS_FMTP.split(';') {
+                    let name = wanted.split('=').next().unwrap_or(wanted);
+                    params.retain(|p| p.split('=').next() != Some(name));
+                    params.push(wanted);
+                }
+                out.push_str(prefix);
+                out.push_str(&params.join(";"));
+                out.push_str(ending);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 fn opus() -> RTCRtpCodecParameters {
     RTCRtpCodecParameters {
         rtp_codec: RTCRtpCodec {
             mime_type: MIME_TYPE_OPUS.to_owned(),
             clock_rate: 48_000,
             channels: 2,
-            sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+            sdp_fmtp_line: OPUS_FMTP.to_owned(),
             rtcp_feedback: vec![RTCPFeedback {
                 typ: "transport-cc".to_owned(),
                 parameter: String::new(),
@@ -157,14 +225,23 @@ fn h264() -> RTCRtpCodecParameters {
     }
 }
 
-/// Opus for audio; VP8 first and H.264 when the browser offers it, with
-/// transport-cc and audio-level extensions. No RTX: retransmissions reuse
-/// the original SSRC, which every browser accepts.
+/// Opus for audio; VP8 first and H.264 when the browser offers it, each
+/// with its RTX format, and transport-cc and audio-level extensions.
+///
+/// With RTX negotiated, a publisher answers our NACKs on its repair SSRC
+/// (`rtc` unwraps those into the original stream), and each of our video
+/// senders gets a repair SSRC of its own (`a=ssrc-group:FID`) on which the
+/// forwarder answers a subscriber's NACKs: the subscriber can tell a
+/// retransmission from a late packet, and its bandwidth estimate counts it
+/// as repair, not as media. A peer that declines RTX gets retransmissions
+/// on the original SSRC instead.
 pub(super) fn media_engine() -> Result<MediaEngine, EngineError> {
     let mut engine = MediaEngine::default();
     engine.register_codec(opus(), RtpCodecKind::Audio)?;
     engine.register_codec(vp8(), RtpCodecKind::Video)?;
+    engine.register_codec(rtx(97, 96), RtpCodecKind::Video)?;
     engine.register_codec(h264(), RtpCodecKind::Video)?;
+    engine.register_codec(rtx(103, 102), RtpCodecKind::Video)?;
     // Extensions after codecs (feedback only attaches to known codecs).
     for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
         engine.register_header_extension(
@@ -252,4 +329,31 @@ impl Interceptor for DeliverFeedback {
     fn unbind_local_stream(&mut self, _: &StreamInfo) {}
     fn bind_remote_stream(&mut self, _: &StreamInfo) {}
     fn unbind_remote_stream(&mut self, _: &StreamInfo) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_opus_preferences;
+
+    #[test]
+    fn opus_formats_get_fec_and_dtx_and_nothing_else_changes() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\na=rtpmap:111 opus/48000/2\r\n\
+                   a=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:63 red/48000/2\r\n\
+                   a=fmtp:63 111/111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=fmtp:96 x=1\r\n";
+        let out = with_opus_preferences(sdp);
+        assert!(
+            out.contains("a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n"),
+            "{out}"
+        );
+        assert!(out.contains("a=fmtp:63 111/111\r\n"));
+        assert!(out.contains("a=fmtp:96 x=1\r\n"));
+        assert_eq!(out.len(), sdp.len() + ";usedtx=1".len());
+        // The remote's own preferences, echoed by `rtc`, give way to ours;
+        // other parameters stay.
+        let echoed = "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 usedtx=0;stereo=1\r\n";
+        assert_eq!(
+            with_opus_preferences(echoed),
+            "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 stereo=1;minptime=10;useinbandfec=1;usedtx=1\r\n"
+        );
+    }
 }

@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 
 use super::codec::Codec;
 use super::packet_cache::PacketCache;
@@ -54,6 +54,18 @@ pub struct Negotiated {
     pub ssrc: u32,
     pub payload_type: u8,
     pub audio_level_ext_id: Option<u8>,
+    /// Where retransmissions go when the subscriber accepted RTX; without
+    /// it they are resent as they were, on `ssrc`.
+    pub repair: Option<RepairFlow>,
+}
+
+/// An RTX repair flow (RFC 4588): its own SSRC and payload type, its own
+/// sequence numbers, each packet the original's payload behind the
+/// original sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepairFlow {
+    pub ssrc: u32,
+    pub payload_type: u8,
 }
 
 #[derive(Debug)]
@@ -63,6 +75,9 @@ pub struct DownTrack {
     codec: Codec,
     rewriter: SeqTsRewriter,
     paused: bool,
+    /// The next sequence number on the repair flow (it counts on across
+    /// runs and re-negotiations, as the SSRC stays the same).
+    repair_sequence: u16,
 }
 
 impl DownTrack {
@@ -72,6 +87,7 @@ impl DownTrack {
             codec,
             rewriter: SeqTsRewriter::new(clock_rate),
             paused: false,
+            repair_sequence: rand::random(),
         }
     }
 
@@ -146,9 +162,10 @@ impl DownTrack {
     }
 
     /// The packet to send again for a sequence number the subscriber
-    /// NACKed, if it belongs to the current run and is still cached.
+    /// NACKed, if it belongs to the current run and is still cached: on
+    /// the repair flow when there is one, else as it was sent.
     pub fn retransmission(
-        &self,
+        &mut self,
         subscriber_seq: u16,
         cache: &PacketCache,
     ) -> Option<OutgoingPacket> {
@@ -156,13 +173,35 @@ impl DownTrack {
         let source_seq = self.rewriter.source_seq(subscriber_seq)?;
         let cached = cache.get(source_seq)?;
         let ts_offset = self.rewriter.timestamp_offset()?;
+        let timestamp = cached.timestamp.wrapping_add(ts_offset);
+        let (ssrc, payload_type, sequence_number, payload) = match negotiated.repair {
+            Some(repair) => {
+                let sequence_number = self.repair_sequence;
+                self.repair_sequence = sequence_number.wrapping_add(1);
+                let mut payload = BytesMut::with_capacity(2 + cached.payload.len());
+                payload.put_u16(subscriber_seq);
+                payload.extend_from_slice(&cached.payload);
+                (
+                    repair.ssrc,
+                    repair.payload_type,
+                    sequence_number,
+                    payload.freeze(),
+                )
+            }
+            None => (
+                negotiated.ssrc,
+                negotiated.payload_type,
+                subscriber_seq,
+                cached.payload.clone(),
+            ),
+        };
         Some(OutgoingPacket {
-            ssrc: negotiated.ssrc,
-            payload_type: negotiated.payload_type,
-            sequence_number: subscriber_seq,
-            timestamp: cached.timestamp.wrapping_add(ts_offset),
+            ssrc,
+            payload_type,
+            sequence_number,
+            timestamp,
             marker: cached.marker,
-            payload: cached.payload.clone(),
+            payload,
             audio_level: None,
         })
     }
@@ -178,6 +217,7 @@ mod tests {
         ssrc: 0xfeed,
         payload_type: 101,
         audio_level_ext_id: None,
+        repair: None,
     };
 
     fn negotiated_vp8() -> DownTrack {
@@ -273,5 +313,52 @@ mod tests {
         assert_eq!(again.payload[1], 0x01);
         assert!(down.retransmission(10, &cache).is_none(), "previous run");
         assert!(down.retransmission(14, &cache).is_none(), "never sent");
+    }
+
+    #[test]
+    fn a_retransmission_on_the_repair_flow_carries_the_original_sequence_number() {
+        let t0 = Instant::now();
+        let mut cache = PacketCache::new(64);
+        let mut down = DownTrack::new(Codec::Vp8, 90_000);
+        down.negotiate(Negotiated {
+            repair: Some(RepairFlow {
+                ssrc: 0xbeef,
+                payload_type: 97,
+            }),
+            ..NEG
+        });
+        let mut sent = Vec::new();
+        for seq in 100..103u16 {
+            let packet = vp8(seq, seq as u32 * 3000, seq == 100);
+            cache.insert(CachedPacket {
+                sequence_number: seq,
+                timestamp: packet.timestamp,
+                marker: true,
+                payload: packet.payload.clone(),
+            });
+            let Forward::Send(out) = down.forward(t0, &packet) else {
+                panic!()
+            };
+            sent.push(out);
+        }
+        let first = down
+            .retransmission(sent[1].sequence_number, &cache)
+            .unwrap();
+        let second = down
+            .retransmission(sent[2].sequence_number, &cache)
+            .unwrap();
+        assert_eq!((first.ssrc, first.payload_type), (0xbeef, 97));
+        assert_eq!(first.timestamp, sent[1].timestamp);
+        assert_eq!(
+            u16::from_be_bytes([first.payload[0], first.payload[1]]),
+            sent[1].sequence_number,
+            "OSN first"
+        );
+        assert_eq!(first.payload[2..], sent[1].payload[..]);
+        assert_eq!(
+            second.sequence_number,
+            first.sequence_number.wrapping_add(1),
+            "the repair flow numbers its own packets"
+        );
     }
 }

@@ -148,12 +148,12 @@ impl<K: Copy + Eq> TrackReceiver<K> {
     /// each lost packet still held and in the subscriber's current run.
     /// Returns how many were sent; `None` when `key` does not subscribe.
     pub fn retransmit(
-        &self,
+        &mut self,
         key: K,
         lost: &[u16],
         mut send: impl FnMut(u32, &OutgoingPacket),
     ) -> Option<usize> {
-        let s = self.subscribers.iter().find(|s| s.key == key)?;
+        let s = self.subscribers.iter_mut().find(|s| s.key == key)?;
         let mut sent = 0;
         for &seq in lost {
             if let Some(packet) = s.down.retransmission(seq, &self.cache) {
@@ -186,6 +186,7 @@ mod tests {
             ssrc,
             payload_type: 96,
             audio_level_ext_id: None,
+            repair: None,
         });
     }
 
