@@ -93,6 +93,9 @@ TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/reachabil
 say "bad networks: a patient's network drops for 5, 20 and 45 s, turns lossy, turns lossy and slow (network namespaces)"
 TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/outage.netns.mjs
 
+say "a narrow downlink: a patient behind 300 kbit/s (network namespace, tbf)"
+TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/bandwidth.netns.mjs
+
 say "the README's first command, exactly as written"
 # The first line of the README's first code block (its comment dropped) is
 # run from the repository root, as a new user would, and must serve the

@@ -175,6 +175,13 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
             "Keyframe requests sent to publishers.",
             stats.keyframe_requests as f64,
         );
+        metric(
+            &mut out,
+            "confide_sfu_bitrate_caps_total",
+            "counter",
+            "Bitrate caps (REMB) sent to publishers from their subscribers' downlink estimates.",
+            stats.bitrate_caps_sent as f64,
+        );
     }
     if let Some(turn) = turn {
         let stats = turn.stats();

@@ -469,3 +469,20 @@ fn corrupt_datagrams_from_known_peers_do_not_break_the_call() {
     assert!(net.received_from(alice, RtpCodecKind::Video, "bob") >= 25);
     assert_eq!(net.sfu.stats().participants, 2);
 }
+
+#[test]
+fn publishers_are_told_a_bitrate_cap_once_their_subscribers_feedback_is_heard() {
+    // The SFU numbers what it sends (TWCC), the subscriber's feedback
+    // feeds its downlink estimate, and each publisher of video gets a cap
+    // (REMB) from its subscribers' estimates, once a second.
+    let mut net = Net::new(SfuConfig::default());
+    let alice = net.join("room", "alice");
+    let bob = net.join("room", "bob");
+    talk(&mut net, &[alice], 0, 10, 10);
+    assert_eq!(net.sfu.stats().bitrate_caps_sent, 0, "no feedback yet");
+    talk(&mut net, &[alice, bob], 10, 150, 10);
+    let stats = net.sfu.stats();
+    // Three seconds: one cap a second for each of the two video tracks,
+    // from the first second with feedback on.
+    assert!(stats.bitrate_caps_sent >= 2, "{stats:?}");
+}

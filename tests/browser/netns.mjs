@@ -159,6 +159,18 @@ export class IsolatedNetwork {
     this.impaired = undefined;
   }
 
+  /** A narrow downlink: what the host sends into the namespace passes a
+   *  token bucket of `kbit` kbit/s (tbf on the host's end of the veth),
+   *  with `queueMs` of queue before it drops, as a bottleneck router. */
+  async limitDownlink(kbit, queueMs = 200) {
+    await run('tc', ['qdisc', 'replace', 'dev', this.hostIf, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '15kb', 'latency', `${queueMs}ms`]);
+  }
+
+  /** Ends limitDownlink(). */
+  async clearDownlinkLimit() {
+    await run('tc', ['qdisc', 'del', 'dev', this.hostIf, 'root']).catch(() => {});
+  }
+
   /** Whether a UDP datagram from inside reaches `host:port` (it must not). */
   async udpGetsOut(host, port) {
     const probe = `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ntry:\n  s.sendto(b'x',('${host}',${port}))\n  print('sent')\nexcept OSError:\n  print('dropped')`;

@@ -26,13 +26,9 @@
 //   cargo build --bin confide && node --test tests/browser/outage.netns.mjs
 
 import { test, afterEach } from 'node:test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import https from 'node:https';
 import assert from 'node:assert/strict';
-import { Harness, sleep } from './harness.mjs';
-import { IsolatedNetwork } from './netns.mjs';
+import { sleep } from './harness.mjs';
+import { look, measure, setUpAcross } from './across.mjs';
 
 const cleanups = [];
 afterEach(async () => {
@@ -41,37 +37,6 @@ afterEach(async () => {
 
 /** The reconnect window the server is started with (its default). */
 const WINDOW_MS = 30_000;
-
-/** Video frames decoded so far on a video page's current peer connection,
- *  which participant it is, and the page's state. */
-async function look(page) {
-  return page.evaluate(async () => {
-    const v = window.confideVideo;
-    const room = v && v.room;
-    let frames = 0;
-    if (room && room._pc) {
-      const report = await room._pc.getStats();
-      report.forEach((s) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
-      });
-    }
-    const remote = room && [...room.participants.values()][0];
-    const bars = (id) => {
-      const node = document.getElementById(id);
-      return node.hidden ? null : Number(node.dataset.level);
-    };
-    return {
-      state: v && v.state,
-      text: document.getElementById('message-text').textContent,
-      frames,
-      sid: room && room.localParticipant.sid,
-      room: room ? room.state : null,
-      level: room ? room.localParticipant.networkQualityLevel : null,
-      remoteLevel: remote ? remote.networkQualityLevel : null,
-      bars: { local: bars('local-quality'), remote: bars('remote-quality') },
-    };
-  });
-}
 
 /** Records the room's participant events on the page (the psychologist's
  *  room never changes in these tests: her network is fine). */
@@ -83,48 +48,6 @@ async function recordParticipants(page) {
       room.on(event, (p) => window.participantEvents.push({ event, sid: p.sid, at: Date.now() }));
     }
   });
-}
-
-/** The API over HTTPS with the server's test certificate. */
-function apiJson(h, method, path, { body, token } = {}) {
-  return new Promise((resolve, reject) => {
-    const headers = { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) };
-    const request = https.request(`${h.base}${path}`, { method, ca: h.certificate, headers }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk) => (text += chunk));
-      response.on('end', () => (response.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${path}: ${response.statusCode} ${text}`))));
-    });
-    request.on('error', reject);
-    request.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-/** Both on the video page of the demo appointment, in a call with media. */
-async function sessionAcross(h, network) {
-  const login = await apiJson(h, 'POST', '/api/auth/login', { body: { email: h.accounts.admin.email, password: h.accounts.admin.password } });
-  const [demo] = await apiJson(h, 'GET', '/api/appointments/', { token: login.access_token });
-  const link = `/video-session/${demo.video_room_id}`;
-  const doctor = await h.browser('doctor');
-  const patient = await h.browser('patient', { executable: network.chromium });
-  for (const [page, role] of [[doctor, 'psychologist'], [patient, 'patient']]) {
-    // The namespace's interfaces coming up can abort a navigation
-    // (ERR_NETWORK_CHANGED): sign in again until the page is ours.
-    await h.waitFor(`${role} on the video page`, 60_000, async () => {
-      if (!page.url().includes(link)) await h.signIn(page, role, link).catch(() => {});
-      await page.waitForURL(`${h.base}${link}`, { timeout: 5_000 }).catch(() => {});
-      const state = await page.evaluate(() => window.confideVideo && window.confideVideo.state).catch(() => null);
-      return { ok: state === 'in-call' || state === 'waiting', detail: { url: page.url(), state } };
-    });
-  }
-  for (const [page, who] of [[doctor, 'doctor'], [patient, 'patient']]) {
-    await h.waitFor(`${who} in the call, decoding video`, 60_000, async () => {
-      const s = await look(page);
-      return { ok: s.state === 'in-call' && s.frames > 10, detail: s };
-    });
-  }
-  await recordParticipants(doctor);
-  return { doctor, patient };
 }
 
 /** Cuts the patient's network for `outageMs`, then restores it; returns
@@ -168,14 +91,9 @@ async function outage(h, network, { doctor, patient }, outageMs) {
 }
 
 async function setUp() {
-  const dir = await mkdtemp(join(tmpdir(), 'confide-outage-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const network = await IsolatedNetwork.create(dir, { block: 'none' });
-  cleanups.push(() => network.remove());
-  const h = new Harness();
-  cleanups.push(() => h.teardown());
-  await h.start(undefined, { host: network.hostIp, https: true });
-  return { h, network, call: await sessionAcross(h, network) };
+  const across = await setUpAcross(cleanups);
+  await recordParticipants(across.call.doctor);
+  return across;
 }
 
 /** Within the window: the same participant goes on, and the psychologist
@@ -245,60 +163,6 @@ test('a lossy network: the patient\'s network quality drops on both pages, and c
       `(doctor's own ${low.detail.doctor.level}); clean again → ${back.detail.patient.level} / ${back.detail.doctor.remoteLevel}`,
   );
 });
-
-/** Counters of a video page's peer connection: what it received of video
- *  and audio and what it sent, summed over its streams. */
-async function mediaCounters(page) {
-  return page.evaluate(async () => {
-    const pc = window.confideVideo.room._pc;
-    const sum = { at: performance.now(), video: {}, audio: {}, sent: {} };
-    const add = (into, s, names) => {
-      for (const n of names) into[n] = (into[n] || 0) + (s[n] || 0);
-    };
-    (await pc.getStats()).forEach((s) => {
-      if (s.type === 'inbound-rtp' && s.kind === 'video') {
-        add(sum.video, s, ['framesDecoded', 'freezeCount', 'totalFreezesDuration', 'packetsReceived', 'packetsLost', 'retransmittedPacketsReceived', 'nackCount', 'pliCount']);
-      } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
-        add(sum.audio, s, ['totalSamplesReceived', 'concealedSamples', 'packetsReceived', 'packetsLost']);
-      } else if (s.type === 'outbound-rtp' && s.kind === 'video') {
-        add(sum.sent, s, ['packetsSent', 'retransmittedPacketsSent', 'nackCount', 'pliCount']);
-      }
-    });
-    return sum;
-  });
-}
-
-/** What a page received over `ms` (the condition's length, not a wait for
- *  an event): frames per second, freezes, concealed audio, repairs. */
-async function measure(pages, ms) {
-  const start = {};
-  for (const [who, page] of Object.entries(pages)) start[who] = await mediaCounters(page);
-  await sleep(ms);
-  const result = {};
-  for (const [who, page] of Object.entries(pages)) {
-    const end = await mediaCounters(page);
-    const d = (part, name) => end[part][name] - start[who][part][name];
-    const seconds = (end.at - start[who].at) / 1000;
-    result[who] = {
-      fps: d('video', 'framesDecoded') / seconds,
-      framesDecoded: d('video', 'framesDecoded'),
-      freezeCount: d('video', 'freezeCount'),
-      totalFreezesDuration: d('video', 'totalFreezesDuration'),
-      videoLost: d('video', 'packetsLost'),
-      videoReceived: d('video', 'packetsReceived'),
-      rtxReceived: d('video', 'retransmittedPacketsReceived'),
-      nacksSent: d('video', 'nackCount'),
-      plisSent: d('video', 'pliCount'),
-      concealedAudio: d('audio', 'concealedSamples') / Math.max(1, d('audio', 'totalSamplesReceived')),
-      audioLost: d('audio', 'packetsLost'),
-      audioPacketsPerSecond: d('audio', 'packetsReceived') / seconds,
-      nacksAnswered: d('sent', 'nackCount'),
-      rtxSent: d('sent', 'retransmittedPacketsSent'),
-      plisAnswered: d('sent', 'pliCount'),
-    };
-  }
-  return result;
-}
 
 test('loss and jitter: 5 % loss, 150 ms round trip and ±25 ms jitter on the patient\'s side for 60 s, against a clean minute', { timeout: 400_000 }, async () => {
   const { network, call } = await setUp();

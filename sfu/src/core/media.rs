@@ -14,7 +14,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use tracing::debug;
 
-use super::{HOUSEKEEPING, ParticipantKey, Sfu, TrackKey};
+use super::{HOUSEKEEPING, ParticipantKey, Sfu, TrackKey, bitrate_caps};
 use crate::demux::stun_integrity_ok;
 use crate::engine::{MediaIn, PeerEvent, SenderSlot};
 use crate::forward::down_track::SourcePacket;
@@ -253,6 +253,10 @@ impl Sfu {
         if now >= self.next_quality {
             self.next_quality = now + QUALITY_INTERVAL;
             self.update_network_quality(now);
+        }
+        if now >= self.next_bitrate_caps {
+            self.next_bitrate_caps = now + bitrate_caps::CAP_INTERVAL;
+            self.send_bitrate_caps(now);
         }
     }
 

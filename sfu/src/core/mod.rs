@@ -13,10 +13,12 @@
 //! subject: `participants` (join, leave), `negotiation` (offer/answer),
 //! `tracks` (publish, subscribe, unpublish), `media` (datagrams, the
 //! per-packet routing, timers), `reconnect` (interruptions, resume),
-//! `network_quality` (levels per participant), `rooms` (the REST API's view), and
+//! `network_quality` (levels per participant), `bitrate_caps` (REMB to
+//! publishers from their subscribers' downlinks), `rooms` (the REST API's view), and
 //! `stats` (counters). The sub-modules use this one; it names none of
 //! them but `stats`, which uses nothing here.
 
+mod bitrate_caps;
 mod media;
 mod negotiation;
 mod network_quality;
@@ -277,6 +279,8 @@ pub struct Sfu {
     next_housekeeping: Instant,
     /// When network quality levels are computed next.
     next_quality: Instant,
+    /// When publishers are next told their bitrate caps.
+    next_bitrate_caps: Instant,
     /// Our ICE host candidates: the media port on each advertised IP.
     candidates: Vec<SocketAddr>,
     /// Our passive TCP candidates: the TCP port on each advertised IP.
@@ -342,6 +346,7 @@ impl Sfu {
             stats: SfuStats::default(),
             next_housekeeping: now + HOUSEKEEPING,
             next_quality: now + QUALITY_INTERVAL,
+            next_bitrate_caps: now + bitrate_caps::CAP_INTERVAL,
         }
     }
 

@@ -27,5 +27,7 @@ pub struct SfuStats {
     pub rtp_forwarded: u64,
     pub rtp_retransmitted: u64,
     pub keyframe_requests: u64,
+    /// REMB messages sent to publishers (`core::bitrate_caps`).
+    pub bitrate_caps_sent: u64,
     pub socket_errors: u64,
 }

@@ -8,13 +8,16 @@
 //! `setup`: creating a peer connection (codecs, extensions, interceptors);
 //! in `senders`: our sendonly transceivers and writing forwarded RTP; in
 //! `read`: datagrams and timers in, translated into [`PeerEvent`]s and
-//! [`MediaIn`]. The children use this file; it names none of them.
+//! [`MediaIn`]; in `bandwidth`: the estimate of the participant's downlink
+//! and the REMB caps sent to it as a publisher. The children use this
+//! file; it names none of them.
 //!
 //! What the engine is asked to do, and what we do around it:
 //! - ICE-lite with credentials we choose, so the demultiplexer can route
 //!   STUN by ufrag before the engine sees it.
 //! - Interceptors: NACK generator (lost upstream packets), TWCC feedback
-//!   (browser congestion control), receiver and sender reports. Not the NACK
+//!   (browser congestion control), receiver and sender reports, and TWCC on
+//!   our sending leg with a GCC estimator (`bandwidth`). Not the NACK
 //!   responder: subscriber NACKs are answered from the forwarder's per-track
 //!   cache, one copy per track instead of one per subscriber.
 //! - `setup::DeliverFeedback` marks PLI, FIR and NACK for delivery to us; `rtc`
@@ -23,6 +26,7 @@
 //!   one is set inactive and reused for the next track of its kind, so the
 //!   SDP does not grow as people come and go.
 
+mod bandwidth;
 mod candidate;
 mod read;
 mod senders;
@@ -152,6 +156,9 @@ struct SenderEntry {
     /// its track's codec only, so a sender is reused for the same codec.
     mime_type: String,
     in_use: bool,
+    /// The SSRC we chose for its RTX flow (video), whether or not the
+    /// subscriber accepted RTX.
+    repair_ssrc: Option<u32>,
     /// The repair flow the last negotiation gave it (`write_repair` checks
     /// retransmissions against it).
     repair: Option<RepairFlow>,
@@ -171,6 +178,8 @@ pub struct EnginePeer {
     ntp_clock: SystemInstant,
     /// The latest input's time (what a report drained later arrived at).
     last_input: Instant,
+    /// The congestion controller's downlink estimate, bits/s (`bandwidth`).
+    downlink: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl EnginePeer {

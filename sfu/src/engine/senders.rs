@@ -9,7 +9,7 @@ use bytes::Bytes;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+    RTCRtpCodingParameters, RTCRtpEncodingParameters, RTCRtpRtxParameters, RtpCodecKind,
 };
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use rtc::sansio::Protocol;
@@ -40,12 +40,11 @@ impl EnginePeer {
             }
             return Ok(slot);
         }
-        let ssrc = loop {
-            let candidate = rand::random::<u32>();
-            if candidate != 0 && !self.senders.contains_key(&candidate) {
-                break candidate;
-            }
-        };
+        let ssrc = self.unused_ssrc();
+        // Video gets a repair SSRC (RTX) of ours, named in the track so that
+        // the interceptors bind it too (`bandwidth::WithRepairFlows`); `rtc`
+        // drops it from the SDP if the subscriber declines RTX.
+        let repair_ssrc = (kind == MediaKind::Video).then(|| self.unused_ssrc());
         let rtc_kind = match kind {
             MediaKind::Audio => RtpCodecKind::Audio,
             MediaKind::Video => RtpCodecKind::Video,
@@ -61,6 +60,7 @@ impl EnginePeer {
             vec![RTCRtpEncodingParameters {
                 rtp_coding_parameters: RTCRtpCodingParameters {
                     ssrc: Some(ssrc),
+                    rtx: repair_ssrc.map(|ssrc| RTCRtpRtxParameters { ssrc }),
                     ..Default::default()
                 },
                 codec: codec.rtp_codec,
@@ -82,10 +82,25 @@ impl EnginePeer {
                 id: id.into(),
                 mime_type: mime_type.to_owned(),
                 in_use: true,
+                repair_ssrc,
                 repair: None,
             },
         );
         Ok(ssrc)
+    }
+
+    /// A random SSRC no sender of ours uses (as media or repair flow).
+    fn unused_ssrc(&self) -> u32 {
+        loop {
+            let candidate = rand::random::<u32>();
+            let taken = self
+                .senders
+                .iter()
+                .any(|(&slot, e)| slot == candidate || e.repair_ssrc == Some(candidate));
+            if candidate != 0 && !taken {
+                break candidate;
+            }
+        }
     }
 
     /// Stops a sender and keeps its transceiver (inactive) for reuse.

@@ -5,12 +5,14 @@
 //! end of its chain unless a packet is marked for the application).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use rtc::interceptor::{
-    Attribute, AttributedPacket, Interceptor, NackGeneratorBuilder, Packet as InterceptorPacket,
-    ReceiverReportBuilder, Registry, SenderReportBuilder, Slot, StreamInfo, TaggedPacket,
-    TwccReceiverBuilder,
+    Attribute, AttributedPacket, CongestionControlBuilder, Interceptor, NackGeneratorBuilder,
+    Packet as InterceptorPacket, ReceiverReportBuilder, Registry, SenderReportBuilder, Slot,
+    StreamInfo, TaggedPacket, TwccReceiverBuilder, TwccSenderBuilder,
 };
 use rtc::peer_connection::RTCPeerConnectionBuilder;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
@@ -31,13 +33,15 @@ use rtc::shared::error::Error as RtcError;
 use rtc::shared::time::SystemInstant;
 use rustc_hash::FxHashMap;
 
+use super::bandwidth::{DownlinkEstimator, WithRepairFlows};
 use super::candidate::{TcpType, host_candidate, tcp_candidate};
 use super::{EngineError, EnginePeer, PeerSettings};
 
 impl EnginePeer {
     pub fn new(now: Instant, settings: &PeerSettings) -> Result<Self, EngineError> {
         let media_engine = media_engine()?;
-        let registry = interceptors();
+        let downlink = Arc::new(AtomicU64::new(0));
+        let registry = interceptors(downlink.clone());
         let setting_engine = SettingEngineBuilder::new()
             .with_lite(true)
             .with_ice_credentials(settings.ice_ufrag.clone(), settings.ice_pwd.clone())
@@ -74,6 +78,7 @@ impl EnginePeer {
             connected: false,
             ntp_clock: SystemInstant::now(now),
             last_input: now,
+            downlink,
         })
     }
 }
@@ -82,9 +87,22 @@ pub(super) use rtc::sdp::extmap::{AUDIO_LEVEL_URI, TRANSPORT_CC_URI};
 
 /// NACK generator (lost upstream packets), TWCC feedback (the browser's
 /// congestion control), receiver and sender reports, and our feedback
-/// marker last. No NACK responder: the forwarder answers NACKs.
-pub(super) fn interceptors() -> Registry {
+/// marker last. No NACK responder: the forwarder answers NACKs. On our
+/// sending leg, TWCC numbering and the congestion controller whose
+/// estimate is published to `downlink` (`bandwidth`); no pacer, which
+/// would hold forwarded packets inside the engine.
+pub(super) fn interceptors(downlink: Arc<AtomicU64>) -> Registry {
     Registry::new()
+        .with(
+            Slot::CongestionControl,
+            WithRepairFlows(
+                CongestionControlBuilder::new(DownlinkEstimator::new(downlink)).build(),
+            ),
+        )
+        .with(
+            Slot::TwccSender,
+            WithRepairFlows(TwccSenderBuilder::new().build()),
+        )
         .with(Slot::NackGenerator, NackGeneratorBuilder::new().build())
         .with(Slot::TwccReceiver, TwccReceiverBuilder::new().build())
         .with(Slot::ReceiverReport, ReceiverReportBuilder::new().build())
@@ -98,6 +116,8 @@ fn feedback() -> Vec<RTCPFeedback> {
         ("nack", "pli"),
         ("ccm", "fir"),
         ("transport-cc", ""),
+        // A publisher's congestion control honours our REMB as a cap.
+        ("goog-remb", ""),
     ]
     .into_iter()
     .map(|(typ, parameter)| RTCPFeedback {
