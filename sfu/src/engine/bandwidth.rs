@@ -250,19 +250,15 @@ impl EnginePeer {
     /// Asks the publisher of `track_id` to send `media_ssrc` at no more
     /// than `bps` (REMB).
     pub fn send_bitrate_cap(&mut self, now: Instant, track_id: &str, media_ssrc: u32, bps: u64) {
-        let Some(&(receiver, _)) = self.incoming.get(track_id) else {
-            return;
-        };
-        if let Some(mut rx) = self.pc.rtp_receiver(receiver) {
-            let _ = rx.write_rtcp(
-                now,
-                vec![Box::new(ReceiverEstimatedMaximumBitrate {
-                    sender_ssrc: 0,
-                    bitrate: bps as f32,
-                    ssrcs: vec![media_ssrc],
-                })],
-            );
-        }
+        self.write_to_publisher(
+            now,
+            track_id,
+            Box::new(ReceiverEstimatedMaximumBitrate {
+                sender_ssrc: 0,
+                bitrate: bps as f32,
+                ssrcs: vec![media_ssrc],
+            }),
+        );
     }
 }
 

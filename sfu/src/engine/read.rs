@@ -29,17 +29,29 @@ use crate::transport::Transport;
 impl EnginePeer {
     /// Asks the remote publisher of `track_id` for a keyframe (PLI).
     pub fn request_keyframe(&mut self, now: Instant, track_id: &str, media_ssrc: u32) {
+        self.write_to_publisher(
+            now,
+            track_id,
+            Box::new(PictureLossIndication {
+                sender_ssrc: 0,
+                media_ssrc,
+            }),
+        );
+    }
+
+    /// Sends one RTCP packet about a track the remote publishes, on that
+    /// track's receiver (nothing if the track is gone).
+    pub(super) fn write_to_publisher(
+        &mut self,
+        now: Instant,
+        track_id: &str,
+        packet: Box<dyn rtc::rtcp::Packet>,
+    ) {
         let Some(&(receiver, _)) = self.incoming.get(track_id) else {
             return;
         };
         if let Some(mut rx) = self.pc.rtp_receiver(receiver) {
-            let _ = rx.write_rtcp(
-                now,
-                vec![Box::new(PictureLossIndication {
-                    sender_ssrc: 0,
-                    media_ssrc,
-                })],
-            );
+            let _ = rx.write_rtcp(now, vec![packet]);
         }
     }
 
