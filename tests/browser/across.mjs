@@ -66,10 +66,14 @@ export async function sessionAcross(h, network) {
   for (const [page, role] of [[doctor, 'psychologist'], [patient, 'patient']]) {
     // The namespace's interfaces coming up can abort a navigation
     // (ERR_NETWORK_CHANGED): sign in again until the page is ours.
+    // A page whose scripts were cut off that way keeps its URL but never
+    // starts: once loaded without the video page's state, it is reloaded.
     await h.waitFor(`${role} on the video page`, 60_000, async () => {
       if (!page.url().includes(link)) await h.signIn(page, role, link).catch(() => {});
       await page.waitForURL(`${h.base}${link}`, { timeout: 5_000 }).catch(() => {});
-      const state = await page.evaluate(() => window.confideVideo && window.confideVideo.state).catch(() => null);
+      await page.waitForLoadState('load', { timeout: 5_000 }).catch(() => {});
+      const state = await page.evaluate(() => (window.confideVideo ? window.confideVideo.state : 'not started')).catch(() => null);
+      if (state === 'not started' && page.url().includes(link)) await page.reload().catch(() => {});
       return { ok: state === 'in-call' || state === 'waiting', detail: { url: page.url(), state } };
     });
   }
