@@ -250,8 +250,8 @@ impl EnginePeer {
 fn rtx_payload_type(sdp: &str, mid: &str, apt: u8) -> Option<u8> {
     let wanted_mid = format!("a=mid:{mid}");
     let wanted_apt = format!("apt={apt}");
+    // The session-level part holds no `a=mid`, so it never matches.
     sdp.split("\nm=")
-        .skip(1)
         .find(|section| section.lines().any(|l| l.trim_end() == wanted_mid))?
         .lines()
         .find_map(|l| {

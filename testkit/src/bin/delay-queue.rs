@@ -34,7 +34,8 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut queues = Vec::new();
     let mut delay_ms = None;
     let mut jitter_ms = 0u64;
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args();
+    args.next(); // the program's own name
     while let Some(flag) = args.next() {
         let value = args
             .next()
