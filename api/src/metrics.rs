@@ -182,6 +182,13 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
             "Bitrate caps (REMB) sent to publishers from their subscribers' downlink estimates.",
             stats.bitrate_caps_sent as f64,
         );
+        metric(
+            &mut out,
+            "confide_sfu_layer_changes_total",
+            "counter",
+            "Simulcast layers paused or resumed at their publishers (publish_layers messages).",
+            stats.layer_changes_sent as f64,
+        );
     }
     if let Some(turn) = turn {
         let stats = turn.stats();

@@ -166,6 +166,13 @@ pub enum ToParticipant {
     DominantSpeaker {
         participant_sid: Option<String>,
     },
+    /// Which simulcast layers of one of its own tracks (by the m-line it
+    /// sends it on) someone receives, lowest first: the client sends
+    /// those and pauses the rest.
+    PublishLayers {
+        mid: String,
+        active: Vec<bool>,
+    },
     /// Network quality levels of the room's participants (this one's
     /// included), sent when one changes.
     NetworkQuality {

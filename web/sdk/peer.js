@@ -28,7 +28,7 @@ import { narrowAnswerDirections } from './sdp.js';
 /** @typedef {import('./localtrack.js').LocalTrack} LocalTrack */
 /** @typedef {import('./signaling.js').ServerMessage} ServerMessage */
 /** @typedef {import('./signaling.js').SubscribedTrack} SubscribedTrack */
-/** @typedef {string | {codec: string}} CodecPreference */
+/** @typedef {string | {codec: string, simulcast?: boolean}} CodecPreference */
 /**
  * @typedef {object} RemoteTrackInfo a remote track as received on this connection
  * @property {string} participantSid
@@ -37,6 +37,32 @@ import { narrowAnswerDirections } from './sdp.js';
  * @property {MediaStreamTrack} mediaStreamTrack
  */
 /** @typedef {{resolve: (value: void) => void, reject: (error: any) => void}} Waiter */
+
+/**
+ * Simulcast layers, as twilio-video publishes with
+ * `preferredVideoCodecs: [{codec: 'VP8', simulcast: true}]`: lowest first,
+ * the order in which the SFU ranks them (docs/signaling.md, section 6.5).
+ * Chrome sends at most two layers of a camera under 540 lines (it drops the
+ * top one), so a 480p camera gets two: full and half size. The lowest
+ * layer fits a subscriber on a 300 kbit/s link receiving two videos beside
+ * their audio.
+ * @param {number} height the camera's, in lines
+ * @returns {RTCRtpEncodingParameters[]}
+ */
+function simulcastLayers(height) {
+  const lowest = { maxBitrate: 60_000, maxFramerate: 15 };
+  if (height < 540) {
+    return [
+      { rid: 'h', scaleResolutionDownBy: 2, ...lowest },
+      { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 900_000 },
+    ];
+  }
+  return [
+    { rid: 'q', scaleResolutionDownBy: 4, ...lowest },
+    { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 400_000 },
+    { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+  ];
+}
 
 /** If the server does not answer an offer in this time, the session is broken. */
 const ANSWER_TIMEOUT_MS = 15_000;
@@ -203,6 +229,9 @@ export class Peer extends EventEmitter {
       case 'offer':
         this._enqueue(() => this._onOffer(msg.sdp, msg.tracks || []));
         return true;
+      case 'publish_layers':
+        this._setActiveLayers(String(msg.mid), Array.isArray(msg.active) ? msg.active : []);
+        return true;
       case 'error':
         if (msg.code === 53400) {
           // The server could not apply our offer and will not answer it.
@@ -232,9 +261,39 @@ export class Peer extends EventEmitter {
     this.pc.close();
   }
 
+  /**
+   * The server says which simulcast layers of the track on `mid` anyone
+   * receives: the others are paused (not encoded, not sent) until wanted.
+   * @param {string} mid
+   * @param {unknown[]} active lowest first
+   */
+  async _setActiveLayers(mid, active) {
+    const transceiver = [...this._published.values()].find((t) => t.mid === mid);
+    if (!transceiver || this._closed) return;
+    const parameters = transceiver.sender.getParameters();
+    if (!parameters.encodings || parameters.encodings.length < 2) return;
+    let changed = false;
+    parameters.encodings.forEach((encoding, i) => {
+      const on = active[i] !== false;
+      if (encoding.active !== on) {
+        encoding.active = on;
+        changed = true;
+      }
+    });
+    if (!changed) return;
+    try {
+      await transceiver.sender.setParameters(parameters);
+    } catch (err) {
+      console.warn('[confide] cannot pause or resume simulcast layers:', err);
+    }
+  }
+
   /** @param {LocalTrack} track */
   _addTransceiver(track) {
-    const transceiver = this.pc.addTransceiver(track.mediaStreamTrack, { direction: 'sendonly' });
+    /** @type {RTCRtpTransceiverInit} */
+    const init = { direction: 'sendonly' };
+    if (track.kind === 'video' && wantsSimulcast(this._codecs.video)) init.sendEncodings = simulcastLayers(track.mediaStreamTrack.getSettings().height || 480);
+    const transceiver = this.pc.addTransceiver(track.mediaStreamTrack, init);
     applyCodecPreferences(transceiver, track.kind, this._codecs[track.kind]);
     this._published.set(track, transceiver);
     track._senders.add(transceiver.sender);
@@ -390,4 +449,12 @@ export function applyCodecPreferences(transceiver, kind, preferences) {
   } catch (err) {
     console.warn('[confide] cannot apply codec preferences:', err);
   }
+}
+
+/**
+ * Whether the app asked for VP8 simulcast (`{codec: 'VP8', simulcast: true}`).
+ * @param {CodecPreference[]} preferences
+ */
+function wantsSimulcast(preferences) {
+  return preferences.some((p) => typeof p === 'object' && p !== null && p.simulcast === true && String(p.codec).toLowerCase() === 'vp8');
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use tracing::debug;
 
-use super::{HOUSEKEEPING, ParticipantKey, Sfu, TrackKey, bitrate_caps};
+use super::{HOUSEKEEPING, ParticipantKey, Sfu, TrackKey, downlink_shares};
 use crate::demux::stun_integrity_ok;
 use crate::engine::{MediaIn, PeerEvent, SenderSlot};
 use crate::forward::down_track::SourcePacket;
@@ -122,6 +122,7 @@ impl Sfu {
             match media {
                 MediaIn::Rtp {
                     track_id,
+                    layer,
                     header,
                     payload,
                 } => {
@@ -139,11 +140,11 @@ impl Sfu {
                         payload,
                         audio_level: header.audio_level,
                     };
-                    self.forward(now, tk, source);
+                    self.forward(now, tk, layer, source);
                 }
                 MediaIn::KeyframeRequest { sender } => {
                     if let Some(&tk) = p.track_by_sender.get(&sender) {
-                        self.request_keyframe(now, tk);
+                        self.request_keyframe(now, tk, Some(key));
                     }
                 }
                 MediaIn::Nack { sender, lost } => self.on_nack(now, key, sender, &lost),
@@ -160,7 +161,7 @@ impl Sfu {
     /// The hot path: one publisher packet to the track's receiver, which
     /// caches it and fans it out; its copies go into the subscribers'
     /// engines here.
-    fn forward(&mut self, now: Instant, tk: TrackKey, source: SourcePacket) {
+    fn forward(&mut self, now: Instant, tk: TrackKey, layer: u8, source: SourcePacket) {
         let Sfu {
             tracks,
             participants,
@@ -172,12 +173,14 @@ impl Sfu {
         let Some(track) = tracks.get_mut(&tk) else {
             return;
         };
-        track.upstream.on_packet(
-            now,
-            source.sequence_number,
-            source.timestamp,
-            source.payload.len(),
-        );
+        if let Some(upstream) = track.upstream.get_mut(usize::from(layer)) {
+            upstream.on_packet(
+                now,
+                source.sequence_number,
+                source.timestamp,
+                source.payload.len(),
+            );
+        }
         if let Some((level, _voice)) = source.audio_level
             && let Some(room) = participants
                 .get(&track.publisher)
@@ -185,18 +188,20 @@ impl Sfu {
         {
             room.dominant.observe(now, track.publisher, level);
         }
-        let wants_keyframe = track.receiver.forward(now, &source, |sub, slot, packet| {
-            let Some(p) = participants.get_mut(&sub) else {
-                return;
-            };
-            match p.peer.write_rtp(now, slot, packet) {
-                Ok(()) => stats.rtp_forwarded += 1,
-                Err(err) => debug!(%err, "forwarding refused by the engine"),
-            }
-            dirty.push(sub);
-        });
+        let wants_keyframe = track
+            .receiver
+            .forward(now, layer, &source, |sub, slot, packet| {
+                let Some(p) = participants.get_mut(&sub) else {
+                    return;
+                };
+                match p.peer.write_rtp(now, slot, packet) {
+                    Ok(()) => stats.rtp_forwarded += 1,
+                    Err(err) => debug!(%err, "forwarding refused by the engine"),
+                }
+                dirty.push(sub);
+            });
         if wants_keyframe {
-            self.send_keyframe_request(now, tk);
+            self.send_keyframe_request(now, tk, layer);
         }
     }
 
@@ -254,9 +259,9 @@ impl Sfu {
             self.next_quality = now + QUALITY_INTERVAL;
             self.update_network_quality(now);
         }
-        if now >= self.next_bitrate_caps {
-            self.next_bitrate_caps = now + bitrate_caps::CAP_INTERVAL;
-            self.send_bitrate_caps(now);
+        if now >= self.next_downlink_shares {
+            self.next_downlink_shares = now + downlink_shares::CAP_INTERVAL;
+            self.share_downlinks(now);
         }
     }
 
@@ -265,14 +270,21 @@ impl Sfu {
         self.closed_rooms.retain(|_, until| now < *until);
         // Interruptions, resumes, and the reconnect window.
         self.check_connections(now);
-        // Keyframe requests held back by the throttle.
-        let due: Vec<TrackKey> = self
-            .tracks
-            .iter_mut()
-            .filter_map(|(tk, track)| track.receiver.poll_keyframe(now).then_some(*tk))
-            .collect();
-        for tk in due {
-            self.send_keyframe_request(now, tk);
+        // Keyframe requests held back by the throttle; and simulcast
+        // layers that stopped or started, for the subscribers' targets.
+        let mut due = Vec::new();
+        for (tk, track) in self.tracks.iter_mut() {
+            due.extend(
+                track
+                    .receiver
+                    .poll_keyframe(now)
+                    .into_iter()
+                    .map(|l| (*tk, l)),
+            );
+            track.receiver.select_targets(now);
+        }
+        for (tk, layer) in due {
+            self.send_keyframe_request(now, tk, layer);
         }
         // Dominant speakers.
         let mut changes = Vec::new();

@@ -13,12 +13,13 @@
 //! subject: `participants` (join, leave), `negotiation` (offer/answer),
 //! `tracks` (publish, subscribe, unpublish), `media` (datagrams, the
 //! per-packet routing, timers), `reconnect` (interruptions, resume),
-//! `network_quality` (levels per participant), `bitrate_caps` (REMB to
-//! publishers from their subscribers' downlinks), `rooms` (the REST API's view), and
+//! `network_quality` (levels per participant), `downlink_shares`
+//! (subscribers' downlinks shared out: REMB caps to publishers, simulcast
+//! layers), `rooms` (the REST API's view), and
 //! `stats` (counters). The sub-modules use this one; it names none of
 //! them but `stats`, which uses nothing here.
 
-mod bitrate_caps;
+mod downlink_shares;
 mod media;
 mod negotiation;
 mod network_quality;
@@ -250,12 +251,12 @@ struct PublishedTrack {
     mid: String,
     enabled: bool,
     engine_track_id: String,
-    ssrc: u32,
     mime_type: String,
     /// Cache, PLI throttle, subscribers' down-tracks and the fan-out.
     receiver: TrackReceiver<ParticipantKey>,
-    /// Loss, jitter and bitrate of its publisher's uplink.
-    upstream: UpstreamStats,
+    /// Loss, jitter and bitrate of its publisher's uplink, per simulcast
+    /// layer (one unless simulcast).
+    upstream: Vec<UpstreamStats>,
 }
 
 pub struct Sfu {
@@ -280,7 +281,7 @@ pub struct Sfu {
     /// When network quality levels are computed next.
     next_quality: Instant,
     /// When publishers are next told their bitrate caps.
-    next_bitrate_caps: Instant,
+    next_downlink_shares: Instant,
     /// Our ICE host candidates: the media port on each advertised IP.
     candidates: Vec<SocketAddr>,
     /// Our passive TCP candidates: the TCP port on each advertised IP.
@@ -346,7 +347,7 @@ impl Sfu {
             stats: SfuStats::default(),
             next_housekeeping: now + HOUSEKEEPING,
             next_quality: now + QUALITY_INTERVAL,
-            next_bitrate_caps: now + bitrate_caps::CAP_INTERVAL,
+            next_downlink_shares: now + downlink_shares::CAP_INTERVAL,
         }
     }
 

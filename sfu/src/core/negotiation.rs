@@ -153,7 +153,7 @@ impl Sfu {
                     audio_level_ext_id: n.audio_level_ext_id,
                     repair: n.repair,
                 });
-                self.request_keyframe(now, tk);
+                self.request_keyframe(now, tk, Some(key));
             } else {
                 warn!(mime = %track.mime_type, "subscriber did not negotiate the codec");
             }

@@ -60,7 +60,12 @@ impl Sfu {
             return;
         };
         let q = &mut p.quality;
-        let own = (loss - track.upstream.last_loss).max(0.0);
+        let upstream_loss = track
+            .upstream
+            .iter()
+            .map(|u| u.last_loss)
+            .fold(0.0, f64::max);
+        let own = (loss - upstream_loss).max(0.0);
         q.recv_loss = Some(q.recv_loss.map_or(own, |l| l.max(own)));
         let clock_rate = if track.kind == MediaKind::Audio {
             48_000.0
@@ -119,15 +124,15 @@ impl Sfu {
         let mut send = LinkQuality::default();
         let mut heard = false;
         for track in self.tracks.values_mut().filter(|t| t.publisher == key) {
-            let Some((loss, jitter_ms, kbps)) = track.upstream.sample(now) else {
-                continue;
-            };
-            heard = true;
-            send.loss = send.loss.max(loss);
-            if track.kind == MediaKind::Audio {
-                send.jitter_ms = send.jitter_ms.max(jitter_ms);
-            } else if track.enabled {
-                send.video_kbps = Some(send.video_kbps.unwrap_or(0.0) + kbps);
+            // Each simulcast layer is a stream of its own.
+            for (loss, jitter_ms, kbps) in track.upstream.iter_mut().filter_map(|u| u.sample(now)) {
+                heard = true;
+                send.loss = send.loss.max(loss);
+                if track.kind == MediaKind::Audio {
+                    send.jitter_ms = send.jitter_ms.max(jitter_ms);
+                } else if track.enabled {
+                    send.video_kbps = Some(send.video_kbps.unwrap_or(0.0) + kbps);
+                }
             }
         }
         let p = self.participants.get_mut(&key)?;

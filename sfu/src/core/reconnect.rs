@@ -167,22 +167,24 @@ impl Sfu {
         let Some(p) = self.participants.get(&key) else {
             return;
         };
-        let received = p.track_by_sender.values().copied();
+        // What it receives: the layer it receives; what it publishes: every
+        // layer someone receives.
+        let received = p.track_by_sender.values().map(|tk| (*tk, Some(key)));
         let published = self
             .tracks
             .iter()
             .filter(|(_, t)| t.publisher == key)
-            .map(|(k, _)| *k);
-        let video: Vec<TrackKey> = received
+            .map(|(k, _)| (*k, None));
+        let video: Vec<(TrackKey, Option<ParticipantKey>)> = received
             .chain(published)
-            .filter(|tk| {
+            .filter(|(tk, _)| {
                 self.tracks
                     .get(tk)
                     .is_some_and(|t| t.kind == MediaKind::Video)
             })
             .collect();
-        for tk in video {
-            self.request_keyframe(now, tk);
+        for (tk, subscriber) in video {
+            self.request_keyframe(now, tk, subscriber);
         }
     }
 }

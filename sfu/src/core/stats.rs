@@ -27,7 +27,10 @@ pub struct SfuStats {
     pub rtp_forwarded: u64,
     pub rtp_retransmitted: u64,
     pub keyframe_requests: u64,
-    /// REMB messages sent to publishers (`core::bitrate_caps`).
+    /// REMB messages sent to publishers (`core::downlink_shares`).
     pub bitrate_caps_sent: u64,
+    /// `publish_layers` messages: simulcast layers paused or resumed at
+    /// their publishers (`core::downlink_shares`).
+    pub layer_changes_sent: u64,
     pub socket_errors: u64,
 }

@@ -41,14 +41,16 @@ impl Sfu {
             mid: incoming.mid.clone(),
             enabled: spec.as_ref().is_none_or(|s| s.enabled),
             engine_track_id: incoming.track_id.clone(),
-            ssrc: incoming.ssrc,
             mime_type: incoming.mime_type.clone(),
-            upstream: UpstreamStats::new(incoming.clock_rate),
+            upstream: (0..incoming.layers.max(1))
+                .map(|_| UpstreamStats::new(incoming.clock_rate))
+                .collect(),
             receiver: TrackReceiver::new(
                 Codec::from_mime(&incoming.mime_type),
                 incoming.clock_rate,
                 self.config.packet_cache_size,
                 self.config.keyframe_request_interval,
+                incoming.layers,
             ),
         };
         p.incoming.insert(incoming.track_id, tk);
@@ -205,24 +207,31 @@ impl Sfu {
         true
     }
 
-    /// Asks a video track's publisher for a keyframe, throttled per track.
-    pub(super) fn request_keyframe(&mut self, now: Instant, tk: TrackKey) {
+    /// Asks a video track's publisher for a keyframe of the layer
+    /// `subscriber` receives (or of every layer received, for `None`),
+    /// throttled per layer.
+    pub(super) fn request_keyframe(
+        &mut self,
+        now: Instant,
+        tk: TrackKey,
+        subscriber: Option<ParticipantKey>,
+    ) {
         let Some(track) = self.tracks.get_mut(&tk) else {
             return;
         };
-        if track.receiver.request_keyframe(now) {
-            self.send_keyframe_request(now, tk);
+        for layer in track.receiver.request_keyframe(now, subscriber) {
+            self.send_keyframe_request(now, tk, layer);
         }
     }
 
-    /// Sends a PLI for `tk` to its publisher (the throttle already agreed).
-    pub(super) fn send_keyframe_request(&mut self, now: Instant, tk: TrackKey) {
+    /// Sends a PLI for one layer of `tk` to its publisher (the throttle
+    /// already agreed).
+    pub(super) fn send_keyframe_request(&mut self, now: Instant, tk: TrackKey, layer: u8) {
         let Some(track) = self.tracks.get(&tk) else {
             return;
         };
         if let Some(p) = self.participants.get_mut(&track.publisher) {
-            p.peer
-                .request_keyframe(now, &track.engine_track_id, track.ssrc);
+            p.peer.request_keyframe(now, &track.engine_track_id, layer);
             self.stats.keyframe_requests += 1;
             self.dirty.push(track.publisher);
         }

@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rtc::interceptor::{
@@ -27,7 +27,7 @@ use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEs
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
 
-use super::EnginePeer;
+use super::{DownlinkFigures, EnginePeer};
 
 /// Where the estimate starts before any feedback: high enough not to hold
 /// a call back while it starts (GCC only lowers it on evidence of
@@ -47,6 +47,13 @@ const BACKOFF: f64 = 0.85;
 /// publisher's encoder to show in the feedback.
 const DECREASE_INTERVAL: Duration = Duration::from_secs(1);
 
+/// Up to this multiple of the delivered rate the estimate is taken as it
+/// comes (GCC's own increase keeps it near 1.5× what was acknowledged) ...
+const PROVEN: f64 = 1.5;
+/// ... and above it, it is allowed this much more per second, compounded,
+/// for as long as it stays above.
+const UNPROVEN_GROWTH_PER_SEC: f64 = 0.08;
+
 /// The GCC estimator, publishing its target after every update, never
 /// below [`BACKOFF`] × what the link delivered over the last second, and
 /// lowered at most once per [`DECREASE_INTERVAL`].
@@ -57,32 +64,46 @@ const DECREASE_INTERVAL: Duration = Duration::from_secs(1);
 /// each time from a delivered rate its previous cut already lowered, and on
 /// a 300 kbit/s link measured here it fell to its 100 kbit/s floor and
 /// suspended the publisher's video; with the floor it settles under the
-/// link's capacity for a while (see docs/benchmarks.md for what it still
-/// does wrong: the estimate overshoots the link every 15–20 s).
+/// link's capacity for a while.
+///
+/// Beside it, a cautious figure for choosing simulcast layers: `rtc`'s
+/// loss-based half raises its estimate 5 % every 200 ms while nothing is
+/// lost, whatever was sent, so a subscriber receiving a 100 kbit/s layer was
+/// "estimated" at megabits and would be switched up into a link that could
+/// not take it. The cautious figure may exceed [`PROVEN`] × the delivered
+/// rate only by [`UNPROVEN_GROWTH_PER_SEC`] a second, compounded, since it
+/// was last at or below it (its start too: `rtc`'s starting guess is
+/// 2.5 Mbit/s): a slow probe, which the layer choice's own patience turns
+/// into rare tries. REMB caps use the estimate itself: a publisher capped
+/// to its REMB sends what it is allowed, so a cap that followed what it
+/// sends would only let it ramp up at the probe's pace.
 pub(super) struct DownlinkEstimator<E = Gcc> {
     gcc: E,
     /// Packets the remote reported as arrived: (departure, bytes), for the
     /// last [`DELIVERED_WINDOW`] of departures.
     delivered: VecDeque<(Instant, usize)>,
-    /// Bits per second; 0 until the first feedback arrived.
-    published: Arc<AtomicU64>,
+    /// What is published; 0 until the first feedback arrived.
+    published: Arc<DownlinkFigures>,
     /// When the published estimate last went down.
     last_decrease: Option<Instant>,
+    /// Since when the estimate has been above [`PROVEN`] × delivered.
+    unproven_since: Option<Instant>,
 }
 
 impl DownlinkEstimator {
-    pub(super) fn new(published: Arc<AtomicU64>) -> Self {
+    pub(super) fn new(published: Arc<DownlinkFigures>) -> Self {
         Self::with(Gcc::new(INITIAL_BPS, MIN_BPS, MAX_BPS), published)
     }
 }
 
 impl<E: BandwidthEstimator> DownlinkEstimator<E> {
-    fn with(gcc: E, published: Arc<AtomicU64>) -> Self {
+    fn with(gcc: E, published: Arc<DownlinkFigures>) -> Self {
         Self {
             gcc,
             delivered: VecDeque::new(),
             published,
             last_decrease: None,
+            unproven_since: None,
         }
     }
 
@@ -100,21 +121,30 @@ impl<E: BandwidthEstimator> DownlinkEstimator<E> {
     }
 
     fn publish(&mut self, now: Instant) {
-        let estimate = self
-            .gcc
-            .target_bitrate()
-            .max(BACKOFF * self.delivered_bps()) as u64;
-        let previous = self.published.load(Ordering::Relaxed);
+        let delivered = self.delivered_bps();
+        let mut estimate = self.gcc.target_bitrate().max(BACKOFF * delivered) as u64;
+        let previous = self.published.estimate.load(Ordering::Relaxed);
         if previous != 0 && estimate < previous {
             if self
                 .last_decrease
                 .is_some_and(|at| now.saturating_duration_since(at) < DECREASE_INTERVAL)
             {
-                return;
+                estimate = previous;
+            } else {
+                self.last_decrease = Some(now);
             }
-            self.last_decrease = Some(now);
         }
-        self.published.store(estimate, Ordering::Relaxed);
+        self.published.estimate.store(estimate, Ordering::Relaxed);
+        let proven = PROVEN * delivered;
+        let cautious = if estimate as f64 <= proven {
+            self.unproven_since = None;
+            estimate
+        } else {
+            let since = *self.unproven_since.get_or_insert(now);
+            let seconds = now.saturating_duration_since(since).as_secs_f64();
+            (estimate as f64).min(proven * (1.0 + UNPROVEN_GROWTH_PER_SEC).powf(seconds)) as u64
+        };
+        self.published.cautious.store(cautious, Ordering::Relaxed);
     }
 }
 
@@ -144,7 +174,7 @@ impl<E: BandwidthEstimator> BandwidthEstimator for DownlinkEstimator<E> {
         self.gcc.handle_timeout(now);
         // Only feedback makes an estimate: a timer before it would publish
         // the starting guess as if measured.
-        if self.published.load(Ordering::Relaxed) != 0 {
+        if self.published.estimate.load(Ordering::Relaxed) != 0 {
             self.publish(now);
         }
     }
@@ -241,22 +271,39 @@ impl EnginePeer {
     /// What the congestion controller estimates the participant's downlink
     /// takes, in bits per second, once its feedback has been heard.
     pub fn downlink_estimate(&self) -> Option<u64> {
-        match self.downlink.load(Ordering::Relaxed) {
+        match self.downlink.estimate.load(Ordering::Relaxed) {
             0 => None,
             bps => Some(bps),
         }
     }
 
-    /// Asks the publisher of `track_id` to send `media_ssrc` at no more
-    /// than `bps` (REMB).
-    pub fn send_bitrate_cap(&mut self, now: Instant, track_id: &str, media_ssrc: u32, bps: u64) {
+    /// The estimate as far as what the participant's link delivered has
+    /// shown it (see [`DownlinkEstimator`]): what simulcast layers are
+    /// chosen by.
+    pub fn cautious_downlink_estimate(&self) -> Option<u64> {
+        match self.downlink.cautious.load(Ordering::Relaxed) {
+            0 => None,
+            bps => Some(bps),
+        }
+    }
+
+    /// Asks the publisher of `track_id` to send it at no more than `bps`
+    /// (REMB, naming each of its streams heard so far).
+    pub fn send_bitrate_cap(&mut self, now: Instant, track_id: &str, bps: u64) {
+        let Some(ssrcs) = self
+            .incoming
+            .get(track_id)
+            .map(|t| t.layer_ssrcs.iter().flatten().copied().collect::<Vec<_>>())
+        else {
+            return;
+        };
         self.write_to_publisher(
             now,
             track_id,
             Box::new(ReceiverEstimatedMaximumBitrate {
                 sender_ssrc: 0,
                 bitrate: bps as f32,
-                ssrcs: vec![media_ssrc],
+                ssrcs,
             }),
         );
     }
@@ -289,18 +336,18 @@ mod tests {
     #[test]
     fn nothing_is_published_before_feedback_then_never_below_what_was_delivered() {
         let t0 = Instant::now();
-        let published = Arc::new(AtomicU64::new(0));
+        let published = Arc::new(DownlinkFigures::default());
         let mut estimator =
             DownlinkEstimator::with(ConstantBitrate::new(100_000.0), published.clone());
         estimator.handle_timeout(t0);
         assert_eq!(
-            published.load(Ordering::Relaxed),
+            published.estimate.load(Ordering::Relaxed),
             0,
             "a guess is not an estimate"
         );
         // 100 packets of 500 bytes over one second: 400 kbit/s delivered.
         estimator.on_reports(t0 + Duration::from_secs(1), &batch(t0, 101, 500));
-        let floor = published.load(Ordering::Relaxed);
+        let floor = published.estimate.load(Ordering::Relaxed);
         assert!(
             (330_000..=345_000).contains(&floor),
             "0.85 × ~400 kbit/s, got {floor}"
@@ -310,23 +357,55 @@ mod tests {
     #[test]
     fn the_estimate_goes_down_at_most_once_a_second() {
         let t0 = Instant::now();
-        let published = Arc::new(AtomicU64::new(0));
+        let published = Arc::new(DownlinkFigures::default());
         let mut estimator = DownlinkEstimator::with(ConstantBitrate::new(0.0), published.clone());
         estimator.on_reports(t0, &batch(t0, 101, 1_000));
-        let high = published.load(Ordering::Relaxed);
+        let high = published.estimate.load(Ordering::Relaxed);
         // Much less delivered a moment later: one cut now…
         let t1 = t0 + Duration::from_secs(3);
         estimator.on_reports(t1, &batch(t1, 101, 100));
-        let cut = published.load(Ordering::Relaxed);
+        let cut = published.estimate.load(Ordering::Relaxed);
         assert!(cut < high / 5, "{high} → {cut}");
         // …and no second one within the second, however the rate falls.
         let t2 = t1 + Duration::from_millis(1_500);
         estimator.on_reports(t1 + Duration::from_millis(500), &batch(t2, 101, 10));
-        assert_eq!(published.load(Ordering::Relaxed), cut);
+        assert_eq!(published.estimate.load(Ordering::Relaxed), cut);
         estimator.on_reports(
             t2 + Duration::from_secs(2),
             &batch(t2 + Duration::from_secs(2), 101, 10),
         );
-        assert!(published.load(Ordering::Relaxed) < cut);
+        assert!(published.estimate.load(Ordering::Relaxed) < cut);
+    }
+
+    #[test]
+    fn above_one_and_a_half_times_the_delivered_rate_it_grows_slowly() {
+        let t0 = Instant::now();
+        let published = Arc::new(DownlinkFigures::default());
+        // An estimator that says 10 Mbit/s of a link delivering 100 kbit/s.
+        let mut estimator =
+            DownlinkEstimator::with(ConstantBitrate::new(10_000_000.0), published.clone());
+        estimator.on_reports(t0, &batch(t0, 101, 125));
+        let start = published.cautious.load(Ordering::Relaxed);
+        assert!(
+            (145_000..=155_000).contains(&start),
+            "1.5 × 100 kbit/s: {start}"
+        );
+        // From there it climbs 8 % a second, not to 10 Mbit/s.
+        let mut at = t0;
+        for _ in 0..10 {
+            at += Duration::from_secs(1);
+            estimator.on_reports(at, &batch(at, 101, 125));
+        }
+        let later = published.cautious.load(Ordering::Relaxed);
+        assert_eq!(
+            published.estimate.load(Ordering::Relaxed),
+            10_000_000,
+            "the estimate itself is as GCC says"
+        );
+        let expected = start as f64 * 1.08f64.powi(10);
+        assert!(
+            (later as f64 - expected).abs() < expected * 0.02,
+            "{start} → {later}, expected ~{expected}"
+        );
     }
 }

@@ -97,10 +97,12 @@ pub struct IncomingTrack {
     pub track_id: String,
     pub mid: String,
     pub kind: MediaKind,
-    pub ssrc: u32,
     pub mime_type: String,
     pub clock_rate: u32,
     pub audio_level_ext_id: Option<u8>,
+    /// Simulcast layers the publisher declared (its `a=rid`s, lowest
+    /// first); 1 for a track sent once.
+    pub layers: u8,
 }
 
 /// State changes of the connection.
@@ -118,6 +120,8 @@ pub enum PeerEvent {
 pub enum MediaIn {
     Rtp {
         track_id: String,
+        /// The simulcast layer (0 = lowest, and for a track sent once).
+        layer: u8,
         header: RtpFields,
         payload: Bytes,
     },
@@ -150,6 +154,36 @@ pub struct RtpFields {
     pub audio_level: Option<(u8, bool)>,
 }
 
+/// What `bandwidth`'s estimator publishes about the participant's
+/// downlink, bits per second (0 until the first feedback).
+#[derive(Debug, Default)]
+struct DownlinkFigures {
+    /// GCC's estimate with its floor and at most one cut a second.
+    estimate: std::sync::atomic::AtomicU64,
+    /// The estimate as far as the delivered rate has shown it.
+    cautious: std::sync::atomic::AtomicU64,
+}
+
+/// A track the remote publishes, as the engine reads it.
+struct RemoteTrack {
+    receiver: RTCRtpReceiverId,
+    audio_level_ext_id: Option<u8>,
+    /// Each layer's SSRC by layer index (one entry when not simulcast),
+    /// `None` until its first packet arrived.
+    layer_ssrcs: Vec<Option<u32>>,
+}
+
+impl RemoteTrack {
+    /// The layer a packet of `ssrc` belongs to (a linear scan of at most
+    /// three, per packet, beats hashing).
+    fn layer_of(&self, ssrc: u32) -> u8 {
+        self.layer_ssrcs
+            .iter()
+            .position(|s| *s == Some(ssrc))
+            .unwrap_or(0) as u8
+    }
+}
+
 struct SenderEntry {
     id: RTCRtpSenderId,
     /// The codec the sender was created for: `rtc` negotiates a sender for
@@ -168,8 +202,8 @@ pub struct EnginePeer {
     pc: RTCPeerConnection,
     candidates: Vec<RTCIceCandidateInit>,
     senders: FxHashMap<SenderSlot, SenderEntry>,
-    /// Remote track id → (receiver, audio level extension id).
-    incoming: FxHashMap<String, (RTCRtpReceiverId, Option<u8>)>,
+    /// Remote track id → its receiver, extension id and layers.
+    incoming: FxHashMap<String, RemoteTrack>,
     events: VecDeque<PeerEvent>,
     media: VecDeque<MediaIn>,
     connected: bool,
@@ -179,7 +213,7 @@ pub struct EnginePeer {
     /// The latest input's time (what a report drained later arrived at).
     last_input: Instant,
     /// The congestion controller's downlink estimate, bits/s (`bandwidth`).
-    downlink: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    downlink: std::sync::Arc<DownlinkFigures>,
 }
 
 impl EnginePeer {
@@ -226,7 +260,9 @@ impl EnginePeer {
             .pc
             .local_description()
             .ok_or_else(|| EngineError::Invalid("no local description".into()))?;
-        Ok(setup::with_opus_preferences(&desc.sdp))
+        Ok(setup::without_rtx_where_simulcast(
+            &setup::with_opus_preferences(&desc.sdp),
+        ))
     }
 
     pub fn poll_timeout(&mut self) -> Option<Instant> {

@@ -22,13 +22,23 @@ use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
 use super::setup::AUDIO_LEVEL_URI;
-use super::{EnginePeer, IncomingTrack, MediaIn, PeerEvent, RtpFields};
+use super::{EnginePeer, IncomingTrack, MediaIn, PeerEvent, RemoteTrack, RtpFields};
 use crate::signal::MediaKind;
 use crate::transport::Transport;
+use rtc::peer_connection::RTCPeerConnection;
 
 impl EnginePeer {
-    /// Asks the remote publisher of `track_id` for a keyframe (PLI).
-    pub fn request_keyframe(&mut self, now: Instant, track_id: &str, media_ssrc: u32) {
+    /// Asks the remote publisher of `track_id` for a keyframe (PLI) of
+    /// one simulcast layer (0 when not simulcast); nothing until that
+    /// layer's first packet named its SSRC.
+    pub fn request_keyframe(&mut self, now: Instant, track_id: &str, layer: u8) {
+        let Some(media_ssrc) = self
+            .incoming
+            .get(track_id)
+            .and_then(|t| t.layer_ssrcs.get(usize::from(layer)).copied().flatten())
+        else {
+            return;
+        };
         self.write_to_publisher(
             now,
             track_id,
@@ -47,7 +57,7 @@ impl EnginePeer {
         track_id: &str,
         packet: Box<dyn rtc::rtcp::Packet>,
     ) {
-        let Some(&(receiver, _)) = self.incoming.get(track_id) else {
+        let Some(receiver) = self.incoming.get(track_id).map(|t| t.receiver) else {
             return;
         };
         if let Some(mut rx) = self.pc.rtp_receiver(receiver) {
@@ -106,13 +116,30 @@ impl EnginePeer {
                     RTCIceConnectionState::Failed,
                 ) => self.events.push_back(PeerEvent::Closed),
                 RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnOpen(init)) => {
-                    if let Some(track) =
-                        self.describe_incoming(init.receiver_id, &init.track_id, init.ssrc)
-                    {
-                        self.incoming.insert(
-                            track.track_id.clone(),
-                            (init.receiver_id, track.audio_level_ext_id),
-                        );
+                    // Simulcast: one `OnOpen` per layer (rid), all under
+                    // the track's id, each adding its layer's SSRC. The
+                    // track is reported every time (the core ignores one it
+                    // has): an `OnOpen` for a track it unpublished is the
+                    // same m-line carrying media again.
+                    let known = self.incoming.remove(&init.track_id);
+                    if let Some((track, mut remote)) = self.describe_incoming(
+                        init.receiver_id,
+                        &init.track_id,
+                        init.ssrc,
+                        init.rid.as_deref(),
+                    ) {
+                        if let Some(known) = known
+                            && known.layer_ssrcs.len() == remote.layer_ssrcs.len()
+                        {
+                            for (slot, old) in remote.layer_ssrcs.iter_mut().zip(known.layer_ssrcs)
+                            {
+                                *slot = slot.or(old);
+                            }
+                        }
+                        if init.rid.is_some() {
+                            tracing::debug!(track = %init.track_id, rid = ?init.rid, ssrc = init.ssrc, layers = ?remote.layer_ssrcs, "simulcast layer");
+                        }
+                        self.incoming.insert(track.track_id.clone(), remote);
                         self.events.push_back(PeerEvent::IncomingTrack(track));
                     }
                 }
@@ -122,10 +149,10 @@ impl EnginePeer {
         while let Some(message) = self.pc.poll_read() {
             match message.message {
                 RTCMessage::RtpPacket(track_id, packet) => {
-                    let audio_level = self
-                        .incoming
-                        .get(&track_id)
-                        .and_then(|(_, ext)| *ext)
+                    let remote = self.incoming.get(&track_id);
+                    let layer = remote.map_or(0, |t| t.layer_of(packet.header.ssrc));
+                    let audio_level = remote
+                        .and_then(|t| t.audio_level_ext_id)
                         .and_then(|id| packet.header.get_extension(id))
                         .and_then(|b| b.first().copied())
                         .map(|b| (b & 0x7f, b & 0x80 != 0));
@@ -140,6 +167,7 @@ impl EnginePeer {
                             audio_level,
                         },
                         track_id,
+                        layer,
                         payload: packet.payload,
                     });
                 }
@@ -214,12 +242,16 @@ impl EnginePeer {
         receiver_id: RTCRtpReceiverId,
         track_id: &str,
         ssrc: u32,
-    ) -> Option<IncomingTrack> {
+        rid: Option<&str>,
+    ) -> Option<(IncomingTrack, RemoteTrack)> {
         let transceiver: usize = receiver_id.into();
         let mid = self
             .pc
             .rtp_transceiver(transceiver)
             .and_then(|t| t.mid().clone())?;
+        let rids = rids(&mut self.pc, receiver_id);
+        let layers = rids.len().max(1);
+        let first_layer = rid.and_then(|rid| rids.iter().position(|r| r == rid));
         let mut receiver = self.pc.rtp_receiver(receiver_id)?;
         let kind = match receiver.track().kind() {
             RtpCodecKind::Audio => MediaKind::Audio,
@@ -233,14 +265,39 @@ impl EnginePeer {
             .iter()
             .find(|e| e.uri == AUDIO_LEVEL_URI)
             .and_then(|e| u8::try_from(e.id).ok());
-        Some(IncomingTrack {
-            track_id: track_id.to_owned(),
-            mid,
-            kind,
-            ssrc,
-            mime_type: codec.rtp_codec.mime_type.clone(),
-            clock_rate: codec.rtp_codec.clock_rate,
-            audio_level_ext_id,
-        })
+        let mut layer_ssrcs = vec![None; layers];
+        layer_ssrcs[first_layer.unwrap_or(0).min(layers - 1)] = Some(ssrc);
+        Some((
+            IncomingTrack {
+                track_id: track_id.to_owned(),
+                mid,
+                kind,
+                mime_type: codec.rtp_codec.mime_type.clone(),
+                clock_rate: codec.rtp_codec.clock_rate,
+                audio_level_ext_id,
+                layers: layers.min(usize::from(u8::MAX)) as u8,
+            },
+            RemoteTrack {
+                receiver: receiver_id,
+                audio_level_ext_id,
+                layer_ssrcs,
+            },
+        ))
     }
+}
+
+/// The rids a receiver was offered, in the order of the offer's
+/// `a=simulcast` (`rtc` keeps them so): lowest layer first, as our SDK
+/// and twilio-video list their encodings.
+fn rids(pc: &mut RTCPeerConnection, receiver_id: RTCRtpReceiverId) -> Vec<String> {
+    pc.rtp_receiver(receiver_id)
+        .map(|r| {
+            r.track()
+                .codings()
+                .iter()
+                .map(|c| c.rtp_coding_parameters.rid.clone())
+                .filter(|rid| !rid.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }

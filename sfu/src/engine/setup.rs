@@ -6,7 +6,6 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use rtc::interceptor::{
@@ -33,6 +32,7 @@ use rtc::shared::error::Error as RtcError;
 use rtc::shared::time::SystemInstant;
 use rustc_hash::FxHashMap;
 
+use super::DownlinkFigures;
 use super::bandwidth::{DownlinkEstimator, WithRepairFlows};
 use super::candidate::{TcpType, host_candidate, tcp_candidate};
 use super::{EngineError, EnginePeer, PeerSettings};
@@ -40,7 +40,7 @@ use super::{EngineError, EnginePeer, PeerSettings};
 impl EnginePeer {
     pub fn new(now: Instant, settings: &PeerSettings) -> Result<Self, EngineError> {
         let media_engine = media_engine()?;
-        let downlink = Arc::new(AtomicU64::new(0));
+        let downlink = Arc::new(DownlinkFigures::default());
         let registry = interceptors(downlink.clone());
         let setting_engine = SettingEngineBuilder::new()
             .with_lite(true)
@@ -84,6 +84,7 @@ impl EnginePeer {
 }
 
 pub(super) use rtc::sdp::extmap::{AUDIO_LEVEL_URI, TRANSPORT_CC_URI};
+use rtc::sdp::extmap::{SDES_MID_URI, SDES_RTP_STREAM_ID_URI};
 
 /// NACK generator (lost upstream packets), TWCC feedback (the browser's
 /// congestion control), receiver and sender reports, and our feedback
@@ -91,7 +92,7 @@ pub(super) use rtc::sdp::extmap::{AUDIO_LEVEL_URI, TRANSPORT_CC_URI};
 /// sending leg, TWCC numbering and the congestion controller whose
 /// estimate is published to `downlink` (`bandwidth`); no pacer, which
 /// would hold forwarded packets inside the engine.
-pub(super) fn interceptors(downlink: Arc<AtomicU64>) -> Registry {
+pub(super) fn interceptors(downlink: Arc<DownlinkFigures>) -> Registry {
     Registry::new()
         .with(
             Slot::CongestionControl,
@@ -202,6 +203,67 @@ pub(super) fn with_opus_preferences(sdp: &str) -> String {
     out
 }
 
+/// Our SDP without RTX in the m-sections where we receive simulcast.
+///
+/// A browser sends a simulcast layer's retransmissions on an RTX flow it
+/// names only by the `repaired-rid` extension, and `rtc` 0.21 drops those
+/// (a TODO in its `bind_by_rid`): every repair would be lost. Without RTX
+/// in our answer the browser resends on the layer's own SSRC, which `rtc`
+/// takes like any packet. Elsewhere RTX stays.
+pub(super) fn without_rtx_where_simulcast(sdp: &str) -> String {
+    let mut out = String::with_capacity(sdp.len());
+    let mut section: Vec<&str> = Vec::new();
+    let flush = |section: &mut Vec<&str>, out: &mut String| {
+        let simulcast = section.iter().any(|l| l.starts_with("a=simulcast:recv"));
+        if !simulcast {
+            section.drain(..).for_each(|l| out.push_str(l));
+            return;
+        }
+        let rtx: Vec<String> = section
+            .iter()
+            .filter_map(|l| {
+                let (pt, encoding) = l.strip_prefix("a=rtpmap:")?.split_once(' ')?;
+                encoding
+                    .to_ascii_lowercase()
+                    .starts_with("rtx/")
+                    .then(|| pt.to_owned())
+            })
+            .collect();
+        for line in section.drain(..) {
+            let body = line.trim_end_matches(['\r', '\n']);
+            let names_rtx = |prefix: &str| {
+                body.strip_prefix(prefix)
+                    .and_then(|rest| rest.split([' ', ':']).next())
+                    .is_some_and(|pt| rtx.iter().any(|r| r == pt))
+            };
+            if names_rtx("a=rtpmap:") || names_rtx("a=fmtp:") || names_rtx("a=rtcp-fb:") {
+                continue;
+            }
+            if body.starts_with("m=") {
+                let ending = &line[body.len()..];
+                let kept: Vec<&str> = body
+                    .split(' ')
+                    .enumerate()
+                    .filter(|(i, field)| *i < 3 || !rtx.iter().any(|r| r == field))
+                    .map(|(_, field)| field)
+                    .collect();
+                out.push_str(&kept.join(" "));
+                out.push_str(ending);
+            } else {
+                out.push_str(line);
+            }
+        }
+    };
+    for line in sdp.split_inclusive('\n') {
+        if line.starts_with("m=") {
+            flush(&mut section, &mut out);
+        }
+        section.push(line);
+    }
+    flush(&mut section, &mut out);
+    out
+}
+
 fn opus() -> RTCRtpCodecParameters {
     RTCRtpCodecParameters {
         rtp_codec: RTCRtpCodec {
@@ -255,6 +317,10 @@ fn h264() -> RTCRtpCodecParameters {
 /// retransmission from a late packet, and its bandwidth estimate counts it
 /// as repair, not as media. A peer that declines RTX gets retransmissions
 /// on the original SSRC instead.
+///
+/// Simulcast needs the `mid` and `rid` extensions on video: a browser
+/// names no SSRCs for its layers, and `rtc` binds each layer by them.
+/// (Not `repaired-rid`: see [`without_rtx_where_simulcast`].)
 pub(super) fn media_engine() -> Result<MediaEngine, EngineError> {
     let mut engine = MediaEngine::default();
     engine.register_codec(opus(), RtpCodecKind::Audio)?;
@@ -279,6 +345,15 @@ pub(super) fn media_engine() -> Result<MediaEngine, EngineError> {
         RtpCodecKind::Audio,
         None,
     )?;
+    for uri in [SDES_MID_URI, SDES_RTP_STREAM_ID_URI] {
+        engine.register_header_extension(
+            RTCRtpHeaderExtensionCapability {
+                uri: uri.to_owned(),
+            },
+            RtpCodecKind::Video,
+            None,
+        )?;
+    }
     Ok(engine)
 }
 
@@ -353,7 +428,28 @@ impl Interceptor for DeliverFeedback {
 
 #[cfg(test)]
 mod tests {
-    use super::with_opus_preferences;
+    use super::{with_opus_preferences, without_rtx_where_simulcast};
+
+    #[test]
+    fn rtx_leaves_only_the_sections_that_receive_simulcast() {
+        let video = |extra: &str| {
+            format!(
+                "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=rtpmap:96 VP8/90000\r\n\
+                 a=rtcp-fb:96 nack\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n{extra}"
+            )
+        };
+        let plain = video("a=sendonly\r\n");
+        let layered = video("a=rid:q recv\r\na=simulcast:recv q;h\r\n");
+        let sdp = format!("v=0\r\n{plain}{layered}");
+        let out = without_rtx_where_simulcast(&sdp);
+        assert_eq!(
+            out,
+            format!(
+                "v=0\r\n{plain}m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n\
+                 a=rtcp-fb:96 nack\r\na=rid:q recv\r\na=simulcast:recv q;h\r\n"
+            )
+        );
+    }
 
     #[test]
     fn opus_formats_get_fec_and_dtx_and_nothing_else_changes() {

@@ -4,6 +4,12 @@
 //! payload type negotiated in the subscriber's own SDP, its header-extension
 //! id for audio level, and the sequence/timestamp rewriter. It starts each run
 //! at a keyframe, so a subscriber that joins mid-stream decodes at once.
+//!
+//! Of a simulcast track it sends one layer: the one its run started on.
+//! Given another target layer, it keeps sending the current one until the
+//! target's next keyframe, and starts a new run there; the rewriter keeps
+//! the subscriber's stream continuous across the switch, so the
+//! subscriber sees one stream whose resolution changes.
 
 use std::time::Instant;
 
@@ -12,6 +18,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use super::codec::Codec;
 use super::packet_cache::PacketCache;
 use super::rewrite::SeqTsRewriter;
+use super::vp8::Vp8Numbering;
 
 /// A packet as it arrived from a publisher, parsed once for every
 /// subscriber.
@@ -75,6 +82,12 @@ pub struct DownTrack {
     codec: Codec,
     rewriter: SeqTsRewriter,
     paused: bool,
+    /// The layer the current run is on (`None` while not running).
+    layer: Option<u8>,
+    /// VP8 picture numbers continuous across runs (VP8 only).
+    vp8: Option<Vp8Numbering>,
+    /// The layer to be on (the receiver chooses it).
+    target: u8,
     /// The next sequence number on the repair flow (it counts on across
     /// runs and re-negotiations, as the SSRC stays the same).
     repair_sequence: u16,
@@ -87,6 +100,9 @@ impl DownTrack {
             codec,
             rewriter: SeqTsRewriter::new(clock_rate),
             paused: false,
+            layer: None,
+            target: 0,
+            vp8: (codec == Codec::Vp8).then(Vp8Numbering::default),
             repair_sequence: rand::random(),
         }
     }
@@ -110,6 +126,7 @@ impl DownTrack {
     pub fn pause(&mut self) {
         self.paused = true;
         self.rewriter.pause();
+        self.layer = None;
     }
 
     pub fn unpause(&mut self) {
@@ -121,19 +138,47 @@ impl DownTrack {
     /// Sequence numbers and timestamps stay continuous on the same SSRC.
     pub fn switch_source(&mut self, codec: Codec) {
         self.codec = codec;
+        if codec != Codec::Vp8 {
+            self.vp8 = None;
+        } else if self.vp8.is_none() {
+            self.vp8 = Some(Vp8Numbering::default());
+        }
         self.negotiated = None;
         self.rewriter.pause();
+        self.layer = None;
+        self.target = 0;
         self.paused = false;
     }
 
-    pub fn forward(&mut self, now: Instant, packet: &SourcePacket) -> Forward {
+    /// The layer the current run is on.
+    pub fn layer(&self) -> Option<u8> {
+        self.layer
+    }
+
+    pub fn target_layer(&self) -> u8 {
+        self.target
+    }
+
+    /// Switches to `layer` at its next keyframe.
+    pub fn set_target_layer(&mut self, layer: u8) {
+        self.target = layer;
+    }
+
+    /// The layer a keyframe would help this subscriber on: its target
+    /// (where it starts or switches to); `None` while paused.
+    pub fn wants_keyframe_of(&self) -> Option<u8> {
+        (!self.paused).then_some(self.target)
+    }
+
+    /// Offers a packet of simulcast layer `layer` (0 when not simulcast).
+    pub fn forward(&mut self, now: Instant, layer: u8, packet: &SourcePacket) -> Forward {
         let Some(negotiated) = self.negotiated else {
             return Forward::Drop;
         };
         if self.paused {
             return Forward::Drop;
         }
-        let rewritten = if self.rewriter.is_running() {
+        let rewritten = if self.rewriter.is_running() && self.layer == Some(layer) {
             match self
                 .rewriter
                 .rewrite(now, packet.sequence_number, packet.timestamp)
@@ -141,7 +186,15 @@ impl DownTrack {
                 Some(r) => r,
                 None => return Forward::Drop,
             }
+        } else if layer != self.target {
+            return Forward::Drop;
         } else if self.codec.starts_keyframe(&packet.payload) {
+            // A start, or a switch: the new run follows the last packet
+            // sent, whichever layer that was.
+            self.layer = Some(layer);
+            if let Some(vp8) = &mut self.vp8 {
+                vp8.start_run(&packet.payload);
+            }
             self.rewriter
                 .resume(now, packet.sequence_number, packet.timestamp)
         } else {
@@ -153,7 +206,10 @@ impl DownTrack {
             sequence_number: rewritten.sequence_number,
             timestamp: rewritten.timestamp,
             marker: packet.marker,
-            payload: packet.payload.clone(),
+            payload: match &mut self.vp8 {
+                Some(vp8) => vp8.renumber(&packet.payload, true),
+                None => packet.payload.clone(),
+            },
             audio_level: match (negotiated.audio_level_ext_id, packet.audio_level) {
                 (Some(id), Some((level, voice))) => Some((id, level, voice)),
                 _ => None,
@@ -174,13 +230,17 @@ impl DownTrack {
         let cached = cache.get(source_seq)?;
         let ts_offset = self.rewriter.timestamp_offset()?;
         let timestamp = cached.timestamp.wrapping_add(ts_offset);
+        let original = match &mut self.vp8 {
+            Some(vp8) => vp8.renumber(&cached.payload, false),
+            None => cached.payload.clone(),
+        };
         let (ssrc, payload_type, sequence_number, payload) = match negotiated.repair {
             Some(repair) => {
                 let sequence_number = self.repair_sequence;
                 self.repair_sequence = sequence_number.wrapping_add(1);
-                let mut payload = BytesMut::with_capacity(2 + cached.payload.len());
+                let mut payload = BytesMut::with_capacity(2 + original.len());
                 payload.put_u16(subscriber_seq);
-                payload.extend_from_slice(&cached.payload);
+                payload.extend_from_slice(&original);
                 (
                     repair.ssrc,
                     repair.payload_type,
@@ -192,7 +252,7 @@ impl DownTrack {
                 negotiated.ssrc,
                 negotiated.payload_type,
                 subscriber_seq,
-                cached.payload.clone(),
+                original,
             ),
         };
         Some(OutgoingPacket {
@@ -223,7 +283,7 @@ mod tests {
     fn negotiated_vp8() -> DownTrack {
         let mut down = DownTrack::new(Codec::Vp8, 90_000);
         assert!(matches!(
-            down.forward(Instant::now(), &vp8(1, 0, true)),
+            down.forward(Instant::now(), 0, &vp8(1, 0, true)),
             Forward::Drop
         ));
         down.negotiate(NEG);
@@ -246,16 +306,16 @@ mod tests {
         let mut down = negotiated_vp8();
         assert!(down.waiting_for_keyframe());
         assert!(matches!(
-            down.forward(t0, &vp8(5, 100, false)),
+            down.forward(t0, 0, &vp8(5, 100, false)),
             Forward::NeedKeyframe
         ));
-        let Forward::Send(out) = down.forward(t0, &vp8(6, 3100, true)) else {
+        let Forward::Send(out) = down.forward(t0, 0, &vp8(6, 3100, true)) else {
             panic!("keyframe must be sent")
         };
         assert_eq!((out.ssrc, out.payload_type), (0xfeed, 101));
         assert_eq!(out.payload[..], [0x10, 0x00, 0x9d]);
         assert!(matches!(
-            down.forward(t0, &vp8(7, 6100, false)),
+            down.forward(t0, 0, &vp8(7, 6100, false)),
             Forward::Send(_)
         ));
     }
@@ -264,21 +324,21 @@ mod tests {
     fn pause_then_resume_is_continuous_and_waits_for_a_keyframe() {
         let t0 = Instant::now();
         let mut down = negotiated_vp8();
-        let Forward::Send(first) = down.forward(t0, &vp8(1000, 0, true)) else {
+        let Forward::Send(first) = down.forward(t0, 0, &vp8(1000, 0, true)) else {
             panic!()
         };
         down.pause();
         assert!(matches!(
-            down.forward(t0, &vp8(1001, 3000, true)),
+            down.forward(t0, 0, &vp8(1001, 3000, true)),
             Forward::Drop
         ));
         down.unpause();
         let t1 = t0 + Duration::from_secs(1);
         assert!(matches!(
-            down.forward(t1, &vp8(1500, 90_000, false)),
+            down.forward(t1, 0, &vp8(1500, 90_000, false)),
             Forward::NeedKeyframe
         ));
-        let Forward::Send(resumed) = down.forward(t1, &vp8(1501, 93_000, true)) else {
+        let Forward::Send(resumed) = down.forward(t1, 0, &vp8(1501, 93_000, true)) else {
             panic!()
         };
         assert_eq!(
@@ -293,7 +353,7 @@ mod tests {
         let t0 = Instant::now();
         let mut cache = PacketCache::new(64);
         let mut down = negotiated_vp8();
-        down.forward(t0, &vp8(10, 0, true));
+        down.forward(t0, 0, &vp8(10, 0, true));
         down.pause();
         down.unpause();
         let t1 = t0 + Duration::from_millis(100);
@@ -305,7 +365,7 @@ mod tests {
                 marker: true,
                 payload: packet.payload.clone(),
             });
-            down.forward(t1, &packet);
+            down.forward(t1, 0, &packet);
         }
         // Subscriber saw 10, then 11, 12, 13 for source 50, 51, 52.
         let again = down.retransmission(12, &cache).expect("cache hit");
@@ -336,7 +396,7 @@ mod tests {
                 marker: true,
                 payload: packet.payload.clone(),
             });
-            let Forward::Send(out) = down.forward(t0, &packet) else {
+            let Forward::Send(out) = down.forward(t0, 0, &packet) else {
                 panic!()
             };
             sent.push(out);
@@ -360,5 +420,52 @@ mod tests {
             first.sequence_number.wrapping_add(1),
             "the repair flow numbers its own packets"
         );
+    }
+
+    #[test]
+    fn switches_layer_at_the_targets_keyframe_and_stays_continuous() {
+        let t0 = Instant::now();
+        let mut down = negotiated_vp8();
+        let Forward::Send(first) = down.forward(t0, 0, &vp8(100, 1000, true)) else {
+            panic!()
+        };
+        assert_eq!(down.layer(), Some(0));
+        assert!(
+            matches!(down.forward(t0, 1, &vp8(500, 9000, true)), Forward::Drop),
+            "not its layer"
+        );
+        down.set_target_layer(1);
+        assert_eq!(down.wants_keyframe_of(), Some(1));
+        // Until layer 1's keyframe, layer 0 goes on.
+        assert!(matches!(
+            down.forward(t0, 1, &vp8(501, 12_000, false)),
+            Forward::NeedKeyframe
+        ));
+        let Forward::Send(more) = down.forward(t0, 0, &vp8(101, 4000, false)) else {
+            panic!()
+        };
+        let t1 = t0 + Duration::from_millis(30);
+        let Forward::Send(switched) = down.forward(t1, 1, &vp8(502, 15_000, true)) else {
+            panic!()
+        };
+        assert_eq!(down.layer(), Some(1));
+        assert_eq!(more.sequence_number, first.sequence_number.wrapping_add(1));
+        assert_eq!(
+            switched.sequence_number,
+            more.sequence_number.wrapping_add(1)
+        );
+        assert_eq!(
+            switched.timestamp,
+            more.timestamp.wrapping_add(2700),
+            "30 ms later"
+        );
+        assert!(
+            matches!(down.forward(t1, 0, &vp8(102, 7000, false)), Forward::Drop),
+            "the old layer stops"
+        );
+        assert!(matches!(
+            down.forward(t1, 1, &vp8(503, 18_000, false)),
+            Forward::Send(_)
+        ));
     }
 }

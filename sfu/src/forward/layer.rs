@@ -1,0 +1,118 @@
+//! One simulcast layer of a published track as it arrives: its packet
+//! cache (NACKs are answered from the layer a subscriber receives), its
+//! keyframe throttle (a PLI names one layer's SSRC), and what it carries —
+//! whether it is arriving at all, and at what bitrate.
+//!
+//! A track published without simulcast is a track with one layer.
+
+use std::time::{Duration, Instant};
+
+use super::keyframe_request::KeyframeRequestThrottle;
+use super::packet_cache::PacketCache;
+
+/// A layer that sent nothing for this long has stopped: its publisher
+/// paused it (we asked, or its own congestion control did), and nobody
+/// should wait for it. Even a 7.5 fps layer sends several packets a second.
+pub const LAYER_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Over how long a layer's bitrate is measured.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+pub struct SourceLayer {
+    pub(super) cache: PacketCache,
+    pub(super) keyframes: KeyframeRequestThrottle,
+    last_packet: Option<Instant>,
+    window_start: Option<Instant>,
+    window_bytes: u64,
+    /// The bitrate of the last whole window in which the layer arrived
+    /// throughout: kept while it is paused, so a subscriber can still
+    /// tell whether it would fit.
+    bitrate: Option<u64>,
+    /// Whether the layer arrived when the current window started.
+    live_at_window_start: bool,
+}
+
+impl SourceLayer {
+    pub fn new(cache_size: usize, keyframe_interval: Duration) -> Self {
+        Self {
+            cache: PacketCache::new(cache_size),
+            keyframes: KeyframeRequestThrottle::new(keyframe_interval),
+            last_packet: None,
+            window_start: None,
+            window_bytes: 0,
+            bitrate: None,
+            live_at_window_start: false,
+        }
+    }
+
+    /// Counts one packet of `bytes` (payload) arriving now.
+    /// True when the layer was not arriving before it (it started or
+    /// resumed), so subscribers' layers are chosen again.
+    pub fn on_packet(&mut self, now: Instant, bytes: usize) -> bool {
+        let started = !self.is_live(now);
+        self.roll(now);
+        if started {
+            // A window that began while the layer was stopped does not
+            // measure it.
+            self.window_start = Some(now);
+            self.window_bytes = 0;
+            self.live_at_window_start = true;
+        }
+        self.window_bytes += bytes as u64;
+        self.last_packet = Some(now);
+        started
+    }
+
+    fn roll(&mut self, now: Instant) {
+        let Some(start) = self.window_start else {
+            self.window_start = Some(now);
+            self.live_at_window_start = self.is_live(now);
+            return;
+        };
+        let elapsed = now.saturating_duration_since(start);
+        if elapsed < RATE_WINDOW {
+            return;
+        }
+        if self.live_at_window_start && self.is_live(now) {
+            self.bitrate = Some((self.window_bytes * 8 * 1_000_000) / elapsed.as_micros() as u64);
+        }
+        self.window_start = Some(now);
+        self.window_bytes = 0;
+        self.live_at_window_start = self.is_live(now);
+    }
+
+    /// Whether packets of this layer are arriving.
+    pub fn is_live(&self, now: Instant) -> bool {
+        self.last_packet
+            .is_some_and(|at| now.saturating_duration_since(at) < LAYER_TIMEOUT)
+    }
+
+    /// Bits per second (payload) over the last whole window it arrived
+    /// throughout; `None` until it has.
+    pub fn bitrate(&self) -> Option<u64> {
+        self.bitrate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_a_layer_while_it_arrives_and_remembers_it_when_it_stops() {
+        let t0 = Instant::now();
+        let mut layer = SourceLayer::new(16, Duration::from_secs(1));
+        assert!(!layer.is_live(t0));
+        assert!(layer.on_packet(t0, 1000), "started");
+        // 100 packets of 1,000 bytes a second: 800 kbit/s.
+        for i in 1..=250u64 {
+            assert!(!layer.on_packet(t0 + Duration::from_millis(10 * i), 1000));
+        }
+        assert_eq!(layer.bitrate(), Some(800_000));
+        let stopped = t0 + Duration::from_millis(2500 + 1000);
+        assert!(!layer.is_live(stopped));
+        assert!(layer.on_packet(stopped, 10), "resumed");
+        assert_eq!(layer.bitrate(), Some(800_000), "kept while it was paused");
+    }
+}
