@@ -408,3 +408,48 @@ test('two participants: media, codecs, mute, restart, publish/unpublish with gla
   assert.ok(!after.includes('reconnecting'), `no reconnect after a duplicate identity: ${after}`);
   assert.equal(await alice.evaluate(() => window.T.room.state), 'disconnected');
 });
+
+test('simulcast: the layer nobody receives is paused at the publisher, and resumed for a subscriber who can take it', { timeout: 180_000 }, async () => {
+  const room = 'sdk-simulcast';
+  const solo = await openPage('simulcast-publisher');
+  const viewer = await openPage('simulcast-viewer');
+  await solo.evaluate((t) => window.T.join(t, { preferredVideoCodecs: [{ codec: 'VP8', simulcast: true }] }), await h.mintToken(room, 'publisher'));
+  /** Which of the publisher's camera encodings are on (lowest first), and
+   *  what its outbound streams sent. */
+  const layers = () =>
+    solo.evaluate(async () => {
+      const sender = window.T.room._pc.getSenders().find((s) => s.track && s.track.kind === 'video');
+      const bytes = {};
+      (await window.T.room._pc.getStats()).forEach((s) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'video') bytes[s.rid] = s.bytesSent;
+      });
+      return { active: sender.getParameters().encodings.map((e) => ({ rid: e.rid, active: e.active })), bytes };
+    });
+  const first = await layers();
+  assert.deepEqual(first.active.map((e) => e.rid), ['h', 'f'], 'two layers for a 480-line camera, lowest first');
+  // Alone in the room: nobody receives anything, so the top layer is
+  // paused (after 5 s unwanted); the lowest never is.
+  await h.waitFor('the top layer paused', 60_000, async () => {
+    const now = await layers();
+    return { ok: now.active[0].active === true && now.active[1].active === false, detail: now };
+  });
+  // A subscriber on a wide link wants it again, and climbs to it.
+  await viewer.evaluate((t) => window.T.join(t, {}), await h.mintToken(room, 'viewer'));
+  await h.waitFor('the top layer resumed', 60_000, async () => {
+    const now = await layers();
+    return { ok: now.active.every((e) => e.active), detail: now };
+  });
+  await h.waitFor('the viewer receiving the full-size layer', 90_000, async () => {
+    const widths = await viewer.evaluate(async () => {
+      const out = [];
+      (await window.T.room.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') out.push({ width: s.frameWidth, frames: s.framesDecoded });
+      });
+      return out;
+    });
+    return { ok: widths.length === 1 && widths[0].width === 640 && widths[0].frames > 10, detail: widths };
+  });
+  for (const page of [solo, viewer]) await page.evaluate(() => window.T.room.disconnect());
+  await h.closeBrowser('simulcast-publisher');
+  await h.closeBrowser('simulcast-viewer');
+});
