@@ -86,9 +86,9 @@ export async function sessionAcross(h, network) {
   return { doctor, patient };
 }
 
-/** The server on the namespace's host address (HTTPS), and the call;
- *  what it starts is pushed on `cleanups` (run in reverse). */
-export async function setUpAcross(cleanups) {
+/** A namespace and the server on its host address (HTTPS); what it
+ *  starts is pushed on `cleanups` (run in reverse). */
+export async function serverAcross(cleanups) {
   const dir = await mkdtemp(join(tmpdir(), 'confide-across-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const network = await IsolatedNetwork.create(dir, { block: 'none' });
@@ -96,7 +96,36 @@ export async function setUpAcross(cleanups) {
   const h = new Harness();
   cleanups.push(() => h.teardown());
   await h.start(undefined, { host: network.hostIp, https: true });
+  return { h, network };
+}
+
+/** The server across a namespace, and the call. */
+export async function setUpAcross(cleanups) {
+  const { h, network } = await serverAcross(cleanups);
   return { h, network, call: await sessionAcross(h, network) };
+}
+
+/** Kilobits per second received in each whole second since `polls[0]`
+ *  (polls: `{at, bytes}` by the page's clock). */
+export function perSecond(polls) {
+  const start = polls[0];
+  const end = polls[polls.length - 1];
+  const seconds = [];
+  for (let s = 1; s * 1000 <= end.at - start.at; s++) {
+    const from = polls.findLast((p) => p.at - start.at <= (s - 1) * 1000);
+    const to = polls.findLast((p) => p.at - start.at <= s * 1000);
+    seconds.push(((to.bytes - from.bytes) * 8) / (to.at - from.at));
+  }
+  return seconds;
+}
+
+/** The first second from which every later one is under `kbit` (a
+ *  bucket lets nothing more through for long, so under means its queue
+ *  is no longer growing). */
+export function underFrom(seconds, kbit) {
+  let settled = seconds.length;
+  while (settled > 0 && seconds[settled - 1] < kbit) settled--;
+  return settled;
 }
 
 /** Counters of a video page's peer connection: what it received of video

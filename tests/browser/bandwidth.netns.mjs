@@ -28,13 +28,8 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep } from './harness.mjs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Harness } from './harness.mjs';
-import { IsolatedNetwork } from './netns.mjs';
 import { openSdk } from './sdk-page.mjs';
-import { mediaCounters, setUpAcross } from './across.mjs';
+import { mediaCounters, perSecond, serverAcross, setUpAcross, underFrom } from './across.mjs';
 
 const cleanups = [];
 afterEach(async () => {
@@ -95,17 +90,8 @@ test(`a patient on a ${CAP_KBIT} kbit/s downlink: the psychologist's video is ca
   }
   const cappedOutgoing = await availableOutgoing(doctor);
   const end = polls[polls.length - 1];
-  const seconds = [];
-  for (let s = 1; s * 1000 <= end.at - start.at; s++) {
-    const from = polls.findLast((p) => p.at - start.at <= (s - 1) * 1000);
-    const to = polls.findLast((p) => p.at - start.at <= s * 1000);
-    seconds.push(((to.bytes - from.bytes) * 8) / (to.at - from.at));
-  }
-  // Settled: the first second from which every later second is under the
-  // cap (the bucket lets nothing more through for long, so "under" means
-  // the queue is no longer growing).
-  let settled = seconds.length;
-  while (settled > 0 && seconds[settled - 1] < CAP_KBIT) settled--;
+  const seconds = perSecond(polls);
+  const settled = underFrom(seconds, CAP_KBIT);
   let longestFreezeMs = 0;
   let frozenSince = null;
   for (let i = 1; i < polls.length; i++) {
@@ -171,13 +157,7 @@ async function receiving(page) {
 const SIMULCAST_WATCH_MS = 30_000;
 
 test(`three people publishing simulcast, one on a ${CAP_KBIT} kbit/s downlink: it gets the low layers, the others keep the full-size one`, { timeout: 400_000 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'confide-simulcast-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const network = await IsolatedNetwork.create(dir, { block: 'none' });
-  cleanups.push(() => network.remove());
-  const h = new Harness();
-  cleanups.push(() => h.teardown());
-  await h.start(undefined, { host: network.hostIp, https: true });
+  const { h, network } = await serverAcross(cleanups);
 
   const pages = {};
   for (const [who, executable] of [['ana', undefined], ['ben', undefined], ['cleo', network.chromium]]) {
@@ -217,17 +197,11 @@ test(`three people publishing simulcast, one on a ${CAP_KBIT} kbit/s downlink: i
     if (polls.length % 4 === 0) benWidths.push(Object.values((await receiving(ben)).videos).map((v) => v.width));
   }
   const end = polls[polls.length - 1];
-  const seconds = [];
-  for (let s = 1; s * 1000 <= end.at - start.at; s++) {
-    const from = polls.findLast((p) => p.at - start.at <= (s - 1) * 1000);
-    const to = polls.findLast((p) => p.at - start.at <= s * 1000);
-    seconds.push(((to.bytes - from.bytes) * 8) / (to.at - from.at));
-  }
+  const seconds = perSecond(polls);
   // Settled: every second from then on under the cap, and both videos
   // on a lower layer (the switch made: what froze before it was the link
   // filling up with the full-size layers).
-  let settled = seconds.length;
-  while (settled > 0 && seconds[settled - 1] < CAP_KBIT) settled--;
+  let settled = underFrom(seconds, CAP_KBIT);
   const switched = polls.findIndex((p, i) => polls.slice(i).every((q) => Object.values(q.videos).every((v) => v.width > 0 && v.width < 640)));
   const switchedAfterMs = switched < 0 ? Infinity : polls[switched].at - start.at;
   settled = Math.max(settled, Math.ceil(switchedAfterMs / 1000));

@@ -409,7 +409,7 @@ test('two participants: media, codecs, mute, restart, publish/unpublish with gla
   assert.equal(await alice.evaluate(() => window.T.room.state), 'disconnected');
 });
 
-test('simulcast: the layer nobody receives is paused at the publisher, and resumed for a subscriber who can take it', { timeout: 180_000 }, async () => {
+test('simulcast: the layer nobody receives is paused at the publisher, resumed for a subscriber who can take it, and a camera published again on the same m-line is received', { timeout: 180_000 }, async () => {
   const room = 'sdk-simulcast';
   const solo = await openPage('simulcast-publisher');
   const viewer = await openPage('simulcast-viewer');
@@ -449,6 +449,42 @@ test('simulcast: the layer nobody receives is paused at the publisher, and resum
     });
     return { ok: widths.length === 1 && widths[0].width === 640 && widths[0].frames > 10, detail: widths };
   });
+  // The camera unpublished and a new one published: the m-line (and its
+  // layers' SSRCs) is reused, and the viewer sees video again.
+  const framesBefore = await viewer.evaluate(async () => {
+    let frames = 0;
+    (await window.T.room.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
+    });
+    return frames;
+  });
+  await solo.evaluate(async () => {
+    const { localParticipant } = window.T.room;
+    const pub = [...localParticipant.videoTracks.values()][0];
+    localParticipant.unpublishTrack(pub.track);
+    pub.track.stop();
+  });
+  await h.waitFor('the viewer told the camera is gone', 30_000, async () => {
+    const names = await viewer.evaluate(() => window.T.events.filter((e) => e.event === 'trackUnpublished').map((e) => e.args[0].kind));
+    return { ok: names.includes('video'), detail: names };
+  });
+  await solo.evaluate(async () => {
+    const track = await window.Video.createLocalVideoTrack({ name: 'camera2' });
+    await window.T.room.localParticipant.publishTrack(track);
+  });
+  await h.waitFor('the viewer decoding the new camera', 60_000, async () => {
+    const frames = await viewer.evaluate(async () => {
+      let frames = 0;
+      (await window.T.room.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
+      });
+      return frames;
+    });
+    return { ok: frames > framesBefore + 20, detail: { framesBefore, frames } };
+  });
+  const again = await layers();
+  assert.equal(again.active.length, 2, `the reused m-line keeps its layers (${JSON.stringify(again)})`);
+
   for (const page of [solo, viewer]) await page.evaluate(() => window.T.room.disconnect());
   await h.closeBrowser('simulcast-publisher');
   await h.closeBrowser('simulcast-viewer');

@@ -156,6 +156,9 @@ export class Peer extends EventEmitter {
       if (this._closed || this._published.get(track) !== spare) return;
       await spare.sender.replaceTrack(track.mediaStreamTrack);
       track._senders.add(spare.sender);
+      // The server starts the track afresh, every simulcast layer wanted
+      // until it says otherwise.
+      await this._setActiveLayers(spare.mid || '', []);
     });
   }
 
@@ -452,9 +455,12 @@ export function applyCodecPreferences(transceiver, kind, preferences) {
 }
 
 /**
- * Whether the app asked for VP8 simulcast (`{codec: 'VP8', simulcast: true}`).
+ * Whether the app asked for VP8 simulcast (`{codec: 'VP8', simulcast: true}`)
+ * as its first choice: layers of another codec would be sent for nothing
+ * (the server forwards only VP8 in layers).
  * @param {CodecPreference[]} preferences
  */
 function wantsSimulcast(preferences) {
-  return preferences.some((p) => typeof p === 'object' && p !== null && p.simulcast === true && String(p.codec).toLowerCase() === 'vp8');
+  const p = preferences[0];
+  return typeof p === 'object' && p !== null && p.simulcast === true && String(p.codec).toLowerCase() === 'vp8';
 }

@@ -103,6 +103,20 @@ impl Sfu {
                 for track in gone {
                     self.unpublish(track);
                 }
+                // A simulcast m-line sending again after an unpublish keeps
+                // its layers' SSRCs, so no new track is reported for it:
+                // published here, from the offer that names it.
+                let specs: Vec<String> = self.participants[&key].specs.keys().cloned().collect();
+                for mid in specs {
+                    let flowing = self
+                        .tracks
+                        .values()
+                        .any(|t| t.publisher == key && t.mid == mid);
+                    let p = self.participants.get_mut(&key).expect("checked");
+                    if !flowing && let Some(track) = p.peer.simulcast_track_on(&mid) {
+                        self.on_incoming_track(now, key, track);
+                    }
+                }
                 if first {
                     self.subscribe_to_room(key);
                 }

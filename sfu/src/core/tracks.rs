@@ -31,6 +31,14 @@ impl Sfu {
         let spec = p.specs.get(&incoming.mid).cloned();
         let tk = self.next_key;
         self.next_key += 1;
+        // Layers are switched with VP8's picture numbers kept continuous;
+        // another codec sent in layers is forwarded as its lowest one.
+        let codec = Codec::from_mime(&incoming.mime_type);
+        let layers = if codec == Codec::Vp8 {
+            incoming.layers
+        } else {
+            1
+        };
         let track = PublishedTrack {
             sid: new_sid("MT"),
             publisher: key,
@@ -42,15 +50,15 @@ impl Sfu {
             enabled: spec.as_ref().is_none_or(|s| s.enabled),
             engine_track_id: incoming.track_id.clone(),
             mime_type: incoming.mime_type.clone(),
-            upstream: (0..incoming.layers.max(1))
+            upstream: (0..layers.max(1))
                 .map(|_| UpstreamStats::new(incoming.clock_rate))
                 .collect(),
             receiver: TrackReceiver::new(
-                Codec::from_mime(&incoming.mime_type),
+                codec,
                 incoming.clock_rate,
                 self.config.packet_cache_size,
                 self.config.keyframe_request_interval,
-                incoming.layers,
+                layers,
             ),
         };
         p.incoming.insert(incoming.track_id, tk);

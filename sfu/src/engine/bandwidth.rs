@@ -70,11 +70,11 @@ const UNPROVEN_GROWTH_PER_SEC: f64 = 0.08;
 /// loss-based half raises its estimate 5 % every 200 ms while nothing is
 /// lost, whatever was sent, so a subscriber receiving a 100 kbit/s layer was
 /// "estimated" at megabits and would be switched up into a link that could
-/// not take it. The cautious figure may exceed [`PROVEN`] × the delivered
-/// rate only by [`UNPROVEN_GROWTH_PER_SEC`] a second, compounded, since it
-/// was last at or below it (its start too: `rtc`'s starting guess is
-/// 2.5 Mbit/s): a slow probe, which the layer choice's own patience turns
-/// into rare tries. REMB caps use the estimate itself: a publisher capped
+/// not take it. Above [`PROVEN`] × the delivered rate the cautious figure
+/// grows from its own last value by at most [`UNPROVEN_GROWTH_PER_SEC`] a
+/// second, compounded (and it starts at that bound, not at `rtc`'s
+/// starting guess of 2.5 Mbit/s): a slow probe, which the layer choice's
+/// own patience turns into rare tries. REMB caps use the estimate itself: a publisher capped
 /// to its REMB sends what it is allowed, so a cap that followed what it
 /// sends would only let it ramp up at the probe's pace.
 pub(super) struct DownlinkEstimator<E = Gcc> {
@@ -86,8 +86,8 @@ pub(super) struct DownlinkEstimator<E = Gcc> {
     published: Arc<DownlinkFigures>,
     /// When the published estimate last went down.
     last_decrease: Option<Instant>,
-    /// Since when the estimate has been above [`PROVEN`] × delivered.
-    unproven_since: Option<Instant>,
+    /// The cautious figure last published, and when.
+    last_cautious: Option<(Instant, f64)>,
 }
 
 impl DownlinkEstimator {
@@ -103,7 +103,7 @@ impl<E: BandwidthEstimator> DownlinkEstimator<E> {
             delivered: VecDeque::new(),
             published,
             last_decrease: None,
-            unproven_since: None,
+            last_cautious: None,
         }
     }
 
@@ -136,15 +136,15 @@ impl<E: BandwidthEstimator> DownlinkEstimator<E> {
         }
         self.published.estimate.store(estimate, Ordering::Relaxed);
         let proven = PROVEN * delivered;
-        let cautious = if estimate as f64 <= proven {
-            self.unproven_since = None;
-            estimate
-        } else {
-            let since = *self.unproven_since.get_or_insert(now);
-            let seconds = now.saturating_duration_since(since).as_secs_f64();
-            (estimate as f64).min(proven * (1.0 + UNPROVEN_GROWTH_PER_SEC).powf(seconds)) as u64
-        };
-        self.published.cautious.store(cautious, Ordering::Relaxed);
+        let grown = self.last_cautious.map_or(proven, |(at, last)| {
+            let seconds = now.saturating_duration_since(at).as_secs_f64();
+            last * (1.0 + UNPROVEN_GROWTH_PER_SEC).powf(seconds)
+        });
+        let cautious = (estimate as f64).min(grown.max(proven));
+        self.last_cautious = Some((now, cautious));
+        self.published
+            .cautious
+            .store(cautious as u64, Ordering::Relaxed);
     }
 }
 

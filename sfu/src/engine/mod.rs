@@ -101,7 +101,7 @@ pub struct IncomingTrack {
     pub clock_rate: u32,
     pub audio_level_ext_id: Option<u8>,
     /// Simulcast layers the publisher declared (its `a=rid`s, lowest
-    /// first); 1 for a track sent once.
+    /// first, at most [`MAX_LAYERS`]); 1 for a track sent once.
     pub layers: u8,
 }
 
@@ -164,9 +164,14 @@ struct DownlinkFigures {
     cautious: std::sync::atomic::AtomicU64,
 }
 
+/// Simulcast layers taken of a track; rids past these are dropped (the
+/// protocol allows three).
+pub const MAX_LAYERS: usize = 3;
+
 /// A track the remote publishes, as the engine reads it.
 struct RemoteTrack {
     receiver: RTCRtpReceiverId,
+    mid: String,
     audio_level_ext_id: Option<u8>,
     /// Each layer's SSRC by layer index (one entry when not simulcast),
     /// `None` until its first packet arrived.
@@ -175,12 +180,17 @@ struct RemoteTrack {
 
 impl RemoteTrack {
     /// The layer a packet of `ssrc` belongs to (a linear scan of at most
-    /// three, per packet, beats hashing).
-    fn layer_of(&self, ssrc: u32) -> u8 {
+    /// [`MAX_LAYERS`], per packet, beats hashing). A track sent once has
+    /// one layer whatever its SSRC; a simulcast packet whose layer is not
+    /// known (yet) is `None`: in layer 0 it would corrupt that layer.
+    fn layer_of(&self, ssrc: u32) -> Option<u8> {
+        if self.layer_ssrcs.len() < 2 {
+            return Some(0);
+        }
         self.layer_ssrcs
             .iter()
             .position(|s| *s == Some(ssrc))
-            .unwrap_or(0) as u8
+            .map(|l| l as u8)
     }
 }
 

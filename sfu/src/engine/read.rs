@@ -22,7 +22,7 @@ use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
 use super::setup::AUDIO_LEVEL_URI;
-use super::{EnginePeer, IncomingTrack, MediaIn, PeerEvent, RemoteTrack, RtpFields};
+use super::{EnginePeer, IncomingTrack, MAX_LAYERS, MediaIn, PeerEvent, RemoteTrack, RtpFields};
 use crate::signal::MediaKind;
 use crate::transport::Transport;
 use rtc::peer_connection::RTCPeerConnection;
@@ -121,19 +121,18 @@ impl EnginePeer {
                     // track is reported every time (the core ignores one it
                     // has): an `OnOpen` for a track it unpublished is the
                     // same m-line carrying media again.
-                    let known = self.incoming.remove(&init.track_id);
                     if let Some((track, mut remote)) = self.describe_incoming(
                         init.receiver_id,
                         &init.track_id,
                         init.ssrc,
                         init.rid.as_deref(),
                     ) {
-                        if let Some(known) = known
+                        if let Some(known) = self.incoming.get(&init.track_id)
                             && known.layer_ssrcs.len() == remote.layer_ssrcs.len()
                         {
-                            for (slot, old) in remote.layer_ssrcs.iter_mut().zip(known.layer_ssrcs)
+                            for (slot, old) in remote.layer_ssrcs.iter_mut().zip(&known.layer_ssrcs)
                             {
-                                *slot = slot.or(old);
+                                *slot = slot.or(*old);
                             }
                         }
                         if init.rid.is_some() {
@@ -150,7 +149,10 @@ impl EnginePeer {
             match message.message {
                 RTCMessage::RtpPacket(track_id, packet) => {
                     let remote = self.incoming.get(&track_id);
-                    let layer = remote.map_or(0, |t| t.layer_of(packet.header.ssrc));
+                    let Some(layer) = remote.map_or(Some(0), |t| t.layer_of(packet.header.ssrc))
+                    else {
+                        continue;
+                    };
                     let audio_level = remote
                         .and_then(|t| t.audio_level_ext_id)
                         .and_then(|id| packet.header.get_extension(id))
@@ -237,6 +239,20 @@ impl EnginePeer {
         }
     }
 
+    /// The simulcast track last received on `mid`, when a client offer
+    /// sends on that m-line again after it was unpublished: its layers
+    /// keep their SSRCs (`rtc` keeps a simulcast track a renegotiation
+    /// leaves unchanged, see vendor/README.md) and no new `OnOpen` comes,
+    /// so the core asks here.
+    pub fn simulcast_track_on(&mut self, mid: &str) -> Option<IncomingTrack> {
+        let (track_id, receiver, ssrc) = self.incoming.iter().find_map(|(id, t)| {
+            let ssrc = t.layer_ssrcs.iter().flatten().next()?;
+            (t.mid == mid && t.layer_ssrcs.len() > 1).then(|| (id.clone(), t.receiver, *ssrc))
+        })?;
+        self.describe_incoming(receiver, &track_id, ssrc, None)
+            .map(|(track, _)| track)
+    }
+
     fn describe_incoming(
         &mut self,
         receiver_id: RTCRtpReceiverId,
@@ -249,9 +265,14 @@ impl EnginePeer {
             .pc
             .rtp_transceiver(transceiver)
             .and_then(|t| t.mid().clone())?;
-        let rids = rids(&mut self.pc, receiver_id);
+        let mut rids = rids(&mut self.pc, receiver_id);
+        rids.truncate(MAX_LAYERS);
         let layers = rids.len().max(1);
-        let first_layer = rid.and_then(|rid| rids.iter().position(|r| r == rid));
+        let first_layer = match rid {
+            // A layer past the ones taken: its packets are dropped.
+            Some(rid) => Some(rids.iter().position(|r| r == rid)?),
+            None => None,
+        };
         let mut receiver = self.pc.rtp_receiver(receiver_id)?;
         let kind = match receiver.track().kind() {
             RtpCodecKind::Audio => MediaKind::Audio,
@@ -270,7 +291,7 @@ impl EnginePeer {
         Some((
             IncomingTrack {
                 track_id: track_id.to_owned(),
-                mid,
+                mid: mid.clone(),
                 kind,
                 mime_type: codec.rtp_codec.mime_type.clone(),
                 clock_rate: codec.rtp_codec.clock_rate,
@@ -279,6 +300,7 @@ impl EnginePeer {
             },
             RemoteTrack {
                 receiver: receiver_id,
+                mid,
                 audio_level_ext_id,
                 layer_ssrcs,
             },

@@ -46,7 +46,14 @@ pub struct TrackReceiver<K> {
     /// and since when each has been wanted by nobody.
     sending: Vec<bool>,
     unwanted_since: Vec<Option<Instant>>,
+    /// When the publisher was last told, to tell it again now and then
+    /// while layers are paused (a lost message must not pause one for
+    /// good).
+    told_at: Option<Instant>,
 }
+
+/// How often a publisher with paused layers is told again.
+const RETELL_AFTER: Duration = Duration::from_secs(10);
 
 /// A layer nobody has wanted for this long is paused at its publisher
 /// (not at once: a subscriber's choice can come back up in seconds).
@@ -72,6 +79,7 @@ impl<K: Copy + Eq> TrackReceiver<K> {
             subscribers: Vec::new(),
             sending: vec![true; usize::from(layers.max(1))],
             unwanted_since: vec![None; usize::from(layers.max(1))],
+            told_at: None,
         }
     }
 
@@ -219,7 +227,15 @@ impl<K: Copy + Eq> TrackReceiver<K> {
                 }
             }
         }
-        changed.then(|| self.sending.clone())
+        let retell = self.sending.contains(&false)
+            && self
+                .told_at
+                .is_some_and(|at| now.saturating_duration_since(at) >= RETELL_AFTER);
+        if !changed && !retell {
+            return None;
+        }
+        self.told_at = Some(now);
+        Some(self.sending.clone())
     }
 
     /// Points each down-track at the highest arriving layer its choice
@@ -490,6 +506,11 @@ mod tests {
         let t13 = t8 + PAUSE_AFTER;
         assert_eq!(receiver.poll_layers_to_send(t13), Some(vec![true, false]));
         assert_eq!(receiver.poll_layers_to_send(t13), None, "said once");
+        assert_eq!(
+            receiver.poll_layers_to_send(t13 + Duration::from_secs(10)),
+            Some(vec![true, false]),
+            "and again while a layer is paused"
+        );
         // Its share would take layer 1 again: resumed at once (the
         // subscriber itself switches once its back-off is over).
         let t23 = t8 + Duration::from_secs(15);

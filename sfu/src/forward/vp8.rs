@@ -96,11 +96,23 @@ impl Vp8Numbering {
         let tl0 = fields
             .tl0_pic_idx
             .map(|(at, idx)| (at, idx.wrapping_add(self.tl0_offset)));
+        // Only numbers ahead of the last are recorded: a late or resent
+        // packet of this run must not pull the next run's numbers back
+        // onto ones already sent.
         if record {
-            if let Some((_, id, _)) = picture_id {
+            if let Some((_, id, _)) = picture_id
+                && self.last_picture_id.is_none_or(|last| {
+                    let ahead = id.wrapping_sub(last) & PICTURE_ID_MASK;
+                    ahead != 0 && ahead < 0x4000
+                })
+            {
                 self.last_picture_id = Some(id);
             }
-            if let Some((_, idx)) = tl0 {
+            if let Some((_, idx)) = tl0
+                && self
+                    .last_tl0
+                    .is_none_or(|last| (idx.wrapping_sub(last) as i8) > 0)
+            {
                 self.last_tl0 = Some(idx);
             }
         }
@@ -155,6 +167,11 @@ mod tests {
         assert_eq!(
             numbering.renumber(&packet(13, 7), true),
             packet(30_003, 202)
+        );
+        // A late packet does not pull the numbers back.
+        assert_eq!(
+            numbering.renumber(&packet(12, 6), true),
+            packet(30_002, 201)
         );
         // Retransmissions are renumbered but not recorded.
         assert_eq!(
