@@ -189,6 +189,13 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
             "Simulcast layers paused or resumed at their publishers (publish_layers messages).",
             stats.layer_changes_sent as f64,
         );
+        metric(
+            &mut out,
+            "confide_sfu_track_switches_total",
+            "counter",
+            "Tracks switched off or on for a subscriber at its asking (track_preferences messages).",
+            stats.track_switches as f64,
+        );
     }
     if let Some(turn) = turn {
         let stats = turn.stats();

@@ -15,6 +15,31 @@ pub enum MediaKind {
     Video,
 }
 
+/// twilio-video's track priority: how much of a narrow downlink a video
+/// track gets next to the others a subscriber receives
+/// (`core::downlink_shares`). A publisher sets one for everyone; a
+/// subscriber may set its own for a track it receives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Standard,
+    High,
+}
+
+impl Priority {
+    /// Its weight when a downlink is shared out: each step doubles a
+    /// track's share against the others.
+    pub fn weight(self) -> u64 {
+        match self {
+            Priority::Low => 1,
+            Priority::Standard => 2,
+            Priority::High => 4,
+        }
+    }
+}
+
 /// A published track as others see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrackInfo {
@@ -22,6 +47,15 @@ pub struct TrackInfo {
     pub name: String,
     pub kind: MediaKind,
     pub enabled: bool,
+    /// The publisher's priority for it.
+    pub priority: Priority,
+}
+
+/// The size a subscriber shows a video track at, in CSS pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct RenderDimensions {
+    pub width: u32,
+    pub height: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,6 +76,8 @@ pub struct PublishedTrackSpec {
     pub kind: MediaKind,
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
+    #[serde(default)]
+    pub priority: Priority,
 }
 
 fn enabled_by_default() -> bool {
@@ -80,6 +116,20 @@ pub enum FromParticipant {
     },
     /// Mute / unmute, camera off / on, by track name.
     TrackEnabled { name: String, enabled: bool },
+    /// The publisher's priority for one of its tracks, by name.
+    TrackPriority { name: String, priority: Priority },
+    /// What this subscriber wants of a track it receives: its own priority
+    /// (`None`: the publisher's), whether it is switched on, and the size
+    /// it is shown at.
+    TrackPreferences {
+        track_sid: String,
+        #[serde(default)]
+        priority: Option<Priority>,
+        #[serde(default = "enabled_by_default")]
+        enabled: bool,
+        #[serde(default)]
+        render_dimensions: Option<RenderDimensions>,
+    },
 }
 
 /// One participant's network quality (`crate::quality`): its level
@@ -163,6 +213,18 @@ pub enum ToParticipant {
         track_sid: String,
         enabled: bool,
     },
+    /// A publisher changed its priority for a track.
+    TrackPriority {
+        participant_sid: String,
+        track_sid: String,
+        priority: Priority,
+    },
+    /// The SFU stopped (`off`) or started again forwarding a track to this
+    /// subscriber, as its preferences asked.
+    TrackSwitched {
+        track_sid: String,
+        off: bool,
+    },
     DominantSpeaker {
         participant_sid: Option<String>,
     },
@@ -200,6 +262,9 @@ pub enum SfuError {
     /// Mute / unmute of a track the participant does not publish.
     #[error("no published track named {0:?}")]
     UnknownTrack(String),
+    /// Preferences for a track the participant does not receive.
+    #[error("no subscribed track {0:?}")]
+    NotSubscribed(String),
     /// An answer when no server offer is pending.
     #[error("answer without a pending offer")]
     UnexpectedAnswer,

@@ -1,6 +1,7 @@
 //! Fuzz target: SDP handling through the core's public negotiation path,
 //! the one signaling uses (`Sfu::join`, then `Sfu::handle_signal` with
-//! `offer`, `answer`, `candidate` and `track_enabled`).
+//! `offer`, `answer`, `candidate`, `track_enabled`, `track_priority` and
+//! `track_preferences`).
 //!
 //! Each case: alice is in a call; mallory joins and sends a mutated offer
 //! (browser offers captured from Chromium and Firefox, the testkit's,
@@ -26,7 +27,9 @@ use proptest::prelude::*;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::sdp::description::session::SessionDescription;
 use sfu::core::{ParticipantKey, SfuConfig};
-use sfu::signal::{FromParticipant, MediaKind, PublishedTrackSpec, SfuError, ToParticipant};
+use sfu::signal::{
+    FromParticipant, MediaKind, Priority, PublishedTrackSpec, SfuError, ToParticipant,
+};
 use support::Net;
 use testkit::peer::{Peer, published_tracks};
 
@@ -95,6 +98,7 @@ fn tracks_of(sdp: &str, odd: &Option<(String, String)>) -> Vec<PublishedTrackSpe
                 MediaKind::Video
             },
             enabled: true,
+            priority: Default::default(),
         })
         .collect();
     if let Some((mid, name)) = odd {
@@ -103,6 +107,7 @@ fn tracks_of(sdp: &str, odd: &Option<(String, String)>) -> Vec<PublishedTrackSpe
             name: name.clone(),
             kind: MediaKind::Video,
             enabled: false,
+            priority: Default::default(),
         });
     }
     tracks
@@ -182,6 +187,17 @@ proptest! {
             net.sfu.handle_signal(net.now, mallory, FromParticipant::TrackEnabled {
                 name: name.clone(),
                 enabled: false,
+            });
+            net.sfu.handle_signal(net.now, mallory, FromParticipant::TrackPriority {
+                name: name.clone(),
+                priority: Priority::High,
+            });
+            // A track SID it may or may not receive (names double as SIDs).
+            net.sfu.handle_signal(net.now, mallory, FromParticipant::TrackPreferences {
+                track_sid: name.clone(),
+                priority: Some(Priority::Low),
+                enabled: false,
+                render_dimensions: None,
             });
         }
         net.run_for(Duration::from_millis(200));

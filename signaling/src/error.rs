@@ -90,6 +90,7 @@ impl SignalError {
             SignalError::Sfu(err) => match err {
                 SfuError::BadCandidate(_)
                 | SfuError::UnknownTrack(_)
+                | SfuError::NotSubscribed(_)
                 | SfuError::UnexpectedAnswer => 53000,
                 SfuError::OfferNotApplied(_) => 53400,
                 SfuError::AnswerNotApplied(_) => 53402,

@@ -28,6 +28,8 @@ fn type_of(message: &ClientMessage) -> &'static str {
             FromParticipant::Answer { .. } => "answer",
             FromParticipant::Candidate { .. } => "candidate",
             FromParticipant::TrackEnabled { .. } => "track_enabled",
+            FromParticipant::TrackPriority { .. } => "track_priority",
+            FromParticipant::TrackPreferences { .. } => "track_preferences",
         },
     }
 }

@@ -5,7 +5,10 @@
 //! transport-wide feedback its browser sends about what we send it
 //! (`engine::bandwidth`, GCC). Every [`CAP_INTERVAL`], each subscriber's
 //! share for one video track is its estimate, less its audio, split over
-//! the video tracks it receives. Then:
+//! the video tracks it receives by their priority's weight (the
+//! subscriber's own priority for the track, else the publisher's; each
+//! step up doubles a track's part). A track the subscriber switched off
+//! takes nothing. Then:
 //!
 //! - A track published without simulcast gets the smallest share among
 //!   its subscribers, told to its publisher as REMB. A browser keeps its
@@ -24,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 
-use super::{ParticipantKey, Sfu};
+use super::{ParticipantKey, PublishedTrack, Sfu};
 use crate::signal::{MediaKind, ToParticipant};
 
 /// How often caps are sent (libwebrtc sends its own REMB about once a
@@ -38,49 +41,61 @@ const AUDIO_BPS: u64 = 40_000;
 /// the subscriber's own quality level says its link is poor.
 const MIN_VIDEO_BPS: u64 = 50_000;
 
-/// What a subscriber receives: its downlink estimate and how many audio
-/// and video tracks share it.
+/// What a subscriber receives: its downlink estimate, how many audio
+/// tracks share it, and the summed weight of its video tracks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Receiving {
     estimate: Option<u64>,
     /// The estimate as far as the link has shown it (for layers).
     cautious: Option<u64>,
     audio: u64,
-    video: u64,
+    video_weight: u64,
 }
 
 impl Receiving {
-    /// The share of its downlink one of its video tracks can have.
-    fn video_share(&self) -> Option<u64> {
-        self.share_of(self.estimate?)
+    /// The share of its downlink a video track of `weight` can have.
+    fn video_share(&self, weight: u64) -> Option<u64> {
+        self.share_of(self.estimate?, weight)
     }
 
     /// The same share of the cautious estimate.
-    fn cautious_video_share(&self) -> Option<u64> {
-        self.share_of(self.cautious?)
+    fn cautious_video_share(&self, weight: u64) -> Option<u64> {
+        self.share_of(self.cautious?, weight)
     }
 
-    fn share_of(&self, estimate: u64) -> Option<u64> {
+    fn share_of(&self, estimate: u64, weight: u64) -> Option<u64> {
         let for_video = estimate.saturating_sub(self.audio * AUDIO_BPS);
-        Some((for_video / self.video.max(1)).max(MIN_VIDEO_BPS))
+        Some((for_video * weight / self.video_weight.max(weight).max(1)).max(MIN_VIDEO_BPS))
     }
 }
 
-/// The cap for a track: the smallest share among its subscribers that
-/// have an estimate (`None` when none has one yet).
-fn track_cap(subscribers: impl Iterator<Item = Receiving>) -> Option<u64> {
-    subscribers.filter_map(|r| r.video_share()).min()
+/// The cap for a track: the smallest share among its subscribers (each
+/// with the track's weight for it) that have an estimate (`None` when none
+/// has one yet).
+fn track_cap(subscribers: impl Iterator<Item = (Receiving, u64)>) -> Option<u64> {
+    subscribers.filter_map(|(r, w)| r.video_share(w)).min()
+}
+
+/// A track's weight for one subscriber: its own priority, else the
+/// publisher's.
+fn weight(track: &PublishedTrack, subscriber: ParticipantKey) -> u64 {
+    track
+        .subscriber_priority
+        .get(&subscriber)
+        .copied()
+        .unwrap_or(track.priority)
+        .weight()
 }
 
 impl Sfu {
     pub(super) fn share_downlinks(&mut self, now: Instant) {
         let mut receiving: FxHashMap<ParticipantKey, Receiving> = FxHashMap::default();
         for track in self.tracks.values() {
-            for sub in track.receiver.subscribers() {
+            for sub in track.receiver.receiving() {
                 let r = receiving.entry(sub).or_default();
                 match track.kind {
                     MediaKind::Audio => r.audio += 1,
-                    MediaKind::Video => r.video += 1,
+                    MediaKind::Video => r.video_weight += weight(track, sub),
                 }
             }
         }
@@ -97,15 +112,19 @@ impl Sfu {
                 continue;
             }
             if t.receiver.layer_count() < 2 {
-                if let Some(cap) = track_cap(t.receiver.subscribers().map(|s| receiving[&s])) {
+                let subscribers = t
+                    .receiver
+                    .receiving()
+                    .map(|s| (receiving[&s], weight(t, s)));
+                if let Some(cap) = track_cap(subscribers) {
                     caps.push((t.publisher, t.engine_track_id.clone(), cap));
                 }
                 continue;
             }
             let shares: Vec<(ParticipantKey, Option<u64>)> = t
                 .receiver
-                .subscribers()
-                .map(|s| (s, receiving[&s].cautious_video_share()))
+                .receiving()
+                .map(|s| (s, receiving[&s].cautious_video_share(weight(t, s))))
                 .collect();
             for (sub, share) in shares {
                 t.receiver.choose_layer(now, sub, share);
@@ -132,14 +151,19 @@ impl Sfu {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signal::Priority;
 
-    fn receiving(estimate: Option<u64>, audio: u64, video: u64) -> Receiving {
-        Receiving {
+    const STANDARD: u64 = 2;
+
+    /// `video` tracks of standard priority.
+    fn receiving(estimate: Option<u64>, audio: u64, video: u64) -> (Receiving, u64) {
+        let r = Receiving {
             estimate,
             cautious: estimate,
             audio,
-            video,
-        }
+            video_weight: video * STANDARD,
+        };
+        (r, STANDARD)
     }
 
     #[test]
@@ -150,6 +174,20 @@ mod tests {
         // Two videos on one downlink share it.
         let shared = receiving(Some(1_040_000), 2, 2);
         assert_eq!(track_cap([wide, shared].into_iter()), Some(480_000));
+    }
+
+    #[test]
+    fn priority_weighs_a_share() {
+        // One high and one low track on 1 Mbit/s less one audio track:
+        // the high one gets four fifths.
+        let r = Receiving {
+            estimate: Some(1_040_000),
+            cautious: Some(1_040_000),
+            audio: 1,
+            video_weight: Priority::High.weight() + Priority::Low.weight(),
+        };
+        assert_eq!(r.video_share(Priority::High.weight()), Some(800_000));
+        assert_eq!(r.video_share(Priority::Low.weight()), Some(200_000));
     }
 
     #[test]

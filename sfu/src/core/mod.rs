@@ -46,7 +46,7 @@ use crate::forward::down_track::DownTrack;
 use crate::forward::receiver::TrackReceiver;
 use crate::quality::{QUALITY_INTERVAL, UpstreamStats};
 use crate::signal::{
-    MediaKind, ParticipantInfo, PublishedTrackSpec, RoomEvent, RoomEventKind, SfuError,
+    MediaKind, ParticipantInfo, Priority, PublishedTrackSpec, RoomEvent, RoomEventKind, SfuError,
     ToParticipant, TrackInfo,
 };
 use crate::transport::{MediaPath, Transport};
@@ -250,6 +250,10 @@ struct PublishedTrack {
     kind: MediaKind,
     mid: String,
     enabled: bool,
+    /// Its publisher's priority; subscribers may set their own
+    /// (`subscriber_priority`).
+    priority: Priority,
+    subscriber_priority: FxHashMap<ParticipantKey, Priority>,
     engine_track_id: String,
     mime_type: String,
     /// Cache, PLI throttle, subscribers' down-tracks and the fan-out.
@@ -310,6 +314,7 @@ fn track_info(track: &PublishedTrack) -> TrackInfo {
         name: track.name.clone(),
         kind: track.kind,
         enabled: track.enabled,
+        priority: track.priority,
     }
 }
 

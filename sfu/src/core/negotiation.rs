@@ -55,6 +55,20 @@ impl Sfu {
                     return;
                 }
             }
+            FromParticipant::TrackPriority { name, priority } => {
+                self.set_track_priority(key, name, priority);
+                return;
+            }
+            FromParticipant::TrackPreferences {
+                track_sid,
+                priority,
+                enabled,
+                render_dimensions: _,
+            } => {
+                if !self.set_track_preferences(now, key, &track_sid, priority, enabled) {
+                    return;
+                }
+            }
         }
         self.dirty.push(key);
     }

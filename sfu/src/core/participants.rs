@@ -204,6 +204,7 @@ impl Sfu {
         for tk in participant.track_by_sender.values() {
             if let Some(track) = self.tracks.get_mut(tk) {
                 track.receiver.unsubscribe(key);
+                track.subscriber_priority.remove(&key);
             }
         }
         // Back in the map while its tracks are unpublished, so subscribers

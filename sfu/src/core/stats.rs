@@ -32,5 +32,8 @@ pub struct SfuStats {
     /// `publish_layers` messages: simulcast layers paused or resumed at
     /// their publishers (`core::downlink_shares`).
     pub layer_changes_sent: u64,
+    /// Tracks switched off or on for a subscriber at its asking
+    /// (`track_preferences`).
+    pub track_switches: u64,
     pub socket_errors: u64,
 }

@@ -14,7 +14,7 @@ use super::{ParticipantKey, PublishedTrack, Sfu, TrackKey, new_sid, track_info};
 use crate::engine::IncomingTrack;
 use crate::forward::codec::Codec;
 use crate::forward::receiver::TrackReceiver;
-use crate::signal::{RoomEventKind, SfuError, ToParticipant};
+use crate::signal::{MediaKind, Priority, RoomEventKind, SfuError, ToParticipant};
 
 impl Sfu {
     pub(super) fn on_incoming_track(
@@ -48,6 +48,8 @@ impl Sfu {
             kind: incoming.kind,
             mid: incoming.mid.clone(),
             enabled: spec.as_ref().is_none_or(|s| s.enabled),
+            priority: spec.as_ref().map(|s| s.priority).unwrap_or_default(),
+            subscriber_priority: Default::default(),
             engine_track_id: incoming.track_id.clone(),
             mime_type: incoming.mime_type.clone(),
             upstream: (0..layers.max(1))
@@ -213,6 +215,82 @@ impl Sfu {
         };
         self.room_event(key, kind, Some(info));
         true
+    }
+
+    /// The publisher's priority for its track `name`; a track not flowing
+    /// yet keeps it in its offer spec. Others are told of a change.
+    pub(super) fn set_track_priority(
+        &mut self,
+        key: ParticipantKey,
+        name: String,
+        priority: Priority,
+    ) {
+        let Some(track) = self
+            .tracks
+            .values_mut()
+            .find(|t| t.publisher == key && t.name == name)
+        else {
+            let p = self.participants.get_mut(&key).expect("checked");
+            if let Some(spec) = p.specs.values_mut().find(|s| s.name == name) {
+                spec.priority = priority;
+            } else {
+                self.tell_error(key, SfuError::UnknownTrack(name));
+            }
+            return;
+        };
+        if track.priority == priority {
+            return;
+        }
+        track.priority = priority;
+        let (track_sid, publisher_sid) = (track.sid.clone(), self.participants[&key].sid.clone());
+        self.tell_room(key, |_| ToParticipant::TrackPriority {
+            participant_sid: publisher_sid.clone(),
+            track_sid: track_sid.clone(),
+            priority,
+        });
+    }
+
+    /// A subscriber's preferences for a track it receives: its priority
+    /// (weighs its downlink share) and whether it is switched on. A switch
+    /// is confirmed to it with `track_switched`; a video track switched
+    /// back on waits for a keyframe, asked for here. True when a video
+    /// track was switched on (the publisher has a request to send).
+    pub(super) fn set_track_preferences(
+        &mut self,
+        now: Instant,
+        key: ParticipantKey,
+        track_sid: &str,
+        priority: Option<Priority>,
+        enabled: bool,
+    ) -> bool {
+        let Some((&tk, track)) = self.tracks.iter_mut().find(|(_, t)| t.sid == track_sid) else {
+            self.tell_error(key, SfuError::NotSubscribed(track_sid.to_owned()));
+            return false;
+        };
+        let Some(changed) = track.receiver.set_switched_off(key, !enabled) else {
+            self.tell_error(key, SfuError::NotSubscribed(track_sid.to_owned()));
+            return false;
+        };
+        match priority {
+            Some(p) => track.subscriber_priority.insert(key, p),
+            None => track.subscriber_priority.remove(&key),
+        };
+        if !changed {
+            return false;
+        }
+        self.stats.track_switches += 1;
+        self.events.push_back((
+            key,
+            ToParticipant::TrackSwitched {
+                track_sid: track_sid.to_owned(),
+                off: !enabled,
+            },
+        ));
+        if enabled && track.kind == MediaKind::Video {
+            self.request_keyframe(now, tk, Some(key));
+            return true;
+        }
+        false
     }
 
     /// Asks a video track's publisher for a keyframe of the layer

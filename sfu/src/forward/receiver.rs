@@ -32,6 +32,9 @@ struct Subscriber<K> {
     ssrc: u32,
     down: DownTrack,
     choice: LayerChoice,
+    /// The subscriber switched the track off: nothing is forwarded, and
+    /// its layer choice asks for nothing.
+    switched_off: bool,
 }
 
 #[derive(Debug)]
@@ -109,7 +112,34 @@ impl<K: Copy + Eq> TrackReceiver<K> {
             ssrc,
             down,
             choice: LayerChoice::default(),
+            switched_off: false,
         });
+    }
+
+    /// Stops (`off`) or starts again forwarding to `key`; after a switch
+    /// on, its down-track waits for a keyframe (ask for one with
+    /// [`TrackReceiver::request_keyframe`]). `None` when `key` does not
+    /// subscribe; else whether anything changed.
+    pub fn set_switched_off(&mut self, key: K, off: bool) -> Option<bool> {
+        let s = self.subscribers.iter_mut().find(|s| s.key == key)?;
+        if s.switched_off == off {
+            return Some(false);
+        }
+        s.switched_off = off;
+        if off {
+            s.down.pause();
+        } else {
+            s.down.unpause();
+        }
+        Some(true)
+    }
+
+    /// Subscribers that have the track switched on.
+    pub fn receiving(&self) -> impl Iterator<Item = K> + '_ {
+        self.subscribers
+            .iter()
+            .filter(|s| !s.switched_off)
+            .map(|s| s.key)
     }
 
     pub fn is_subscribed(&self, key: K) -> bool {
@@ -201,7 +231,11 @@ impl<K: Copy + Eq> TrackReceiver<K> {
     /// The highest layer any subscriber may receive soon: layers above it
     /// are sent for nobody. `None` without subscribers.
     pub fn highest_wanted_layer(&self) -> Option<u8> {
-        self.subscribers.iter().map(|s| s.choice.wanted()).max()
+        self.subscribers
+            .iter()
+            .filter(|s| !s.switched_off)
+            .map(|s| s.choice.wanted())
+            .max()
     }
 
     /// Which layers the publisher should send, when that changed: each

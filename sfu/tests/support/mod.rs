@@ -43,6 +43,8 @@ pub struct Client {
     pub audio_level: Option<u8>,
     /// What the SFU told this client (JSON, as on the wire).
     pub signals: Vec<Value>,
+    /// Why the SFU refused its requests (signaling words them).
+    pub errors: Vec<sfu::signal::SfuError>,
     pub closed: bool,
 }
 
@@ -152,6 +154,7 @@ impl Net {
                     MediaKind::Video
                 },
                 enabled: true,
+                priority: Default::default(),
             })
             .collect();
         self.clients.push(Client {
@@ -168,6 +171,7 @@ impl Net {
             lose_rtp_upstream: None,
             audio_level: None,
             signals: Vec::new(),
+            errors: Vec::new(),
             closed: false,
         });
         self.sfu.handle_signal(
@@ -296,6 +300,7 @@ impl Net {
                     .handle_signal(now, key, FromParticipant::Answer { sdp });
             }
             ToParticipant::Closed(_) => c.closed = true,
+            ToParticipant::Error(err) => c.errors.push(err.clone()),
             _ => {}
         }
         if let Ok(json) = serde_json::to_value(&message) {
