@@ -6,7 +6,8 @@
 //! - the database;
 //! - whether browsers can reach the media;
 //! - SMTP (a dry connection: greeting, STARTTLS, sign-in, no message);
-//! - WhatsApp (the phone number read back with the access token).
+//! - WhatsApp (the phone number read back with the access token);
+//! - `[video_app]`'s pages (twilio-video-app-react's build folder).
 //!
 //! Nothing is written or sent. Each finding is fine, a warning, or a
 //! problem; any problem makes the command exit 1.
@@ -110,6 +111,9 @@ pub async fn run(config: &Config) -> Vec<Finding> {
     found.push(database(config).await);
     found.push(smtp(config).await);
     found.push(whatsapp(config).await);
+    if let Some(video_app) = &config.video_app {
+        found.push(video_app_finding(video_app));
+    }
     if !config.app.production {
         found.push(finding(
             Level::Warning,
@@ -194,6 +198,53 @@ pub fn certificate_finding(files: &crate::tls::TlsFiles) -> Finding {
             }
         }
     }
+}
+
+/// `index.html` readable, and no inline script in it: Confide's content
+/// security policy allows scripts from files only, so an inline one (the
+/// bootstrap create-react-app inlines unless `INLINE_RUNTIME_CHUNK=false`)
+/// leaves a blank page.
+fn video_app_finding(video_app: &crate::video_app::VideoAppConfig) -> Finding {
+    let index = video_app.index_html();
+    match std::fs::read_to_string(&index) {
+        Err(err) => finding(
+            Level::Problem,
+            "video app",
+            format!("{} cannot be read: {err}", index.display()),
+        ),
+        Ok(html) if has_inline_script(&html) => finding(
+            Level::Warning,
+            "video app",
+            format!(
+                "{} has an inline <script>, which browsers refuse here (scripts must be files): \
+                 build the app with INLINE_RUNTIME_CHUNK=false",
+                index.display()
+            ),
+        ),
+        Ok(_) => finding(
+            Level::Fine,
+            "video app",
+            format!(
+                "twilio-video-app-react from {}, its tokens at POST /token",
+                video_app.dir.display()
+            ),
+        ),
+    }
+}
+
+/// Whether a page has a `<script>` element without `src` (JSON data
+/// blocks are not run, so not counted).
+fn has_inline_script(html: &str) -> bool {
+    let lower = html.to_ascii_lowercase();
+    lower.match_indices("<script").any(|(at, _)| {
+        let tag = &lower[at..];
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        let body = &lower[at + tag.len()..];
+        let empty = body
+            .strip_prefix('>')
+            .is_some_and(|rest| rest.trim_start().starts_with("</script"));
+        !tag.contains("src=") && !tag.contains("json") && !empty
+    })
 }
 
 async fn database(config: &Config) -> Finding {

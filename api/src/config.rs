@@ -20,6 +20,9 @@ pub struct Config {
     /// A folder of web app files to serve instead of the ones built into
     /// the binary (a clinic's own pages).
     pub web_dir: Option<PathBuf>,
+    /// Twilio's reference React app served instead of Confide's pages, with
+    /// the token server it calls.
+    pub video_app: Option<crate::video_app::VideoAppConfig>,
     pub tokens: TokenConfig,
     /// `postgres://…` for PostgreSQL; unset: SQLite in `data_dir`. Also read
     /// from the plain `DATABASE_URL` environment variable.
@@ -196,6 +199,7 @@ impl Default for Config {
             },
             data_dir: PathBuf::from("data"),
             web_dir: None,
+            video_app: None,
             tokens: TokenConfig::default(),
             database_url: None,
             app: AppConfig::default(),
@@ -330,6 +334,11 @@ impl Config {
         }
         if self.app.join_opens_minutes_before < 0 || self.app.join_closes_minutes_after_end < 0 {
             bail!("app.join_* minutes cannot be negative");
+        }
+        if let Some(video_app) = &self.video_app {
+            video_app
+                .validate(self.web_dir.as_deref())
+                .map_err(anyhow::Error::msg)?;
         }
         self.notifications.validate().map_err(anyhow::Error::msg)?;
         self.turn.validate().map_err(anyhow::Error::msg)?;

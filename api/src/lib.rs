@@ -37,6 +37,8 @@
 //! - [`metrics`]: `/metrics` for monitoring and the load-test harness.
 //! - [`ops`]: `/healthz`, `/readyz`, and who may read `/metrics`.
 //! - [`web_files`]: the web app's pages, built into the binary.
+//! - [`video_app`]: `[video_app]`, Twilio's reference React app served
+//!   instead, with its token server ([`http::video_app`]).
 //! - [`server`]: wires the SFU ([`sfu`]), the signaling websocket
 //!   ([`signaling`]), the API and the web app's files into one HTTP server.
 //!
@@ -72,4 +74,5 @@ pub mod server;
 pub mod state;
 pub mod tls;
 pub mod turn;
+pub mod video_app;
 pub mod web_files;

@@ -265,11 +265,17 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
                 )),
         )
         .merge(signaling)
-        .merge(http::router(app_state));
-    let app = WebSource::new(config.web_dir.as_ref()).serve(app);
+        .merge(http::router(app_state.clone()));
+    let app = WebSource::new(&config).serve(app);
     let app = app.layer(axum::middleware::from_fn(
         http::text_guard::refuse_control_characters,
     ));
+    // After the control-character guard, whose refusal is not in the shape
+    // the app reads: the token server refuses them itself.
+    let app = match &config.video_app {
+        Some(_) => app.merge(http::video_app::router(app_state)),
+        None => app,
+    };
     let app = http::headers::on_every_response(app, tls_files.is_some());
     background.push(reminders::dispatch::start(
         &config,

@@ -2,11 +2,13 @@
 //! `confide` serves the app with nothing beside it. (In debug builds
 //! `rust-embed` reads the same files from `web/` at run time, so page edits
 //! show without a rebuild.) `web_dir` in the configuration serves a folder
-//! instead, for a clinic that changes the pages.
+//! instead, for a clinic that changes the pages; `[video_app]` serves
+//! twilio-video-app-react's build folder instead, as a single-page app.
 //!
 //! Served as a static file server would: `index.html` for a folder, a
 //! redirect from `/admin` to `/admin/`, the content type from the name, and
-//! an `ETag` (the file's SHA-256) so browsers revalidate with a 304.
+//! an `ETag` (the file's SHA-256) so browsers revalidate with a 304 (from a
+//! folder: `Last-Modified`, and a 304 the same way).
 
 use std::path::PathBuf;
 
@@ -14,7 +16,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
+
+use crate::config::Config;
 
 #[derive(rust_embed::Embed)]
 #[folder = "../web/"]
@@ -25,13 +30,18 @@ struct WebFiles;
 pub enum WebSource {
     Folder(PathBuf),
     Built,
+    /// A single-page app's build folder (`[video_app]`): its files, and
+    /// its `index.html` for every other path, which the app routes itself
+    /// (`/room/{name}`, `/login`).
+    SinglePageApp(PathBuf),
 }
 
 impl WebSource {
-    pub fn new(web_dir: Option<&PathBuf>) -> WebSource {
-        match web_dir {
-            Some(dir) => WebSource::Folder(dir.clone()),
-            None => WebSource::Built,
+    pub fn new(config: &Config) -> WebSource {
+        match (&config.video_app, &config.web_dir) {
+            (Some(video_app), _) => WebSource::SinglePageApp(video_app.dir.clone()),
+            (None, Some(dir)) => WebSource::Folder(dir.clone()),
+            (None, None) => WebSource::Built,
         }
     }
 
@@ -64,8 +74,38 @@ impl WebSource {
                 }
                 router.fallback(|request: Request<Body>| async move { built(&request) })
             }
+            // Confide's deep links are its own app's, not this one's.
+            WebSource::SinglePageApp(dir) => {
+                let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+                router
+                    .fallback(move |request: Request<Body>| single_page_app(files.clone(), request))
+            }
         }
     }
+}
+
+/// A file of the app, else its `index.html` (`ServeDir` would give
+/// `index.html` for a `..` path too; it is refused here instead).
+async fn single_page_app(files: ServeDir<ServeFile>, request: Request<Body>) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let climbs_out = percent_encoding::percent_decode_str(request.uri().path())
+        .decode_utf8_lossy()
+        .split('/')
+        .any(|part| part == "..");
+    if climbs_out {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mut response = match files.oneshot(request).await {
+        Ok(response) => response.into_response(),
+        Err(never) => match never {},
+    };
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::http::headers::VIDEO_APP_CONTENT_SECURITY_POLICY),
+    );
+    response
 }
 
 /// A request for a built-in file, by its path.

@@ -219,7 +219,9 @@ impl FromRequestParts<AppState> for ApiKeyAuth {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares without stopping at the first difference (the lengths of
+/// secrets of a known length are no secret).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

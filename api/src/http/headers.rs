@@ -16,6 +16,17 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
      connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// The same for a `[video_app]` (twilio-video-app-react): its virtual
+/// backgrounds compile WebAssembly (`'wasm-unsafe-eval'`, which allows
+/// compiling wasm and nothing else: no `eval`) and its stylesheet embeds
+/// fonts as `data:` URLs. Its Google Fonts stylesheet stays blocked: a
+/// patient's browser tells no third party about the call (the app falls
+/// back to the system font).
+pub const VIDEO_APP_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+     script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; \
+     img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; \
+     worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
 const PAGE_HEADERS: [(HeaderName, &str); 5] = [
     (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
     (header::X_FRAME_OPTIONS, "DENY"),

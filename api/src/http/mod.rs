@@ -8,6 +8,9 @@
 //! - [`notifications`]: the reminder outbox and dev outbox, for admins.
 //! - [`rooms_v1`]: Twilio's Rooms REST API under `/v1` (its JSON shapes in
 //!   [`rooms_v1::twilio`]).
+//! - [`video_app`]: `POST /token`, the token server twilio-video-app-react
+//!   calls, with `[video_app]` set (Twilio's plugin-rtc contract; not in
+//!   the OpenAPI document, and added by [`crate::server`], not [`router`]).
 //! - [`error`]: the one error type (domain errors map onto it);
 //!   [`extract`]: JSON, path, caller and API-key extractors;
 //!   [`headers`]: security and caching headers; [`text_guard`]: control
@@ -23,6 +26,7 @@ pub mod rooms_v1;
 pub mod text_guard;
 pub mod users;
 pub mod video;
+pub mod video_app;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -194,6 +194,16 @@ pub async fn assign_for_appointment(
     Ok(Some((name, sid)))
 }
 
+/// A room name the SFU accepts (docs/signaling.md): 1 to 128 bytes of
+/// letters, digits, `-`, `_` and `.`.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
 fn new_sid() -> String {
     format!("RM{:032x}", rand::random::<u128>())
 }
@@ -210,11 +220,7 @@ async fn insert_requested(
         .unique_name
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| sid.clone());
-    let valid_name = name.len() <= 128
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if !valid_name {
+    if !is_valid_name(&name) {
         return Err(Error::field(
             "UniqueName",
             "use up to 128 letters, digits, '-', '_' or '.'",
