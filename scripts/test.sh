@@ -37,6 +37,10 @@ if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/n
   say "installing npm packages for the browser tests"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
+if [ ! -d tests/app-react/node_modules/esbuild ]; then
+  say "installing npm packages to build twilio-video-app-react (tests/app-react)"
+  (cd tests/app-react && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 if ! python3 -c 'import twilio' 2>/dev/null; then
   say "installing twilio-python (token interoperability tests)"

@@ -21,9 +21,10 @@ import { networkQualityConfiguration } from './networkquality.js';
  * @property {boolean|TrackOptions} [audio] ignored when `tracks` is given; default true
  * @property {boolean|TrackOptions} [video] ignored when `tracks` is given; default true
  * @property {Array<LocalAudioTrack|LocalVideoTrack|MediaStreamTrack>} [tracks] what to publish
- * @property {CodecPreference[]} [preferredVideoCodecs] e.g. ['VP8'] or [{codec: 'H264'}]
+ * @property {CodecPreference[]|'auto'} [preferredVideoCodecs] e.g. ['VP8'] or [{codec: 'H264'}]; 'auto' is VP8 simulcast with layers the server turns on and off (twilio-video's adaptive simulcast)
  * @property {CodecPreference[]} [preferredAudioCodecs]
  * @property {boolean|import('./networkquality.js').NetworkQualityConfiguration} [networkQuality] levels 0–5 on participants (off by default, as in twilio-video)
+ * @property {{video?: {clientTrackSwitchOffControl?: 'auto'|'manual', contentPreferencesMode?: 'auto'|'manual', [setting: string]: unknown}}} [bandwidthProfile] read: who switches remote video off, who says its render size (twilio-video's defaults with a profile: 'auto' for both)
  * @property {number} [timeout] ms to wait for the room (default 20000); not a twilio-video option
  * @property {string} [signalingUrl] defaults to ws(s)://<page host>/rtc; not a twilio-video option
  */
@@ -52,11 +53,55 @@ export async function connect(token, options = {}) {
     name: options.name,
     tracks,
     stopTracksOnDisconnect: created,
-    preferredVideoCodecs: options.preferredVideoCodecs,
-    preferredAudioCodecs: options.preferredAudioCodecs,
+    preferredVideoCodecs: videoCodecPreferences(options.preferredVideoCodecs),
+    preferredAudioCodecs: codecPreferences('preferredAudioCodecs', options.preferredAudioCodecs),
     signalingUrl: options.signalingUrl,
     networkQuality: networkQualityConfiguration(options.networkQuality),
+    ...videoBandwidthProfile(options.bandwidthProfile),
   });
   await room._connect(options.timeout || JOIN_TIMEOUT_MS);
   return room;
+}
+
+/**
+ * twilio-video's 'auto' asks for VP8 simulcast whose layers the server
+ * turns on and off as subscribers need them: what Confide does for
+ * `{codec: 'VP8', simulcast: true}` (publish_layers, docs/signaling.md).
+ * @param {CodecPreference[]|'auto'|undefined} preferences
+ * @returns {CodecPreference[]|undefined}
+ */
+function videoCodecPreferences(preferences) {
+  if (preferences === 'auto') return [{ codec: 'VP8', simulcast: true }];
+  return codecPreferences('preferredVideoCodecs', preferences);
+}
+
+/**
+ * @param {string} option
+ * @param {unknown} preferences
+ * @returns {CodecPreference[]|undefined}
+ */
+function codecPreferences(option, preferences) {
+  if (preferences === undefined) return undefined;
+  const valid = Array.isArray(preferences)
+    && preferences.every((p) => typeof p === 'string' || (p && typeof p === 'object' && typeof p.codec === 'string'));
+  // twilio-video throws a TypeError for an option of the wrong type, too.
+  if (!valid) throw new TypeError(`${option} must be an array of codec names or {codec} objects${option === 'preferredVideoCodecs' ? ", or 'auto'" : ''}`);
+  return /** @type {CodecPreference[]} */ (preferences);
+}
+
+/**
+ * twilio-video: with a video bandwidth profile, remote video is switched
+ * off and sized from what the page shows ('auto') unless the app says
+ * 'manual'; without one, nothing is switched off.
+ * @param {ConnectOptions['bandwidthProfile']} profile
+ * @returns {{switchOffControl: import('./remotetrack.js').SwitchOffControl, contentPreferencesMode: import('./remotetrack.js').ContentPreferencesMode}}
+ */
+function videoBandwidthProfile(profile) {
+  const video = profile && profile.video;
+  if (!video) return { switchOffControl: 'disabled', contentPreferencesMode: 'disabled' };
+  const control = video.clientTrackSwitchOffControl ?? 'auto';
+  const content = video.contentPreferencesMode ?? 'auto';
+  if (!['auto', 'manual'].includes(control)) throw new RangeError("bandwidthProfile.video.clientTrackSwitchOffControl must be 'auto' or 'manual'");
+  if (!['auto', 'manual'].includes(content)) throw new RangeError("bandwidthProfile.video.contentPreferencesMode must be 'auto' or 'manual'");
+  return { switchOffControl: control, contentPreferencesMode: content };
 }

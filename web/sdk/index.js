@@ -18,6 +18,7 @@ import { RemoteParticipant } from './participant.js';
 import { Room } from './room.js';
 import { TwilioError } from './errors.js';
 import { PROTOCOL_VERSION } from './signaling.js';
+import { Logger } from './logger.js';
 
 export const version = '1.0.0';
 
@@ -45,6 +46,7 @@ export {
   RemoteParticipant,
   Room,
   TwilioError,
+  Logger,
   PROTOCOL_VERSION,
 };
 
@@ -67,6 +69,7 @@ const Video = {
   RemoteParticipant,
   Room,
   TwilioError,
+  Logger,
   PROTOCOL_VERSION,
 };
 

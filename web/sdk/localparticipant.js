@@ -5,11 +5,13 @@
 // Mute state is relayed to the server from the tracks' own events, so
 // track.disable() works whether the app holds the track or the publication.
 
+import { sdkLog } from './logger.js';
 import { EventEmitter } from './events.js';
 import { createError } from './errors.js';
 import { LocalTrack, wrapMediaStreamTrack } from './localtrack.js';
 import { LocalTrackPublication } from './publication.js';
 import { localSid } from './util.js';
+import { checkPriority } from './remotetrack.js';
 
 /** @typedef {import('./localtrack.js').LocalAudioTrack} LocalAudioTrack */
 /** @typedef {import('./localtrack.js').LocalVideoTrack} LocalVideoTrack */
@@ -18,6 +20,7 @@ import { localSid } from './util.js';
  * @property {(track: LocalTrack) => Promise<void>} publish
  * @property {(track: LocalTrack) => Promise<void>} unpublish
  * @property {(track: LocalTrack) => void} sendEnabled
+ * @property {(track: LocalTrack) => void} sendPriority
  */
 
 export class LocalParticipant extends EventEmitter {
@@ -59,10 +62,11 @@ export class LocalParticipant extends EventEmitter {
 
   /**
    * @param {LocalAudioTrack|LocalVideoTrack|MediaStreamTrack} trackOrMediaStreamTrack
-   * @param {{name?: string}} [options] for a MediaStreamTrack: the name others see
+   * @param {{name?: string, priority?: import('./remotetrack.js').Priority, logLevel?: unknown}} [options] name: for a MediaStreamTrack, the name others see
    * @returns {Promise<LocalTrackPublication>} once the server accepted the offer that publishes it
    */
   async publishTrack(trackOrMediaStreamTrack, options = {}) {
+    const priority = checkPriority(options.priority ?? 'standard', false);
     if (this.state === 'disconnected') throw createError(53000, 'cannot publish after the room disconnected');
     const existing = this._find(trackOrMediaStreamTrack);
     if (existing) return existing;
@@ -72,7 +76,7 @@ export class LocalParticipant extends EventEmitter {
     if ([...this.tracks.values()].some((p) => p.trackName === track.name)) {
       throw createError(53304, `a track named ${JSON.stringify(track.name)} is already published`);
     }
-    const publication = this._addPublication(track);
+    const publication = this._addPublication(track, priority);
     try {
       await this._hooks.publish(track);
     } catch (err) {
@@ -99,7 +103,7 @@ export class LocalParticipant extends EventEmitter {
     const publication = this._find(trackOrMediaStreamTrack);
     if (!publication) return null;
     this._removePublication(publication);
-    this._hooks.unpublish(publication.track).catch((err) => console.warn('[confide] unpublish failed:', err));
+    this._hooks.unpublish(publication.track).catch((err) => sdkLog.warn('unpublish failed:', err));
     return publication;
   }
 
@@ -119,10 +123,16 @@ export class LocalParticipant extends EventEmitter {
   /**
    * Adds a publication without negotiating (the Room's next session sends it).
    * @param {LocalAudioTrack|LocalVideoTrack} track
+   * @param {import('./remotetrack.js').Priority} [priority]
    * @returns {LocalTrackPublication}
    */
-  _addPublication(track) {
-    const publication = new LocalTrackPublication(track, localSid('MT'), (t) => this.unpublishTrack(t));
+  _addPublication(track, priority = 'standard') {
+    track._priority = priority;
+    const sendPriority = (/** @type {LocalTrackPublication} */ p) => {
+      p.track._priority = p.priority;
+      this._hooks.sendPriority(p.track);
+    };
+    const publication = new LocalTrackPublication(track, localSid('MT'), (t) => this.unpublishTrack(t), priority, sendPriority);
     this.tracks.set(publication.trackSid, publication);
     (track.kind === 'audio' ? this.audioTracks : this.videoTracks).set(publication.trackSid, publication);
     const onEnabled = () => {

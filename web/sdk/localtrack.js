@@ -28,6 +28,8 @@ export class LocalTrack extends Track {
     this._constraints = options.constraints || {};
     /** @type {Set<RTCRtpSender>} */
     this._senders = new Set();
+    /** @type {import('./remotetrack.js').Priority} its publication's priority, which offers carry */
+    this._priority = 'standard';
     this._onEnded = () => this.emit('stopped', this);
     mediaStreamTrack.addEventListener('ended', this._onEnded);
   }

@@ -57,6 +57,7 @@ export class RemoteParticipant extends EventEmitter {
     const existing = this.tracks.get(info.sid);
     if (existing) {
       this._setTrackEnabled(info.sid, info.enabled !== false);
+      if (info.priority) this._setPublishPriority(info.sid, info.priority);
       return existing;
     }
     const publication = new RemoteTrackPublication(info);
@@ -90,11 +91,35 @@ export class RemoteParticipant extends EventEmitter {
   /**
    * @param {RemoteTrackPublication} publication
    * @param {MediaStreamTrack} mediaStreamTrack
+   * @param {Parameters<RemoteTrackPublication['_subscribe']>[1]} options
    */
-  _subscribe(publication, mediaStreamTrack) {
-    const track = publication._subscribe(mediaStreamTrack);
+  _subscribe(publication, mediaStreamTrack, options) {
+    const track = publication._subscribe(mediaStreamTrack, options);
     track.once('started', () => this.emit('trackStarted', track));
+    track.on('dimensionsChanged', () => this.emit('trackDimensionsChanged', track));
     this.emit('trackSubscribed', track, publication);
+  }
+
+  /**
+   * @param {string} trackSid
+   * @param {boolean} off
+   */
+  _setSwitchedOff(trackSid, off) {
+    const publication = this.tracks.get(trackSid);
+    if (publication && publication._setSwitchedOff(off)) {
+      this.emit(off ? 'trackSwitchedOff' : 'trackSwitchedOn', publication.track, publication);
+    }
+  }
+
+  /**
+   * @param {string} trackSid
+   * @param {import('./remotetrack.js').Priority} priority
+   */
+  _setPublishPriority(trackSid, priority) {
+    const publication = this.tracks.get(trackSid);
+    if (publication && publication._setPublishPriority(priority)) {
+      this.emit('trackPublishPriorityChanged', priority, publication);
+    }
   }
 
   /** @param {RemoteTrackPublication} publication */

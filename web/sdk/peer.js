@@ -20,6 +20,7 @@
 //   64 KiB message limit, and the server does not pick up media on an m-line
 //   Chrome recycles from a stopped one (new mid at the same index).
 
+import { sdkLog } from './logger.js';
 import { EventEmitter } from './events.js';
 import { createError } from './errors.js';
 import { deferred } from './util.js';
@@ -220,6 +221,15 @@ export class Peer extends EventEmitter {
   }
 
   /**
+   * Tells the server a published track's priority changed; as with
+   * sendEnabled, a track not yet in a sent offer gets it from that offer.
+   * @param {LocalTrack} track
+   */
+  sendPriority(track) {
+    if (this._announced.has(track)) this._send({ type: 'track_priority', name: track.name, priority: track._priority });
+  }
+
+  /**
    * Handles the messages that belong to negotiation.
    * @param {ServerMessage} msg
    * @returns {boolean} whether it was one
@@ -287,7 +297,7 @@ export class Peer extends EventEmitter {
     try {
       await transceiver.sender.setParameters(parameters);
     } catch (err) {
-      console.warn('[confide] cannot pause or resume simulcast layers:', err);
+      sdkLog.warn('cannot pause or resume simulcast layers:', err);
     }
   }
 
@@ -318,7 +328,7 @@ export class Peer extends EventEmitter {
       .then(() => (this._closed ? undefined : step()))
       .catch((err) => {
         if (this._closed) return;
-        console.warn('[confide] negotiation failed:', err);
+        sdkLog.warn('negotiation failed:', err);
         this.emit('failed', createError(53405, `negotiation failed: ${err && err.message}`));
       });
   }
@@ -334,11 +344,11 @@ export class Peer extends EventEmitter {
     this._iceRestart = false;
     this._offerRestartsIce = iceRestart;
     await pc.setLocalDescription(await pc.createOffer({ iceRestart }));
-    /** @type {Array<{mid: string, name: string, kind: string, enabled: boolean}>} */
+    /** @type {Array<{mid: string, name: string, kind: string, enabled: boolean, priority: string}>} */
     const tracks = [];
     for (const [track, transceiver] of this._published) {
       if (transceiver.mid === null) continue;
-      tracks.push({ mid: transceiver.mid, name: track.name, kind: track.kind, enabled: track.isEnabled });
+      tracks.push({ mid: transceiver.mid, name: track.name, kind: track.kind, enabled: track.isEnabled, priority: track._priority });
       this._announced.add(track);
     }
     this._offerInFlight = true;
@@ -450,7 +460,7 @@ export function applyCodecPreferences(transceiver, kind, preferences) {
   try {
     transceiver.setCodecPreferences(ordered);
   } catch (err) {
-    console.warn('[confide] cannot apply codec preferences:', err);
+    sdkLog.warn('cannot apply codec preferences:', err);
   }
 }
 

@@ -19,6 +19,7 @@
 // rejoin: a fresh websocket and RTCPeerConnection, same token, local tracks
 // republished, participants reconciled from `joined`.
 
+import { sdkLog } from './logger.js';
 import { EventEmitter } from './events.js';
 import { createError, isRetryable } from './errors.js';
 import { Session } from './session.js';
@@ -42,7 +43,10 @@ export const JOIN_TIMEOUT_MS = 20_000;
 const DEFAULT_RECONNECT_WINDOW_MS = 30_000;
 const PUBLISH_TIMEOUT_MS = 20_000;
 /** Participant events the Room repeats with the participant appended. */
-const REEMITTED = ['trackSubscribed', 'trackUnsubscribed', 'trackPublished', 'trackUnpublished', 'trackEnabled', 'trackDisabled', 'trackStarted'];
+const REEMITTED = [
+  'trackSubscribed', 'trackUnsubscribed', 'trackPublished', 'trackUnpublished', 'trackEnabled', 'trackDisabled', 'trackStarted',
+  'trackSwitchedOff', 'trackSwitchedOn', 'trackDimensionsChanged', 'trackPublishPriorityChanged',
+];
 /** Join refusals that another attempt with the same token will not get past. */
 const FINAL_JOIN_CODES = new Set([20101, 20102, 20103, 20104, 20105, 20106, 20107, 53106, 53118, 53205]);
 
@@ -56,6 +60,8 @@ const FINAL_JOIN_CODES = new Set([20101, 20102, 20103, 20104, 20105, 20106, 2010
  * @property {CodecPreference[]} [preferredAudioCodecs]
  * @property {string} [signalingUrl]
  * @property {{local: number, remote: number}|null} [networkQuality] verbosities, null when off
+ * @property {import('./remotetrack.js').SwitchOffControl} [switchOffControl] who switches remote video off (default: nobody)
+ * @property {import('./remotetrack.js').ContentPreferencesMode} [contentPreferencesMode]
  */
 
 export class Room extends EventEmitter {
@@ -81,6 +87,10 @@ export class Room extends EventEmitter {
       sendEnabled: (track) => {
         const peer = this._session && this._session.peer;
         if (peer) peer.sendEnabled(track);
+      },
+      sendPriority: (track) => {
+        const peer = this._session && this._session.peer;
+        if (peer) peer.sendPriority(track);
       },
     });
     for (const track of options.tracks) this.localParticipant._addPublication(track);
@@ -261,6 +271,12 @@ export class Room extends EventEmitter {
       case 'track_enabled':
         if (participant) participant._setTrackEnabled(msg.track_sid, msg.enabled !== false);
         break;
+      case 'track_priority':
+        if (participant) participant._setPublishPriority(msg.track_sid, msg.priority);
+        break;
+      case 'track_switched':
+        for (const p of this.participants.values()) if (p.tracks.has(msg.track_sid)) p._setSwitchedOff(msg.track_sid, msg.off === true);
+        break;
       case 'dominant_speaker':
         this._setDominantSpeaker(msg.participant_sid || null);
         break;
@@ -268,7 +284,7 @@ export class Room extends EventEmitter {
         this._applyNetworkQuality(msg.participants || []);
         break;
       case 'error':
-        console.warn(`[confide] server error ${msg.code}: ${msg.message}`);
+        sdkLog.warn(`server error ${msg.code}: ${msg.message}`);
         break;
       default:
         break; // pong, and message types newer than this SDK
@@ -317,7 +333,28 @@ export class Room extends EventEmitter {
         if (ok && !publication.track) toSubscribe.push([participant, publication, r.mediaStreamTrack]);
       }
     }
-    for (const [participant, publication, mediaStreamTrack] of toSubscribe) participant._subscribe(publication, mediaStreamTrack);
+    const options = {
+      switchOffControl: this._options.switchOffControl,
+      contentPreferencesMode: this._options.contentPreferencesMode,
+      sendPreferences: (/** @type {import('./remotetrack.js').RemoteTrack} */ track) => this._sendPreferences(track),
+    };
+    for (const [participant, publication, mediaStreamTrack] of toSubscribe) {
+      participant._subscribe(publication, mediaStreamTrack, options);
+      // A track subscribed again on a new session: the server starts from defaults.
+      if (publication.track && publication.track._hasPreferences) this._sendPreferences(publication.track);
+    }
+  }
+
+  /**
+   * What this client wants of a remote track: its priority, whether it is
+   * switched on, the size it is shown at (docs/signaling.md, 4.9).
+   * @param {import('./remotetrack.js').RemoteTrack} track
+   */
+  _sendPreferences(track) {
+    const session = this._session;
+    if (!session || this.state === 'disconnected') return;
+    const p = track._preferences;
+    session.signaling.send({ type: 'track_preferences', track_sid: track.sid, priority: p.priority, enabled: p.enabled, render_dimensions: p.renderDimensions });
   }
 
   /** @param {LocalTrack} track */

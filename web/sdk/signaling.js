@@ -24,6 +24,7 @@ const SILENCE_LIMIT_MS = 30_000;
  * @property {string} name
  * @property {'audio'|'video'} kind
  * @property {boolean} enabled
+ * @property {'low'|'standard'|'high'} [priority] the publisher's (absent: standard)
  */
 /**
  * @typedef {object} ParticipantInfo

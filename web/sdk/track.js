@@ -3,7 +3,10 @@
 //
 // twilio-video's attach() semantics, which applications depend on:
 //   attach()            creates an element for the kind and returns it
-//   attach(el|selector) attaches to that element and returns it
+//   attach(el|selector) attaches to that element and returns it; a container
+//                       (say a <div>) gets a new element appended, returned
+//                       (twilio-video would set srcObject on the <div> and
+//                       show nothing)
 //   detach()            detaches from every element, returns them (array)
 //   detach(el|selector) detaches from that element and returns it
 // An element may show one audio and one video track at once (an app may
@@ -46,11 +49,20 @@ export class Track extends EventEmitter {
    * @returns {HTMLMediaElement}
    */
   /**
-   * @param {HTMLMediaElement|string} [element]
+   * @param {HTMLMediaElement|HTMLElement|string} [element]
    * @returns {HTMLMediaElement}
    */
   attach(element) {
-    const el = element === undefined ? this._createElement() : resolveElement(element);
+    let el;
+    if (element === undefined || element === null) el = this._createElement();
+    else {
+      const found = findElement(element);
+      if (found instanceof HTMLMediaElement) el = found;
+      else {
+        el = this._createElement();
+        found.appendChild(el);
+      }
+    }
     this._attachTo(el);
     this._attachments.add(el);
     return el;
@@ -62,21 +74,26 @@ export class Track extends EventEmitter {
    */
   /**
    * @overload
-   * @param {HTMLMediaElement|string} element
+   * @param {HTMLMediaElement|HTMLElement|string} element
    * @returns {HTMLMediaElement}
    */
   /**
-   * @param {HTMLMediaElement|string} [element]
+   * @param {HTMLMediaElement|HTMLElement|string} [element]
    * @returns {HTMLMediaElement|HTMLMediaElement[]}
    */
   detach(element) {
-    if (element === undefined) {
+    if (element === undefined || element === null) {
       const all = [...this._attachments];
       for (const el of all) this._detachFrom(el);
       this._attachments.clear();
       return all;
     }
-    const el = resolveElement(element);
+    const found = findElement(element);
+    // A container: the element attach() appended to it.
+    const el = found instanceof HTMLMediaElement
+      ? found
+      : [...this._attachments].find((a) => a.parentElement === found);
+    if (!el) return /** @type {any} */ (found);
     this._detachFrom(el);
     this._attachments.delete(el);
     return el;
@@ -119,14 +136,16 @@ export class Track extends EventEmitter {
 }
 
 /**
- * @param {HTMLMediaElement|string} element
- * @returns {HTMLMediaElement}
+ * @param {HTMLElement|string} element
+ * @returns {HTMLElement}
  */
-function resolveElement(element) {
-  if (typeof element !== 'string') return element;
-  const found = document.querySelector(element);
-  if (!(found instanceof HTMLMediaElement)) {
-    throw new TypeError(`no <audio> or <video> element matches ${JSON.stringify(element)}`);
+function findElement(element) {
+  if (typeof element !== 'string') {
+    if (element instanceof HTMLElement) return element;
+    throw new TypeError('attach/detach take an element or a CSS selector');
   }
+  const found = document.querySelector(element);
+  // twilio-video's words for this.
+  if (!(found instanceof HTMLElement)) throw new Error(`Selector matched no element: ${element}`);
   return found;
 }

@@ -1,0 +1,2 @@
+const mockFile = 'test-file-stub';
+export default mockFile;

@@ -1,0 +1,2 @@
+const useMediaStreamTrack = (track: any) => track?.mediaStreamTrack;
+export default useMediaStreamTrack;
