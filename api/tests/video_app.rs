@@ -19,6 +19,7 @@ use reqwest::header::{
     CACHE_CONTROL, CONTENT_TYPE, HeaderMap, IF_MODIFIED_SINCE, LAST_MODIFIED, RETRY_AFTER,
 };
 use serde_json::{Value, json};
+use signaling::token::RoomScope;
 use tokio_tungstenite::tungstenite::Message;
 
 const PASSCODE: &str = "clinic-passcode-42";
@@ -159,21 +160,16 @@ async fn the_right_passcode_gets_a_token_for_the_name_and_room() {
     assert_eq!(joined["room"]["name"], "consult-1", "{joined}");
     drop(ws);
 
-    // The sign-in page's check, and a token for any room (no room, no
-    // create_room); the defaults apply to absent flags.
+    // The sign-in page's check; the defaults apply to absent flags.
     for (request, room) in [
         (
             json!({"user_identity": "temp-name", "room_name": "temp-room", "passcode": PASSCODE,
                    "create_room": false, "create_conversation": false}),
-            Some("temp-room"),
-        ),
-        (
-            json!({"user_identity": "alice", "passcode": PASSCODE, "create_room": false}),
-            None,
+            "temp-room",
         ),
         (
             json!({"user_identity": "bob", "room_name": "r.2_x-y", "passcode": PASSCODE}),
-            Some("r.2_x-y"),
+            "r.2_x-y",
         ),
     ] {
         let (status, _, body) = post_token(&api, request.clone(), None).await;
@@ -181,8 +177,99 @@ async fn the_right_passcode_gets_a_token_for_the_name_and_room() {
         let grant = verifier
             .verify(body["token"].as_str().unwrap(), now)
             .unwrap();
-        assert_eq!(grant.room.as_deref(), room, "{request}");
+        assert_eq!(grant.room.as_deref(), Some(room), "{request}");
+        assert_eq!(grant.rooms, RoomScope::AdHocOnly, "{request}");
     }
+    api.stop().await;
+}
+
+/// The passcode is shared by everyone who uses the app: it must not open
+/// a therapy session. Tokens always name a room, never one with the
+/// appointment prefix, and the SFU keeps them out of every room the API
+/// registered.
+#[tokio::test]
+async fn the_app_s_tokens_reach_no_appointment_or_rest_room() {
+    let app = app_build(INDEX_HTML);
+    let api = start(&app, |_| {}).await;
+    let running = api.running.as_ref().unwrap();
+
+    // No token for any room, as plugin-rtc would give with create_room false.
+    let (status, _, body) = post_token(
+        &api,
+        json!({"user_identity": "alice", "passcode": PASSCODE, "create_room": false}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body,
+        plugin_rtc_error(
+            "missing room_name",
+            "The room_name parameter is missing. Confide's tokens always name their room."
+        )
+    );
+    let (status, _, body) = post_token(
+        &api,
+        json!({"user_identity": "alice", "room_name": "apt-7-0123456789ab", "passcode": PASSCODE}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body,
+        plugin_rtc_error(
+            "invalid parameter",
+            "Room names starting with 'apt-' are kept for the clinic's appointments."
+        )
+    );
+
+    // A room the API registered (an appointment's or a REST one) under a
+    // name the app would accept: the app's token finds no such room.
+    assert!(
+        running
+            .sfu
+            .register_room("consult-9", "RM09", Some(2))
+            .await
+    );
+    let (status, _, body) = post_token(
+        &api,
+        json!({"user_identity": "mallory", "room_name": "consult-9", "passcode": PASSCODE}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/rtc", running.http_addr))
+        .await
+        .unwrap();
+    ws.send(Message::Text(
+        json!({"type": "join", "version": 1, "token": body["token"]})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    let first_text = async {
+        loop {
+            match ws.next().await.expect("an answer").unwrap() {
+                Message::Text(text) => break serde_json::from_str::<Value>(&text).unwrap(),
+                _ => continue,
+            }
+        }
+    };
+    // A bound for a broken server, not a wait: the answer comes at once.
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(10), first_text)
+        .await
+        .expect("answered in time");
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], 53106, "room not found: {refused}");
+    assert!(
+        running
+            .sfu
+            .room("consult-9")
+            .await
+            .is_none_or(|room| room.participants.is_empty()),
+        "nobody entered the registered room"
+    );
     api.stop().await;
 }
 

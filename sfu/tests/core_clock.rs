@@ -486,3 +486,28 @@ fn publishers_are_told_a_bitrate_cap_once_their_subscribers_feedback_is_heard() 
     // from the first second with feedback on.
     assert!(stats.bitrate_caps_sent >= 2, "{stats:?}");
 }
+
+#[test]
+fn a_token_for_ad_hoc_rooms_finds_no_registered_room() {
+    use sfu::core::{JoinError, RoomScope};
+    let mut net = Net::new(SfuConfig::default());
+    let now = net.now;
+    assert!(net.sfu.register_room("apt-1-0a0b0c0d0e0f", "RM1", Some(2)));
+    assert_eq!(
+        net.sfu
+            .join(now, "apt-1-0a0b0c0d0e0f", "mallory", RoomScope::AdHocOnly)
+            .unwrap_err(),
+        JoinError::RoomNotFound
+    );
+    // The appointment's own tokens still get in, and the ad-hoc token still
+    // opens rooms nobody registered.
+    net.sfu
+        .join(now, "apt-1-0a0b0c0d0e0f", "patient", RoomScope::Any)
+        .expect("a token for any room enters a registered one");
+    net.sfu
+        .join(now, "team-standup", "mallory", RoomScope::AdHocOnly)
+        .expect("an ad-hoc room opens");
+    net.sfu
+        .join(now, "team-standup", "colleague", RoomScope::AdHocOnly)
+        .expect("and others join it");
+}

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use rtc::sdp::description::session::SessionDescription;
 use rtc::shared::marshal::Unmarshal;
 use rtc::stun::message::Message;
-use sfu::core::SfuConfig;
+use sfu::core::{RoomScope, SfuConfig};
 use sfu::demux::{DatagramKind, classify, stun_integrity_ok, stun_local_ufrag};
 use sfu::signal::{FromParticipant, ToParticipant};
 use support::Net;
@@ -83,7 +83,11 @@ fn every_sdp_seed_parses_and_the_sfu_answers_the_client_offers() {
             continue;
         }
         // One participant per offer, so each is a first offer.
-        let key = net.sfu.join(net.now, "room", &name).unwrap().participant;
+        let key = net
+            .sfu
+            .join(net.now, "room", &name, RoomScope::Any)
+            .unwrap()
+            .participant;
         net.sfu.handle_signal(
             net.now,
             key,

@@ -26,7 +26,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::sdp::description::session::SessionDescription;
-use sfu::core::{ParticipantKey, SfuConfig};
+use sfu::core::{ParticipantKey, RoomScope, SfuConfig};
 use sfu::signal::{
     FromParticipant, MediaKind, Priority, PublishedTrackSpec, SfuError, ToParticipant,
 };
@@ -126,7 +126,7 @@ proptest! {
             net.send(alice, seq, true);
             net.run_for(Duration::from_millis(20));
         }
-        let mallory = net.sfu.join(net.now, "room", "mallory").expect("join").participant;
+        let mallory = net.sfu.join(net.now, "room", "mallory", RoomScope::Any).expect("join").participant;
         let now = net.now;
 
         // The offer: an answer that parses, or OfferNotApplied.

@@ -43,8 +43,6 @@ pub enum SignalError {
     RateLimited,
     #[error("Room completed")]
     RoomCompleted,
-    #[error("Participant removed from the Room by the server")]
-    ParticipantRemoved,
     #[error("Signaling message too large")]
     MessageTooLarge,
     #[error("Server is shutting down or unavailable")]
@@ -79,7 +77,6 @@ impl SignalError {
             SignalError::ParticipantNotFound => 53204,
             SignalError::MediaConnectionFailed => 53405,
             SignalError::RoomCompleted => 53118,
-            SignalError::ParticipantRemoved => 53000,
             // Twilio has no per-message rate limit code; 53000 family.
             SignalError::RateLimited => 53000,
             SignalError::MessageTooLarge => 53000,

@@ -110,6 +110,20 @@ pub enum ServerMessage<'a> {
         /// True when the server closes the connection after this message.
         fatal: bool,
     },
+    /// The session ended without an error: the clinic removed this
+    /// participant (Twilio's SDK then disconnects with no error, and must
+    /// not rejoin).
+    Disconnected {
+        reason: DisconnectReason,
+    },
+}
+
+/// Why a [`ServerMessage::Disconnected`] was sent.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisconnectReason {
+    /// Through the REST API (`Status=disconnected`).
+    Removed,
 }
 
 #[cfg(test)]

@@ -15,14 +15,15 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use sfu::core::JoinError;
+use sfu::core::{JoinError, RoomScope};
 use sfu::signal::{CloseReason, ToParticipant};
 use tokio::time::{interval, timeout};
 use tracing::{debug, info};
 
 use crate::error::SignalError;
 use crate::protocol::{
-    ClientMessage, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage, Welcome,
+    ClientMessage, DisconnectReason, MediaMessage, PROTOCOL_VERSION, RoomInfo, ServerMessage,
+    Welcome,
 };
 use crate::rate_limit::TokenBucket;
 use crate::state::SignalingState;
@@ -52,8 +53,12 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
     }
     let resumed = matches!(first, FirstMessage::Resume { .. });
     let started = match first {
-        FirstMessage::Join { room, identity } => {
-            let joined = state.sfu.join(room.clone(), identity.clone()).await;
+        FirstMessage::Join {
+            room,
+            identity,
+            scope,
+        } => {
+            let joined = state.sfu.join(room.clone(), identity.clone(), scope).await;
             if joined.is_ok() {
                 info!(room = %room, identity = %identity, "joined");
             }
@@ -155,6 +160,7 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
                 match event {
                     None => break Ending::Ended(SignalError::Unavailable),
                     Some(ToParticipant::Closed(CloseReason::Replaced)) => break Ending::Replaced,
+                    Some(ToParticipant::Closed(CloseReason::Removed)) => break Ending::Removed,
                     Some(ToParticipant::Closed(reason)) => break Ending::Ended(close_error(reason)),
                     Some(ToParticipant::Error(err)) => {
                         if send_error(&mut socket, &SignalError::from(err)).await.is_err() {
@@ -206,6 +212,13 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
             info!(participant = %joined.participant_sid, "session ended");
             fail(&mut socket, err).await;
         }
+        Ending::Removed => {
+            state.sfu.leave(me);
+            info!(participant = %joined.participant_sid, "removed");
+            let reason = DisconnectReason::Removed;
+            let _ = send_json(&mut socket, &ServerMessage::Disconnected { reason }).await;
+            close_session(&mut socket).await;
+        }
         Ending::Replaced => {
             debug!(participant = %joined.participant_sid, "replaced by a resumed connection");
             let _ = socket.send(Message::Close(None)).await;
@@ -233,10 +246,12 @@ enum Ending {
     /// what to tell the client if it can still hear).
     Dropped(Option<SignalError>),
     /// The SFU ended the session (a duplicate identity, the reconnect window
-    /// passed, a removal, shutdown).
+    /// passed, the room completed, shutdown).
     Ended(SignalError),
     /// The participant resumed on another connection.
     Replaced,
+    /// The clinic removed the participant through the REST API.
+    Removed,
 }
 
 /// What a new connection asked for first.
@@ -244,6 +259,7 @@ enum FirstMessage {
     Join {
         room: String,
         identity: String,
+        scope: RoomScope,
     },
     Resume {
         participant_sid: String,
@@ -314,6 +330,7 @@ async fn wait_for_join(
         return Ok(FirstMessage::Join {
             room,
             identity: grant.identity,
+            scope: grant.rooms,
         });
     }
 }
@@ -354,9 +371,8 @@ fn close_error(reason: CloseReason) -> SignalError {
         CloseReason::MediaTimeout => SignalError::MediaConnectionFailed,
         CloseReason::ServerShutdown => SignalError::Restarting,
         CloseReason::RoomCompleted => SignalError::RoomCompleted,
-        CloseReason::Removed => SignalError::ParticipantRemoved,
-        // Handled before (the session ends without a word).
-        CloseReason::Replaced => SignalError::Unavailable,
+        // Handled before (the session ends without an error).
+        CloseReason::Replaced | CloseReason::Removed => SignalError::Unavailable,
     }
 }
 
@@ -393,6 +409,11 @@ async fn fail(socket: &mut WebSocket, err: SignalError) {
         },
     )
     .await;
+    close_session(socket).await;
+}
+
+/// Closes a session the server ended (docs/signaling.md §11).
+async fn close_session(socket: &mut WebSocket) {
     let _ = socket
         .send(Message::Close(Some(CloseFrame {
             code: 4000,

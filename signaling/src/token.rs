@@ -9,6 +9,8 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+pub use sfu::core::RoomScope;
+
 use crate::error::SignalError;
 
 /// An API key: the SID (`SK` + 32 hex) that appears as `iss`, and its secret.
@@ -24,6 +26,10 @@ pub struct Grant {
     pub identity: String,
     /// `None`: any room (Twilio allows a video grant without a room).
     pub room: Option<String>,
+    /// Which rooms the token may open or enter: a token of the video app's
+    /// token server ([`mint_for_ad_hoc_rooms`]) must not reach a room the
+    /// API registered (an appointment's, or one made through REST).
+    pub rooms: RoomScope,
     pub expires_at: u64,
 }
 
@@ -50,6 +56,10 @@ struct Grants {
 struct VideoGrant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     room: Option<String>,
+    /// Confide's own claim (Twilio's verifiers ignore unknown ones): `true`
+    /// on the video app's tokens, see [`RoomScope::AdHocOnly`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    ad_hoc_only: bool,
 }
 
 const CONTENT_TYPE: &str = "twilio-fpa;v=1";
@@ -143,6 +153,11 @@ impl TokenVerifier {
         Ok(Grant {
             identity,
             room: video.room,
+            rooms: if video.ad_hoc_only {
+                RoomScope::AdHocOnly
+            } else {
+                RoomScope::Any
+            },
             expires_at: claims.exp,
         })
     }
@@ -154,6 +169,41 @@ pub fn mint(
     key: &ApiKey,
     identity: &str,
     room: Option<&str>,
+    ttl_secs: u64,
+    now_unix: u64,
+) -> String {
+    mint_scoped(
+        account_sid,
+        key,
+        identity,
+        room,
+        RoomScope::Any,
+        ttl_secs,
+        now_unix,
+    )
+}
+
+/// Mints a token that reaches only ad-hoc rooms ([`RoomScope::AdHocOnly`]):
+/// what `POST /token` gives anyone who knows the video app's passcode, who
+/// must not be able to walk into a therapy session by typing its room name.
+pub fn mint_for_ad_hoc_rooms(
+    account_sid: &str,
+    key: &ApiKey,
+    identity: &str,
+    room: Option<&str>,
+    ttl_secs: u64,
+    now_unix: u64,
+) -> String {
+    let scope = RoomScope::AdHocOnly;
+    mint_scoped(account_sid, key, identity, room, scope, ttl_secs, now_unix)
+}
+
+fn mint_scoped(
+    account_sid: &str,
+    key: &ApiKey,
+    identity: &str,
+    room: Option<&str>,
+    rooms: RoomScope,
     ttl_secs: u64,
     now_unix: u64,
 ) -> String {
@@ -170,6 +220,7 @@ pub fn mint(
             identity: Some(identity.to_string()),
             video: Some(VideoGrant {
                 room: room.map(str::to_string),
+                ad_hoc_only: rooms == RoomScope::AdHocOnly,
             }),
         },
     };

@@ -9,7 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Harness } from './harness.mjs';
 
@@ -407,6 +408,38 @@ test('two participants: media, codecs, mute, restart, publish/unpublish with gla
   const after = (await events(alice)).slice(mark).map((e) => e.event);
   assert.ok(!after.includes('reconnecting'), `no reconnect after a duplicate identity: ${after}`);
   assert.equal(await alice.evaluate(() => window.T.room.state), 'disconnected');
+});
+
+test('removed by the clinic (REST Status=disconnected): the room disconnects with no error and does not rejoin', { timeout: 60_000 }, async () => {
+  // The clinic's server-side calls, with the API key Confide generated.
+  const keyFile = await readFile(join(h.dataDir, 'api-key.toml'), 'utf8');
+  const field = (name) => keyFile.match(new RegExp(`^${name}\\s*=\\s*"([^"]+)"`, 'm'))[1];
+  const auth = Buffer.from(`${field('api_key_sid')}:${field('api_key_secret')}`).toString('base64');
+  const rest = async (path, body) => {
+    const response = await fetch(`${h.base}/v1${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { Authorization: `Basic ${auth}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    const text = await response.text();
+    assert.equal(response.status, body && path === '/Rooms' ? 201 : 200, text);
+    return JSON.parse(text);
+  };
+  const room = 'sdk-removal';
+  const created = await rest('/Rooms', `UniqueName=${room}`);
+  const page = await openPage('removed');
+  const joined = await page.evaluate((t) => window.T.join(t, { name: 'sdk-removal', video: false }), await h.mintToken(room, 'removed'));
+  assert.equal(joined.sid, created.sid);
+  const kicked = await rest(`/Rooms/${created.sid}/Participants/removed`, 'Status=disconnected');
+  assert.equal(kicked.status, 'disconnected');
+  const gone = await waitForEvent(page, 'removed', 'disconnected');
+  assert.deepEqual(gone.args, [{ room }, null], 'twilio-video disconnects a removed participant with no error');
+  // Nothing before or after it: no reconnecting, no rejoin into the room.
+  assert.deepEqual((await events(page)).map((e) => e.event), ['disconnected']);
+  assert.equal(await page.evaluate(() => window.T.room.state), 'disconnected');
+  const { participants } = await rest(`/Rooms/${created.sid}/Participants?Status=connected`);
+  assert.deepEqual(participants, []);
+  await h.closeBrowser('removed');
 });
 
 test('simulcast: the layer nobody receives is paused at the publisher, resumed for a subscriber who can take it, and a camera published again on the same m-line is received', { timeout: 180_000 }, async () => {

@@ -70,9 +70,7 @@ export function errorFromServer(msg) {
 /**
  * Whether a session lost to `error` is worth rejoining with the same token.
  * Token errors will not get better, 53205 means the user is now connected
- * elsewhere, 53118 means the room is over, and a fatal 53000 may be the
- * clinic removing this participant (the server uses the same code for that as
- * for a shutdown), so rejoining would undo it.
+ * elsewhere, 53118 means the room is over; a restart of the server is 53001.
  * @param {TwilioError|Error|undefined} error
  */
 export function isRetryable(error) {

@@ -403,7 +403,8 @@ export class Room extends EventEmitter {
     if (this.state === 'connecting' || this._rejoining) return;
     // The server no longer has us (it restarted, or our window passed
     // there first): a new participant, while our own window lasts.
-    if (isRetryable(error) || error.code === 53204) this._rejoin(error);
+    if (/** @type {any} */ (error).removed) this._finish(undefined, true);
+    else if (isRetryable(error) || error.code === 53204) this._rejoin(error);
     else this._finish(error, true);
   }
 
@@ -463,7 +464,8 @@ export class Room extends EventEmitter {
   }
 
   /**
-   * @param {Error|undefined} error undefined for a disconnect the app asked for
+   * @param {Error|undefined} error undefined for a disconnect the app asked
+   *   for, or the clinic removing this participant
    * @param {boolean} emit
    */
   _finish(error, emit) {

@@ -70,7 +70,9 @@ const MAX_OPEN_ATTEMPTS = 3;
  * Events: `closed(error)` once, when the connection ends without close()
  * having been called: a fatal server error (its code), or a drop (53001,
  * with `error.dropped` set: the participant still has its place on the
- * server, and a `resume` on a new connection can take it back).
+ * server, and a `resume` on a new connection can take it back), or the
+ * clinic removing the participant (`error.removed` set: twilio-video then
+ * disconnects with no error).
  */
 export class SignalingChannel extends EventEmitter {
   /** @param {string} [url] */
@@ -190,6 +192,12 @@ export class SignalingChannel extends EventEmitter {
           }
           if (msg.type === 'error' && msg.fatal) {
             this._lose(errorFromServer(msg));
+            return;
+          }
+          if (msg.type === 'disconnected') {
+            const removed = /** @type {any} */ (createError(53000, `removed from the room (${msg.reason})`));
+            removed.removed = true;
+            this._lose(removed);
             return;
           }
           if (this._handler) this._handler(msg);

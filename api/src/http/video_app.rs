@@ -6,10 +6,18 @@
 //! - request: JSON `{user_identity, room_name, passcode, create_room =
 //!   true, create_conversation = false}`;
 //! - `200 {"token", "room_type": "group"}`, a token for `user_identity`
-//!   in `room_name` (any room when it is absent and `create_room` false);
+//!   in `room_name`;
 //! - errors: `{"error": {"message", "explanation"}}`, 401 for a wrong
 //!   passcode, 400 for a bad request, 429 when an address has sent too many
 //!   wrong passcodes ([`crate::auth::rate_limit`]).
+//!
+//! Unlike plugin-rtc, a token always names its room, and reaches only rooms
+//! the SFU opens on a first join ([`signaling::token::RoomScope`]): the
+//! passcode is shared by everyone who uses the app, and must not let them
+//! into a therapy session (an appointment's room, registered by the API)
+//! or a room made through the REST API. Names with the appointment rooms'
+//! prefix `apt-` are refused outright, so an app room is never mistaken
+//! for one after the appointment's room has closed.
 //!
 //! `create_room` needs no work: the SFU opens a room on its first join.
 //! `create_conversation` is accepted and ignored: Confide has no
@@ -161,14 +169,17 @@ fn answer(
             "The user_identity parameter is missing.",
         ));
     };
-    let room = text(&input, "room_name")?;
-    if room.is_none() && create_room {
+    let Some(room) = text(&input, "room_name")? else {
         return Err(TokenError::new(
             StatusCode::BAD_REQUEST,
             "missing room_name",
-            "The room_name parameter is missing. room_name is required when create_room is true.",
+            if create_room {
+                "The room_name parameter is missing. room_name is required when create_room is true."
+            } else {
+                "The room_name parameter is missing. Confide's tokens always name their room."
+            },
         ));
-    }
+    };
     if identity.len() > MAX_IDENTITY_BYTES {
         return Err(TokenError::invalid(format!(
             "The user_identity parameter must be at most {MAX_IDENTITY_BYTES} bytes long."
@@ -179,17 +190,23 @@ fn answer(
             "The user_identity parameter must not contain control characters.",
         ));
     }
-    if room.is_some_and(|name| !rooms::is_valid_name(name)) {
+    if !rooms::is_valid_name(room) {
         return Err(TokenError::invalid(
             "The room_name parameter must be 1 to 128 letters, digits, '-', '_' or '.'.",
         ));
     }
+    if room.starts_with(rooms::APPOINTMENT_ROOM_PREFIX) {
+        return Err(TokenError::invalid(format!(
+            "Room names starting with '{}' are kept for the clinic's appointments.",
+            rooms::APPOINTMENT_ROOM_PREFIX
+        )));
+    }
     let credentials = &state.credentials;
-    Ok(signaling::token::mint(
+    Ok(signaling::token::mint_for_ad_hoc_rooms(
         &credentials.account_sid,
         &credentials.api_key(),
         identity,
-        room,
+        Some(room),
         MAX_ALLOWED_SESSION_DURATION,
         state.clock.unix_now(),
     ))

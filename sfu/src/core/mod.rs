@@ -130,6 +130,20 @@ pub struct Joined {
 #[error("participant not found")]
 pub struct ResumeError;
 
+/// Which rooms a participant may enter, besides the one its token names
+/// (the token decides: `signaling::token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RoomScope {
+    /// Any room the grant names (every token Twilio's helper
+    /// libraries mint).
+    #[default]
+    Any,
+    /// Only rooms nobody registered ([`Sfu::register_room`]): the ones the
+    /// SFU opens on a first join, and nothing the API made for an
+    /// appointment or a REST request.
+    AdHocOnly,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum JoinError {
     #[error("room is full")]

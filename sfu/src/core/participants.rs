@@ -10,7 +10,7 @@ use std::time::Instant;
 use tracing::warn;
 
 use super::{
-    JoinError, Joined, Negotiation, Participant, ParticipantKey, Sfu, TrackKey, new_sid,
+    JoinError, Joined, Negotiation, Participant, ParticipantKey, RoomScope, Sfu, TrackKey, new_sid,
     track_info, valid_room_name,
 };
 use crate::engine::{EnginePeer, PeerSettings};
@@ -18,9 +18,21 @@ use crate::signal::{CloseReason, ParticipantInfo, RoomEventKind, ToParticipant, 
 use crate::transport::MediaPath;
 
 impl Sfu {
-    pub fn join(&mut self, now: Instant, room: &str, identity: &str) -> Result<Joined, JoinError> {
+    /// Joins `identity` to `room`, opening it if it is new and ad-hoc rooms
+    /// are allowed. A [`RoomScope::AdHocOnly`] participant finds no room the
+    /// API registered: to its token, such a room does not exist.
+    pub fn join(
+        &mut self,
+        now: Instant,
+        room: &str,
+        identity: &str,
+        scope: RoomScope,
+    ) -> Result<Joined, JoinError> {
         if !valid_room_name(room) {
             return Err(JoinError::InvalidRoomName);
+        }
+        if scope == RoomScope::AdHocOnly && self.rooms.get(room).is_some_and(|r| r.registered) {
+            return Err(JoinError::RoomNotFound);
         }
         if self
             .closed_rooms

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::core::{JoinError, Joined, ParticipantKey, ResumeError, RoomSnapshot, Sfu, SfuStats};
+use crate::core::{
+    JoinError, Joined, ParticipantKey, ResumeError, RoomScope, RoomSnapshot, Sfu, SfuStats,
+};
 use crate::signal::{CloseReason, FromParticipant, ParticipantInfo, ToParticipant};
 
 /// Where each participant's messages go: its current signaling
@@ -18,6 +20,7 @@ pub(super) enum Command {
     Join {
         room: String,
         identity: String,
+        scope: RoomScope,
         events: mpsc::UnboundedSender<ToParticipant>,
         reply: oneshot::Sender<Result<Joined, JoinError>>,
     },
@@ -83,10 +86,11 @@ pub(super) fn handle_command(core: &mut Sfu, sinks: &mut Sinks, command: Command
         Command::Join {
             room,
             identity,
+            scope,
             events,
             reply,
         } => {
-            let result = core.join(now, &room, &identity);
+            let result = core.join(now, &room, &identity, scope);
             if let Ok(joined) = &result {
                 sinks.insert(joined.participant, (joined.connection, events));
             }

@@ -40,7 +40,8 @@ use tcp::{TcpInput, TcpPaths};
 
 pub use crate::core::SfuStats;
 use crate::core::{
-    JoinError, Joined, ParticipantKey, ResumeError, RoomSnapshot, Sfu, SfuConfig, Transmit,
+    JoinError, Joined, ParticipantKey, ResumeError, RoomScope, RoomSnapshot, Sfu, SfuConfig,
+    Transmit,
 };
 use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
 use crate::transport::Transport;
@@ -146,6 +147,7 @@ impl SfuHandle {
         &self,
         room: String,
         identity: String,
+        scope: RoomScope,
     ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
         let (events, events_rx) = mpsc::unbounded_channel();
         let (reply, reply_rx) = oneshot::channel();
@@ -153,6 +155,7 @@ impl SfuHandle {
             .send(Command::Join {
                 room,
                 identity,
+                scope,
                 events,
                 reply,
             })

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use serde_json::Value;
-use sfu::core::{ParticipantKey, Sfu, SfuConfig};
+use sfu::core::{ParticipantKey, RoomScope, Sfu, SfuConfig};
 use sfu::signal::{FromParticipant, MediaKind, PublishedTrackSpec, ToParticipant};
 use sfu::transport::Transport;
 use testkit::peer::{Incoming, MIME_TYPE_VP8, Peer, Publish, published_tracks};
@@ -129,7 +129,10 @@ impl Net {
         identity: &str,
         video_mime: &'static str,
     ) -> usize {
-        let joined = self.sfu.join(self.now, room, identity).expect("join");
+        let joined = self
+            .sfu
+            .join(self.now, room, identity, RoomScope::Any)
+            .expect("join");
         let index = self.clients.len();
         let addr: SocketAddr = format!("127.0.0.1:{}", 40_000 + index).parse().unwrap();
         let (peer, sdp) = Peer::publishing_on(

@@ -161,6 +161,10 @@ pub async fn open(
     Ok(opened)
 }
 
+/// How every appointment room's name begins; no other room may ([`POST
+/// /token`](crate::http::video_app) refuses it).
+pub const APPOINTMENT_ROOM_PREFIX: &str = "apt-";
+
 /// Gives a telehealth appointment its room, `apt-{id}-{48 random bits}`,
 /// also a room of the REST API; returns (name, sid) when it made one. The
 /// caller registers it with the SFU after committing ([`open`] does both).
@@ -169,7 +173,7 @@ pub async fn assign_for_appointment(
     id: i64,
 ) -> sqlx::Result<Option<(String, String)>> {
     let suffix = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-    let name = format!("apt-{id}-{suffix}");
+    let name = format!("{APPOINTMENT_ROOM_PREFIX}{id}-{suffix}");
     let sid = new_sid();
     let updated = sqlx::query("UPDATE appointments SET video_room_id = $1, room_sid = $2 WHERE id = $3 AND video_room_id IS NULL")
         .bind(&name)
