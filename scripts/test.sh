@@ -60,6 +60,9 @@ else
   echo "PostgreSQL: NOT reachable on 127.0.0.1:5432 — tests that need it will fail"
 fi
 
+say "the SDK's compatibility table and error codes (scripts/sdk-compat.mjs, from twilio-video's definitions)"
+node scripts/sdk-compat.mjs --check
+
 say "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -2,31 +2,16 @@
 // branch on `error.code` (and sometimes `error.name` or `instanceof Error`),
 // so every failure — refused joins, dropped connections, failed media — is a
 // TwilioError carrying Twilio's number. The server already uses Twilio's codes
-// (docs/signaling.md section 10); the table below adds the names twilio-video
-// gives them and a message for failures the client detects on its own.
+// (docs/signaling.md section 10); errorcodes.js, generated from twilio-video's
+// own table, gives each its name and Twilio's message.
 
-/** @type {Record<number, [string, string]>} code → [error name, default message] */
-const KNOWN = {
-  20101: ['AccessTokenInvalidError', 'Invalid Access Token'],
-  20102: ['AccessTokenHeaderInvalidError', 'Invalid Access Token header'],
-  20103: ['AccessTokenIssuerInvalidError', 'Invalid Access Token issuer/subject'],
-  20104: ['AccessTokenExpiredError', 'Access Token expired or expiration date invalid'],
-  20105: ['AccessTokenNotYetValidError', 'Access Token not yet valid'],
-  20106: ['AccessTokenGrantsInvalidError', 'Invalid Access Token grants'],
-  20107: ['AccessTokenSignatureInvalidError', 'Invalid Access Token signature'],
-  53000: ['SignalingConnectionError', 'Signaling connection error'],
-  53001: ['SignalingConnectionDisconnectedError', 'Signaling connection disconnected'],
-  53002: ['SignalingConnectionTimeoutError', 'Signaling connection timed out'],
-  53105: ['RoomMaxParticipantsExceededError', 'Room exceeded max participant count'],
-  53106: ['RoomNotFoundError', 'Room not found'],
-  53118: ['RoomCompletedError', 'Room completed'],
-  53205: ['ParticipantDuplicateIdentityError', 'Participant disconnected because of duplicate identity'],
-  53300: ['TrackInvalidError', 'Track is invalid'],
-  53304: ['TrackNameIsDuplicatedError', 'Track name is duplicated'],
-  53400: ['MediaClientLocalDescFailedError', 'Client is unable to create or apply a local media description'],
-  53402: ['MediaClientRemoteDescFailedError', 'Client is unable to apply a remote media description'],
-  53405: ['MediaConnectionError', 'Media connection failed or Media activity ceased'],
-};
+import { TWILIO_ERRORS } from './errorcodes.js';
+
+const KNOWN = TWILIO_ERRORS;
+
+/** The code of {@link unsupported}'s errors: Twilio has none for "this SDK
+ * does not have it", and 0 is no Twilio code. */
+export const UNSUPPORTED = 0;
 
 export class TwilioError extends Error {
   /**
@@ -38,7 +23,7 @@ export class TwilioError extends Error {
     super(message || (known ? known[1] : `Error ${code}`));
     /** @type {number} */
     this.code = code;
-    this.name = known ? known[0] : 'TwilioError';
+    this.name = known ? known[0] : code === UNSUPPORTED ? 'UnsupportedError' : 'TwilioError';
   }
 
   toString() {
@@ -76,4 +61,15 @@ export function errorFromServer(msg) {
 export function isRetryable(error) {
   const code = error && /** @type {TwilioError} */ (error).code;
   return code === 53001 || code === 53002 || code === 53405;
+}
+
+/**
+ * What a member of twilio-video's API that Confide's SDK does not have
+ * throws (scripts/sdk-compat.mjs finds these calls, and lists the member as
+ * unsupported in web/sdk/README.md).
+ * @param {string} member `Class.member`, as twilio-video's definitions name it
+ * @returns {TwilioError}
+ */
+export function unsupported(member) {
+  return new TwilioError(UNSUPPORTED, `${member} is not supported by Confide's SDK`);
 }

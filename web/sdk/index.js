@@ -19,6 +19,7 @@ import { Room } from './room.js';
 import { TwilioError } from './errors.js';
 import { PROTOCOL_VERSION } from './signaling.js';
 import { Logger } from './logger.js';
+import { LocalDataTrack, runPreflight } from './unsupported.js';
 
 export const version = '1.0.0';
 
@@ -48,6 +49,8 @@ export {
   TwilioError,
   Logger,
   PROTOCOL_VERSION,
+  LocalDataTrack,
+  runPreflight,
 };
 
 const Video = {
@@ -71,6 +74,8 @@ const Video = {
   TwilioError,
   Logger,
   PROTOCOL_VERSION,
+  LocalDataTrack,
+  runPreflight,
 };
 
 export default Video;

@@ -7,7 +7,7 @@
 
 import { sdkLog } from './logger.js';
 import { EventEmitter } from './events.js';
-import { createError } from './errors.js';
+import { createError, unsupported } from './errors.js';
 import { LocalTrack, wrapMediaStreamTrack } from './localtrack.js';
 import { LocalTrackPublication } from './publication.js';
 import { localSid } from './util.js';
@@ -40,6 +40,10 @@ export class LocalParticipant extends EventEmitter {
     this.audioTracks = new Map();
     /** @type {Map<string, LocalTrackPublication>} */
     this.videoTracks = new Map();
+    /** @type {Map<string, unknown>} always empty: data tracks are not supported yet */
+    this.dataTracks = new Map();
+    /** @type {string} the host of the signaling server (twilio-video: its edge region) */
+    this.signalingRegion = '';
     /** @type {Map<LocalTrack, () => void>} removes the listeners added on publish */
     this._unlisten = new Map();
     /** @type {number|null} 0–5 when connect() asked for networkQuality */
@@ -81,10 +85,16 @@ export class LocalParticipant extends EventEmitter {
       await this._hooks.publish(track);
     } catch (err) {
       this._removePublication(publication);
+      this.emit('trackPublicationFailed', err, track);
       throw err;
     }
     this.emit('trackPublished', publication);
     return publication;
+  }
+
+  /** @returns {never} */
+  setParameters() {
+    throw unsupported('LocalParticipant.setParameters');
   }
 
   /**

@@ -8,6 +8,7 @@
 
 import { Track } from './track.js';
 import { getUserMedia, splitOptions } from './media.js';
+import { unsupported } from './errors.js';
 
 /**
  * @typedef {object} LocalTrackOptions
@@ -31,7 +32,30 @@ export class LocalTrack extends Track {
     /** @type {import('./remotetrack.js').Priority} its publication's priority, which offers carry */
     this._priority = 'standard';
     this._onEnded = () => this.emit('stopped', this);
+    // The browser mutes a source that stops giving media (a camera taken by
+    // another app, a microphone the OS cut off); twilio-video says so.
+    this._onMute = () => this.emit('muted', this);
+    this._onUnmute = () => this.emit('unmuted', this);
+    this._listen(mediaStreamTrack);
+  }
+
+  /** @param {MediaStreamTrack} mediaStreamTrack */
+  _listen(mediaStreamTrack) {
     mediaStreamTrack.addEventListener('ended', this._onEnded);
+    mediaStreamTrack.addEventListener('mute', this._onMute);
+    mediaStreamTrack.addEventListener('unmute', this._onUnmute);
+  }
+
+  /** @param {MediaStreamTrack} mediaStreamTrack */
+  _unlisten(mediaStreamTrack) {
+    mediaStreamTrack.removeEventListener('ended', this._onEnded);
+    mediaStreamTrack.removeEventListener('mute', this._onMute);
+    mediaStreamTrack.removeEventListener('unmute', this._onUnmute);
+  }
+
+  /** @returns {boolean} whether the source gives no media (not the same as disabled) */
+  get isMuted() {
+    return this.mediaStreamTrack.muted;
   }
 
   /** @returns {boolean} */
@@ -87,7 +111,7 @@ export class LocalTrack extends Track {
     const wanted = constraints ? splitOptions(constraints).constraints : this._constraints;
     const enabled = this.isEnabled;
     // Some cameras cannot be opened twice: release the old one first.
-    this.mediaStreamTrack.removeEventListener('ended', this._onEnded);
+    this._unlisten(this.mediaStreamTrack);
     this.mediaStreamTrack.stop();
     const stream = await getUserMedia({ [this.kind]: Object.keys(wanted).length ? wanted : true });
     const fresh = stream.getTracks().find((t) => t.kind === this.kind);
@@ -95,7 +119,7 @@ export class LocalTrack extends Track {
     fresh.enabled = enabled;
     this.mediaStreamTrack = fresh;
     this._constraints = wanted;
-    fresh.addEventListener('ended', this._onEnded);
+    this._listen(fresh);
     await Promise.all([...this._senders].map((sender) => sender.replaceTrack(fresh)));
     this._reattach();
     this.emit('started', this);
@@ -110,6 +134,8 @@ export class LocalAudioTrack extends LocalTrack {
   constructor(mediaStreamTrack, options) {
     if (mediaStreamTrack.kind !== 'audio') throw new TypeError('LocalAudioTrack needs an audio MediaStreamTrack');
     super(mediaStreamTrack, options);
+    /** @type {null} twilio-video's Krisp noise cancellation, which Confide does not have: always null */
+    this.noiseCancellation = null;
   }
 }
 
@@ -121,6 +147,20 @@ export class LocalVideoTrack extends LocalTrack {
   constructor(mediaStreamTrack, options) {
     if (mediaStreamTrack.kind !== 'video') throw new TypeError('LocalVideoTrack needs a video MediaStreamTrack');
     super(mediaStreamTrack, options);
+    /** @type {null} no video processors (addProcessor is unsupported) */
+    this.processor = null;
+    /** @type {null} */
+    this.processedTrack = null;
+  }
+
+  /** @returns {never} */
+  addProcessor() {
+    throw unsupported('VideoTrack.addProcessor');
+  }
+
+  /** @returns {never} */
+  removeProcessor() {
+    throw unsupported('VideoTrack.removeProcessor');
   }
 
   /** @returns {{width: number|null, height: number|null}} */

@@ -28,6 +28,8 @@ export class RemoteParticipant extends EventEmitter {
     this.audioTracks = new Map();
     /** @type {Map<string, RemoteTrackPublication>} */
     this.videoTracks = new Map();
+    /** @type {Map<string, unknown>} always empty: data tracks are not supported yet */
+    this.dataTracks = new Map();
     /** @type {number|null} 0–5 when connect() asked for remote network quality */
     this.networkQualityLevel = null;
     /** @type {object|null} */

@@ -60,6 +60,11 @@ export class LocalTrackPublication extends EventEmitter {
     return this.track.isEnabled;
   }
 
+  /** @returns {boolean} twilio-video's deprecated name for isTrackEnabled */
+  get isEnabled() {
+    return this.isTrackEnabled;
+  }
+
   /** @returns {this} */
   unpublish() {
     this._unpublish(this.track);
@@ -83,6 +88,11 @@ export class RemoteTrackPublication extends EventEmitter {
     this.track = null;
     /** @type {Priority} */
     this.publishPriority = info.priority || 'standard';
+  }
+
+  /** @returns {boolean} twilio-video's deprecated name for isTrackEnabled */
+  get isEnabled() {
+    return this.isTrackEnabled;
   }
 
   /** @returns {boolean} */

@@ -18,6 +18,7 @@
 // does), and without a bandwidth profile nothing is ever switched off.
 
 import { Track } from './track.js';
+import { unsupported } from './errors.js';
 
 /** @typedef {'low'|'standard'|'high'} Priority */
 /** @typedef {'auto'|'manual'|'disabled'} SwitchOffControl */
@@ -141,6 +142,10 @@ export class RemoteVideoTrack extends RemoteTrack {
    */
   constructor(mediaStreamTrack, info, options) {
     super(mediaStreamTrack, info, options);
+    /** @type {null} no video processors (addProcessor is unsupported) */
+    this.processor = null;
+    /** @type {null} */
+    this.processedTrack = null;
     /** @type {Set<Element>} attached elements the IntersectionObserver last saw on screen */
     this._visible = new Set();
     /** @type {ReturnType<typeof setTimeout>|undefined} */
@@ -171,6 +176,16 @@ export class RemoteVideoTrack extends RemoteTrack {
   /** @returns {{width: number|null, height: number|null}} */
   get dimensions() {
     return this._dimensions;
+  }
+
+  /** @returns {never} */
+  addProcessor() {
+    throw unsupported('VideoTrack.addProcessor');
+  }
+
+  /** @returns {never} */
+  removeProcessor() {
+    throw unsupported('VideoTrack.removeProcessor');
   }
 
   /** @returns {this} */

@@ -23,6 +23,7 @@ import { sdkLog } from './logger.js';
 import { EventEmitter } from './events.js';
 import { createError, isRetryable } from './errors.js';
 import { Session } from './session.js';
+import { signalingUrl } from './signaling.js';
 import { LocalParticipant } from './localparticipant.js';
 import { RemoteParticipant } from './participant.js';
 import { sleep, withTimeout } from './util.js';
@@ -80,6 +81,8 @@ export class Room extends EventEmitter {
     /** @type {RemoteParticipant|null} */
     this.dominantSpeaker = null;
     this.isRecording = false;
+    /** @type {string} the host of the server that carries the media (twilio-video: its media region) */
+    this.mediaRegion = '';
     /** @type {LocalParticipant} */
     this.localParticipant = new LocalParticipant({
       publish: (track) => this._publish(track),
@@ -124,6 +127,23 @@ export class Room extends EventEmitter {
   }
 
   /** @returns {this} */
+  /**
+   * Plays again the attached elements the browser paused (iOS Safari pauses
+   * media elements when a page goes to the background), as twilio-video.
+   */
+  refreshInactiveMedia() {
+    /** @type {Array<import('./track.js').Track>} */
+    const tracks = [...this.localParticipant._localTracks()];
+    for (const participant of this.participants.values()) {
+      for (const publication of participant.tracks.values()) if (publication.track) tracks.push(publication.track);
+    }
+    for (const track of tracks) {
+      for (const element of track._attachedElements) {
+        if (element instanceof HTMLMediaElement && element.paused) element.play().catch(() => {});
+      }
+    }
+  }
+
   disconnect() {
     this._finish(undefined, true);
     return this;
@@ -194,6 +214,9 @@ export class Room extends EventEmitter {
     if (joined.reconnect_window_secs) this._reconnectWindowMs = joined.reconnect_window_secs * 1000;
     this.sid = joined.room.sid;
     this.name = joined.room.name;
+    // One self-hosted server carries both signaling and media.
+    this.mediaRegion = new URL(this._options.signalingUrl || signalingUrl()).host;
+    this.localParticipant.signalingRegion = this.mediaRegion;
     this.localParticipant._setIdentity(joined.participant);
     const present = new Set();
     for (const info of joined.participants || []) {

@@ -1,0 +1,135 @@
+// twilio-video's API on live objects: every row of the compatibility table
+// (scripts/sdk-compat.mjs, from twilio-video's type definitions) is checked
+// on the objects a two-person call gives an application. A member the table
+// says works exists (and a property reads without throwing); one it says is
+// unsupported throws a TwilioError naming it, never a TypeError. Also:
+// twilio-video's error table, and its 53105 wording.
+//
+//   cargo build --bin confide && node --test tests/browser/compat.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Harness } from './harness.mjs';
+import { compatRows } from '../../scripts/sdk-compat.mjs';
+
+const h = new Harness();
+
+before(async () => {
+  await h.start();
+});
+
+after(async () => {
+  await h.teardown();
+});
+
+async function join(name) {
+  const page = await h.browser(name);
+  await page.goto(`${h.base}/sdk/test.html`);
+  await page.waitForFunction(() => window.sdkLoaded === true, null, { timeout: 10_000 });
+  const token = await h.mintToken('compat', name);
+  await page.evaluate(async (t) => {
+    window.room = await window.Video.connect(t, { name: 'compat' });
+  }, token);
+  return page;
+}
+
+test('every member of twilio-video the table lists behaves as the table says, on live objects', { timeout: 120_000 }, async () => {
+  const alice = await join('alice');
+  await join('bob');
+  await h.waitFor('alice to subscribe to both of bob\'s tracks', 30_000, async () => {
+    const subscribed = await alice.evaluate(() => {
+      const bob = [...window.room.participants.values()][0];
+      return bob ? [...bob.tracks.values()].filter((p) => p.track).length : 0;
+    });
+    return { ok: subscribed === 2, detail: subscribed };
+  });
+  const rows = compatRows().filter((r) => r.kind !== 'event');
+  const failures = await alice.evaluate((rows) => {
+    const { Video, room } = /** @type {any} */ (window);
+    const local = room.localParticipant;
+    const remote = [...room.participants.values()][0];
+    const first = (map) => [...map.values()][0];
+    const objects = {
+      Room: room,
+      LocalParticipant: local,
+      RemoteParticipant: remote,
+      LocalAudioTrack: first(local.audioTracks).track,
+      LocalVideoTrack: first(local.videoTracks).track,
+      RemoteAudioTrack: first(remote.audioTracks).track,
+      RemoteVideoTrack: first(remote.videoTracks).track,
+      LocalAudioTrackPublication: first(local.audioTracks),
+      LocalVideoTrackPublication: first(local.videoTracks),
+      RemoteAudioTrackPublication: first(remote.audioTracks),
+      RemoteVideoTrackPublication: first(remote.videoTracks),
+      TwilioError: new Video.TwilioError(53000),
+    };
+    const refusedProperly = (fn, member) => {
+      try {
+        fn();
+      } catch (err) {
+        return err instanceof Video.TwilioError && err.code === 0 && err.message.includes(member) ? null : `threw ${err && err.name}: ${err && err.message}`;
+      }
+      return 'did not throw';
+    };
+    const out = [];
+    for (const row of rows) {
+      if (row.kind === 'export') {
+        const there = row.member in Video;
+        if (row.status === 'works' && !there) out.push(`Video.${row.member} is not exported`);
+        if (row.status === 'unsupported') {
+          const why = there ? refusedProperly(() => Video[row.member]('token'), `Video.${row.member}`) : 'is not exported';
+          if (why) out.push(`Video.${row.member}: ${why}`);
+        }
+        continue;
+      }
+      for (const check of row.checks) {
+        const object = objects[check.concrete];
+        if (!object) continue; // data tracks and preflight: no such objects here
+        const name = `${check.concrete}.${row.member}`;
+        if (check.status === 'works') {
+          if (!(row.member in object)) out.push(`${name} is missing`);
+          else if (row.kind === 'method' && typeof object[row.member] !== 'function') out.push(`${name} is not a function`);
+          else if (row.kind === 'property') {
+            try {
+              void object[row.member];
+            } catch (err) {
+              out.push(`${name} throws on read: ${err}`);
+            }
+          }
+        } else if (check.status === 'unsupported' && row.kind === 'method') {
+          const why = typeof object[row.member] === 'function' ? refusedProperly(() => object[row.member](), `${row.owner}.${row.member}`) : 'is not a function';
+          if (why) out.push(`${name}: ${why}`);
+        } else if (check.status !== 'unsupported') out.push(`${name} is ${check.status} in the table`);
+      }
+    }
+    // The classes an app can only reach through something refused.
+    const why = refusedProperly(() => new Video.LocalDataTrack(), 'LocalDataTrack');
+    if (why) out.push(`new LocalDataTrack(): ${why}`);
+    return out;
+  }, rows);
+  assert.deepEqual(failures, []);
+  await h.closeBrowser('alice');
+  await h.closeBrowser('bob');
+});
+
+test("TwilioError carries twilio-video's names and messages for every code it knows", { timeout: 60_000 }, async () => {
+  const page = await h.browser('errors');
+  await page.goto(`${h.base}/sdk/test.html`);
+  await page.waitForFunction(() => window.sdkLoaded === true, null, { timeout: 10_000 });
+  const seen = await page.evaluate(() => {
+    const { TwilioError } = /** @type {any} */ (window).Video;
+    return [53105, 53118, 53205, 53407, 53501, 20107].map((code) => {
+      const err = new TwilioError(code);
+      return [code, err.name, err.message, err instanceof Error];
+    });
+  });
+  assert.deepEqual(seen, [
+    [53105, 'RoomMaxParticipantsExceededError', 'Room contains too many Participants', true],
+    [53118, 'RoomCompletedError', 'Room completed', true],
+    [53205, 'ParticipantDuplicateIdentityError', 'Participant disconnected because of duplicate identity', true],
+    [53407, 'MediaDTLSTransportFailedError', 'Media connection failed due to DTLS handshake failure', true],
+    [53501, 'ConfigurationAcquireTurnFailedError', 'Unable to acquire TURN credentials', true],
+    [20107, 'AccessTokenSignatureInvalidError', 'Invalid Access Token signature', true],
+  ]);
+  await h.closeBrowser('errors');
+});
