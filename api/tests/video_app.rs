@@ -91,6 +91,32 @@ async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, Val
     (status, headers, json)
 }
 
+/// The server's first answer to a `join` with `token`.
+async fn join_answer(addr: std::net::SocketAddr, token: &str) -> Value {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/rtc"))
+        .await
+        .unwrap();
+    ws.send(Message::Text(
+        json!({"type": "join", "version": 1, "token": token})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    let first_text = async {
+        loop {
+            match ws.next().await.expect("an answer").unwrap() {
+                Message::Text(text) => break serde_json::from_str::<Value>(&text).unwrap(),
+                _ => continue,
+            }
+        }
+    };
+    // A bound for a broken server, not a wait: the answer comes at once.
+    tokio::time::timeout(std::time::Duration::from_secs(10), first_text)
+        .await
+        .expect("answered in time")
+}
+
 fn plugin_rtc_error(message: &str, explanation: &str) -> Value {
     json!({"error": {"message": message, "explanation": explanation}})
 }
@@ -134,31 +160,9 @@ async fn the_right_passcode_gets_a_token_for_the_name_and_room() {
     assert_eq!(grant.expires_at - now, 14_400);
 
     // The token joins that room (opened by its first join).
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/rtc", running.http_addr))
-        .await
-        .unwrap();
-    ws.send(Message::Text(
-        json!({"type": "join", "version": 1, "token": token})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .unwrap();
-    let first_text = async {
-        loop {
-            match ws.next().await.expect("an answer").unwrap() {
-                Message::Text(text) => break serde_json::from_str::<Value>(&text).unwrap(),
-                _ => continue,
-            }
-        }
-    };
-    // A bound for a broken server, not a wait: the answer comes at once.
-    let joined = tokio::time::timeout(std::time::Duration::from_secs(10), first_text)
-        .await
-        .expect("joined in time");
+    let joined = join_answer(running.http_addr, token).await;
     assert_eq!(joined["type"], "joined", "{joined}");
     assert_eq!(joined["room"]["name"], "consult-1", "{joined}");
-    drop(ws);
 
     // The sign-in page's check; the defaults apply to absent flags.
     for (request, room) in [
@@ -238,28 +242,7 @@ async fn the_app_s_tokens_reach_no_appointment_or_rest_room() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/rtc", running.http_addr))
-        .await
-        .unwrap();
-    ws.send(Message::Text(
-        json!({"type": "join", "version": 1, "token": body["token"]})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .unwrap();
-    let first_text = async {
-        loop {
-            match ws.next().await.expect("an answer").unwrap() {
-                Message::Text(text) => break serde_json::from_str::<Value>(&text).unwrap(),
-                _ => continue,
-            }
-        }
-    };
-    // A bound for a broken server, not a wait: the answer comes at once.
-    let refused = tokio::time::timeout(std::time::Duration::from_secs(10), first_text)
-        .await
-        .expect("answered in time");
+    let refused = join_answer(running.http_addr, body["token"].as_str().unwrap()).await;
     assert_eq!(refused["type"], "error", "{refused}");
     assert_eq!(refused["code"], 53106, "room not found: {refused}");
     assert!(
