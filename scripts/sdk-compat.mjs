@@ -115,7 +115,7 @@ export function readSdk(dir = SDK) {
   /** @type {Map<string, string>} event → why the SDK never emits it */
   const neverEmitted = new Map();
   let indexSource = '';
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js')).sort()) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && !f.endsWith('.min.js')).sort()) {
     const source = readFileSync(join(dir, file), 'utf8');
     if (file === 'index.js') indexSource = source;
     for (const m of source.matchAll(/unsupported\('(\w+)\.(\w+)'/g)) unsupported.add(`${m[1]}.${m[2]}`);

@@ -62,6 +62,7 @@ fi
 
 say "the SDK's compatibility table and error codes (scripts/sdk-compat.mjs, from twilio-video's definitions)"
 node scripts/sdk-compat.mjs --check
+node scripts/sdk-global-build.mjs --check
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

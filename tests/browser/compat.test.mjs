@@ -133,3 +133,55 @@ test("TwilioError carries twilio-video's names and messages for every code it kn
   ]);
   await h.closeBrowser('errors');
 });
+
+test('connect() returns a CancelablePromise, and the LocalParticipant emits disconnected', { timeout: 60_000 }, async () => {
+  const page = await h.browser('cancel');
+  await page.goto(`${h.base}/sdk/test.html`);
+  await page.waitForFunction(() => window.sdkLoaded === true, null, { timeout: 10_000 });
+  const token = await h.mintToken('compat-cancel', 'cancel');
+  // Cancelled at once: rejects with twilio-video's Error('Canceled'), and
+  // cancel() returns the same promise.
+  const canceled = await page.evaluate(async (t) => {
+    const pending = window.Video.connect(t, { name: 'compat-cancel', video: false });
+    const same = pending.cancel() === pending;
+    try {
+      await pending;
+      return { same, outcome: 'resolved' };
+    } catch (err) {
+      return { same, outcome: err.message, twilio: err instanceof window.Video.TwilioError };
+    }
+  }, token);
+  assert.deepEqual(canceled, { same: true, outcome: 'Canceled', twilio: false });
+  // Nobody was left in the room: a second connect finds it empty.
+  const seen = await page.evaluate(async (t) => {
+    const room = await window.Video.connect(t, { name: 'compat-cancel', video: false });
+    const others = room.participants.size;
+    const events = [];
+    room.localParticipant.on('disconnected', (p) => events.push(['disconnected', p === room.localParticipant, p.state]));
+    const state = room.state;
+    room.disconnect();
+    return { others, events, state };
+  }, token);
+  assert.deepEqual(seen, { others: 0, events: [['disconnected', true, 'disconnected']], state: 'connected' });
+  await h.closeBrowser('cancel');
+});
+
+test('a script-tag page gets Twilio.Video (web/sdk/twilio-video.min.js) and joins a room with it', { timeout: 60_000 }, async () => {
+  const page = await h.browser('script-tag');
+  // A page of the server's own with no module of the SDK loaded.
+  await page.goto(`${h.base}/sdk/test.html`);
+  await page.evaluate(() => {
+    delete window.Video;
+  });
+  await page.addScriptTag({ url: '/sdk/twilio-video.min.js' });
+  const token = await h.mintToken('compat-global', 'script-tag');
+  const joined = await page.evaluate(async (t) => {
+    const Video = window.Twilio.Video;
+    const room = await Video.connect(t, { name: 'compat-global', video: false });
+    const out = { state: room.state, name: room.name, version: Video.version, error: new Video.TwilioError(53118).name, logger: typeof Video.Logger.getLogger };
+    room.disconnect();
+    return out;
+  }, token);
+  assert.deepEqual(joined, { state: 'connected', name: 'compat-global', version: '1.0.0', error: 'RoomCompletedError', logger: 'function' });
+  await h.closeBrowser('script-tag');
+});

@@ -3,6 +3,8 @@
 // hands back a Room only once media is connected — so a refused token, a
 // full room, an unreachable server and blocked UDP all surface here, as a
 // rejected promise with the matching Twilio code, within JOIN_TIMEOUT_MS.
+// As in twilio-video, the promise can be cancelled (`cancel()`): it then
+// rejects with Error('Canceled') and whatever was started is undone.
 
 import { createError } from './errors.js';
 import { LocalTrack, wrapMediaStreamTrack } from './localtrack.js';
@@ -29,12 +31,56 @@ import { networkQualityConfiguration } from './networkquality.js';
  * @property {string} [signalingUrl] defaults to ws(s)://<page host>/rtc; not a twilio-video option
  */
 
+/** @typedef {Promise<Room> & {cancel(): CancelableRoomPromise}} CancelableRoomPromise */
+
 /**
  * @param {string} token a Twilio-format access token
  * @param {ConnectOptions} [options]
+ * @returns {CancelableRoomPromise} twilio-video's CancelablePromise: a promise with cancel()
+ */
+export function connect(token, options = {}) {
+  let canceled = false;
+  let settled = false;
+  /** @type {Room|null} */
+  let started = null;
+  /** @type {(reason: Error) => void} */
+  let rejectCanceled = () => {};
+  const promise = /** @type {CancelableRoomPromise} */ (new Promise((resolve, reject) => {
+    rejectCanceled = reject;
+    const steps = {
+      isCanceled: () => canceled,
+      /** @param {Room} room */
+      started: (room) => {
+        started = room;
+      },
+    };
+    connectRoom(token, options, steps).then((room) => {
+      settled = true;
+      resolve(room);
+    }, (err) => {
+      settled = true;
+      reject(err);
+    });
+  }));
+  promise.cancel = () => {
+    if (!settled && !canceled) {
+      canceled = true;
+      // The room stops its session and, if connect made them, the tracks.
+      if (started) /** @type {Room} */ (started).disconnect();
+      rejectCanceled(new Error('Canceled'));
+    }
+    return promise;
+  };
+  return promise;
+}
+
+/**
+ * @param {string} token
+ * @param {ConnectOptions} options
+ * @param {{isCanceled: () => boolean, started: (room: Room) => void}} steps
  * @returns {Promise<Room>}
  */
-export async function connect(token, options = {}) {
+async function connectRoom(token, options, steps) {
   if (typeof token !== 'string' || !token) throw createError(20101, 'no token given');
   /** @type {Array<LocalAudioTrack|LocalVideoTrack>} */
   let tracks;
@@ -47,6 +93,10 @@ export async function connect(token, options = {}) {
       video: options.video === undefined ? true : options.video,
     });
     created = true;
+    if (steps.isCanceled()) {
+      for (const track of tracks) track.stop();
+      throw new Error('Canceled');
+    }
   }
   const room = new Room({
     token,
@@ -59,6 +109,7 @@ export async function connect(token, options = {}) {
     networkQuality: networkQualityConfiguration(options.networkQuality),
     ...videoBandwidthProfile(options.bandwidthProfile),
   });
+  steps.started(room);
   await room._connect(options.timeout || JOIN_TIMEOUT_MS);
   return room;
 }

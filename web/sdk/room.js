@@ -252,10 +252,12 @@ export class Room extends EventEmitter {
   _removeParticipant(sid) {
     const participant = this.participants.get(sid);
     if (!participant) return;
-    this.participants.delete(sid);
+    // twilio-video's order: the leaver's trackUnsubscribed, then
+    // participantDisconnected, then dominantSpeakerChanged.
     participant._disconnect();
-    if (this.dominantSpeaker === participant) this._setDominantSpeaker(null);
+    this.participants.delete(sid);
     this.emit('participantDisconnected', participant);
+    if (this.dominantSpeaker === participant) this._setDominantSpeaker(null);
   }
 
   /**
@@ -502,6 +504,7 @@ export class Room extends EventEmitter {
     if (session) session.close();
     for (const participant of this.participants.values()) participant._disconnect();
     this.localParticipant.state = 'disconnected';
+    this.localParticipant.emit('disconnected', this.localParticipant);
     if (this._options.stopTracksOnDisconnect) for (const track of this.localParticipant._localTracks()) track.stop();
     if (emit) this.emit('disconnected', this, error);
   }
