@@ -1,5 +1,5 @@
 //! The account, API key and time the corpus tokens were minted with
-//! (`examples/fuzz_corpus.rs`); the fuzz targets verify tokens with the
+//! (`examples/signaling_fuzz_corpus.rs`); the fuzz targets verify tokens with the
 //! same ones, on a clock stopped just after `MINTED_AT`, so the corpus
 //! `join` messages join.
 

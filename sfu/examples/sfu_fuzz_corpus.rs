@@ -5,7 +5,7 @@
 //! same `rtc` types. Run once, output committed; the fuzz targets only read
 //! the files (`tests/fuzz_corpus/README.md` says how each seed was made).
 //!
-//! `cargo run -p confide-sfu --example fuzz_corpus` rewrites the files. The
+//! `cargo run -p confide-sfu --example sfu_fuzz_corpus` rewrites the files. The
 //! ICE credentials, DTLS keys and SRTP keys differ on every run, so the
 //! bytes differ too; what matters is that each seed is real traffic of its
 //! kind.

@@ -5,7 +5,7 @@
 //! token (minted as Twilio's helpers do) and real SDP from the SFU's
 //! corpus (a Chromium offer, a testkit answer to the SFU's offer). Run
 //! once, output committed: `cargo run -p confide-signaling --example
-//! fuzz_corpus`; `tests/fuzz_corpus/README.md` says how each seed was made.
+//! signaling_fuzz_corpus`; `tests/fuzz_corpus/README.md` says how each seed was made.
 
 #[path = "../tests/fuzz_support/keys.rs"]
 mod keys;
