@@ -46,7 +46,8 @@ async function inbound(page) {
     const room = window.confideVideo && window.confideVideo.room;
     if (!room) return { stats: [] };
     const pc = room._pc || (room._peer && room._peer.pc);
-    const report = pc ? await pc.getStats() : await room.getStats();
+    if (!pc) return { stats: [] };
+    const report = await pc.getStats();
     const stats = [];
     report.forEach((s) => {
       if (s.type === 'inbound-rtp') stats.push({ kind: s.kind, framesDecoded: s.framesDecoded, packetsReceived: s.packetsReceived });

@@ -108,6 +108,37 @@ test('every member of twilio-video the table lists behaves as the table says, on
     return out;
   }, rows);
   assert.deepEqual(failures, []);
+
+  // getStats(): twilio-video's StatsReport[], one per peer connection, each
+  // track's stats under its publication's SID.
+  const { detail: stats } = await h.waitFor('alice\'s StatsReport to count bob\'s media', 30_000, async () => {
+    const seen = await alice.evaluate(async () => {
+      const reports = await window.room.getStats();
+      const [report] = reports;
+      const bob = [...window.room.participants.values()][0];
+      const sids = (map) => [...map.values()].map((p) => p.trackSid);
+      const local = window.room.localParticipant;
+      const pick = (list, field) => list.map((s) => ({ sid: s.trackSid, counted: s[field] > 0, ssrc: typeof s.ssrc, codec: s.codec }));
+      return {
+        reports: reports.length,
+        id: typeof report.peerConnectionId,
+        localAudio: pick(report.localAudioTrackStats, 'packetsSent'),
+        localVideo: pick(report.localVideoTrackStats, 'packetsSent'),
+        remoteAudio: pick(report.remoteAudioTrackStats, 'packetsReceived'),
+        remoteVideo: pick(report.remoteVideoTrackStats, 'packetsReceived'),
+        remoteLevel: report.remoteAudioTrackStats.map((s) => s.audioLevel === null || (s.audioLevel >= 0 && s.audioLevel <= 32767)),
+        dimensions: report.remoteVideoTrackStats.map((s) => s.dimensions && s.dimensions.width > 0),
+        expected: { localAudio: sids(local.audioTracks), localVideo: sids(local.videoTracks), remoteAudio: sids(bob.audioTracks), remoteVideo: sids(bob.videoTracks) },
+      };
+    });
+    const ok = ['localAudio', 'localVideo', 'remoteAudio', 'remoteVideo'].every((k) => seen[k].length === 1 && seen[k][0].counted && seen[k][0].sid === seen.expected[k][0])
+      && seen.dimensions.every(Boolean);
+    return { ok, detail: seen };
+  });
+  assert.equal(stats.reports, 1);
+  assert.equal(stats.id, 'string');
+  assert.deepEqual(stats.remoteLevel, [true]);
+  assert.deepEqual(stats.remoteVideo.map((s) => [s.ssrc, s.codec]), [['string', 'VP8']]);
   await h.closeBrowser('alice');
   await h.closeBrowser('bob');
 });

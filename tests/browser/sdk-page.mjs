@@ -50,7 +50,7 @@ export const roomEvents = (page) => page.evaluate(() => window.roomEvents);
  *  candidate pair, and when the first frame was decoded (ms after connect). */
 export async function mediaState(page) {
   return page.evaluate(async () => {
-    const report = await window.room.getStats();
+    const report = await window.room._pc.getStats();
     let frames = 0;
     let audioPackets = 0;
     const byId = new Map();

@@ -59,7 +59,7 @@ function installHelpers() {
       };
     },
     async inbound() {
-      const report = await this.room.getStats();
+      const report = await this.room._pc.getStats();
       const out = [];
       const codecs = new Map();
       report.forEach((s) => {
@@ -475,7 +475,7 @@ test('simulcast: the layer nobody receives is paused at the publisher, resumed f
   await h.waitFor('the viewer receiving the full-size layer', 90_000, async () => {
     const widths = await viewer.evaluate(async () => {
       const out = [];
-      (await window.T.room.getStats()).forEach((s) => {
+      (await window.T.room._pc.getStats()).forEach((s) => {
         if (s.type === 'inbound-rtp' && s.kind === 'video') out.push({ width: s.frameWidth, frames: s.framesDecoded });
       });
       return out;
@@ -486,7 +486,7 @@ test('simulcast: the layer nobody receives is paused at the publisher, resumed f
   // layers' SSRCs) is reused, and the viewer sees video again.
   const framesBefore = await viewer.evaluate(async () => {
     let frames = 0;
-    (await window.T.room.getStats()).forEach((s) => {
+    (await window.T.room._pc.getStats()).forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
     });
     return frames;
@@ -508,7 +508,7 @@ test('simulcast: the layer nobody receives is paused at the publisher, resumed f
   await h.waitFor('the viewer decoding the new camera', 60_000, async () => {
     const frames = await viewer.evaluate(async () => {
       let frames = 0;
-      (await window.T.room.getStats()).forEach((s) => {
+      (await window.T.room._pc.getStats()).forEach((s) => {
         if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
       });
       return frames;

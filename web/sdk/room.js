@@ -24,6 +24,7 @@ import { EventEmitter } from './events.js';
 import { createError, isRetryable } from './errors.js';
 import { Session } from './session.js';
 import { signalingUrl } from './signaling.js';
+import { statsReport } from './stats.js';
 import { LocalParticipant } from './localparticipant.js';
 import { RemoteParticipant } from './participant.js';
 import { sleep, withTimeout } from './util.js';
@@ -121,9 +122,18 @@ export class Room extends EventEmitter {
     return this._session && this._session.peer ? this._session.peer.pc : null;
   }
 
-  /** The current peer connection's stats (the browser's RTCStatsReport). @returns {Promise<RTCStatsReport>} */
-  getStats() {
-    return this._session ? this._session.getStats() : Promise.reject(createError(53000, 'not connected'));
+  /**
+   * twilio-video's stats: one StatsReport for the current peer connection
+   * (stats.js). The browser's own report is `room._pc.getStats()`.
+   * @returns {Promise<import('./stats.js').StatsReport[]>}
+   */
+  async getStats() {
+    const session = this._session;
+    if (!session) throw createError(53000, 'not connected');
+    const report = await session.getStats();
+    const remote = [];
+    for (const participant of this.participants.values()) remote.push(...participant.tracks.values());
+    return [statsReport(report, session.peerConnectionId, [...this.localParticipant.tracks.values()], remote)];
   }
 
   /** @returns {this} */

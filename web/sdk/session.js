@@ -56,6 +56,8 @@ export class Session extends EventEmitter {
     this.signaling = new SignalingChannel(options.url);
     /** @type {Peer|null} */
     this.peer = null;
+    /** A name for this session's peer connection in stats reports. */
+    this.peerConnectionId = `PC${Math.random().toString(16).slice(2, 10)}`;
     /** @type {JoinedMessage|null} */
     this.joined = null;
     /** @type {Error|null} why it failed, once it has */
