@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use api::config::{CliOverrides, Config};
 use api::db::Backend;
 use api::video_app::VideoAppConfig;
-use futures_util::{SinkExt, StreamExt};
 use http_support::TestApi;
 use reqwest::StatusCode;
 use reqwest::header::{
@@ -20,7 +19,6 @@ use reqwest::header::{
 };
 use serde_json::{Value, json};
 use signaling::token::RoomScope;
-use tokio_tungstenite::tungstenite::Message;
 
 const PASSCODE: &str = "clinic-passcode-42";
 const INDEX_HTML: &str = "<!doctype html><title>Twilio Video App</title><div id=\"root\"></div>\
@@ -93,28 +91,20 @@ async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, Val
 
 /// The server's first answer to a `join` with `token`.
 async fn join_answer(addr: std::net::SocketAddr, token: &str) -> Value {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/rtc"))
+    use testkit::signaling;
+    let mut ws = signaling::connect(&format!("ws://{addr}/rtc"))
         .await
         .unwrap();
-    ws.send(Message::Text(
-        json!({"type": "join", "version": 1, "token": token})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .unwrap();
-    let first_text = async {
-        loop {
-            match ws.next().await.expect("an answer").unwrap() {
-                Message::Text(text) => break serde_json::from_str::<Value>(&text).unwrap(),
-                _ => continue,
-            }
-        }
-    };
+    let join = json!({"type": "join", "version": 1, "token": token});
+    signaling::send(&mut ws, &join).await.unwrap();
     // A bound for a broken server, not a wait: the answer comes at once.
-    tokio::time::timeout(std::time::Duration::from_secs(10), first_text)
-        .await
-        .expect("answered in time")
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        signaling::next_json(&mut ws),
+    )
+    .await
+    .expect("answered in time")
+    .unwrap()
 }
 
 fn plugin_rtc_error(message: &str, explanation: &str) -> Value {
