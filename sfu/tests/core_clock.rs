@@ -511,3 +511,25 @@ fn a_token_for_ad_hoc_rooms_finds_no_registered_room() {
         .join(now, "team-standup", "colleague", RoomScope::AdHocOnly)
         .expect("and others join it");
 }
+
+#[test]
+fn a_publisher_is_told_the_sid_the_others_see_for_its_track() {
+    let mut net = Net::new(SfuConfig::default());
+    let alice = net.join("room", "alice");
+    let bob = net.join("room", "bob");
+    talk(&mut net, &[alice, bob], 0, 10, 10);
+    let alice_sid = net.clients[alice].sid.clone();
+    let sid_of = |net: &Net, at: usize| {
+        net.signals_of(at, "track_published")
+            .iter()
+            .filter(|m| m["participant_sid"] == alice_sid.as_str())
+            .map(|m| (m["track"]["name"].clone(), m["track"]["sid"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let mut own = sid_of(&net, alice);
+    let mut seen = sid_of(&net, bob);
+    own.sort_by_key(|(name, _)| name.to_string());
+    seen.sort_by_key(|(name, _)| name.to_string());
+    assert_eq!(own.len(), 2, "alice is told both her tracks: {own:?}");
+    assert_eq!(own, seen, "the SIDs alice is told are the ones bob sees");
+}

@@ -27,23 +27,27 @@ fn talk(net: &mut Net, who: &[usize], first_seq: u16, packets: u16, keyframe_eve
     }
 }
 
-/// The SID others see for `publisher`'s track `name`, from what `at` was told.
-fn track_sid(net: &Net, at: usize, name: &str) -> String {
+/// The SID of `publisher`'s track `name`, from what `at` was told (a
+/// publisher is told its own tracks' SIDs too).
+fn track_sid(net: &Net, at: usize, publisher: usize, name: &str) -> String {
+    let publisher = net.clients[publisher].sid.as_str();
     net.signals_of(at, "track_published")
         .iter()
-        .chain(net.signals_of(at, "participant_connected").iter())
-        .find_map(|m| {
-            let tracks = m.get("track").map(|t| vec![t.clone()]).unwrap_or_else(|| {
-                m["participant"]["tracks"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            });
-            tracks
-                .into_iter()
-                .find(|t| t["name"] == name)
-                .map(|t| t["sid"].as_str().unwrap().to_owned())
-        })
+        .filter(|m| m["participant_sid"] == publisher)
+        .map(|m| m["track"].clone())
+        .chain(
+            net.signals_of(at, "participant_connected")
+                .iter()
+                .filter(|m| m["participant"]["sid"] == publisher)
+                .flat_map(|m| {
+                    m["participant"]["tracks"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                }),
+        )
+        .find(|t| t["name"] == name)
+        .map(|t| t["sid"].as_str().unwrap().to_owned())
         .expect("the track was announced")
 }
 
@@ -69,7 +73,7 @@ fn a_switched_off_track_stops_for_that_subscriber_only_and_resumes_at_a_keyframe
     let bob = net.join("room", "bob");
     let cleo = net.join("room", "cleo");
     talk(&mut net, &[alice, bob, cleo], 0, 20, 10);
-    let camera = track_sid(&net, bob, "camera");
+    let camera = track_sid(&net, bob, alice, "camera");
     let before = net.received_from(bob, RtpCodecKind::Video, "alice");
     assert!(before > 0, "bob receives alice's camera");
 
@@ -150,9 +154,9 @@ fn preferences_for_a_track_not_received_are_refused() {
         false,
         None,
     );
-    // Its own camera (as alice knows it): published, not received.
-    let own = track_sid(&net, alice, "camera");
-    let alices = track_sid(&net, bob, "camera");
+    // bob's camera (as alice knows it): published by bob, not received by him.
+    let own = track_sid(&net, alice, bob, "camera");
+    let alices = track_sid(&net, bob, alice, "camera");
     prefer(&mut net, alice, &alices, true, Some(Priority::High));
     prefer(&mut net, bob, &own, false, None);
     assert!(
@@ -195,7 +199,7 @@ fn a_publishers_priority_is_announced_and_changes_reach_the_others() {
     assert_eq!(told[0]["participant_sid"], net.clients[alice].sid.as_str());
     assert_eq!(
         told[0]["track_sid"],
-        track_sid(&net, bob, "camera").as_str()
+        track_sid(&net, bob, alice, "camera").as_str()
     );
     assert!(
         net.signals_of(alice, "track_priority").is_empty(),

@@ -35,7 +35,7 @@ async function join(name) {
 
 test('every member of twilio-video the table lists behaves as the table says, on live objects', { timeout: 120_000 }, async () => {
   const alice = await join('alice');
-  await join('bob');
+  const bob = await join('bob');
   await h.waitFor('alice to subscribe to both of bob\'s tracks', 30_000, async () => {
     const subscribed = await alice.evaluate(() => {
       const bob = [...window.room.participants.values()][0];
@@ -139,6 +139,16 @@ test('every member of twilio-video the table lists behaves as the table says, on
   assert.equal(stats.id, 'string');
   assert.deepEqual(stats.remoteLevel, [true]);
   assert.deepEqual(stats.remoteVideo.map((s) => [s.ssrc, s.codec]), [['string', 'VP8']]);
+
+  // A publisher knows its tracks by the SIDs the others see.
+  await h.waitFor('alice\'s publications to carry the SIDs bob sees', 30_000, async () => {
+    const own = await alice.evaluate(() => [...window.room.localParticipant.tracks.entries()].map(([key, p]) => [p.trackName, p.trackSid, key === p.trackSid]).sort());
+    const seen = await bob.evaluate(() => {
+      const alice = [...window.room.participants.values()][0];
+      return [...alice.tracks.values()].map((p) => [p.trackName, p.trackSid, true]).sort();
+    });
+    return { ok: JSON.stringify(own) === JSON.stringify(seen) && own.length === 2, detail: { own, seen } };
+  });
   await h.closeBrowser('alice');
   await h.closeBrowser('bob');
 });

@@ -125,6 +125,23 @@ export class LocalParticipant extends EventEmitter {
     return tracks.map((t) => this.unpublishTrack(t)).filter((p) => p !== null);
   }
 
+  /**
+   * The server's SID for a published track (the one the others see), sent
+   * once its first packets arrived: the publication takes it in place of
+   * the one this client made up, keeping its place in the maps.
+   * @param {{sid: string, name: string}} info
+   */
+  _setServerSid(info) {
+    const publication = [...this.tracks.values()].find((p) => p.trackName === info.name);
+    if (!publication || publication.trackSid === info.sid) return;
+    for (const map of [this.tracks, publication.kind === 'audio' ? this.audioTracks : this.videoTracks]) {
+      const entries = [...map].map(([sid, p]) => /** @type {[string, LocalTrackPublication]} */ ([p === publication ? info.sid : sid, p]));
+      map.clear();
+      for (const [sid, p] of entries) map.set(sid, p);
+    }
+    publication.trackSid = info.sid;
+  }
+
   /** @returns {Array<LocalAudioTrack|LocalVideoTrack>} what every new session must send */
   _localTracks() {
     return [...this.tracks.values()].map((p) => p.track);

@@ -295,7 +295,9 @@ export class Room extends EventEmitter {
         if (participant) participant._setReconnecting(msg.type === 'participant_reconnecting');
         break;
       case 'track_published':
-        if (participant && msg.track) {
+        // Our own track: the server tells us the SID the others see.
+        if (msg.track && msg.participant_sid === this.localParticipant.sid) this.localParticipant._setServerSid(msg.track);
+        else if (participant && msg.track) {
           participant._addPublication(msg.track);
           this._reconcileSubscriptions();
         }

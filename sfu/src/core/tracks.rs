@@ -88,6 +88,15 @@ impl Sfu {
                 self.try_offer(now, other);
             }
         }
+        // The publisher learns the SID the others see (twilio-video's
+        // LocalTrackPublication.trackSid).
+        self.events.push_back((
+            key,
+            ToParticipant::TrackPublished {
+                participant_sid: publisher_sid,
+                track: info,
+            },
+        ));
     }
 
     /// A newcomer subscribes to every track already in the room.
