@@ -136,7 +136,6 @@ export class Room extends EventEmitter {
     return [statsReport(report, session.peerConnectionId, [...this.localParticipant.tracks.values()], remote)];
   }
 
-  /** @returns {this} */
   /**
    * Plays again the attached elements the browser paused (iOS Safari pauses
    * media elements when a page goes to the background), as twilio-video.
@@ -154,6 +153,7 @@ export class Room extends EventEmitter {
     }
   }
 
+  /** @returns {this} */
   disconnect() {
     this._finish(undefined, true);
     return this;
