@@ -183,19 +183,28 @@ pub fn mint(
     )
 }
 
-/// Mints a token that reaches only ad-hoc rooms ([`RoomScope::AdHocOnly`]):
-/// what `POST /token` gives anyone who knows the video app's passcode, who
-/// must not be able to walk into a therapy session by typing its room name.
+/// Mints a token for `room` that reaches only ad-hoc rooms
+/// ([`RoomScope::AdHocOnly`]): what `POST /token` gives anyone who knows the
+/// video app's passcode, who must not be able to walk into a therapy session
+/// by typing its room name. It always names its room.
 pub fn mint_for_ad_hoc_rooms(
     account_sid: &str,
     key: &ApiKey,
     identity: &str,
-    room: Option<&str>,
+    room: &str,
     ttl_secs: u64,
     now_unix: u64,
 ) -> String {
     let scope = RoomScope::AdHocOnly;
-    mint_scoped(account_sid, key, identity, room, scope, ttl_secs, now_unix)
+    mint_scoped(
+        account_sid,
+        key,
+        identity,
+        Some(room),
+        scope,
+        ttl_secs,
+        now_unix,
+    )
 }
 
 fn mint_scoped(

@@ -7,8 +7,6 @@
 
 import { TWILIO_ERRORS } from './errorcodes.js';
 
-const KNOWN = TWILIO_ERRORS;
-
 /** The code of {@link unsupported}'s errors: Twilio has none for "this SDK
  * does not have it", and 0 is no Twilio code. */
 export const UNSUPPORTED = 0;
@@ -19,7 +17,7 @@ export class TwilioError extends Error {
    * @param {string} [message] readable detail; defaults to Twilio's wording
    */
   constructor(code, message) {
-    const known = KNOWN[code];
+    const known = TWILIO_ERRORS[code];
     super(message || (known ? known[1] : `Error ${code}`));
     /** @type {number} */
     this.code = code;
@@ -37,7 +35,7 @@ export class TwilioError extends Error {
  * @returns {TwilioError}
  */
 export function createError(code, detail) {
-  const known = KNOWN[code];
+  const known = TWILIO_ERRORS[code];
   const base = known ? known[1] : `Error ${code}`;
   return new TwilioError(code, detail ? `${base}: ${detail}` : base);
 }

@@ -206,7 +206,7 @@ fn answer(
         &credentials.account_sid,
         &credentials.api_key(),
         identity,
-        Some(room),
+        room,
         MAX_ALLOWED_SESSION_DURATION,
         state.clock.unix_now(),
     ))
