@@ -183,8 +183,9 @@ async fn record_event(state: &AppState, event: &RoomEvent) -> sqlx::Result<()> {
         params.push(("TrackSid".into(), track.sid.clone()));
         params.push(("TrackName".into(), track.name.clone()));
         let kind = match track.kind {
-            sfu::signal::MediaKind::Audio => "audio",
-            sfu::signal::MediaKind::Video => "video",
+            sfu::signal::TrackKind::Audio => "audio",
+            sfu::signal::TrackKind::Video => "video",
+            sfu::signal::TrackKind::Data => "data",
         };
         params.push(("TrackKind".into(), kind.into()));
     }

@@ -196,6 +196,27 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
             "Tracks switched off or on for a subscriber at its asking (track_preferences messages).",
             stats.track_switches as f64,
         );
+        metric(
+            &mut out,
+            "confide_sfu_data_messages_received_total",
+            "counter",
+            "Data track messages received from publishers.",
+            stats.data_messages_in as f64,
+        );
+        metric(
+            &mut out,
+            "confide_sfu_data_messages_relayed_total",
+            "counter",
+            "Copies of data track messages sent to subscribers.",
+            stats.data_messages_out as f64,
+        );
+        metric(
+            &mut out,
+            "confide_sfu_data_messages_dropped_total",
+            "counter",
+            "Copies of data track messages dropped (over 64 KiB, or a subscriber's channel not open or backlogged).",
+            stats.data_messages_dropped as f64,
+        );
     }
     if let Some(turn) = turn {
         let stats = turn.stats();

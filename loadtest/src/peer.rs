@@ -75,6 +75,7 @@ impl Peer {
             audio_ssrc: plan.audio.then_some(ssrc_base),
             video: plan.video.map(|_| (MIME_TYPE_VP8, ssrc_base + 1)),
             audio_level: false,
+            sctp: false,
         };
         let (rtc, sdp) = testkit::Peer::publishing(local, now, &publish)?;
         let sender = || Sender {
@@ -263,6 +264,10 @@ impl Peer {
                         }
                     }
                 }
+                // Load-test calls publish no data tracks.
+                Incoming::DataChannelOpened { .. }
+                | Incoming::DataChannelClosed { .. }
+                | Incoming::Data { .. } => {}
             }
         }
     }

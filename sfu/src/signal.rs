@@ -15,6 +15,26 @@ pub enum MediaKind {
     Video,
 }
 
+/// What a published track carries, as participants and the REST API see
+/// it: media, or messages (a data track: an SCTP data channel, not an
+/// m-line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackKind {
+    Audio,
+    Video,
+    Data,
+}
+
+impl From<MediaKind> for TrackKind {
+    fn from(kind: MediaKind) -> Self {
+        match kind {
+            MediaKind::Audio => TrackKind::Audio,
+            MediaKind::Video => TrackKind::Video,
+        }
+    }
+}
+
 /// twilio-video's track priority: how much of a narrow downlink a video
 /// track gets next to the others a subscriber receives
 /// (`core::downlink_shares`). A publisher sets one for everyone; a
@@ -45,7 +65,7 @@ impl Priority {
 pub struct TrackInfo {
     pub sid: String,
     pub name: String,
-    pub kind: MediaKind,
+    pub kind: TrackKind,
     pub enabled: bool,
     /// The publisher's priority for it.
     pub priority: Priority,
@@ -274,6 +294,15 @@ pub enum SfuError {
     /// The client's answer to a server offer cannot be applied.
     #[error("cannot apply the answer: {0}")]
     AnswerNotApplied(String),
+    /// A data channel without a usable track name (its label).
+    #[error("invalid track name: {0}")]
+    BadTrackName(String),
+    #[error("track name longer than {0} bytes")]
+    TrackNameTooLong(usize),
+    #[error("the participant already publishes a track named {0:?}")]
+    DuplicateTrackName(String),
+    #[error("more than {0} data tracks published at once")]
+    TooManyTracks(usize),
 }
 
 /// Something that happened in a room, for the REST API's status callbacks.

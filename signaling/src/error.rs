@@ -91,6 +91,10 @@ impl SignalError {
                 | SfuError::UnexpectedAnswer => 53000,
                 SfuError::OfferNotApplied(_) => 53400,
                 SfuError::AnswerNotApplied(_) => 53402,
+                SfuError::BadTrackName(_) => 53301,
+                SfuError::TrackNameTooLong(_) => 53302,
+                SfuError::DuplicateTrackName(_) => 53304,
+                SfuError::TooManyTracks(_) => 53203,
             },
         }
     }
@@ -141,6 +145,26 @@ mod tests {
                 SfuError::AnswerNotApplied("bad m-line".into()),
                 53402,
                 "cannot apply the answer: bad m-line",
+            ),
+            (
+                SfuError::BadTrackName("a data track needs a name".into()),
+                53301,
+                "invalid track name: a data track needs a name",
+            ),
+            (
+                SfuError::TrackNameTooLong(128),
+                53302,
+                "track name longer than 128 bytes",
+            ),
+            (
+                SfuError::DuplicateTrackName("chat".into()),
+                53304,
+                "the participant already publishes a track named \"chat\"",
+            ),
+            (
+                SfuError::TooManyTracks(16),
+                53203,
+                "more than 16 data tracks published at once",
             ),
         ];
         for (sfu_error, code, message) in cases {

@@ -21,7 +21,7 @@ use rtc::peer_connection::configuration::media_engine::MediaEngine;
 pub use rtc::peer_connection::configuration::media_engine::{
     MIME_TYPE_H264, MIME_TYPE_OPUS, MIME_TYPE_VP8,
 };
-use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
+use rtc::peer_connection::event::{RTCDataChannelEvent, RTCPeerConnectionEvent, RTCTrackEvent};
 use rtc::peer_connection::message::RTCMessage;
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::peer_connection::state::RTCPeerConnectionState;
@@ -38,6 +38,10 @@ pub use sfu::transport::Transport;
 /// RFC 6464 client-to-mixer audio level.
 pub use rtc::sdp::extmap::AUDIO_LEVEL_URI;
 
+/// The SCTP stream of [`Publish::sctp`]'s channel: one the DCEP ids of
+/// either side do not reach in a test.
+const UNUSED_STREAM: u16 = 1001;
+
 /// What a peer publishes.
 #[derive(Debug, Clone)]
 pub struct Publish {
@@ -47,6 +51,12 @@ pub struct Publish {
     pub video: Option<(&'static str, u32)>,
     /// Offer the RFC 6464 audio-level header extension.
     pub audio_level: bool,
+    /// Offer an SCTP association (`m=application`) from the first offer,
+    /// with a pre-negotiated channel nobody uses. `rtc` as the DTLS client
+    /// connects SCTP only when DTLS completes, so a channel opened after
+    /// that (by either side) would never open; browsers have no such
+    /// limit.
+    pub sctp: bool,
 }
 
 impl Publish {
@@ -56,6 +66,7 @@ impl Publish {
             audio_ssrc: Some(ssrc_base),
             video: Some((MIME_TYPE_VP8, ssrc_base.wrapping_add(1))),
             audio_level: false,
+            sctp: false,
         }
     }
 }
@@ -95,6 +106,16 @@ pub enum Incoming {
     },
     /// RTCP about one of our tracks (PLI, FIR, NACK, reports).
     Rtcp(Vec<Box<dyn rtc::rtcp::Packet>>),
+    /// A data channel opened (ours or the server's), with its label.
+    DataChannelOpened { channel: usize, label: String },
+    /// A data channel closed.
+    DataChannelClosed { channel: usize },
+    /// A message on a data channel.
+    Data {
+        channel: usize,
+        is_string: bool,
+        data: BytesMut,
+    },
 }
 
 pub struct Peer {
@@ -160,6 +181,15 @@ impl Peer {
                 mime,
                 negotiated: None,
             });
+        }
+        if publish.sctp {
+            peer.pc.create_data_channel(
+                "sctp",
+                Some(rtc::data_channel::RTCDataChannelInit {
+                    negotiated: Some(UNUSED_STREAM),
+                    ..Default::default()
+                }),
+            )?;
         }
         let offer = peer.pc.create_offer(None)?;
         peer.pc.set_local_description(now, offer)?;
@@ -231,6 +261,37 @@ impl Peer {
             .local_description()
             .context("no local description")?
             .sdp)
+    }
+
+    /// Opens a data channel (a data track named `label`) and makes a new
+    /// offer carrying it: the SDP to send in the signaling `offer`.
+    pub fn open_data_channel(
+        &mut self,
+        now: Instant,
+        label: &str,
+        init: rtc::data_channel::RTCDataChannelInit,
+    ) -> anyhow::Result<(usize, String)> {
+        let channel = self.pc.create_data_channel(label, Some(init))?.id();
+        let offer = self.pc.create_offer(None)?;
+        self.pc.set_local_description(now, offer)?;
+        Ok((channel, self.local_sdp()?))
+    }
+
+    /// Sends one message on a data channel (text when `is_string`).
+    pub fn send_data(
+        &mut self,
+        now: Instant,
+        channel: usize,
+        is_string: bool,
+        data: &[u8],
+    ) -> anyhow::Result<()> {
+        let mut dc = self.pc.data_channel(channel).context("no such channel")?;
+        if is_string {
+            dc.send_text(now, std::str::from_utf8(data)?)?;
+        } else {
+            dc.send(now, BytesMut::from(data))?;
+        }
+        Ok(())
     }
 
     /// The server's answer to our offer.
@@ -314,6 +375,17 @@ impl Peer {
                         kind,
                     });
                 }
+                RTCPeerConnectionEvent::OnDataChannel(RTCDataChannelEvent::OnOpen(channel)) => {
+                    let label = self
+                        .pc
+                        .data_channel(channel)
+                        .map(|dc| dc.label().to_owned())
+                        .unwrap_or_default();
+                    return Some(Incoming::DataChannelOpened { channel, label });
+                }
+                RTCPeerConnectionEvent::OnDataChannel(RTCDataChannelEvent::OnClose(channel)) => {
+                    return Some(Incoming::DataChannelClosed { channel });
+                }
                 _ => {}
             }
         }
@@ -323,6 +395,13 @@ impl Peer {
                     return Some(Incoming::Rtp { track_id, packet });
                 }
                 RTCMessage::RtcpPacket(_, packets) => return Some(Incoming::Rtcp(packets)),
+                RTCMessage::DataChannelMessage(channel, message) => {
+                    return Some(Incoming::Data {
+                        channel,
+                        is_string: message.is_string,
+                        data: message.data,
+                    });
+                }
                 _ => {}
             }
         }

@@ -110,6 +110,14 @@ impl Sfu {
                     return;
                 }
                 PeerEvent::IncomingTrack(incoming) => self.on_incoming_track(now, key, incoming),
+                PeerEvent::DataChannelOpened {
+                    channel,
+                    label,
+                    options,
+                } => self.on_data_channel_opened(now, key, channel, label, options),
+                PeerEvent::DataChannelClosed { channel, ours } => {
+                    self.on_data_channel_closed(key, channel, ours)
+                }
             }
         }
         loop {
@@ -154,6 +162,11 @@ impl Sfu {
                     jitter,
                     rtt,
                 } => self.on_reception(key, sender, loss, jitter, rtt),
+                MediaIn::Data {
+                    channel,
+                    is_string,
+                    data,
+                } => self.relay_data(now, key, channel, is_string, &data),
             }
         }
     }

@@ -11,7 +11,8 @@
 //!
 //! This file holds the state and the outputs; the inputs are split by
 //! subject: `participants` (join, leave), `negotiation` (offer/answer),
-//! `tracks` (publish, subscribe, unpublish), `media` (datagrams, the
+//! `tracks` (publish, subscribe, unpublish), `data_tracks` (data tracks:
+//! SCTP messages relayed), `media` (datagrams, the
 //! per-packet routing, timers), `reconnect` (interruptions, resume),
 //! `network_quality` (levels per participant), `downlink_shares`
 //! (subscribers' downlinks shared out: REMB caps to publishers, simulcast
@@ -19,6 +20,7 @@
 //! `stats` (counters). The sub-modules use this one; it names none of
 //! them but `stats`, which uses nothing here.
 
+mod data_tracks;
 mod downlink_shares;
 mod media;
 mod negotiation;
@@ -40,7 +42,7 @@ use bytes::BytesMut;
 use tracing::debug;
 
 use crate::demux::Demux;
-use crate::engine::{EnginePeer, SenderSlot};
+use crate::engine::{DataChannelId, EnginePeer, SenderSlot};
 use crate::forward::dominant_speaker::DominantSpeaker;
 use crate::forward::down_track::DownTrack;
 use crate::forward::receiver::TrackReceiver;
@@ -251,6 +253,10 @@ struct Participant {
     /// How its media reaches us (known from its last signed binding
     /// request).
     path: MediaPath,
+    /// Its data channels → the data tracks they publish.
+    data_published: FxHashMap<DataChannelId, TrackKey>,
+    /// Our data channels to it → the data tracks they carry.
+    data_subscribed: FxHashMap<DataChannelId, TrackKey>,
 }
 
 /// Relay candidates remembered per participant (a browser gathers one or
@@ -288,6 +294,7 @@ pub struct Sfu {
     // per forwarded packet (callgrind, docs/benchmarks.md).
     participants: FxHashMap<ParticipantKey, Participant>,
     tracks: FxHashMap<TrackKey, PublishedTrack>,
+    data_tracks: FxHashMap<TrackKey, data_tracks::DataTrack>,
     demux: Demux<ParticipantKey>,
     next_key: u64,
     /// Peers that may have datagrams to send.
@@ -326,7 +333,7 @@ fn track_info(track: &PublishedTrack) -> TrackInfo {
     TrackInfo {
         sid: track.sid.clone(),
         name: track.name.clone(),
-        kind: track.kind,
+        kind: track.kind.into(),
         enabled: track.enabled,
         priority: track.priority,
     }
@@ -359,6 +366,7 @@ impl Sfu {
             closed_rooms: HashMap::new(),
             participants: FxHashMap::default(),
             tracks: FxHashMap::default(),
+            data_tracks: FxHashMap::default(),
             demux: Demux::default(),
             next_key: 1,
             dirty: Vec::new(),

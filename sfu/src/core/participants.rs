@@ -10,8 +10,8 @@ use std::time::Instant;
 use tracing::warn;
 
 use super::{
-    JoinError, Joined, Negotiation, Participant, ParticipantKey, RoomScope, Sfu, TrackKey, new_sid,
-    track_info, valid_room_name,
+    JoinError, Joined, Negotiation, Participant, ParticipantKey, RoomScope, Sfu, TrackKey,
+    data_tracks, new_sid, track_info, valid_room_name,
 };
 use crate::engine::{EnginePeer, PeerSettings};
 use crate::signal::{CloseReason, ParticipantInfo, RoomEventKind, ToParticipant, TrackInfo};
@@ -114,6 +114,8 @@ impl Sfu {
             media_timers_armed: false,
             relay_addrs: Vec::new(),
             path: MediaPath::Udp,
+            data_published: FxHashMap::default(),
+            data_subscribed: FxHashMap::default(),
         };
         let me = self.participant_info(&participant, key);
         let room_entry = self.rooms.get_mut(room).expect("opened above");
@@ -174,6 +176,12 @@ impl Sfu {
             .values()
             .filter(|t| t.publisher == key)
             .map(track_info)
+            .chain(
+                self.data_tracks
+                    .values()
+                    .filter(|t| t.publisher == key)
+                    .map(data_tracks::data_track_info),
+            )
             .collect();
         tracks.sort_by(|a, b| a.name.cmp(&b.name));
         ParticipantInfo {
@@ -219,11 +227,16 @@ impl Sfu {
                 track.subscriber_priority.remove(&key);
             }
         }
+        let published_data: Vec<TrackKey> = participant.data_published.values().copied().collect();
         // Back in the map while its tracks are unpublished, so subscribers
         // are told whose tracks went.
         self.participants.insert(key, participant);
+        self.drop_data_subscriptions(key);
         for tk in published {
             self.unpublish(tk);
+        }
+        for tk in published_data {
+            self.unpublish_data(tk);
         }
         self.room_event(key, RoomEventKind::ParticipantDisconnected, None);
         self.participants.remove(&key);

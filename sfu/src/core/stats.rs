@@ -35,5 +35,11 @@ pub struct SfuStats {
     /// Tracks switched off or on for a subscriber at its asking
     /// (`track_preferences`).
     pub track_switches: u64,
+    /// Data track messages from publishers, copies relayed to
+    /// subscribers, and copies dropped (too large, a channel not open or
+    /// backlogged: `core::data_tracks`).
+    pub data_messages_in: u64,
+    pub data_messages_out: u64,
+    pub data_messages_dropped: u64,
     pub socket_errors: u64,
 }

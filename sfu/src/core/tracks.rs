@@ -117,6 +117,21 @@ impl Sfu {
         for tk in tracks {
             self.subscribe(key, tk);
         }
+        let data: Vec<TrackKey> = self
+            .data_tracks
+            .iter()
+            .filter(|(_, t)| {
+                t.publisher != key
+                    && self
+                        .participants
+                        .get(&t.publisher)
+                        .is_some_and(|p| p.room == room)
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for tk in data {
+            self.subscribe_data(key, tk);
+        }
     }
 
     pub(super) fn subscribe(&mut self, key: ParticipantKey, tk: TrackKey) {

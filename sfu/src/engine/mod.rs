@@ -8,7 +8,7 @@
 //! `setup`: creating a peer connection (codecs, extensions, interceptors);
 //! in `senders`: our sendonly transceivers and writing forwarded RTP; in
 //! `read`: datagrams and timers in, translated into [`PeerEvent`]s and
-//! [`MediaIn`]; in `bandwidth`: the estimate of the participant's downlink
+//! [`MediaIn`]; in `data`: data channels (data tracks); in `bandwidth`: the estimate of the participant's downlink
 //! and the REMB caps sent to it as a publisher. The children use this
 //! file; it names none of them.
 //!
@@ -28,11 +28,13 @@
 
 mod bandwidth;
 mod candidate;
+mod data;
 mod read;
 mod senders;
 mod setup;
 
 pub use candidate::{TcpType, host_candidate, tcp_candidate};
+pub use data::{DataChannelId, DataChannelOptions, DataSendError, MAX_BUFFERED_BYTES};
 
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -113,6 +115,17 @@ pub enum PeerEvent {
     /// core's settings put beyond its reconnect window.
     Closed,
     IncomingTrack(IncomingTrack),
+    /// The remote opened a data channel (a data track it publishes).
+    DataChannelOpened {
+        channel: DataChannelId,
+        label: String,
+        options: DataChannelOptions,
+    },
+    /// A data channel closed: one the remote opened, or one of ours.
+    DataChannelClosed {
+        channel: DataChannelId,
+        ours: bool,
+    },
 }
 
 /// Media and feedback from the remote.
@@ -139,6 +152,12 @@ pub enum MediaIn {
         jitter: u32,
         /// Round trip time from the report's LSR/DLSR, when it has them.
         rtt: Option<Duration>,
+    },
+    /// A message on a data channel the remote opened.
+    Data {
+        channel: DataChannelId,
+        is_string: bool,
+        data: BytesMut,
     },
 }
 
@@ -224,6 +243,9 @@ pub struct EnginePeer {
     last_input: Instant,
     /// The congestion controller's downlink estimate, bits/s (`bandwidth`).
     downlink: std::sync::Arc<DownlinkFigures>,
+    /// Data channels we opened (to a subscriber), as opposed to the
+    /// remote's.
+    own_channels: rustc_hash::FxHashSet<DataChannelId>,
 }
 
 impl EnginePeer {

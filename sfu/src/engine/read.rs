@@ -142,6 +142,7 @@ impl EnginePeer {
                         self.events.push_back(PeerEvent::IncomingTrack(track));
                     }
                 }
+                RTCPeerConnectionEvent::OnDataChannel(event) => self.on_data_channel_event(event),
                 _ => {}
             }
         }
@@ -200,6 +201,9 @@ impl EnginePeer {
                             });
                         }
                     }
+                }
+                RTCMessage::DataChannelMessage(channel, message) => {
+                    self.on_data_message(channel, message.is_string, message.data);
                 }
                 _ => {}
             }

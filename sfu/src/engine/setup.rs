@@ -79,6 +79,7 @@ impl EnginePeer {
             ntp_clock: SystemInstant::now(now),
             last_input: now,
             downlink,
+            own_channels: Default::default(),
         })
     }
 }

@@ -46,6 +46,13 @@ pub struct Client {
     /// Why the SFU refused its requests (signaling words them).
     pub errors: Vec<sfu::signal::SfuError>,
     pub closed: bool,
+    /// Data channels that opened at this client (ours and the server's),
+    /// by the engine's id, with their labels.
+    pub data_channels: Vec<(usize, String)>,
+    /// Data channels that closed.
+    pub data_closed: Vec<usize>,
+    /// Data messages received: the channel's label, text or not, bytes.
+    pub data_received: Vec<(String, bool, Vec<u8>)>,
 }
 
 pub struct Net {
@@ -64,6 +71,9 @@ pub struct Net {
     /// When set, rewrites the answers clients send to the SFU's offers
     /// (client identity, answer → what is sent): a hostile subscriber.
     pub answer_mutator: Option<AnswerMutator>,
+    /// Clients joining from now on offer SCTP in their first offer
+    /// ([`testkit::peer::Publish::sctp`]), so data channels can open.
+    pub sctp_from_start: bool,
 }
 
 pub type AnswerMutator = Box<dyn FnMut(&str, String) -> String>;
@@ -102,6 +112,7 @@ impl Net {
             tap: None,
             stray: Vec::new(),
             answer_mutator: None,
+            sctp_from_start: false,
         }
     }
 
@@ -143,23 +154,11 @@ impl Net {
                 audio_ssrc: Some(1000 + index as u32),
                 video: Some((video_mime, 2000 + index as u32)),
                 audio_level: true,
+                sctp: self.sctp_from_start,
             },
         )
         .unwrap();
-        let tracks = published_tracks(&sdp)
-            .into_iter()
-            .map(|(mid, name, kind)| PublishedTrackSpec {
-                mid,
-                name: name.into(),
-                kind: if kind == RtpCodecKind::Audio {
-                    MediaKind::Audio
-                } else {
-                    MediaKind::Video
-                },
-                enabled: true,
-                priority: Default::default(),
-            })
-            .collect();
+        let tracks = media_specs(&sdp);
         self.clients.push(Client {
             identity: identity.to_owned(),
             sid: joined.participant_sid.clone(),
@@ -176,6 +175,9 @@ impl Net {
             signals: Vec::new(),
             errors: Vec::new(),
             closed: false,
+            data_channels: Vec::new(),
+            data_closed: Vec::new(),
+            data_received: Vec::new(),
         });
         self.sfu.handle_signal(
             self.now,
@@ -266,14 +268,33 @@ impl Net {
             for c in &mut self.clients {
                 while let Some(incoming) = c.peer.poll_incoming() {
                     moved = true;
-                    if let Incoming::Rtp { track_id, packet } = incoming {
-                        c.received.push(Received {
+                    match incoming {
+                        Incoming::Rtp { track_id, packet } => c.received.push(Received {
                             kind: c.peer.track_kind(&track_id),
                             ssrc: packet.header.ssrc,
                             sequence_number: packet.header.sequence_number,
                             timestamp: packet.header.timestamp,
                             payload: packet.payload,
-                        });
+                        }),
+                        Incoming::DataChannelOpened { channel, label } => {
+                            c.data_channels.push((channel, label));
+                        }
+                        Incoming::DataChannelClosed { channel } => c.data_closed.push(channel),
+                        Incoming::Data {
+                            channel,
+                            is_string,
+                            data,
+                        } => {
+                            let label = c
+                                .data_channels
+                                .iter()
+                                .rev()
+                                .find(|(id, _)| *id == channel)
+                                .map(|(_, l)| l.clone())
+                                .unwrap_or_default();
+                            c.data_received.push((label, is_string, data.to_vec()));
+                        }
+                        _ => {}
                     }
                 }
                 c.connected = c.peer.connected;
@@ -309,6 +330,27 @@ impl Net {
         if let Ok(json) = serde_json::to_value(&message) {
             c.signals.push(json);
         }
+    }
+
+    /// Client `i` opens a data channel (a data track named `label`) and
+    /// offers again, listing its media tracks as before: the channel's id.
+    pub fn open_data_track(
+        &mut self,
+        i: usize,
+        label: &str,
+        init: rtc::data_channel::RTCDataChannelInit,
+    ) -> usize {
+        let now = self.now;
+        let (channel, sdp) = self.clients[i]
+            .peer
+            .open_data_channel(now, label, init)
+            .expect("data channel");
+        let tracks = media_specs(&sdp);
+        let key = self.clients[i].key;
+        self.sfu
+            .handle_signal(now, key, FromParticipant::Offer { sdp, tracks });
+        self.run_for(Duration::from_millis(500));
+        channel
     }
 
     /// Sends one audio and one video packet from client `i`; video payloads
@@ -407,6 +449,24 @@ fn is_rtp(datagram: &[u8]) -> bool {
 }
 
 /// Bytes for a datagram that is just noise, for tests that need some.
+/// The `offer.tracks` entries for the media an offer of testkit's sends.
+fn media_specs(sdp: &str) -> Vec<PublishedTrackSpec> {
+    published_tracks(sdp)
+        .into_iter()
+        .map(|(mid, name, kind)| PublishedTrackSpec {
+            mid,
+            name: name.into(),
+            kind: if kind == RtpCodecKind::Audio {
+                MediaKind::Audio
+            } else {
+                MediaKind::Video
+            },
+            enabled: true,
+            priority: Default::default(),
+        })
+        .collect()
+}
+
 pub fn noise(len: usize, seed: u32) -> BytesMut {
     let mut state = seed | 1;
     (0..len)

@@ -162,10 +162,20 @@ impl RTCDataChannelInternal {
 
         let data_channel_config = data_channel.config();
 
-        let (unordered, _reliability_type) =
+        let (unordered, reliability_type) =
             ::datachannel::data_channel::DataChannel::get_reliability_params(
                 data_channel_config.channel_type,
             );
+        // The DATA_CHANNEL_OPEN's reliability parameter is what the opener set as
+        // `maxRetransmits` or `maxPacketLifeTime` (RFC 8832 §5.1); the W3C attributes of the
+        // accepted channel report it (webrtc-pc §6.2, "announce the channel as open").
+        let reliability_parameter =
+            u16::try_from(data_channel_config.reliability_parameter).unwrap_or(u16::MAX);
+        let (max_packet_life_time, max_retransmits) = match reliability_type {
+            sctp::ReliabilityType::Rexmit => (None, Some(reliability_parameter)),
+            sctp::ReliabilityType::Timed => (Some(reliability_parameter), None),
+            _ => (None, None),
+        };
 
         // `negotiated: None` — the peer opened this channel in-band over DCEP, so it is not an
         // out-of-band channel however well-known its stream id now is. The stream id is set
@@ -174,8 +184,8 @@ impl RTCDataChannelInternal {
             label: data_channel_config.label.clone(),
             protocol: data_channel_config.protocol.clone(),
             ordered: !unordered,
-            max_packet_life_time: None,
-            max_retransmits: None,
+            max_packet_life_time,
+            max_retransmits,
             negotiated: None,
         });
         // Known from the wire: no deferral needed, and it must be registered so locally
