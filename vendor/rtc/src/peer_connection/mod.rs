@@ -1454,12 +1454,19 @@ impl RTCPeerConnection {
                                 transceiver.set_mid(mid_value.to_string())?;
                             }
                         } else {
-                            let local_direction =
-                                if direction == RTCRtpTransceiverDirection::Recvonly {
+                            let local_direction = match direction {
+                                RTCRtpTransceiverDirection::Recvonly => {
                                     RTCRtpTransceiverDirection::Sendonly
-                                } else {
-                                    RTCRtpTransceiverDirection::Recvonly
-                                };
+                                }
+                                // RFC 3264 §6.1: an inactive stream is answered inactive (a
+                                // recvonly answer would accept media the offer does not send).
+                                // A later offer that sends on the m-line makes it recvonly, as
+                                // for a stopped one found by mid.
+                                RTCRtpTransceiverDirection::Inactive => {
+                                    RTCRtpTransceiverDirection::Inactive
+                                }
+                                _ => RTCRtpTransceiverDirection::Recvonly,
+                            };
 
                             let mut transceiver = RTCRtpTransceiverInternal::new(
                                 kind,
