@@ -99,6 +99,19 @@ async fn bad_tokens_get_twilio_codes() {
             53000,
         ),
         (json!({"type": "ping"}), 53000),
+        // A preflight's token is checked as a join's.
+        (
+            json!({"type": "preflight", "version": 1, "token": "garbage"}),
+            20101,
+        ),
+        (
+            json!({"type": "preflight", "version": 1, "token": token_with(&running, "a", "r", 60, now - 7200)}),
+            20104,
+        ),
+        (
+            json!({"type": "preflight", "version": 2, "token": token(&running, "a", "r")}),
+            53000,
+        ),
     ];
     for (message, code) in cases {
         let mut ws = connect(&running).await;
@@ -116,6 +129,42 @@ async fn bad_tokens_get_twilio_codes() {
     expect_error(&mut ws, 53000, true).await;
     // And the server still serves.
     drop(join(&running, "fine", "r").await);
+    running.stop().await;
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+#[tokio::test]
+async fn a_preflight_gets_a_room_of_its_own() {
+    let (running, data_dir) = start_server(10).await;
+    let mut ws = connect(&running).await;
+    send(
+        &mut ws,
+        json!({"type": "preflight", "version": 1, "token": token(&running, "alice", "r")}),
+    )
+    .await;
+    let joined = recv(&mut ws).await.unwrap();
+    assert_eq!(joined["type"], "joined", "{joined}");
+    let room = joined["room"]["name"].as_str().unwrap().to_owned();
+    assert!(room.starts_with("preflight-"), "{room}");
+    assert_eq!(joined["participants"], json!([]));
+    // Not a way into the token's room, nor a second first message.
+    let others = join(&running, "bob", "r").await;
+    send(
+        &mut ws,
+        json!({"type": "join", "version": 1, "token": token(&running, "alice", "r")}),
+    )
+    .await;
+    expect_error(&mut ws, 53000, false).await;
+    // Nobody joins the preflight's room by name.
+    let mut mallory = connect(&running).await;
+    send(
+        &mut mallory,
+        json!({"type": "join", "version": 1, "token": token(&running, "mallory", &room)}),
+    )
+    .await;
+    expect_error(&mut mallory, 53106, true).await;
+    send(&mut ws, json!({"type": "leave"})).await;
+    drop(others);
     running.stop().await;
     let _ = std::fs::remove_dir_all(data_dir);
 }

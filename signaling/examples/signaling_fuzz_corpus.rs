@@ -46,6 +46,10 @@ fn main() {
             format!(r#"{{"type":"join","version":1,"token":"{any_room}","room":"{ROOM}"}}"#),
         ),
         (
+            "preflight.json",
+            format!(r#"{{"type":"preflight","version":1,"token":"{token}"}}"#),
+        ),
+        (
             "join_room_from_token.json",
             format!(r#"{{"type":"join","version":1,"token":"{token}"}}"#),
         ),

@@ -21,6 +21,13 @@ pub enum ClientMessage {
         #[serde(default)]
         room: Option<String>,
     },
+    /// Instead of `join`: a connectivity test (twilio-video's
+    /// `runPreflight`). The token is checked as for `join`, but the session
+    /// is alone in a room of its own and receives its own tracks back.
+    Preflight {
+        version: u32,
+        token: String,
+    },
     /// Instead of `join`, on a new websocket after the previous one
     /// dropped: the same participant goes on (`docs/signaling.md` §7).
     Resume {

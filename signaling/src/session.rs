@@ -64,6 +64,13 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
             }
             joined.map_err(join_error)
         }
+        FirstMessage::Preflight { identity } => {
+            let joined = state.sfu.join_preflight(identity.clone()).await;
+            if joined.is_ok() {
+                info!(identity = %identity, "preflight");
+            }
+            joined.map_err(join_error)
+        }
         FirstMessage::Resume {
             participant_sid,
             resume_token,
@@ -147,7 +154,11 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
                         let _ = send_json(&mut socket, &ServerMessage::Pong { id }).await;
                     }
                     Ok(ClientMessage::Leave) => break Ending::Left,
-                    Ok(ClientMessage::Join { .. } | ClientMessage::Resume { .. }) => {
+                    Ok(
+                        ClientMessage::Join { .. }
+                        | ClientMessage::Resume { .. }
+                        | ClientMessage::Preflight { .. },
+                    ) => {
                         let _ = send_error(&mut socket, &SignalError::Protocol("already joined".into())).await;
                     }
                     Err(err) => {
@@ -261,6 +272,8 @@ enum FirstMessage {
         identity: String,
         scope: RoomScope,
     },
+    /// A connectivity test: the token's identity, alone, looped back.
+    Preflight { identity: String },
     Resume {
         participant_sid: String,
         resume_token: String,
@@ -295,6 +308,13 @@ async fn wait_for_join(
                 token,
                 room,
             }) => (version, token, room),
+            Ok(ClientMessage::Preflight { version, token }) => {
+                check_version(version)?;
+                let grant = state.verifier.verify(&token, state.clock.unix_now())?;
+                return Ok(FirstMessage::Preflight {
+                    identity: grant.identity,
+                });
+            }
             Ok(ClientMessage::Resume {
                 version,
                 participant_sid,
@@ -308,7 +328,7 @@ async fn wait_for_join(
             }
             _ => {
                 return Err(SignalError::Protocol(
-                    "the first message must be a valid join or resume".into(),
+                    "the first message must be a valid join, resume or preflight".into(),
                 ));
             }
         };

@@ -21,6 +21,7 @@ fn type_of(message: &ClientMessage) -> &'static str {
     match message {
         ClientMessage::Join { .. } => "join",
         ClientMessage::Resume { .. } => "resume",
+        ClientMessage::Preflight { .. } => "preflight",
         ClientMessage::Ping { .. } => "ping",
         ClientMessage::Leave => "leave",
         ClientMessage::Media(MediaMessage(m)) => match m {

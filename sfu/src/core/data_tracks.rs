@@ -108,7 +108,8 @@ impl Sfu {
                     track: info.clone(),
                 },
             ));
-            if other != key && self.participants[&other].negotiation.answered_first_offer {
+            let subscribes = other != key || self.loops_back(key);
+            if subscribes && self.participants[&other].negotiation.answered_first_offer {
                 self.subscribe_data(other, tk);
                 self.try_offer(now, other);
             }

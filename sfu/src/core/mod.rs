@@ -187,6 +187,9 @@ struct Room {
     registered: bool,
     /// This room's own limit, when it has one.
     max_participants: Option<usize>,
+    /// A preflight's room ([`Sfu::join_preflight`]): its one participant
+    /// receives its own tracks; no room events, no joins by name.
+    loopback: bool,
 }
 
 #[derive(Default)]
@@ -398,6 +401,15 @@ impl Sfu {
         }
     }
 
+    /// Whether `key` is in a preflight's room, where it subscribes to its
+    /// own tracks.
+    fn loops_back(&self, key: ParticipantKey) -> bool {
+        self.participants
+            .get(&key)
+            .and_then(|p| self.rooms.get(&p.room))
+            .is_some_and(|r| r.loopback)
+    }
+
     /// Whether a participant's signed binding request came from `from`
     /// (the I/O layer keeps only such TCP connections).
     pub fn knows_path(&self, transport: Transport, from: SocketAddr) -> bool {
@@ -473,7 +485,7 @@ impl Sfu {
         let Some(p) = self.participants.get(&key) else {
             return;
         };
-        let Some(room) = self.rooms.get(&p.room) else {
+        let Some(room) = self.rooms.get(&p.room).filter(|r| !r.loopback) else {
             return;
         };
         self.room_events.push_back(RoomEvent {

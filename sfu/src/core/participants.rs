@@ -44,6 +44,10 @@ impl Sfu {
         if !self.rooms.contains_key(room) && !self.config.allow_ad_hoc_rooms {
             return Err(JoinError::RoomNotFound);
         }
+        // A preflight's room is its own: nobody joins it by name.
+        if self.rooms.get(room).is_some_and(|r| r.loopback) {
+            return Err(JoinError::RoomNotFound);
+        }
         // Same identity again: the newcomer replaces the old session.
         let previous = self.rooms.get(room).and_then(|r| {
             r.participants.iter().copied().find(|k| {
@@ -69,7 +73,39 @@ impl Sfu {
             self.remove_participant(now, previous);
         }
         let room_sid = self.open_room(room)?;
+        self.enter(now, room, room_sid, identity)
+    }
 
+    /// A connectivity test (twilio-video's `runPreflight`): `identity`
+    /// alone in a room of its own that nobody else can join, not seen by
+    /// the REST API, where it receives its own tracks back. That is a
+    /// whole call's path through this server (signaling, ICE to the media
+    /// port, DTLS, media both ways) without a second participant.
+    pub fn join_preflight(&mut self, now: Instant, identity: &str) -> Result<Joined, JoinError> {
+        let name = format!("preflight-{:032x}", rand::random::<u128>());
+        let sid = new_sid("RM");
+        self.rooms.insert(
+            name.clone(),
+            super::Room {
+                sid: sid.clone(),
+                participants: Vec::new(),
+                dominant: Default::default(),
+                registered: false,
+                max_participants: Some(1),
+                loopback: true,
+            },
+        );
+        self.enter(now, &name, sid, identity)
+    }
+
+    /// Puts a new participant in `room`, which exists and has room for it.
+    fn enter(
+        &mut self,
+        now: Instant,
+        room: &str,
+        room_sid: String,
+        identity: &str,
+    ) -> Result<Joined, JoinError> {
         let key = self.next_key;
         self.next_key += 1;
         let ice_ufrag = format!("{:016x}", rand::random::<u64>());
@@ -84,10 +120,20 @@ impl Sfu {
             ice_disconnected_after: self.config.interruption_after,
             ice_failed_after: self.config.reconnect_window * 2,
         };
-        let peer = EnginePeer::new(now, &settings).map_err(|err| {
-            warn!(%err, "cannot create a peer connection");
-            JoinError::Unavailable
-        })?;
+        let peer = match EnginePeer::new(now, &settings) {
+            Ok(peer) => peer,
+            Err(err) => {
+                warn!(%err, "cannot create a peer connection");
+                if self
+                    .rooms
+                    .get(room)
+                    .is_some_and(|r| r.participants.is_empty() && !r.registered)
+                {
+                    self.rooms.remove(room);
+                }
+                return Err(JoinError::Unavailable);
+            }
+        };
         self.demux.insert_ufrag(ice_ufrag, key);
         let participant = Participant {
             sid: new_sid("PA"),

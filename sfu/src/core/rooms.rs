@@ -20,6 +20,7 @@ impl Sfu {
             dominant: DominantSpeaker::default(),
             registered: false,
             max_participants: None,
+            loopback: false,
         });
         Ok(room.sid.clone())
     }
@@ -42,6 +43,7 @@ impl Sfu {
             dominant: DominantSpeaker::default(),
             registered: true,
             max_participants,
+            loopback: false,
         });
         room.registered = true;
         room.max_participants = max_participants;
@@ -49,7 +51,7 @@ impl Sfu {
     }
 
     pub fn room_snapshot(&self, name: &str) -> Option<RoomSnapshot> {
-        let room = self.rooms.get(name)?;
+        let room = self.rooms.get(name).filter(|r| !r.loopback)?;
         Some(RoomSnapshot {
             sid: room.sid.clone(),
             name: name.to_owned(),

@@ -97,16 +97,21 @@ impl Sfu {
                 track: info,
             },
         ));
+        if self.loops_back(key) {
+            self.subscribe(key, tk);
+            self.try_offer(now, key);
+        }
     }
 
     /// A newcomer subscribes to every track already in the room.
     pub(super) fn subscribe_to_room(&mut self, key: ParticipantKey) {
         let room = self.participants[&key].room.clone();
+        let loopback = self.loops_back(key);
         let tracks: Vec<TrackKey> = self
             .tracks
             .iter()
             .filter(|(_, t)| {
-                t.publisher != key
+                (t.publisher != key || loopback)
                     && self
                         .participants
                         .get(&t.publisher)
@@ -121,7 +126,7 @@ impl Sfu {
             .data_tracks
             .iter()
             .filter(|(_, t)| {
-                t.publisher != key
+                (t.publisher != key || loopback)
                     && self
                         .participants
                         .get(&t.publisher)

@@ -18,9 +18,8 @@ pub(super) type Sinks = HashMap<ParticipantKey, (u64, mpsc::UnboundedSender<ToPa
 
 pub(super) enum Command {
     Join {
-        room: String,
+        target: JoinTarget,
         identity: String,
-        scope: RoomScope,
         events: mpsc::UnboundedSender<ToParticipant>,
         reply: oneshot::Sender<Result<Joined, JoinError>>,
     },
@@ -80,17 +79,28 @@ pub(super) enum RoomCommand {
     },
 }
 
+/// Where a join goes.
+#[derive(Debug)]
+pub enum JoinTarget {
+    /// The room a token grants.
+    Room { name: String, scope: RoomScope },
+    /// A room of its own that loops its tracks back ([`Sfu::join_preflight`]).
+    Preflight,
+}
+
 pub(super) fn handle_command(core: &mut Sfu, sinks: &mut Sinks, command: Command) {
     let now = Instant::now();
     match command {
         Command::Join {
-            room,
+            target,
             identity,
-            scope,
             events,
             reply,
         } => {
-            let result = core.join(now, &room, &identity, scope);
+            let result = match target {
+                JoinTarget::Room { name, scope } => core.join(now, &name, &identity, scope),
+                JoinTarget::Preflight => core.join_preflight(now, &identity),
+            };
             if let Ok(joined) = &result {
                 sinks.insert(joined.participant, (joined.connection, events));
             }

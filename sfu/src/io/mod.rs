@@ -34,7 +34,7 @@ mod media_socket;
 mod send_batch;
 mod tcp;
 
-use commands::{Command, RoomCommand, Sinks, handle_command};
+use commands::{Command, JoinTarget, RoomCommand, Sinks, handle_command};
 use send_batch::SendBatcher;
 use tcp::{TcpInput, TcpPaths};
 
@@ -149,13 +149,30 @@ impl SfuHandle {
         identity: String,
         scope: RoomScope,
     ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
+        self.join_target(JoinTarget::Room { name: room, scope }, identity)
+            .await
+    }
+
+    /// A connectivity test's session: alone, receiving its own tracks
+    /// ([`Sfu::join_preflight`](crate::core::Sfu::join_preflight)).
+    pub async fn join_preflight(
+        &self,
+        identity: String,
+    ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
+        self.join_target(JoinTarget::Preflight, identity).await
+    }
+
+    async fn join_target(
+        &self,
+        target: JoinTarget,
+        identity: String,
+    ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
         let (events, events_rx) = mpsc::unbounded_channel();
         let (reply, reply_rx) = oneshot::channel();
         self.commands
             .send(Command::Join {
-                room,
+                target,
                 identity,
-                scope,
                 events,
                 reply,
             })

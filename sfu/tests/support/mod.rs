@@ -21,6 +21,8 @@ pub const TCP_SERVER: &str = "127.0.0.1:50443";
 
 pub struct Client {
     pub identity: String,
+    /// The room it joined (a preflight's is named by the SFU).
+    pub room: String,
     pub sid: String,
     pub key: ParticipantKey,
     /// What a signaling resume presents ([`sfu::core::Sfu::resume`]).
@@ -124,26 +126,33 @@ impl Net {
     /// Joins a client whose camera sends `video_mime` (VP8 or H.264); it can
     /// also send RFC 6464 audio levels ([`Client::audio_level`]).
     pub fn join_with(&mut self, room: &str, identity: &str, video_mime: &'static str) -> usize {
-        self.join_on(Transport::Udp, room, identity, video_mime)
+        self.join_on(Transport::Udp, Some(room), identity, video_mime)
     }
 
     /// Joins a client whose network lets only TCP through: it connects to
     /// the SFU's passive ICE-TCP candidate (the config's `tcp_bind`).
     pub fn join_over_tcp(&mut self, room: &str, identity: &str) -> usize {
-        self.join_on(Transport::Tcp, room, identity, MIME_TYPE_VP8)
+        self.join_on(Transport::Tcp, Some(room), identity, MIME_TYPE_VP8)
+    }
+
+    /// Joins a client to a preflight's room of its own
+    /// ([`Sfu::join_preflight`]), publishing Opus and VP8.
+    pub fn join_preflight(&mut self, identity: &str) -> usize {
+        self.join_on(Transport::Udp, None, identity, MIME_TYPE_VP8)
     }
 
     fn join_on(
         &mut self,
         transport: Transport,
-        room: &str,
+        room: Option<&str>,
         identity: &str,
         video_mime: &'static str,
     ) -> usize {
-        let joined = self
-            .sfu
-            .join(self.now, room, identity, RoomScope::Any)
-            .expect("join");
+        let joined = match room {
+            Some(room) => self.sfu.join(self.now, room, identity, RoomScope::Any),
+            None => self.sfu.join_preflight(self.now, identity),
+        }
+        .expect("join");
         let index = self.clients.len();
         let addr: SocketAddr = format!("127.0.0.1:{}", 40_000 + index).parse().unwrap();
         let (peer, sdp) = Peer::publishing_on(
@@ -161,6 +170,7 @@ impl Net {
         let tracks = media_specs(&sdp);
         self.clients.push(Client {
             identity: identity.to_owned(),
+            room: joined.room_name.clone(),
             sid: joined.participant_sid.clone(),
             key: joined.participant,
             resume_token: joined.resume_token.clone(),
