@@ -75,7 +75,6 @@ impl Peer {
             audio_ssrc: plan.audio.then_some(ssrc_base),
             video: plan.video.map(|_| (MIME_TYPE_VP8, ssrc_base + 1)),
             audio_level: false,
-            sctp: false,
         };
         let (rtc, sdp) = testkit::Peer::publishing(local, now, &publish)?;
         let sender = || Sender {

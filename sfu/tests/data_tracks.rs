@@ -3,6 +3,10 @@
 //! server's labelled with the track's SID, messages are relayed as sent
 //! (text and binary, in order), late joiners subscribe too, and closing or
 //! leaving unpublishes it. Refusals close the channel with Twilio's codes.
+//! No client offers SCTP in its first offer: each association starts when
+//! a later negotiation adds `m=application` (the publisher's offer, the
+//! server's offer to a subscriber), after DTLS is up, as in a browser call
+//! where the first data track comes after joining.
 
 mod support;
 
@@ -12,14 +16,6 @@ use rtc::data_channel::RTCDataChannelInit;
 use sfu::core::SfuConfig;
 use sfu::signal::SfuError;
 use support::Net;
-
-/// Clients offer SCTP from their first offer (see `Publish::sctp`: the
-/// browser tests cover a subscriber whose SCTP the server's offer adds).
-fn data_ready_net() -> Net {
-    let mut net = Net::new(SfuConfig::default());
-    net.sctp_from_start = true;
-    net
-}
 
 fn reliable() -> RTCDataChannelInit {
     RTCDataChannelInit::default()
@@ -48,7 +44,7 @@ fn messages_on(net: &Net, at: usize, label: &str) -> Vec<(bool, Vec<u8>)> {
 
 #[test]
 fn messages_reach_every_subscriber_in_order_text_and_binary() {
-    let mut net = data_ready_net();
+    let mut net = Net::new(SfuConfig::default());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
     let chat = net.open_data_track(alice, "chat", reliable());
@@ -98,7 +94,7 @@ fn messages_reach_every_subscriber_in_order_text_and_binary() {
 
 #[test]
 fn a_late_joiner_subscribes_and_an_unordered_track_keeps_its_options() {
-    let mut net = data_ready_net();
+    let mut net = Net::new(SfuConfig::default());
     let alice = net.join("room", "alice");
     let cursor = net.open_data_track(
         alice,
@@ -134,7 +130,7 @@ fn a_late_joiner_subscribes_and_an_unordered_track_keeps_its_options() {
 
 #[test]
 fn closing_the_channel_or_leaving_unpublishes_the_track() {
-    let mut net = data_ready_net();
+    let mut net = Net::new(SfuConfig::default());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
     let chat = net.open_data_track(alice, "chat", reliable());
@@ -178,7 +174,7 @@ fn closing_the_channel_or_leaving_unpublishes_the_track() {
 
 #[test]
 fn bad_names_duplicates_and_too_many_tracks_are_refused_and_closed() {
-    let mut net = data_ready_net();
+    let mut net = Net::new(SfuConfig::default());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
     let empty = net.open_data_track(alice, "", reliable());
@@ -208,7 +204,7 @@ fn bad_names_duplicates_and_too_many_tracks_are_refused_and_closed() {
 
 #[test]
 fn a_largest_message_arrives_whole_and_what_a_subscriber_sends_back_is_ignored() {
-    let mut net = data_ready_net();
+    let mut net = Net::new(SfuConfig::default());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
     let chat = net.open_data_track(alice, "chat", reliable());

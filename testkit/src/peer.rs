@@ -38,10 +38,6 @@ pub use sfu::transport::Transport;
 /// RFC 6464 client-to-mixer audio level.
 pub use rtc::sdp::extmap::AUDIO_LEVEL_URI;
 
-/// The SCTP stream of [`Publish::sctp`]'s channel: one the DCEP ids of
-/// either side do not reach in a test.
-const UNUSED_STREAM: u16 = 1001;
-
 /// What a peer publishes.
 #[derive(Debug, Clone)]
 pub struct Publish {
@@ -51,12 +47,6 @@ pub struct Publish {
     pub video: Option<(&'static str, u32)>,
     /// Offer the RFC 6464 audio-level header extension.
     pub audio_level: bool,
-    /// Offer an SCTP association (`m=application`) from the first offer,
-    /// with a pre-negotiated channel nobody uses. `rtc` as the DTLS client
-    /// connects SCTP only when DTLS completes, so a channel opened after
-    /// that (by either side) would never open; browsers have no such
-    /// limit.
-    pub sctp: bool,
 }
 
 impl Publish {
@@ -66,7 +56,6 @@ impl Publish {
             audio_ssrc: Some(ssrc_base),
             video: Some((MIME_TYPE_VP8, ssrc_base.wrapping_add(1))),
             audio_level: false,
-            sctp: false,
         }
     }
 }
@@ -181,15 +170,6 @@ impl Peer {
                 mime,
                 negotiated: None,
             });
-        }
-        if publish.sctp {
-            peer.pc.create_data_channel(
-                "sctp",
-                Some(rtc::data_channel::RTCDataChannelInit {
-                    negotiated: Some(UNUSED_STREAM),
-                    ..Default::default()
-                }),
-            )?;
         }
         let offer = peer.pc.create_offer(None)?;
         peer.pc.set_local_description(now, offer)?;

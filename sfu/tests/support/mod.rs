@@ -73,9 +73,6 @@ pub struct Net {
     /// When set, rewrites the answers clients send to the SFU's offers
     /// (client identity, answer → what is sent): a hostile subscriber.
     pub answer_mutator: Option<AnswerMutator>,
-    /// Clients joining from now on offer SCTP in their first offer
-    /// ([`testkit::peer::Publish::sctp`]), so data channels can open.
-    pub sctp_from_start: bool,
 }
 
 pub type AnswerMutator = Box<dyn FnMut(&str, String) -> String>;
@@ -114,7 +111,6 @@ impl Net {
             tap: None,
             stray: Vec::new(),
             answer_mutator: None,
-            sctp_from_start: false,
         }
     }
 
@@ -163,7 +159,6 @@ impl Net {
                 audio_ssrc: Some(1000 + index as u32),
                 video: Some((video_mime, 2000 + index as u32)),
                 audio_level: true,
-                sctp: self.sctp_from_start,
             },
         )
         .unwrap();
@@ -359,8 +354,29 @@ impl Net {
         let key = self.clients[i].key;
         self.sfu
             .handle_signal(now, key, FromParticipant::Offer { sdp, tracks });
-        self.run_for(Duration::from_millis(500));
+        // The first channel waits for SCTP's INIT, which may be resent
+        // (its first copy can beat the answer to the client).
+        self.run_until(Duration::from_secs(10), |net| {
+            net.clients[i]
+                .data_channels
+                .iter()
+                .any(|(c, _)| *c == channel)
+                || net.clients[i].data_closed.contains(&channel)
+        });
+        self.run_for(Duration::from_millis(200));
         channel
+    }
+
+    /// Advances the fake clock until `done` holds, at most `limit`.
+    pub fn run_until(&mut self, limit: Duration, done: impl Fn(&Net) -> bool) -> bool {
+        let end = self.now + limit;
+        while self.now < end {
+            if done(self) {
+                return true;
+            }
+            self.run_for(Duration::from_millis(20));
+        }
+        done(self)
     }
 
     /// Sends one audio and one video packet from client `i`; video payloads

@@ -289,6 +289,7 @@ use crate::peer_connection::transport::dtls::role::{
     DEFAULT_DTLS_ROLE_ANSWER, DEFAULT_DTLS_ROLE_OFFER, RTCDtlsRole,
 };
 use crate::peer_connection::transport::dtls::{DtlsTransport, RTCDtlsTransportConfig};
+use crate::peer_connection::transport::dtls::state::RTCDtlsTransportState;
 use crate::peer_connection::transport::ice::IceTransport;
 use crate::peer_connection::transport::ice::candidate::RTCIceCandidateInit;
 use crate::peer_connection::transport::ice::parameters::RTCIceParameters;
@@ -1230,12 +1231,7 @@ impl RTCPeerConnection {
                     // then, we create_answer() and set_local_description() here
                     // Now we should have done SDP negotiation.
                     // Therefore, it is ready to start sctp and rtp.
-                    self.sctp_transport_mut().start(
-                        dtls_role,
-                        remote_caps,
-                        local_sctp_port,
-                        remote_sctp_port,
-                    )?;
+                    self.start_sctp(now, dtls_role, remote_caps, local_sctp_port, remote_sctp_port)?;
                 }
                 self.start_rtp(remote_description)?;
             }
@@ -1638,17 +1634,36 @@ impl RTCPeerConnection {
                     // then, after call set_remote_description here,
                     // Now we should have done SDP negotiation.
                     // Therefore, it is ready to start sctp and rtp.
-                    self.sctp_transport_mut().start(
-                        dtls_role,
-                        remote_caps,
-                        local_sctp_port,
-                        remote_sctp_port,
-                    )?;
+                    self.start_sctp(now, dtls_role, remote_caps, local_sctp_port, remote_sctp_port)?;
                 }
                 self.start_rtp(remote_description)?;
             }
         }
 
+        Ok(())
+    }
+
+    /// Starts the SCTP transport once `m=application` is negotiated. When that happens
+    /// after the DTLS handshake (a renegotiation adds the first data channel), the DTLS
+    /// client opens the association now: the handshake event that opens it otherwise
+    /// has passed.
+    fn start_sctp(
+        &mut self,
+        now: Instant,
+        dtls_role: RTCDtlsRole,
+        remote_caps: SCTPTransportCapabilities,
+        local_sctp_port: u16,
+        remote_sctp_port: u16,
+    ) -> Result<()> {
+        let already_started = self.sctp_transport().is_started;
+        self.sctp_transport_mut()
+            .start(dtls_role, remote_caps, local_sctp_port, remote_sctp_port)?;
+        if !already_started && self.dtls_transport().state() == RTCDtlsTransportState::Connected
+        {
+            self.pipeline_context
+                .sctp_handler_context
+                .connect_association(now)?;
+        }
         Ok(())
     }
 

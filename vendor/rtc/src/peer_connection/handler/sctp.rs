@@ -95,6 +95,39 @@ impl SctpHandlerContext {
     fn observe(&mut self, now: Instant) {
         self.now = now.max(self.now);
     }
+
+    /// In the DTLS client role, opens the SCTP association (sends the INIT) once the
+    /// transport has been started. Runs when the DTLS handshake completes, or at once
+    /// when `m=application` is negotiated after it did (a renegotiation that adds the
+    /// first data channel), which no handshake event would announce again.
+    pub(crate) fn connect_association(&mut self, now: Instant) -> Result<()> {
+        if let Some(sctp_transport_config) = self.sctp_transport.sctp_transport_config.clone() {
+            let (sctp_endpoint, sctp_associations) = (
+                self.sctp_transport
+                    .sctp_endpoint
+                    .as_mut()
+                    .ok_or(Error::ErrSCTPNotEstablished)?,
+                &mut self.sctp_transport.sctp_associations,
+            );
+
+            debug!("sctp endpoint initiates connection for dtls client role");
+            let (ch, conn) = sctp_endpoint
+                .connect(
+                    now,
+                    ClientConfig::new(sctp_transport_config),
+                    TransportContext::default().peer_addr,
+                )
+                .map_err(|e| Error::Other(e.to_string()))?;
+
+            sctp_associations.insert(ch, conn);
+
+            // `connect` queued the client INIT. Mark dirty so poll_write emits
+            // it at the next flush instead of waiting for a later handle_* (the
+            // deferred flush is now the only transmit path).
+            self.flush_dirty = true;
+        }
+        Ok(())
+    }
 }
 
 /// How many undelivered inbound messages the pipeline may hold before this handler stops
@@ -702,34 +735,7 @@ impl<'a>
         if dtls_complete {
             debug!("sctp recv dtls handshake complete");
 
-            if let Some(sctp_transport_config) =
-                self.ctx.sctp_transport.sctp_transport_config.clone()
-            {
-                let (sctp_endpoint, sctp_associations) = (
-                    self.ctx
-                        .sctp_transport
-                        .sctp_endpoint
-                        .as_mut()
-                        .ok_or(Error::ErrSCTPNotEstablished)?,
-                    &mut self.ctx.sctp_transport.sctp_associations,
-                );
-
-                debug!("sctp endpoint initiates connection for dtls client role");
-                let (ch, conn) = sctp_endpoint
-                    .connect(
-                        now,
-                        ClientConfig::new(sctp_transport_config),
-                        TransportContext::default().peer_addr,
-                    )
-                    .map_err(|e| Error::Other(e.to_string()))?;
-
-                sctp_associations.insert(ch, conn);
-
-                // `connect` queued the client INIT. Mark dirty so poll_write emits
-                // it at the next flush instead of waiting for a later handle_* (the
-                // deferred flush is now the only transmit path).
-                self.ctx.flush_dirty = true;
-            }
+            self.ctx.connect_association(now)?;
         }
 
         // The peer closed the DTLS transport the associations run over, so they are over too.
