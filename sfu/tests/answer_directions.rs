@@ -129,6 +129,14 @@ fn an_inactive_m_line_is_answered_inactive_and_carries_media_again_when_reused()
         net.received_from(bob, RtpCodecKind::Video, "alice") > before,
         "the reused m-line's media reaches bob"
     );
+
+    // Parked a second time (the camera off again): inactive again.
+    let answer = offer_video_as(&mut net, alice, "inactive");
+    let video: Vec<_> = directions(&answer)
+        .into_iter()
+        .filter(|(kind, _)| kind == "video")
+        .collect();
+    assert_eq!(video[0].1, "inactive", "{answer}");
 }
 
 #[test]

@@ -1408,6 +1408,12 @@ impl RTCPeerConnection {
                             if direction == RTCRtpTransceiverDirection::Inactive {
                                 self.rtp_transceivers[i]
                                     .stop(&self.media_engine, &mut self.interceptor)?;
+                                // `stop` does nothing to a transceiver stopped before (parked,
+                                // sent on again, parked again): its direction would stay what
+                                // the sending offer made it, and the answer would accept media
+                                // this offer does not send (RFC 3264 §6.1).
+                                self.rtp_transceivers[i]
+                                    .set_direction(RTCRtpTransceiverDirection::Inactive);
                             }
                             Some(&mut self.rtp_transceivers[i])
                         } else {
