@@ -57,16 +57,6 @@ export const CONCRETE = {
   PreflightTest: 'PreflightTest',
 };
 
-/** Classes an application can only get through a member the SDK refuses:
- * theirs are refused with it. */
-const REACHED_THROUGH = {
-  LocalDataTrack: 'LocalDataTrack.constructor',
-  RemoteDataTrack: 'LocalDataTrack.constructor',
-  LocalDataTrackPublication: 'LocalDataTrack.constructor',
-  RemoteDataTrackPublication: 'LocalDataTrack.constructor',
-  PreflightTest: 'Video.runPreflight',
-};
-
 /** The classes in the definitions, with their own members. */
 export function readDefinitions(dir = TSDEF) {
   /** @type {Map<string, {base: string|null, props: string[], methods: string[], events: string[]}>} */
@@ -190,8 +180,7 @@ export function compatRows(defs = readDefinitions(), sdk = readSdk()) {
       for (const member of members) {
         const statuses = concrete.map((c) => {
           const sdkClass = CONCRETE[c];
-          const through = REACHED_THROUGH[c];
-          if ((through && sdk.unsupported.has(through)) || sdk.unsupported.has(`${sdkClass}.constructor`)) return 'unsupported';
+          if (sdk.unsupported.has(`${sdkClass}.constructor`)) return 'unsupported';
           if (sdk.unsupported.has(`${owner}.${member}`) || sdk.unsupported.has(`${c}.${member}`)) return 'unsupported';
           return sdkHas(sdk, sdkClass, member) ? 'works' : 'missing';
         });

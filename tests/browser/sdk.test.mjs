@@ -312,10 +312,14 @@ test('two participants: media, codecs, mute, restart, publish/unpublish with gla
   const published = await bob.evaluate(async () => {
     const track = await window.Video.createLocalAudioTrack({ name: 'mic2' });
     const pub = await window.T.room.localParticipant.publishTrack(track);
-    return { name: pub.trackName, kind: pub.kind, same: pub.track === track };
+    return { name: pub.trackName, kind: pub.kind, same: pub.track === track, sid: pub.trackSid };
   });
-  assert.deepEqual(published, { name: 'mic2', kind: 'audio', same: true });
+  const { sid: mic2Sid, ...mic2 } = published;
+  assert.deepEqual(mic2, { name: 'mic2', kind: 'audio', same: true });
   await waitForEvent(alice, 'alice', 'trackPublished', (e) => e.args[0].publication === 'mic2', mark);
+  // publishTrack resolved with the SID the others see, as twilio-video's does.
+  const seenSid = await alice.evaluate(() => [...[...window.T.room.participants.values()][0].tracks.values()].find((p) => p.trackName === 'mic2')?.trackSid);
+  assert.equal(mic2Sid, seenSid);
   await waitForEvent(alice, 'alice', 'trackSubscribed', (e) => e.args[0].track === 'mic2' && e.args[0].kind === 'audio', mark);
   const before = total(await inbound(alice), 'audio', 'packetsReceived');
   await waitForMedia(alice, 'alice (new microphone)', { packets: before + 25 });

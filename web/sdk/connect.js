@@ -8,6 +8,7 @@
 
 import { createError } from './errors.js';
 import { LocalTrack, wrapMediaStreamTrack } from './localtrack.js';
+import { LocalDataTrack } from './datatrack.js';
 import { createLocalTracks } from './createtracks.js';
 import { Room, JOIN_TIMEOUT_MS } from './room.js';
 import { networkQualityConfiguration } from './networkquality.js';
@@ -22,7 +23,7 @@ import { networkQualityConfiguration } from './networkquality.js';
  * @property {string} [name] the room name; required when the token grants any room
  * @property {boolean|TrackOptions} [audio] ignored when `tracks` is given; default true
  * @property {boolean|TrackOptions} [video] ignored when `tracks` is given; default true
- * @property {Array<LocalAudioTrack|LocalVideoTrack|MediaStreamTrack>} [tracks] what to publish
+ * @property {Array<LocalAudioTrack|LocalVideoTrack|LocalDataTrack|MediaStreamTrack>} [tracks] what to publish
  * @property {CodecPreference[]|'auto'} [preferredVideoCodecs] e.g. ['VP8'] or [{codec: 'H264'}]; 'auto' is VP8 simulcast with layers the server turns on and off (twilio-video's adaptive simulcast)
  * @property {CodecPreference[]} [preferredAudioCodecs]
  * @property {boolean|import('./networkquality.js').NetworkQualityConfiguration} [networkQuality] levels 0–5 on participants (off by default, as in twilio-video)
@@ -82,11 +83,11 @@ export function connect(token, options = {}) {
  */
 async function connectRoom(token, options, steps) {
   if (typeof token !== 'string' || !token) throw createError(20101, 'no token given');
-  /** @type {Array<LocalAudioTrack|LocalVideoTrack>} */
+  /** @type {Array<LocalAudioTrack|LocalVideoTrack|LocalDataTrack>} */
   let tracks;
   let created = false;
   if (options.tracks) {
-    tracks = options.tracks.map((t) => (t instanceof LocalTrack ? /** @type {LocalAudioTrack|LocalVideoTrack} */ (t) : wrapMediaStreamTrack(t)));
+    tracks = options.tracks.map((t) => (t instanceof LocalTrack || t instanceof LocalDataTrack ? /** @type {LocalAudioTrack|LocalVideoTrack|LocalDataTrack} */ (t) : wrapMediaStreamTrack(t)));
   } else {
     tracks = await createLocalTracks({
       audio: options.audio === undefined ? true : options.audio,
@@ -94,7 +95,7 @@ async function connectRoom(token, options, steps) {
     });
     created = true;
     if (steps.isCanceled()) {
-      for (const track of tracks) track.stop();
+      for (const track of tracks) if (track.kind !== 'data') track.stop();
       throw new Error('Canceled');
     }
   }

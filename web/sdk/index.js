@@ -19,7 +19,8 @@ import { Room } from './room.js';
 import { TwilioError } from './errors.js';
 import { PROTOCOL_VERSION } from './signaling.js';
 import { Logger } from './logger.js';
-import { LocalDataTrack, runPreflight } from './unsupported.js';
+import { LocalDataTrack, RemoteDataTrack } from './datatrack.js';
+import { runPreflight } from './preflight.js';
 
 export const version = '1.0.0';
 
@@ -50,6 +51,7 @@ export {
   Logger,
   PROTOCOL_VERSION,
   LocalDataTrack,
+  RemoteDataTrack,
   runPreflight,
 };
 
@@ -75,6 +77,7 @@ const Video = {
   Logger,
   PROTOCOL_VERSION,
   LocalDataTrack,
+  RemoteDataTrack,
   runPreflight,
 };
 

@@ -9,19 +9,28 @@ import { sdkLog } from './logger.js';
 import { EventEmitter } from './events.js';
 import { createError, unsupported } from './errors.js';
 import { LocalTrack, wrapMediaStreamTrack } from './localtrack.js';
+import { LocalDataTrack } from './datatrack.js';
 import { LocalTrackPublication } from './publication.js';
-import { localSid } from './util.js';
+import { localSid, sleep } from './util.js';
 import { checkPriority } from './remotetrack.js';
+
+/** How long publishTrack waits for the server's SID (see there). */
+const SERVER_SID_WAIT_MS = 5_000;
 
 /** @typedef {import('./localtrack.js').LocalAudioTrack} LocalAudioTrack */
 /** @typedef {import('./localtrack.js').LocalVideoTrack} LocalVideoTrack */
+/** @typedef {LocalAudioTrack|LocalVideoTrack|LocalDataTrack} AnyLocalTrack */
 /**
  * @typedef {object} PublishHooks how the Room sends what this participant does
- * @property {(track: LocalTrack) => Promise<void>} publish
- * @property {(track: LocalTrack) => Promise<void>} unpublish
+ * @property {(track: AnyLocalTrack) => Promise<void>} publish
+ * @property {(track: AnyLocalTrack) => Promise<void>} unpublish
  * @property {(track: LocalTrack) => void} sendEnabled
- * @property {(track: LocalTrack) => void} sendPriority
+ * @property {(track: AnyLocalTrack) => void} sendPriority
  */
+
+/** The server's limits on data tracks (docs/signaling.md). */
+const MAX_DATA_TRACKS = 16;
+const MAX_NAME_BYTES = 128;
 
 export class LocalParticipant extends EventEmitter {
   /** @param {PublishHooks} hooks */
@@ -40,11 +49,11 @@ export class LocalParticipant extends EventEmitter {
     this.audioTracks = new Map();
     /** @type {Map<string, LocalTrackPublication>} */
     this.videoTracks = new Map();
-    /** @type {Map<string, unknown>} always empty: data tracks are not supported yet */
+    /** @type {Map<string, LocalTrackPublication>} */
     this.dataTracks = new Map();
     /** @type {string} the host of the signaling server (twilio-video: its edge region) */
     this.signalingRegion = '';
-    /** @type {Map<LocalTrack, () => void>} removes the listeners added on publish */
+    /** @type {Map<AnyLocalTrack, () => void>} removes the listeners added on publish */
     this._unlisten = new Map();
     /** @type {number|null} 0–5 when connect() asked for networkQuality */
     this.networkQualityLevel = null;
@@ -65,21 +74,22 @@ export class LocalParticipant extends EventEmitter {
   }
 
   /**
-   * @param {LocalAudioTrack|LocalVideoTrack|MediaStreamTrack} trackOrMediaStreamTrack
+   * @param {AnyLocalTrack|MediaStreamTrack} trackOrMediaStreamTrack
    * @param {{name?: string, priority?: import('./remotetrack.js').Priority, logLevel?: unknown}} [options] name: for a MediaStreamTrack, the name others see
-   * @returns {Promise<LocalTrackPublication>} once the server accepted the offer that publishes it
+   * @returns {Promise<LocalTrackPublication>} once the server accepted the offer that publishes it (a data track: once its channel is open)
    */
   async publishTrack(trackOrMediaStreamTrack, options = {}) {
     const priority = checkPriority(options.priority ?? 'standard', false);
     if (this.state === 'disconnected') throw createError(53000, 'cannot publish after the room disconnected');
     const existing = this._find(trackOrMediaStreamTrack);
     if (existing) return existing;
-    const track = trackOrMediaStreamTrack instanceof LocalTrack
+    const track = trackOrMediaStreamTrack instanceof LocalTrack || trackOrMediaStreamTrack instanceof LocalDataTrack
       ? trackOrMediaStreamTrack
       : wrapMediaStreamTrack(trackOrMediaStreamTrack, { name: options.name });
     if ([...this.tracks.values()].some((p) => p.trackName === track.name)) {
       throw createError(53304, `a track named ${JSON.stringify(track.name)} is already published`);
     }
+    if (track.kind === 'data') checkDataTrack(track, this.dataTracks.size);
     const publication = this._addPublication(track, priority);
     try {
       await this._hooks.publish(track);
@@ -88,6 +98,12 @@ export class LocalParticipant extends EventEmitter {
       this.emit('trackPublicationFailed', err, track);
       throw err;
     }
+    // As in twilio-video, the publication resolves with the SID the others
+    // see: the server sends it once the track's first packets arrived
+    // (well under a second on a working connection). A track that sends
+    // nothing for long (a connection still coming up) resolves with its
+    // own SID, which the server's replaces when it comes.
+    await Promise.race([publication._serverSid.promise, sleep(SERVER_SID_WAIT_MS)]);
     this.emit('trackPublished', publication);
     return publication;
   }
@@ -98,7 +114,7 @@ export class LocalParticipant extends EventEmitter {
   }
 
   /**
-   * @param {Array<LocalAudioTrack|LocalVideoTrack|MediaStreamTrack>} tracks
+   * @param {Array<AnyLocalTrack|MediaStreamTrack>} tracks
    * @returns {Promise<LocalTrackPublication[]>}
    */
   publishTracks(tracks) {
@@ -106,7 +122,7 @@ export class LocalParticipant extends EventEmitter {
   }
 
   /**
-   * @param {LocalAudioTrack|LocalVideoTrack|MediaStreamTrack} trackOrMediaStreamTrack
+   * @param {AnyLocalTrack|MediaStreamTrack} trackOrMediaStreamTrack
    * @returns {LocalTrackPublication|null}
    */
   unpublishTrack(trackOrMediaStreamTrack) {
@@ -118,7 +134,7 @@ export class LocalParticipant extends EventEmitter {
   }
 
   /**
-   * @param {Array<LocalAudioTrack|LocalVideoTrack|MediaStreamTrack>} tracks
+   * @param {Array<AnyLocalTrack|MediaStreamTrack>} tracks
    * @returns {LocalTrackPublication[]}
    */
   unpublishTracks(tracks) {
@@ -134,22 +150,39 @@ export class LocalParticipant extends EventEmitter {
   _setServerSid(info) {
     const publication = [...this.tracks.values()].find((p) => p.trackName === info.name);
     if (!publication || publication.trackSid === info.sid) return;
-    for (const map of [this.tracks, publication.kind === 'audio' ? this.audioTracks : this.videoTracks]) {
+    for (const map of [this.tracks, this._kindMap(publication.kind)]) {
       const entries = [...map].map(([sid, p]) => /** @type {[string, LocalTrackPublication]} */ ([p === publication ? info.sid : sid, p]));
       map.clear();
       for (const [sid, p] of entries) map.set(sid, p);
     }
     publication.trackSid = info.sid;
+    publication._serverSid.resolve();
   }
 
-  /** @returns {Array<LocalAudioTrack|LocalVideoTrack>} what every new session must send */
+  /** @returns {AnyLocalTrack[]} what every new session must send */
   _localTracks() {
     return [...this.tracks.values()].map((p) => p.track);
   }
 
+  /** @returns {Array<LocalAudioTrack|LocalVideoTrack>} the camera and microphone tracks among them */
+  _mediaTracks() {
+    /** @type {Array<LocalAudioTrack|LocalVideoTrack>} */
+    const out = [];
+    for (const p of this.tracks.values()) if (p.track.kind !== 'data') out.push(p.track);
+    return out;
+  }
+
+  /**
+   * @param {string} kind
+   * @returns {Map<string, LocalTrackPublication>}
+   */
+  _kindMap(kind) {
+    return kind === 'audio' ? this.audioTracks : kind === 'data' ? this.dataTracks : this.videoTracks;
+  }
+
   /**
    * Adds a publication without negotiating (the Room's next session sends it).
-   * @param {LocalAudioTrack|LocalVideoTrack} track
+   * @param {AnyLocalTrack} track
    * @param {import('./remotetrack.js').Priority} [priority]
    * @returns {LocalTrackPublication}
    */
@@ -161,7 +194,8 @@ export class LocalParticipant extends EventEmitter {
     };
     const publication = new LocalTrackPublication(track, localSid('MT'), (t) => this.unpublishTrack(t), priority, sendPriority);
     this.tracks.set(publication.trackSid, publication);
-    (track.kind === 'audio' ? this.audioTracks : this.videoTracks).set(publication.trackSid, publication);
+    this._kindMap(track.kind).set(publication.trackSid, publication);
+    if (track.kind === 'data') return publication; // no mute state, never stopped
     const onEnabled = () => {
       this._hooks.sendEnabled(track);
       this.emit('trackEnabled', track);
@@ -179,20 +213,20 @@ export class LocalParticipant extends EventEmitter {
   /** @param {LocalTrackPublication} publication */
   _removePublication(publication) {
     this.tracks.delete(publication.trackSid);
-    this.audioTracks.delete(publication.trackSid);
-    this.videoTracks.delete(publication.trackSid);
+    this._kindMap(publication.kind).delete(publication.trackSid);
     const unlisten = this._unlisten.get(publication.track);
     this._unlisten.delete(publication.track);
     if (unlisten) unlisten();
   }
 
   /**
-   * @param {LocalAudioTrack|LocalVideoTrack|MediaStreamTrack} trackOrMediaStreamTrack
+   * @param {AnyLocalTrack|MediaStreamTrack} trackOrMediaStreamTrack
    * @returns {LocalTrackPublication|null}
    */
   _find(trackOrMediaStreamTrack) {
+    if (!trackOrMediaStreamTrack) return null;
     for (const p of this.tracks.values()) {
-      if (p.track === trackOrMediaStreamTrack || p.track.mediaStreamTrack === trackOrMediaStreamTrack) return p;
+      if (p.track === trackOrMediaStreamTrack || (p.track.kind !== 'data' && p.track.mediaStreamTrack === trackOrMediaStreamTrack)) return p;
     }
     return null;
   }
@@ -202,4 +236,16 @@ export class LocalParticipant extends EventEmitter {
     this.sid = info.sid;
     this.identity = info.identity;
   }
+}
+
+/**
+ * What the server would refuse in a data track (docs/signaling.md), refused
+ * here with its code: a name of 1–128 bytes of UTF-8 (the channel's label),
+ * at most 16 data tracks.
+ * @param {LocalDataTrack} track
+ * @param {number} published data tracks already published
+ */
+function checkDataTrack(track, published) {
+  if (new TextEncoder().encode(track.name).length > MAX_NAME_BYTES) throw createError(53302, `data track names have at most ${MAX_NAME_BYTES} bytes`);
+  if (published >= MAX_DATA_TRACKS) throw createError(53203, `at most ${MAX_DATA_TRACKS} data tracks per participant`);
 }

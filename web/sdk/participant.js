@@ -1,8 +1,9 @@
 // Another participant in the room, as twilio-video presents it: publications
 // by track SID (all, audio, video), and events for each change of a
-// publication or its subscription. The Room drives it from server messages
-// and from the peer connection's track mapping; nothing here talks to the
-// network.
+// publication or its subscription, and each message of its data tracks
+// (`trackMessage`). The Room drives it from server messages and from the
+// peer connection's track mapping and data channels; nothing here talks to
+// the network.
 
 import { EventEmitter } from './events.js';
 import { RemoteTrackPublication } from './publication.js';
@@ -11,6 +12,7 @@ import { RemoteTrackPublication } from './publication.js';
 /** @typedef {import('./signaling.js').TrackInfo} TrackInfo */
 /** @typedef {import('./remotetrack.js').RemoteAudioTrack} RemoteAudioTrack */
 /** @typedef {import('./remotetrack.js').RemoteVideoTrack} RemoteVideoTrack */
+/** @typedef {import('./datatrack.js').RemoteDataChannel} RemoteDataChannel */
 
 export class RemoteParticipant extends EventEmitter {
   /** @param {ParticipantInfo} info */
@@ -28,7 +30,7 @@ export class RemoteParticipant extends EventEmitter {
     this.audioTracks = new Map();
     /** @type {Map<string, RemoteTrackPublication>} */
     this.videoTracks = new Map();
-    /** @type {Map<string, unknown>} always empty: data tracks are not supported yet */
+    /** @type {Map<string, RemoteTrackPublication>} */
     this.dataTracks = new Map();
     /** @type {number|null} 0–5 when connect() asked for remote network quality */
     this.networkQualityLevel = null;
@@ -64,7 +66,7 @@ export class RemoteParticipant extends EventEmitter {
     }
     const publication = new RemoteTrackPublication(info);
     this.tracks.set(info.sid, publication);
-    (publication.kind === 'audio' ? this.audioTracks : this.videoTracks).set(info.sid, publication);
+    this._kindMap(publication.kind).set(info.sid, publication);
     if (announce) this.emit('trackPublished', publication);
     return publication;
   }
@@ -75,9 +77,16 @@ export class RemoteParticipant extends EventEmitter {
     if (!publication) return;
     this._unsubscribe(publication);
     this.tracks.delete(trackSid);
-    this.audioTracks.delete(trackSid);
-    this.videoTracks.delete(trackSid);
+    this._kindMap(publication.kind).delete(trackSid);
     this.emit('trackUnpublished', publication);
+  }
+
+  /**
+   * @param {string} kind
+   * @returns {Map<string, RemoteTrackPublication>}
+   */
+  _kindMap(kind) {
+    return kind === 'audio' ? this.audioTracks : kind === 'data' ? this.dataTracks : this.videoTracks;
   }
 
   /**
@@ -92,11 +101,19 @@ export class RemoteParticipant extends EventEmitter {
 
   /**
    * @param {RemoteTrackPublication} publication
-   * @param {MediaStreamTrack} mediaStreamTrack
+   * @param {MediaStreamTrack|RemoteDataChannel} source the receiver's track, or a data track's channel
    * @param {Parameters<RemoteTrackPublication['_subscribe']>[1]} options
    */
-  _subscribe(publication, mediaStreamTrack, options) {
-    const track = publication._subscribe(mediaStreamTrack, options);
+  _subscribe(publication, source, options) {
+    const track = publication._subscribe(source, options);
+    if (track.kind === 'data') {
+      track.on('message', (/** @type {string|ArrayBuffer} */ data) => this.emit('trackMessage', data, track));
+      this.emit('trackSubscribed', track, publication);
+      // Messages start once the app has heard of the track (and could
+      // listen): those that came before are delivered now.
+      track._start();
+      return;
+    }
     track.once('started', () => this.emit('trackStarted', track));
     track.on('dimensionsChanged', () => this.emit('trackDimensionsChanged', track));
     this.emit('trackSubscribed', track, publication);

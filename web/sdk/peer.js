@@ -19,14 +19,18 @@
 //   one; new m-lines each time would grow every SDP towards the server's
 //   64 KiB message limit, and the server does not pick up media on an m-line
 //   Chrome recycles from a stopped one (new mid at the same index).
+// - Data tracks are data channels (datachannels.js), never in an offer's
+//   `tracks`: only the first one needs an offer, for the m=application.
 
 import { sdkLog } from './logger.js';
 import { EventEmitter } from './events.js';
-import { createError } from './errors.js';
+import { createError, errorFromServer } from './errors.js';
 import { deferred } from './util.js';
-import { narrowAnswerDirections } from './sdp.js';
+import { DataChannels, DATA_CHANNEL_ERRORS } from './datachannels.js';
 
 /** @typedef {import('./localtrack.js').LocalTrack} LocalTrack */
+/** @typedef {import('./datatrack.js').LocalDataTrack} LocalDataTrack */
+/** @typedef {import('./datatrack.js').RemoteDataChannel} RemoteDataChannel */
 /** @typedef {import('./signaling.js').ServerMessage} ServerMessage */
 /** @typedef {import('./signaling.js').SubscribedTrack} SubscribedTrack */
 /** @typedef {string | {codec: string, simulcast?: boolean}} CodecPreference */
@@ -70,8 +74,8 @@ const ANSWER_TIMEOUT_MS = 15_000;
 
 /**
  * Events: `connectionstate(state)`, `remotetracks(Map<trackSid, RemoteTrackInfo>)`
- * after each server offer is answered, `failed(error)` when negotiation
- * cannot continue.
+ * after each server offer is answered and when the server's data channels
+ * change (`remoteData`), `failed(error)` when negotiation cannot continue.
  */
 export class Peer extends EventEmitter {
   /**
@@ -92,6 +96,9 @@ export class Peer extends EventEmitter {
     this.remoteTracks = new Map();
     /** @type {Map<LocalTrack, RTCRtpTransceiver>} */
     this._published = new Map();
+    this._data = new DataChannels(pc, () => {
+      if (!this._closed) this.emit('remotetracks', this.remoteTracks);
+    });
     /** @type {RTCRtpTransceiver[]} inactive, and the server has answered an offer without them */
     this._spare = [];
     /** @type {Set<LocalTrack>} tracks the server has heard of (listed in a sent offer) */
@@ -122,23 +129,38 @@ export class Peer extends EventEmitter {
   }
 
   /**
-   * Sends the first offer, with the given tracks.
-   * @param {LocalTrack[]} tracks
+   * Sends the first offer, with the given tracks (data tracks' channels
+   * open once it is answered).
+   * @param {Array<LocalTrack|LocalDataTrack>} tracks
    * @returns {Promise<void>} settled by the server's answer
    */
   start(tracks) {
-    for (const track of tracks) this._addTransceiver(track);
+    let media = 0;
+    for (const track of tracks) {
+      if (track.kind === 'data') {
+        this._data.open(track).catch((err) => sdkLog.warn(`data track ${JSON.stringify(track.name)} not published:`, err));
+      } else {
+        this._addTransceiver(track);
+        media++;
+      }
+    }
     // The first offer needs an m-line for ICE/DTLS to start; a client with
     // nothing to send still receives.
-    if (!tracks.length) this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    if (!media) this.pc.addTransceiver('audio', { direction: 'recvonly' });
     return this._renegotiate();
   }
 
+  /** @returns {Map<string, RemoteDataChannel>} the server's data channels, by track SID */
+  get remoteData() {
+    return this._data.remote;
+  }
+
   /**
-   * @param {LocalTrack} track
-   * @returns {Promise<void>} settled by the server's answer to the offer that publishes it
+   * @param {LocalTrack|LocalDataTrack} track
+   * @returns {Promise<void>} settled by the server's answer to the offer that publishes it; for a data track, once its channel is open
    */
   publish(track) {
+    if (track.kind === 'data') return this._publishData(track);
     if (this._published.has(track)) return Promise.resolve();
     const spare = this._spare.find((t) => t.receiver.track.kind === track.kind);
     if (!spare) {
@@ -164,10 +186,31 @@ export class Peer extends EventEmitter {
   }
 
   /**
-   * @param {LocalTrack} track
+   * @param {LocalDataTrack} track
+   * @returns {Promise<void>}
+   */
+  _publishData(track) {
+    if (this._closed) return Promise.reject(createError(53001, 'the connection was closed'));
+    if (this._data.published.has(track)) return Promise.resolve();
+    // Only the first channel needs an offer, for the m=application section;
+    // later ones open over the same SCTP association without one.
+    const needsOffer = !this._data.negotiated;
+    const opened = this._data.open(track);
+    if (!needsOffer) return opened;
+    const answered = this._renegotiate();
+    // Both settle; a failure of either is the publication's.
+    return Promise.all([answered, opened]).then(() => {});
+  }
+
+  /**
+   * @param {LocalTrack|LocalDataTrack} track
    * @returns {Promise<void>}
    */
   unpublish(track) {
+    if (track.kind === 'data') {
+      this._data.close(track);
+      return Promise.resolve();
+    }
     const transceiver = this._published.get(track);
     if (!transceiver) return Promise.resolve();
     this._published.delete(track);
@@ -246,6 +289,9 @@ export class Peer extends EventEmitter {
         this._setActiveLayers(String(msg.mid), Array.isArray(msg.active) ? msg.active : []);
         return true;
       case 'error':
+        // The server refused a data channel and closes it: the reason, for
+        // the publication waiting for it to open. The Room logs it too.
+        if (DATA_CHANNEL_ERRORS.has(msg.code)) this._data.refused(errorFromServer(msg));
         if (msg.code === 53400) {
           // The server could not apply our offer and will not answer it.
           this._enqueue(() => this._abandonOffer(createError(53400, msg.message)));
@@ -267,6 +313,7 @@ export class Peer extends EventEmitter {
     this._closed = true;
     clearTimeout(this._answerTimer);
     for (const [track, transceiver] of this._published) track._senders.delete(transceiver.sender);
+    this._data.dispose();
     const error = createError(53001, 'the connection was closed');
     for (const w of [...this._waiting, ...this._inFlight]) w.reject(error);
     this._waiting = [];
@@ -368,7 +415,7 @@ export class Peer extends EventEmitter {
     const waiters = this._inFlight;
     this._inFlight = [];
     try {
-      await this.pc.setRemoteDescription({ type: 'answer', sdp: narrowAnswerDirections(this.pc.localDescription.sdp, sdp) });
+      await this.pc.setRemoteDescription({ type: 'answer', sdp });
     } catch (err) {
       const error = createError(53402, err && err.message);
       for (const w of waiters) w.reject(error);

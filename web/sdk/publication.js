@@ -3,23 +3,30 @@
 // exists as soon as the server announces the track (`joined` or
 // `track_published`); its `track` appears only once the server has
 // subscribed this client and the m-line carrying it is negotiated, and goes
-// away on unsubscribe — which is why twilio-video has both objects.
+// away on unsubscribe — which is why twilio-video has both objects. A data
+// track's publication is the same class (twilio-video's
+// LocalDataTrackPublication/RemoteDataTrackPublication have nothing more);
+// its track is subscribed when the server's data channel for it is there.
 
+import { deferred } from './util.js';
 import { EventEmitter } from './events.js';
 import { RemoteAudioTrack, RemoteVideoTrack, checkPriority } from './remotetrack.js';
+import { RemoteDataTrack } from './datatrack.js';
 
-/** @typedef {import('./track.js').Kind} Kind */
+/** @typedef {import('./track.js').Kind | 'data'} Kind */
 /** @typedef {import('./localtrack.js').LocalAudioTrack} LocalAudioTrack */
 /** @typedef {import('./localtrack.js').LocalVideoTrack} LocalVideoTrack */
+/** @typedef {import('./datatrack.js').LocalDataTrack} LocalDataTrack */
+/** @typedef {import('./datatrack.js').RemoteDataChannel} RemoteDataChannel */
 /** @typedef {import('./signaling.js').TrackInfo} TrackInfo */
 /** @typedef {import('./remotetrack.js').Priority} Priority */
 /** @typedef {import('./remotetrack.js').RemoteTrack} RemoteTrack */
 
 export class LocalTrackPublication extends EventEmitter {
   /**
-   * @param {LocalAudioTrack|LocalVideoTrack} track
+   * @param {LocalAudioTrack|LocalVideoTrack|LocalDataTrack} track
    * @param {string} trackSid
-   * @param {(track: LocalAudioTrack|LocalVideoTrack) => unknown} unpublish
+   * @param {(track: LocalAudioTrack|LocalVideoTrack|LocalDataTrack) => unknown} unpublish
    * @param {Priority} priority
    * @param {(publication: LocalTrackPublication) => void} sendPriority
    */
@@ -36,11 +43,16 @@ export class LocalTrackPublication extends EventEmitter {
     this.trackName = track.name;
     /** @type {Kind} */
     this.kind = track.kind;
-    /** @type {LocalAudioTrack|LocalVideoTrack} */
+    /** @type {LocalAudioTrack|LocalVideoTrack|LocalDataTrack} */
     this.track = track;
     /** @type {Priority} what subscribers get unless they set their own */
     this.priority = priority;
     this._unpublish = unpublish;
+    /**
+     * Settled when the server's SID replaces the made-up one.
+     * @type {ReturnType<typeof deferred<void>>}
+     */
+    this._serverSid = deferred();
     this._sendPriority = sendPriority;
   }
 
@@ -58,7 +70,8 @@ export class LocalTrackPublication extends EventEmitter {
 
   /** @returns {boolean} */
   get isTrackEnabled() {
-    return this.track.isEnabled;
+    // twilio-video's: a data track is always enabled.
+    return this.track.kind === 'data' ? true : this.track.isEnabled;
   }
 
   /** @returns {boolean} twilio-video's deprecated name for isTrackEnabled */
@@ -85,7 +98,7 @@ export class RemoteTrackPublication extends EventEmitter {
     this.kind = info.kind;
     /** @type {boolean} */
     this.isTrackEnabled = info.enabled !== false;
-    /** @type {RemoteAudioTrack|RemoteVideoTrack|null} */
+    /** @type {RemoteAudioTrack|RemoteVideoTrack|RemoteDataTrack|null} */
     this.track = null;
     /** @type {Priority} */
     this.publishPriority = info.priority || 'standard';
@@ -102,13 +115,16 @@ export class RemoteTrackPublication extends EventEmitter {
   }
 
   /**
-   * @param {MediaStreamTrack} mediaStreamTrack the receiver's track for this publication
+   * @param {MediaStreamTrack|RemoteDataChannel} source the receiver's track for this publication, or for a data track the server's channel
    * @param {ConstructorParameters<typeof RemoteVideoTrack>[2]} options
-   * @returns {RemoteAudioTrack|RemoteVideoTrack}
+   * @returns {RemoteAudioTrack|RemoteVideoTrack|RemoteDataTrack}
    */
-  _subscribe(mediaStreamTrack, options) {
+  _subscribe(source, options) {
     const info = { sid: this.trackSid, name: this.trackName, enabled: this.isTrackEnabled };
-    const track = this.kind === 'audio' ? new RemoteAudioTrack(mediaStreamTrack, info, options) : new RemoteVideoTrack(mediaStreamTrack, info, options);
+    let track;
+    if (source instanceof MediaStreamTrack) {
+      track = this.kind === 'audio' ? new RemoteAudioTrack(source, info, options) : new RemoteVideoTrack(source, info, options);
+    } else track = new RemoteDataTrack(source, info);
     this.track = track;
     this.emit('subscribed', track);
     return track;
@@ -136,7 +152,7 @@ export class RemoteTrackPublication extends EventEmitter {
     return true;
   }
 
-  /** @returns {RemoteAudioTrack|RemoteVideoTrack|null} the track that was subscribed */
+  /** @returns {RemoteAudioTrack|RemoteVideoTrack|RemoteDataTrack|null} the track that was subscribed */
   _unsubscribe() {
     const track = this.track;
     if (!track) return null;

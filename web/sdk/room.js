@@ -4,10 +4,11 @@
 // participants, the local publications, and the dominant speaker.
 //
 // Subscriptions are derived, never tracked incrementally: after any change
-// (a server offer, a publication, a new session) the Room compares each
-// publication with the peer connection's current mid mapping and
-// subscribes or unsubscribes to match. That one function is what keeps
-// events right through m-line reuse, glare and reconnection.
+// (a server offer, a publication, a new session, a data channel) the Room
+// compares each publication with the peer connection's current mid mapping
+// (data tracks: the server's data channels) and subscribes or unsubscribes
+// to match. That one function is what keeps events right through m-line
+// reuse, glare and reconnection.
 //
 // Recovery, twilio-video style: `reconnecting(error)` then `reconnected`,
 // or `disconnected(room, error)` once the server's reconnect window
@@ -33,6 +34,7 @@ import { applyNetworkQuality, networkQualityConfiguration } from './networkquali
 /** @typedef {import('./localtrack.js').LocalAudioTrack} LocalAudioTrack */
 /** @typedef {import('./localtrack.js').LocalVideoTrack} LocalVideoTrack */
 /** @typedef {import('./localtrack.js').LocalTrack} LocalTrack */
+/** @typedef {import('./datatrack.js').LocalDataTrack} LocalDataTrack */
 /** @typedef {import('./peer.js').CodecPreference} CodecPreference */
 /** @typedef {import('./signaling.js').JoinedMessage} JoinedMessage */
 /** @typedef {import('./signaling.js').ParticipantInfo} ParticipantInfo */
@@ -47,7 +49,7 @@ const PUBLISH_TIMEOUT_MS = 20_000;
 /** Participant events the Room repeats with the participant appended. */
 const REEMITTED = [
   'trackSubscribed', 'trackUnsubscribed', 'trackPublished', 'trackUnpublished', 'trackEnabled', 'trackDisabled', 'trackStarted',
-  'trackSwitchedOff', 'trackSwitchedOn', 'trackDimensionsChanged', 'trackPublishPriorityChanged',
+  'trackSwitchedOff', 'trackSwitchedOn', 'trackDimensionsChanged', 'trackPublishPriorityChanged', 'trackMessage',
 ];
 /** Join refusals that another attempt with the same token will not get past. */
 const FINAL_JOIN_CODES = new Set([20101, 20102, 20103, 20104, 20105, 20106, 20107, 53106, 53118, 53205]);
@@ -56,7 +58,7 @@ const FINAL_JOIN_CODES = new Set([20101, 20102, 20103, 20104, 20105, 20106, 2010
  * @typedef {object} RoomOptions
  * @property {string} token
  * @property {string} [name] the room to join (the token may name it instead)
- * @property {Array<LocalAudioTrack|LocalVideoTrack>} tracks
+ * @property {Array<LocalAudioTrack|LocalVideoTrack|LocalDataTrack>} tracks
  * @property {boolean} stopTracksOnDisconnect true when connect() created the tracks
  * @property {CodecPreference[]} [preferredVideoCodecs]
  * @property {CodecPreference[]} [preferredAudioCodecs]
@@ -94,7 +96,7 @@ export class Room extends EventEmitter {
       },
       sendPriority: (track) => {
         const peer = this._session && this._session.peer;
-        if (peer) peer.sendPriority(track);
+        if (peer && track.kind !== 'data') peer.sendPriority(track);
       },
     });
     for (const track of options.tracks) this.localParticipant._addPublication(track);
@@ -142,9 +144,9 @@ export class Room extends EventEmitter {
    */
   refreshInactiveMedia() {
     /** @type {Array<import('./track.js').Track>} */
-    const tracks = [...this.localParticipant._localTracks()];
+    const tracks = [...this.localParticipant._mediaTracks()];
     for (const participant of this.participants.values()) {
-      for (const publication of participant.tracks.values()) if (publication.track) tracks.push(publication.track);
+      for (const publication of participant.tracks.values()) if (publication.track && publication.track.kind !== 'data') tracks.push(publication.track);
     }
     for (const track of tracks) {
       for (const element of track._attachedElements) {
@@ -356,15 +358,25 @@ export class Room extends EventEmitter {
     if (!this._announce) return;
     const peer = this._session && this._session.peer;
     const remote = peer ? peer.remoteTracks : new Map();
-    /** @type {Array<[RemoteParticipant, RemoteTrackPublication, MediaStreamTrack]>} */
+    const remoteData = peer ? peer.remoteData : new Map();
+    /** @type {Array<[RemoteParticipant, RemoteTrackPublication, MediaStreamTrack|import('./datatrack.js').RemoteDataChannel]>} */
     const toSubscribe = [];
     // Unsubscribe everything stale first, so a reused receiver track is never
     // held by two publications at once.
     for (const participant of this.participants.values()) {
       for (const publication of participant.tracks.values()) {
+        if (publication.kind === 'data') {
+          // The server's channel labelled with the track's SID.
+          const channel = remoteData.get(publication.trackSid);
+          const track = publication.track;
+          if (track && track.kind === 'data' && track._source !== channel) participant._unsubscribe(publication);
+          if (channel && !publication.track) toSubscribe.push([participant, publication, channel]);
+          continue;
+        }
         const r = remote.get(publication.trackSid);
         const ok = !!r && r.participantSid === participant.sid && r.kind === publication.kind;
-        if (publication.track && (!ok || publication.track.mediaStreamTrack !== r.mediaStreamTrack)) {
+        const track = publication.track;
+        if (track && (!ok || track.kind === 'data' || track.mediaStreamTrack !== r.mediaStreamTrack)) {
           participant._unsubscribe(publication);
         }
         if (ok && !publication.track) toSubscribe.push([participant, publication, r.mediaStreamTrack]);
@@ -375,10 +387,11 @@ export class Room extends EventEmitter {
       contentPreferencesMode: this._options.contentPreferencesMode,
       sendPreferences: (/** @type {import('./remotetrack.js').RemoteTrack} */ track) => this._sendPreferences(track),
     };
-    for (const [participant, publication, mediaStreamTrack] of toSubscribe) {
-      participant._subscribe(publication, mediaStreamTrack, options);
+    for (const [participant, publication, source] of toSubscribe) {
+      participant._subscribe(publication, source, options);
       // A track subscribed again on a new session: the server starts from defaults.
-      if (publication.track && publication.track._hasPreferences) this._sendPreferences(publication.track);
+      const track = publication.track;
+      if (track && track.kind !== 'data' && track._hasPreferences) this._sendPreferences(track);
     }
   }
 
@@ -394,21 +407,25 @@ export class Room extends EventEmitter {
     session.signaling.send({ type: 'track_preferences', track_sid: track.sid, priority: p.priority, enabled: p.enabled, render_dimensions: p.renderDimensions });
   }
 
-  /** @param {LocalTrack} track */
+  /** @param {LocalTrack|LocalDataTrack} track */
   async _publish(track) {
     const session = this._session;
     // Without a started session, the next one sends every publication.
     if (!session || !session.peer) return;
     try {
-      await withTimeout(session.peer.publish(track), PUBLISH_TIMEOUT_MS, () => createError(53000, 'the server did not answer the offer publishing the track'));
+      await withTimeout(session.peer.publish(track), PUBLISH_TIMEOUT_MS, () => (track.kind === 'data'
+        ? createError(53405, `the data channel of ${JSON.stringify(track.name)} did not open within ${PUBLISH_TIMEOUT_MS / 1000} s`)
+        : createError(53000, 'the server did not answer the offer publishing the track')));
     } catch (err) {
       // The connection was replaced meanwhile; the new one publishes it.
       if (this._session !== session && this.state !== 'disconnected') return;
+      // A channel that did not open is not left to open later.
+      if (track.kind === 'data' && session.peer) session.peer.unpublish(track);
       throw err;
     }
   }
 
-  /** @param {LocalTrack} track */
+  /** @param {LocalTrack|LocalDataTrack} track */
   async _unpublish(track) {
     const peer = this._session && this._session.peer;
     if (peer) await peer.unpublish(track);
@@ -517,7 +534,7 @@ export class Room extends EventEmitter {
     for (const participant of this.participants.values()) participant._disconnect();
     this.localParticipant.state = 'disconnected';
     this.localParticipant.emit('disconnected', this.localParticipant);
-    if (this._options.stopTracksOnDisconnect) for (const track of this.localParticipant._localTracks()) track.stop();
+    if (this._options.stopTracksOnDisconnect) for (const track of this.localParticipant._mediaTracks()) track.stop();
     if (emit) this.emit('disconnected', this, error);
   }
 }

@@ -31,6 +31,7 @@ const ICE_RETRY_MS = 5_000;
 /** @typedef {import('./signaling.js').JoinedMessage} JoinedMessage */
 /** @typedef {import('./signaling.js').ServerMessage} ServerMessage */
 /** @typedef {import('./localtrack.js').LocalTrack} LocalTrack */
+/** @typedef {import('./datatrack.js').LocalDataTrack} LocalDataTrack */
 /** @typedef {import('./peer.js').CodecPreference} CodecPreference */
 
 /**
@@ -94,7 +95,7 @@ export class Session extends EventEmitter {
   /**
    * Creates the peer connection, offers with `tracks`, and starts passing
    * held and new messages on.
-   * @param {LocalTrack[]} tracks
+   * @param {Array<LocalTrack|LocalDataTrack>} tracks
    */
   startMedia(tracks) {
     if (this._done || !this.joined) return;

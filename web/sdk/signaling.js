@@ -109,6 +109,18 @@ export class SignalingChannel extends EventEmitter {
   }
 
   /**
+   * Opens the websocket and starts a connectivity test: the server checks
+   * the token as for a join and puts this session alone in a room of its
+   * own, where it receives its own tracks back (docs/signaling.md 4.8a).
+   * @param {string} token
+   * @param {number} timeoutMs
+   * @returns {Promise<any>} the `joined` message
+   */
+  preflight(token, timeoutMs) {
+    return this._handshake({ type: 'preflight', version: PROTOCOL_VERSION, token }, 'joined', timeoutMs);
+  }
+
+  /**
    * Opens the websocket and resumes participant `participantSid` (its
    * earlier connection dropped). Rejects with 53204 when the server no
    * longer has it (join anew), or as join() does.

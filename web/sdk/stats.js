@@ -44,7 +44,7 @@ export function statsReport(report, peerConnectionId, local, remote) {
   report.forEach((s) => {
     if (s.type === 'outbound-rtp') {
       const source = s.mediaSourceId ? byId.get(s.mediaSourceId) : undefined;
-      const publication = local.find((p) => source && p.track.mediaStreamTrack.id === source.trackIdentifier);
+      const publication = local.find((p) => source && p.track.kind !== 'data' && p.track.mediaStreamTrack.id === source.trackIdentifier);
       if (!publication) return; // a stopped or replaced sender
       const remoteInbound = [...byId.values()].find((r) => r.type === 'remote-inbound-rtp' && r.localId === s.id);
       const base = {
@@ -72,8 +72,8 @@ export function statsReport(report, peerConnectionId, local, remote) {
         });
       }
     } else if (s.type === 'inbound-rtp') {
-      const publication = remote.find((p) => p.track && p.track.mediaStreamTrack.id === s.trackIdentifier);
-      if (!publication || !publication.track) return;
+      const publication = remote.find((p) => p.track && p.track.kind !== 'data' && p.track.mediaStreamTrack.id === s.trackIdentifier);
+      if (!publication || !publication.track || publication.track.kind === 'data') return;
       const base = {
         trackId: publication.track.mediaStreamTrack.id,
         trackSid: publication.trackSid,
