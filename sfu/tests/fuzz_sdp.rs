@@ -31,7 +31,7 @@ use sfu::signal::{
     FromParticipant, MediaKind, Priority, PublishedTrackSpec, SfuError, ToParticipant,
 };
 use support::Net;
-use testkit::peer::{Peer, published_tracks};
+use testkit::peer::Peer;
 
 #[derive(Debug, Clone)]
 struct Case {
@@ -87,20 +87,7 @@ fn told(net: &Net, key: ParticipantKey, from: usize) -> Vec<ToParticipant> {
 }
 
 fn tracks_of(sdp: &str, odd: &Option<(String, String)>) -> Vec<PublishedTrackSpec> {
-    let mut tracks: Vec<PublishedTrackSpec> = published_tracks(sdp)
-        .into_iter()
-        .map(|(mid, name, kind)| PublishedTrackSpec {
-            mid,
-            name: name.into(),
-            kind: if kind == RtpCodecKind::Audio {
-                MediaKind::Audio
-            } else {
-                MediaKind::Video
-            },
-            enabled: true,
-            priority: Default::default(),
-        })
-        .collect();
+    let mut tracks = support::media_specs(sdp);
     if let Some((mid, name)) = odd {
         tracks.push(PublishedTrackSpec {
             mid: mid.clone(),

@@ -107,33 +107,29 @@ impl Sfu {
     pub(super) fn subscribe_to_room(&mut self, key: ParticipantKey) {
         let room = self.participants[&key].room.clone();
         let loopback = self.loops_back(key);
-        let tracks: Vec<TrackKey> = self
+        // Someone else's in the same room (its own too, in a preflight).
+        let theirs = |publisher: ParticipantKey| {
+            (publisher != key || loopback)
+                && self
+                    .participants
+                    .get(&publisher)
+                    .is_some_and(|p| p.room == room)
+        };
+        let media: Vec<TrackKey> = self
             .tracks
             .iter()
-            .filter(|(_, t)| {
-                (t.publisher != key || loopback)
-                    && self
-                        .participants
-                        .get(&t.publisher)
-                        .is_some_and(|p| p.room == room)
-            })
+            .filter(|(_, t)| theirs(t.publisher))
             .map(|(k, _)| *k)
             .collect();
-        for tk in tracks {
-            self.subscribe(key, tk);
-        }
         let data: Vec<TrackKey> = self
             .data_tracks
             .iter()
-            .filter(|(_, t)| {
-                (t.publisher != key || loopback)
-                    && self
-                        .participants
-                        .get(&t.publisher)
-                        .is_some_and(|p| p.room == room)
-            })
+            .filter(|(_, t)| theirs(t.publisher))
             .map(|(k, _)| *k)
             .collect();
+        for tk in media {
+            self.subscribe(key, tk);
+        }
         for tk in data {
             self.subscribe_data(key, tk);
         }

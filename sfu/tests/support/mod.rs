@@ -474,9 +474,8 @@ fn is_rtp(datagram: &[u8]) -> bool {
         && !(72..=79).contains(&(datagram[1] & 0x7f))
 }
 
-/// Bytes for a datagram that is just noise, for tests that need some.
 /// The `offer.tracks` entries for the media an offer of testkit's sends.
-fn media_specs(sdp: &str) -> Vec<PublishedTrackSpec> {
+pub fn media_specs(sdp: &str) -> Vec<PublishedTrackSpec> {
     published_tracks(sdp)
         .into_iter()
         .map(|(mid, name, kind)| PublishedTrackSpec {
@@ -493,6 +492,7 @@ fn media_specs(sdp: &str) -> Vec<PublishedTrackSpec> {
         .collect()
 }
 
+/// Bytes for a datagram that is just noise, for tests that need some.
 pub fn noise(len: usize, seed: u32) -> BytesMut {
     let mut state = seed | 1;
     (0..len)
