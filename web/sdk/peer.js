@@ -16,9 +16,11 @@
 // - Unpublishing makes the transceiver inactive and keeps it for the next
 //   track of its kind, instead of stopping it. Apps written for twilio-video
 //   often turn the camera off by unpublishing it and on by publishing a new
-//   one; new m-lines each time would grow every SDP towards the server's
-//   64 KiB message limit, and the server does not pick up media on an m-line
-//   Chrome recycles from a stopped one (new mid at the same index).
+//   one; stopping it would leave its m-line in every later SDP (Chromium
+//   156 appends a new m-line for the next track rather than recycling the
+//   stopped one), growing each offer towards the server's 64 KiB message
+//   limit. The server answers a parked m-line `inactive` and picks up media
+//   on it again when it sends (sfu/tests/answer_directions.rs).
 // - Data tracks are data channels (datachannels.js), never in an offer's
 //   `tracks`: only the first one needs an offer, for the m=application.
 
