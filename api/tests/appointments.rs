@@ -84,7 +84,13 @@ async fn booking_listing_and_overlaps(backend: api::db::Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("psychologist"));
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("psychologist"));
+    // For a person: a day and a clock time in their zone, not RFC 3339.
+    assert!(
+        !message.contains(":00Z") && message.contains(" AM") | message.contains(" PM"),
+        "{message}"
+    );
     let other_doctor_id = c.api.get("/api/me", &c.other_doctor).await.1["id"]
         .as_i64()
         .unwrap();

@@ -297,7 +297,7 @@ async fn the_whole_timeline_reaches_both_people_on_both_channels(backend: Backen
         [
             "Ana Souza",
             "Thursday, March 7",
-            "11:00 AM",
+            "11:00 AM (UTC-03)",
             "Dr. Smith",
             "50",
             &link
@@ -412,7 +412,16 @@ async fn a_reschedule_moves_reminders_and_a_cancel_stops_them(backend: Backend) 
         notice["subject"],
         "Your appointment has moved to Monday, March 11 at 10:00 AM"
     );
-    assert!(notice["text"].as_str().unwrap().contains("10:00 AM (EDT)"));
+    // (Mail text arrives with CRLF line ends.)
+    let text = notice["text"].as_str().unwrap().replace("\r\n", "\n");
+    assert!(
+        text.contains("with Ana on Thursday, March 7 at 9:00 AM has a new time:\n📅 Monday, March 11 at 10:00 AM (EDT)"),
+        "the psychologist reads the old time, the new one, and who it is with: {text}"
+    );
+    assert_eq!(
+        ics_value(notice, "SUMMARY").as_deref(),
+        Some("Video appointment with Ana")
+    );
     assert_eq!(ics_value(notice, "SEQUENCE").as_deref(), Some("1"));
     assert_eq!(
         ics_value(notice, "UID"),
@@ -426,6 +435,20 @@ async fn a_reschedule_moves_reminders_and_a_cancel_stops_them(backend: Backend) 
         whatsapp[4..]
             .iter()
             .all(|r| template(r) == "confide_rescheduled")
+    );
+    let ana_moved = whatsapp[4..]
+        .iter()
+        .find(|r| r["body"]["to"] == "5511987654321")
+        .expect("ana's notice");
+    assert_eq!(
+        wa_parameters(ana_moved)[1..6],
+        [
+            "Dr. Smith",
+            "Thursday, March 7",
+            "11:00 AM",
+            "Monday, March 11",
+            "11:00 AM (UTC-03)"
+        ]
     );
 
     let rows = clinic.rows(id).await;

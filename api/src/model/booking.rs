@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::appointments::{Appointment, visible};
 use super::rooms::{self, RoomFor};
-use super::time::rfc3339;
+use super::time::local_span;
 use super::users::{Role, User};
 use super::validate;
 use super::{Error, Result};
@@ -166,6 +166,7 @@ pub async fn book(state: &AppState, actor: &User, input: BookInput) -> Result<Ap
         psychologist_id,
         starts_at,
         duration,
+        &actor.time_zone,
     )
     .await?;
     let now_ts = now.timestamp();
@@ -210,6 +211,8 @@ async fn lock_people(
     Ok(())
 }
 
+/// Refuses a time that overlaps another live appointment of either person;
+/// the refusal names the clash in `zone`, the time zone of whoever asked.
 async fn check_overlap(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     except: Option<i64>,
@@ -217,6 +220,7 @@ async fn check_overlap(
     psychologist_id: i64,
     starts_at: DateTime<Utc>,
     duration: i64,
+    zone: &str,
 ) -> Result<()> {
     let start = starts_at.timestamp();
     let end = start + duration * 60;
@@ -242,9 +246,8 @@ async fn check_overlap(
         };
         let from = Utc.timestamp_opt(s, 0).single().unwrap_or_default();
         return Err(Error::Conflict(format!(
-            "{who} already has an appointment from {} to {}",
-            rfc3339(from),
-            rfc3339(from + Duration::minutes(m))
+            "{who} already has an appointment {}",
+            local_span(from, from + Duration::minutes(m), zone)
         )));
     }
     Ok(())
@@ -301,6 +304,7 @@ pub async fn reschedule(
         a.psychologist_id,
         starts_at,
         duration,
+        &actor.time_zone,
     )
     .await?;
     sqlx::query(
@@ -312,7 +316,7 @@ pub async fn reschedule(
     .bind(a.id)
     .execute(&mut *tx)
     .await?;
-    reminders::plan::rescheduled(&mut tx, a.id, now).await?;
+    reminders::plan::rescheduled(&mut tx, a.id, a.starts_at.timestamp(), now).await?;
     tx.commit().await?;
     state.reminder_wake.notify_one();
     Appointment::reload(&state.db, a.id).await

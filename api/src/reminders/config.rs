@@ -137,29 +137,41 @@ pub struct WhatsAppTemplate {
 
 impl WhatsAppTemplate {
     /// The templates a clinic registers with Meta from `deploy/whatsapp-templates.md`.
+    /// Times carry their zone: a WhatsApp message has no other place to say it.
     pub fn default_for(stage: Stage) -> WhatsAppTemplate {
+        const TIME: &str = "{{ time }} ({{ time_zone }})";
         let p = |names: &[&str]| -> Vec<String> {
-            names.iter().map(|n| format!("{{{{ {n} }}}}")).collect()
+            names
+                .iter()
+                .map(|n| match *n {
+                    "time" => TIME.to_owned(),
+                    n => format!("{{{{ {n} }}}}"),
+                })
+                .collect()
         };
         let parameters = match stage {
             Stage::Confirmation | Stage::Reminder24h => p(&[
                 "recipient_name",
                 "date",
                 "time",
-                "psychologist_name",
+                "other_name",
                 "duration_minutes",
                 "link",
             ]),
-            Stage::Reminder1h => p(&["recipient_name", "time", "psychologist_name", "link"]),
-            Stage::Reminder15m => p(&["recipient_name", "link", "check_link"]),
+            Stage::Reminder1h => p(&["recipient_name", "other_name", "time", "link"]),
+            Stage::Reminder15m => {
+                p(&["recipient_name", "other_name", "time", "link", "check_link"])
+            }
             Stage::Rescheduled => p(&[
                 "recipient_name",
+                "other_name",
+                "previous_date",
+                "previous_time",
                 "date",
                 "time",
-                "psychologist_name",
                 "link",
             ]),
-            Stage::Cancelled => p(&["recipient_name", "date", "time", "psychologist_name"]),
+            Stage::Cancelled => p(&["recipient_name", "date", "time", "other_name"]),
         };
         WhatsAppTemplate {
             name: format!("confide_{}", stage.as_str()),
@@ -261,4 +273,44 @@ pub fn check_formats(config: &NotificationsConfig) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parameters `{{n}}` of a template body, in order of appearance.
+    fn numbers(body: &str) -> Vec<usize> {
+        body.split("{{")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("}}")?.0.parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn the_documented_templates_are_ones_meta_accepts_and_take_what_confide_sends() {
+        let doc = include_str!("../../../deploy/whatsapp-templates.md");
+        let mut seen = 0;
+        for stage in Stage::ALL {
+            let name = format!("`confide_{}`", stage.as_str());
+            let row = doc
+                .lines()
+                .find(|l| l.contains(&name))
+                .unwrap_or_else(|| panic!("{name} is in the table"));
+            let body = row.trim_end_matches('|').rsplit('|').next().unwrap().trim();
+            let count = WhatsAppTemplate::default_for(stage).parameters.len();
+            assert_eq!(
+                numbers(body),
+                (1..=count).collect::<Vec<_>>(),
+                "{name}: {body}"
+            );
+            assert!(!body.starts_with("{{"), "{name} starts with a parameter");
+            assert!(
+                !body.trim_end_matches(['.', '!', ' ']).ends_with("}}"),
+                "{name} ends with a parameter: {body}"
+            );
+            seen += 1;
+        }
+        assert_eq!(seen, 6);
+    }
 }

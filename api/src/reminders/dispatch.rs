@@ -17,7 +17,7 @@ use super::email::{Email, SmtpMailer};
 use super::ics::{Invite, Method};
 use super::kinds::{Channel, SendError, Stage};
 use super::outbox::{Claimed, ReminderOutbox};
-use super::render::Renderer;
+use super::render::{Fields, Renderer};
 use super::whatsapp::WhatsAppClient;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -250,7 +250,7 @@ impl ReminderJob {
         let message_id = format!("<notification-{}@{}>", row.id, self.host);
         let calendar = stage
             .has_invite()
-            .then(|| self.invite(row, stage, &fields.link, now));
+            .then(|| self.invite(row, stage, &fields, now));
         let (via, id) = match &self.email {
             Some(mailer) => {
                 let email = Email {
@@ -278,7 +278,7 @@ impl ReminderJob {
         &self,
         row: &Claimed,
         stage: Stage,
-        link: &str,
+        fields: &Fields,
         now: DateTime<Utc>,
     ) -> (&'static str, String) {
         let method = if stage == Stage::Cancelled {
@@ -293,7 +293,7 @@ impl ReminderJob {
             .as_ref()
             .map(|m| m.from().email.to_string())
             .unwrap_or_else(|| format!("no-reply@{}", self.host));
-        let summary = format!("Video appointment with {}", row.psychologist_name);
+        let summary = format!("Video appointment with {}", fields.other_name);
         let ics = Invite {
             method,
             uid: &uid,
@@ -302,7 +302,7 @@ impl ReminderJob {
             starts_at,
             ends_at: starts_at + Duration::minutes(row.duration_minutes),
             summary: &summary,
-            link,
+            link: &fields.link,
             organizer_name: &self.config.clinic_name,
             organizer_email: &organizer,
             attendee_name: &row.recipient_name,
@@ -352,6 +352,7 @@ mod tests {
             sequence: 0,
             psychologist_name: "Dr. Smith".into(),
             patient_name: "Ana Souza".into(),
+            previous_starts_at: None,
         }
     }
 

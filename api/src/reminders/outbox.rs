@@ -35,6 +35,8 @@ pub struct Claimed {
     pub sequence: i64,
     pub psychologist_name: String,
     pub patient_name: String,
+    /// A reschedule notice's "was" time.
+    pub previous_starts_at: Option<i64>,
 }
 
 /// A row as the admin listing shows it.
@@ -107,7 +109,7 @@ impl ReminderOutbox {
              u.phone AS recipient_phone, u.time_zone AS recipient_time_zone, \
              u.whatsapp_opt_in AS recipient_whatsapp, u.role AS recipient_role, \
              a.starts_at, a.duration_minutes, a.status AS appointment_status, a.session_type, \
-             a.video_room_id, a.sequence, d.name AS psychologist_name, p.name AS patient_name \
+             a.video_room_id, a.sequence, d.name AS psychologist_name, p.name AS patient_name, n.previous_starts_at \
              FROM notifications n JOIN users u ON u.id = n.recipient_id \
              JOIN appointments a ON a.id = n.appointment_id \
              JOIN users d ON d.id = a.psychologist_id JOIN users p ON p.id = a.patient_id \

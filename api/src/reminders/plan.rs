@@ -69,6 +69,8 @@ struct NewRow {
     due_at: i64,
     /// `None`: pending; `Some(reason)`: recorded as skipped.
     skipped: Option<&'static str>,
+    /// A reschedule notice's "was" time.
+    previous_starts_at: Option<i64>,
 }
 
 /// Inserts rows, leaving any that exist already (same appointment, stage,
@@ -81,15 +83,15 @@ async fn insert(
 ) -> sqlx::Result<()> {
     for chunk in rows.chunks(32) {
         let mut sql = String::from(
-            "INSERT INTO notifications (appointment_id, stage, channel, recipient_id, revision, due_at, next_attempt_at, state, last_error, created_at, updated_at) VALUES ",
+            "INSERT INTO notifications (appointment_id, stage, channel, recipient_id, revision, due_at, next_attempt_at, state, last_error, previous_starts_at, created_at, updated_at) VALUES ",
         );
         for (i, _) in chunk.iter().enumerate() {
-            let b = i * 7;
+            let b = i * 8;
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push_str(&format!(
-                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $2, $2)",
+                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $2, $2)",
                 b + 3,
                 b + 4,
                 b + 5,
@@ -97,7 +99,8 @@ async fn insert(
                 b + 7,
                 b + 7,
                 b + 8,
-                b + 9
+                b + 9,
+                b + 10
             ));
         }
         sql.push_str(" ON CONFLICT DO NOTHING");
@@ -114,7 +117,8 @@ async fn insert(
                 } else {
                     "pending"
                 })
-                .bind(row.skipped);
+                .bind(row.skipped)
+                .bind(row.previous_starts_at);
         }
         query.execute(&mut *conn).await?;
     }
@@ -129,20 +133,22 @@ fn owed(
     facts: &Facts,
     notice: Stage,
     now: i64,
+    previous: impl Fn(Channel, i64) -> Option<i64>,
     reminder: impl Fn((String, String, i64), i64) -> Option<Option<&'static str>>,
 ) -> Vec<NewRow> {
     let mut rows = Vec::new();
     for (recipient_id, channels) in &facts.recipients {
         for &channel in channels {
-            let row = |stage, due_at, skipped| NewRow {
+            let row = |stage, due_at, skipped, previous_starts_at| NewRow {
                 stage,
                 channel,
                 recipient_id: *recipient_id,
                 revision: facts.sequence,
                 due_at,
                 skipped,
+                previous_starts_at,
             };
-            rows.push(row(notice, now, None));
+            rows.push(row(notice, now, None, previous(channel, *recipient_id)));
             for stage in Stage::REMINDERS {
                 let due_at = reminder_due(facts.starts_at, stage);
                 let key = (
@@ -151,7 +157,7 @@ fn owed(
                     *recipient_id,
                 );
                 if let Some(skipped) = reminder(key, due_at) {
-                    rows.push(row(stage, due_at, skipped));
+                    rows.push(row(stage, due_at, skipped, None));
                 }
             }
         }
@@ -172,16 +178,22 @@ pub async fn booked(conn: &mut Conn, appointment_id: i64, now: DateTime<Utc>) ->
         return Ok(());
     }
     let now = now.timestamp();
-    let rows = owed(&facts, Stage::Confirmation, now, |_, due_at| {
-        Some((due_at < now).then_some("booked after this reminder's time"))
-    });
+    let rows = owed(
+        &facts,
+        Stage::Confirmation,
+        now,
+        |_, _| None,
+        |_, due_at| Some((due_at < now).then_some("booked after this reminder's time")),
+    );
     insert(conn, appointment_id, &rows, now).await
 }
 
-/// The appointment moved (its `sequence` is already the new one).
+/// The appointment moved from `previous_starts_at` (its row and `sequence`
+/// are already the new ones).
 pub async fn rescheduled(
     conn: &mut Conn,
     appointment_id: i64,
+    previous_starts_at: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     let Some(facts) = facts(conn, appointment_id).await? else {
@@ -206,6 +218,22 @@ pub async fn rescheduled(
         .execute(&mut *conn)
         .await?;
     }
+    // A notice not sent yet is replaced by this one, which then says the
+    // time its recipient last heard of: the one that notice was to correct.
+    let unsent: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT channel, recipient_id, previous_starts_at FROM notifications \
+         WHERE appointment_id = $1 AND stage = 'rescheduled' AND state = 'pending'",
+    )
+    .bind(appointment_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let heard_of = |channel: Channel, recipient: i64| {
+        unsent
+            .iter()
+            .find(|(c, r, _)| c == channel.as_str() && *r == recipient)
+            .and_then(|(_, _, at)| *at)
+            .or(Some(previous_starts_at))
+    };
     sqlx::query(
         "UPDATE notifications SET state = 'cancelled', last_error = 'superseded by a later change', updated_at = $1 \
          WHERE appointment_id = $2 AND stage = 'rescheduled' AND state = 'pending'",
@@ -224,7 +252,7 @@ pub async fn rescheduled(
     .fetch_all(&mut *conn)
     .await?;
     let live: HashSet<(String, String, i64)> = live.into_iter().collect();
-    let rows = owed(&facts, Stage::Rescheduled, now, |key, due_at| {
+    let rows = owed(&facts, Stage::Rescheduled, now, heard_of, |key, due_at| {
         (due_at >= now && !live.contains(&key)).then_some(None)
     });
     insert(conn, appointment_id, &rows, now).await
@@ -251,6 +279,6 @@ pub async fn cancelled(
     if !facts.telehealth || facts.starts_at <= now {
         return Ok(());
     }
-    let rows = owed(&facts, Stage::Cancelled, now, |_, _| None);
+    let rows = owed(&facts, Stage::Cancelled, now, |_, _| None, |_, _| None);
     insert(conn, appointment_id, &rows, now).await
 }

@@ -62,9 +62,16 @@ pub struct Fields {
     pub psychologist_name: String,
     /// Only the first name: messages show up on lock screens.
     pub patient_first_name: String,
+    /// Who the appointment is with, as the recipient knows them: the
+    /// psychologist for a patient, the patient's first name for the
+    /// psychologist (who is never told of an appointment "with" herself).
+    pub other_name: String,
     pub date: String,
     pub time: String,
     pub time_zone: String,
+    /// A reschedule notice's old date and time (empty for other stages).
+    pub previous_date: String,
+    pub previous_time: String,
     pub duration_minutes: i64,
     pub link: String,
     pub check_link: String,
@@ -166,9 +173,12 @@ impl Renderer {
             for_psychologist: false,
             psychologist_name: "Dr. Sample".into(),
             patient_first_name: "Sample".into(),
-            date,
-            time,
+            other_name: "Dr. Sample".into(),
+            date: date.clone(),
+            time: time.clone(),
             time_zone,
+            previous_date: date,
+            previous_time: time,
             duration_minutes: 50,
             link: format!("{}/video-session/apt-1-sample", self.public_url),
             check_link: format!("{}/pre-call?room=apt-1-sample", self.public_url),
@@ -204,23 +214,40 @@ impl Renderer {
             .single()
             .unwrap_or_default();
         let (date, time, time_zone) = self.local(starts_at, &row.recipient_time_zone);
+        let (previous_date, previous_time) = row
+            .previous_starts_at
+            .and_then(|at| Utc.timestamp_opt(at, 0).single())
+            .map(|at| {
+                let (date, time, _) = self.local(at, &row.recipient_time_zone);
+                (date, time)
+            })
+            .unwrap_or_default();
         let room = row.video_room_id.clone().unwrap_or_default();
+        let for_psychologist = row.recipient_role == "psychologist";
+        let patient_first_name = row
+            .patient_name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         Fields {
             stage: stage.as_str(),
             clinic_name: self.clinic_name.clone(),
             clinic_url: self.public_url.clone(),
             recipient_name: row.recipient_name.clone(),
-            for_psychologist: row.recipient_role == "psychologist",
+            for_psychologist,
             psychologist_name: row.psychologist_name.clone(),
-            patient_first_name: row
-                .patient_name
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
+            other_name: if for_psychologist {
+                patient_first_name.clone()
+            } else {
+                row.psychologist_name.clone()
+            },
+            patient_first_name,
             date,
             time,
             time_zone,
+            previous_date,
+            previous_time,
             duration_minutes: row.duration_minutes,
             link: format!("{}/video-session/{room}", self.public_url),
             check_link: format!("{}/pre-call?room={room}", self.public_url),
@@ -371,6 +398,68 @@ mod tests {
             "escaped"
         );
         assert!(fifteen.html.contains(&sample.check_link));
+    }
+
+    #[test]
+    fn whatsapp_parameters_name_the_other_person_and_carry_the_zone() {
+        use super::super::config::WhatsAppTemplate;
+        let renderer = Renderer::new(&config(), "https://clinic.example").unwrap();
+        let mut fields = renderer.sample_fields();
+        fields.for_psychologist = true;
+        fields.other_name = "Sample".into();
+        fields.previous_date = "Thursday, November 14".into();
+        let params = |stage| {
+            renderer
+                .whatsapp_parameters(&WhatsAppTemplate::default_for(stage), &fields)
+                .unwrap()
+        };
+        for stage in Stage::ALL {
+            let params = params(stage);
+            assert!(
+                params.iter().all(|p| !p.is_empty()),
+                "{stage:?}: {params:?}"
+            );
+            assert!(
+                !params.contains(&fields.psychologist_name),
+                "{stage:?}: {params:?}"
+            );
+            assert!(
+                params.contains(&"9:00 AM (EST)".to_owned()),
+                "{stage:?}: {params:?}"
+            );
+        }
+        assert_eq!(
+            params(Stage::Rescheduled)[1..4],
+            ["Sample", "Thursday, November 14", "9:00 AM"]
+        );
+    }
+
+    #[test]
+    fn lines_stay_apart_and_the_psychologist_reads_of_the_patient() {
+        let renderer = Renderer::new(&config(), "https://clinic.example").unwrap();
+        let mut fields = renderer.sample_fields();
+        fields.for_psychologist = true;
+        fields.other_name = "Sample".into();
+        let text = renderer.email(Stage::Confirmation, &fields).unwrap().text;
+        assert!(
+            text.contains("A video session with Sample is booked:\n📅 Friday, November 15 at 9:00 AM (EST)\n👤 With Sample\n"),
+            "{text}"
+        );
+        for stage in Stage::ALL {
+            let email = renderer.email(stage, &fields).unwrap();
+            assert!(
+                !email.text.contains("Dr. Sample"),
+                "{stage:?}: {}",
+                email.text
+            );
+        }
+        fields.previous_date = "Thursday, November 14".into();
+        fields.previous_time = "4:00 PM".into();
+        let moved = renderer.email(Stage::Rescheduled, &fields).unwrap().text;
+        assert!(
+            moved.contains("with Sample on Thursday, November 14 at 4:00 PM has a new time:\n📅 Friday, November 15 at 9:00 AM (EST)"),
+            "{moved}"
+        );
     }
 
     #[test]
