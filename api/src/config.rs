@@ -80,6 +80,9 @@ pub struct AppConfig {
     pub video_token_ttl_secs: u64,
     /// Whether clinic admins may join appointments' video rooms.
     pub admins_may_join: bool,
+    /// Whether patients may create their own accounts (else the clinic
+    /// creates them).
+    pub self_sign_up: bool,
     /// The clinic's first admin, created at start when no account has this
     /// email (how a production install gets its first login). With it set,
     /// no demo accounts are made.
@@ -108,6 +111,7 @@ impl Default for AppConfig {
             join_closes_minutes_after_end: 30,
             video_token_ttl_secs: 7200,
             admins_may_join: false,
+            self_sign_up: true,
             initial_admin: None,
         }
     }

@@ -158,6 +158,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         clock: clock.clone(),
         sfu: sfu.clone(),
         reminder_wake: Arc::new(tokio::sync::Notify::new()),
+        account_mail_wake: Arc::new(tokio::sync::Notify::new()),
         callback_wake: Arc::new(tokio::sync::Notify::new()),
         run: Arc::new(ServerRun::new(sfu.local_addr())),
         draining: crate::ops::Draining::default(),
@@ -192,6 +193,8 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     }));
     tracing::debug!(rooms, "rooms in progress registered with the SFU");
     let reminder_wake = app_state.reminder_wake.clone();
+    let account_mail_wake = app_state.account_mail_wake.clone();
+    let backend = app_state.backend;
     let callback_wake = app_state.callback_wake.clone();
     let outbox = ReminderOutbox::new(database.clone(), app_state.backend);
     let sessions = signaling::state::Sessions::default();
@@ -277,11 +280,21 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         None => app,
     };
     let app = http::headers::on_every_response(app, tls_files.is_some());
+    let mailer = reminders::dispatch::mailer(&config.notifications)?;
     background.push(reminders::dispatch::start(
         &config,
         outbox,
-        clock,
+        clock.clone(),
         reminder_wake.clone(),
+        mailer.clone(),
+    )?);
+    background.push(reminders::account_mail::start(
+        &config,
+        database.clone(),
+        backend,
+        clock,
+        account_mail_wake,
+        mailer,
     )?);
     let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
     let limits = crate::http_listener::Limits {

@@ -26,6 +26,8 @@ pub struct AppState {
     pub run: Arc<crate::model::rooms::reconcile::ServerRun>,
     /// Wakes the reminder dispatcher after a change wrote messages due now.
     pub reminder_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the account e-mail runner after a reset was requested.
+    pub account_mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the status-callback dispatcher after an event was queued.
     pub callback_wake: Arc<tokio::sync::Notify>,
     /// On once the server is stopping (`/readyz` then answers 503).

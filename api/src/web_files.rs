@@ -46,13 +46,16 @@ impl WebSource {
     }
 
     /// Adds the app's deep links (reminder messages point at
-    /// `/video-session/{room}`; the pages read the rest from the address)
+    /// `/video-session/{room}`, reset e-mails at `/reset-password`; the
+    /// pages read the rest from the address)
     /// and every other file as the fallback.
     pub fn serve(&self, router: Router) -> Router {
-        const DEEP_LINKS: [(&str, &str); 3] = [
+        const DEEP_LINKS: [(&str, &str); 5] = [
             ("/video-session/{room}", "video.html"),
             ("/appointments/{id}/video", "video.html"),
             ("/pre-call", "pre-call.html"),
+            ("/reset-password", "reset-password.html"),
+            ("/sign-up", "sign-up.html"),
         ];
         match self {
             WebSource::Folder(dir) => {

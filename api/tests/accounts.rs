@@ -344,9 +344,9 @@ async fn openapi_document_matches_the_routes(backend: api::db::Backend) {
         for method in item.as_object().unwrap().keys() {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let (status, body) = api.call(method.clone(), &concrete, None, None).await;
-            assert_ne!(
-                status,
-                StatusCode::NOT_FOUND,
+            // A public lookup may say its record is missing, in its own words.
+            assert!(
+                status != StatusCode::NOT_FOUND || body["message"] != "not found",
                 "{method} {path} is documented but not served: {body}"
             );
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");

@@ -1,7 +1,8 @@
 //! Who is calling: passwords (argon2id), sessions (a short-lived JWT access
 //! token plus a rotating refresh token stored hashed), and the login rate
-//! limits.
+//! limits; password resets by e-mail.
 
 pub mod password;
 pub mod rate_limit;
+pub mod reset;
 pub mod session;

@@ -9,6 +9,11 @@
 //! - per client address: 30 a minute (a clinic behind one NAT shares one);
 //! - sign-ups per client address: 10 at once, then one every 6 s (each
 //!   costs a password hash);
+//! - password reset e-mails per address asked for: 3 at once, then one
+//!   every 20 minutes (nobody's inbox is flooded by strangers), counted
+//!   whether or not an account uses the address, so the refusal says
+//!   nothing about accounts; and each request counts against the client
+//!   address's login limit;
 //! - wrong `[video_app]` passcodes per client address: 5 at once, then one
 //!   every 12 s. Only wrong ones count (a clinic behind one NAT signs in
 //!   many times), but an address with none left is held back whatever it
@@ -32,6 +37,7 @@ pub struct LoginLimits {
     per_account: DefaultKeyedRateLimiter<String>,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
     sign_ups_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    resets_per_email: DefaultKeyedRateLimiter<String>,
     /// Says how many wrong passcodes an address has left, so the one that
     /// uses up the last holds the address back at once.
     wrong_passcodes_per_ip: DefaultKeyedRateLimiter<IpAddr, StateInformationMiddleware>,
@@ -51,6 +57,9 @@ impl Default for LoginLimits {
             per_account: RateLimiter::keyed(per_minute(60)),
             per_ip: RateLimiter::keyed(per_minute(30)),
             sign_ups_per_ip: RateLimiter::keyed(per_minute(10)),
+            resets_per_email: RateLimiter::keyed(Quota::per_hour(
+                NonZeroU32::new(3).expect("nonzero"),
+            )),
             wrong_passcodes_per_ip: RateLimiter::keyed(per_minute(5))
                 .with_middleware::<StateInformationMiddleware>(),
             passcode_holds: Mutex::new(HashMap::new()),
@@ -78,6 +87,15 @@ impl LoginLimits {
     /// `Ok` when this sign-up may proceed; else how long to wait.
     pub fn check_sign_up(&self, ip: IpAddr) -> Result<(), Duration> {
         self.sign_ups_per_ip.check_key(&ip).map_err(wait)
+    }
+
+    /// `Ok` when a reset e-mail to `email` may be asked for now; else how
+    /// long to wait.
+    pub fn check_reset(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+        self.per_ip.check_key(&ip).map_err(wait)?;
+        self.resets_per_email
+            .check_key(&email.to_owned())
+            .map_err(wait)
     }
 
     /// `Ok` when this address may try a passcode now; else how long to
@@ -118,6 +136,7 @@ impl LoginLimits {
         self.per_account.retain_recent();
         self.per_ip.retain_recent();
         self.sign_ups_per_ip.retain_recent();
+        self.resets_per_email.retain_recent();
         self.wrong_passcodes_per_ip.retain_recent();
         let now = Instant::now();
         self.passcode_holds

@@ -1,5 +1,6 @@
-//! Sessions over HTTP: register (patients), login, refresh, logout. Failed
-//! logins never say whether the email or the password was wrong.
+//! Sessions over HTTP: register (patients), login, refresh, logout, and
+//! password resets. Failed logins never say whether the email or the
+//! password was wrong, nor does a reset request whether an account exists.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, Caller, ClientIp};
-use crate::auth::{password, session};
+use crate::auth::{password, reset, session};
 use crate::model::users::{self, Role, User, UserInput};
 use crate::state::AppState;
 
@@ -34,12 +35,17 @@ async fn start_session(state: &AppState, user: User) -> ApiResult<SessionTokens>
 }
 
 /// `POST /api/auth/register` — patients sign themselves up.
-#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = UserInput, responses((status = 201, body = SessionTokens), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = UserInput, responses((status = 201, body = SessionTokens), (status = 403, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<SessionTokens>)> {
+    if !state.config.app.self_sign_up {
+        return Err(ApiError::Forbidden(
+            "this clinic creates patients' accounts itself: ask the clinic for one".into(),
+        ));
+    }
     state
         .login_limits
         .check_sign_up(ip)
@@ -128,4 +134,74 @@ pub async fn refresh(
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     session::revoke(&state.db, caller.session_id, state.clock.now().timestamp()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequestInput {
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResetRequested {
+    pub message: &'static str,
+}
+
+/// `POST /api/auth/password-reset` — e-mails a single-use link to set a new
+/// password, when an account uses the address. The answer is the same
+/// either way.
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = ResetRequestInput, responses((status = 202, body = ResetRequested), (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
+pub async fn request_reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<ResetRequestInput>,
+) -> ApiResult<(StatusCode, Json<ResetRequested>)> {
+    let email = input.email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 254 {
+        return Err(ApiError::field("email", "is not an e-mail address"));
+    }
+    state
+        .login_limits
+        .check_reset(&email, ip)
+        .map_err(ApiError::TooManyRequests)?;
+    let sent = reset::request(&state, &email, ip).await?;
+    tracing::info!(%ip, sent, "password reset asked for");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ResetRequested {
+            message: "If an account uses that address, an e-mail with a link to set a new password is on its way. The link works for an hour.",
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetInput {
+    /// The secret from the e-mailed link.
+    pub token: String,
+    pub password: String,
+}
+
+/// `POST /api/auth/password-reset/complete` — sets the new password with
+/// the e-mailed secret (once, within the hour); every other session of the
+/// account ends, and a new one starts.
+#[utoipa::path(post, path = "/auth/password-reset/complete", tag = "auth", request_body = ResetInput, responses((status = 200, body = SessionTokens), (status = 410, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
+pub async fn complete_reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<ResetInput>,
+) -> ApiResult<Json<SessionTokens>> {
+    // Guessing secrets costs what guessing passwords does.
+    state
+        .login_limits
+        .check_sign_up(ip)
+        .map_err(ApiError::TooManyRequests)?;
+    if input.token.is_empty() || input.token.len() > 128 {
+        return Err(ApiError::Gone(
+            "this link has expired or was already used: ask for a new one".into(),
+        ));
+    }
+    let user = reset::complete(&state, &input.token, &input.password).await?;
+    tracing::info!(user = user.id, %ip, "password set with a reset link");
+    Ok(Json(start_session(&state, user).await?))
 }

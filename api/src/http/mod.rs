@@ -1,7 +1,8 @@
 //! The HTTP API, a file per resource (after realworld-axum-sqlx). Handlers
 //! are thin: parse the request, call [`crate::model`], shape the answer.
 //!
-//! - [`auth`]: register, login, refresh, logout.
+//! - [`auth`]: register, login, refresh, logout, password resets.
+//! - [`clinic`]: what the sign-in pages show before anyone signs in.
 //! - [`users`]: accounts, `/api/me`.
 //! - [`appointments`]: booking, listing, rescheduling, cancelling.
 //! - [`video`]: rooms and access tokens for appointments.
@@ -18,6 +19,7 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod clinic;
 pub mod error;
 pub mod extract;
 pub mod headers;
@@ -81,6 +83,10 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::logout))
+        .routes(routes!(auth::request_reset))
+        .routes(routes!(auth::complete_reset))
+        .routes(routes!(clinic::info))
+        .routes(routes!(clinic::session))
         .routes(routes!(users::me))
         .routes(routes!(users::list, users::create))
         .routes(routes!(appointments::list, appointments::book))

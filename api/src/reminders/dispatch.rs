@@ -96,27 +96,33 @@ pub struct ReminderJob {
     outbox: ReminderOutbox,
     renderer: Renderer,
     config: NotificationsConfig,
-    email: Option<SmtpMailer>,
+    email: Option<Arc<SmtpMailer>>,
     whatsapp: Option<WhatsAppClient>,
     /// The public URL's host: Message-IDs and calendar UIDs end with it.
     host: String,
 }
 
-/// Builds the renderer and providers (a bad template or SMTP setting is a
-/// start-up error) and starts the outbox's runner.
+/// The SMTP mailer `[notifications.smtp]` describes, if any (a bad setting
+/// is a start-up error); reminders and account e-mail share it.
+pub fn mailer(config: &NotificationsConfig) -> anyhow::Result<Option<Arc<SmtpMailer>>> {
+    config
+        .smtp
+        .as_ref()
+        .map(|smtp| SmtpMailer::new(smtp, &config.clinic_name).map(Arc::new))
+        .transpose()
+}
+
+/// Builds the renderer and WhatsApp client (a bad template or setting is a
+/// start-up error) and starts the outbox's runner, mailing with `email`.
 pub fn start(
     config: &Config,
     outbox: ReminderOutbox,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    email: Option<Arc<SmtpMailer>>,
 ) -> anyhow::Result<JoinHandle<()>> {
     let notifications = config.notifications.clone();
     let renderer = Renderer::new(&notifications, &config.app.public_url)?;
-    let email = notifications
-        .smtp
-        .as_ref()
-        .map(|smtp| SmtpMailer::new(smtp, &notifications.clinic_name))
-        .transpose()?;
     let whatsapp = notifications
         .whatsapp
         .as_ref()

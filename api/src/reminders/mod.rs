@@ -17,6 +17,8 @@
 //!   (Meta's Cloud API): the
 //!   providers. Without either configured, messages land in the dev outbox
 //!   (stored, listed at `/api/notifications/`, logged).
+//! - [`account_mail`]: e-mail about an account (the password reset link),
+//!   a job of the same durable queue, sent through the same providers.
 //! - [`config`]: the `[notifications]` section; [`kinds`]: stages,
 //!   channels and send errors.
 //!
@@ -27,6 +29,7 @@
 //! repeat at most the messages in flight, and each email carries a
 //! Message-ID fixed per row so mail clients fold such a repeat.
 
+pub mod account_mail;
 pub mod config;
 pub mod dispatch;
 pub mod email;

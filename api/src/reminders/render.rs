@@ -20,7 +20,11 @@ use super::config::{NotificationsConfig, WhatsAppTemplate, check_formats, parse_
 use super::kinds::Stage;
 use super::outbox::Claimed;
 
-const BUILT_IN: [(&str, &str); 7] = [
+const BUILT_IN: [(&str, &str); 8] = [
+    (
+        "password_reset.txt",
+        include_str!("../../templates/reminders/password_reset.txt"),
+    ),
     (
         "confirmation.txt",
         include_str!("../../templates/reminders/confirmation.txt"),
@@ -75,6 +79,17 @@ pub struct Fields {
     pub duration_minutes: i64,
     pub link: String,
     pub check_link: String,
+}
+
+/// What the account e-mails (`password_reset.txt`) can use.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountFields {
+    pub clinic_name: String,
+    pub clinic_url: String,
+    pub recipient_name: String,
+    /// The single-use link.
+    pub link: String,
+    pub valid_minutes: i64,
 }
 
 /// A rendered email.
@@ -156,6 +171,9 @@ impl Renderer {
                 .email(stage, &fields)
                 .map_err(|e| anyhow::anyhow!("template {}.txt: {e:#}", stage.as_str()))?;
         }
+        renderer
+            .account_email("password_reset", &renderer.sample_account_fields())
+            .map_err(|e| anyhow::anyhow!("template password_reset.txt: {e:#}"))?;
         Ok(renderer)
     }
 
@@ -183,6 +201,25 @@ impl Renderer {
             link: format!("{}/video-session/apt-1-sample", self.public_url),
             check_link: format!("{}/pre-call?room=apt-1-sample", self.public_url),
         }
+    }
+
+    fn sample_account_fields(&self) -> AccountFields {
+        AccountFields {
+            clinic_name: self.clinic_name.clone(),
+            clinic_url: self.public_url.clone(),
+            recipient_name: "Sample Patient".into(),
+            link: format!("{}/reset-password#token=sample", self.public_url),
+            valid_minutes: 60,
+        }
+    }
+
+    pub fn clinic_name(&self) -> &str {
+        &self.clinic_name
+    }
+
+    /// The clinic's address, as links in messages start.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// Date, time and zone label of `at` in `zone` (UTC when unknown).
@@ -257,7 +294,21 @@ impl Renderer {
     /// The email: subject, plain text, and the HTML made from the text by
     /// `layout.html`.
     pub fn email(&self, stage: Stage, fields: &Fields) -> Result<Rendered, minijinja::Error> {
-        let name = format!("{}.txt", stage.as_str());
+        self.render(stage.as_str(), fields)
+    }
+
+    /// An e-mail about the account (`name` is `password_reset`).
+    pub fn account_email(
+        &self,
+        name: &str,
+        fields: &AccountFields,
+    ) -> Result<Rendered, minijinja::Error> {
+        self.render(name, fields)
+    }
+
+    /// `{name}.txt` with `fields`, and its HTML part.
+    fn render(&self, name: &str, fields: &impl Serialize) -> Result<Rendered, minijinja::Error> {
+        let name = format!("{name}.txt");
         let whole = self.env.get_template(&name)?.render(fields)?;
         let (head, body) = whole.split_once("\n\n").unwrap_or(("", &whole));
         let subject = head
