@@ -19,13 +19,16 @@ function row(n) {
   const stateCell = [state, el('br'), `${n.channel}${n.delivered_via ? ` via ${n.delivered_via}` : ''}`];
   if (n.attempts) stateCell.push(el('br'), `${n.attempts} attempt(s)`);
   if (n.last_error) stateCell.push(el('br'), el('span', { class: 'muted' }, [n.last_error]));
+  // data-label: the column's name, shown beside the value when a phone
+  // stacks the rows as cards (app.css); the message (`wide`) gets the
+  // card's whole width, under its name.
   return el('tr', { 'data-id': String(n.id), 'data-stage': n.stage, 'data-state': n.state }, [
-    el('td', {}, [when(n.sent_at || n.due_at)]),
-    el('td', {}, [`#${n.appointment_id}`]),
-    el('td', {}, [n.stage.replace('_', ' ')]),
-    el('td', {}, [n.recipient.name, el('br'), el('span', { class: 'muted' }, [n.address || ''])]),
-    el('td', {}, stateCell),
-    el('td', {}, [message]),
+    el('td', { 'data-label': 'Due' }, [when(n.sent_at || n.due_at)]),
+    el('td', { 'data-label': 'Appointment' }, [`#${n.appointment_id}`]),
+    el('td', { 'data-label': 'Stage' }, [n.stage.replace('_', ' ')]),
+    el('td', { 'data-label': 'To' }, [n.recipient.name, el('br'), el('span', { class: 'muted' }, [n.address || ''])]),
+    el('td', { 'data-label': 'State' }, stateCell),
+    el('td', { 'data-label': 'Message', class: 'wide' }, [message]),
   ]);
 }
 

@@ -8,16 +8,19 @@ import { wireHeader } from './header.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
 
+// Each cell carries its column's name (data-label): on a phone the rows
+// are stacked cards (app.css), which show it beside the value.
+
 async function loadUsers() {
   const users = await api('/api/users/');
   $('users').querySelector('tbody').replaceChildren(
     ...users.map((u) =>
       el('tr', {}, [
-        el('td', {}, [u.name]),
-        el('td', {}, [u.email]),
-        el('td', {}, [u.role]),
-        el('td', {}, [u.phone ? `${u.phone}${u.whatsapp_opt_in ? ' (WhatsApp)' : ''}` : '']),
-        el('td', {}, [u.time_zone]),
+        el('td', { 'data-label': 'Name' }, [u.name]),
+        el('td', { 'data-label': 'Email' }, [u.email]),
+        el('td', { 'data-label': 'Role' }, [u.role]),
+        el('td', { 'data-label': 'Phone' }, [u.phone ? `${u.phone}${u.whatsapp_opt_in ? ' (WhatsApp)' : ''}` : '']),
+        el('td', { 'data-label': 'Time zone' }, [u.time_zone]),
       ]),
     ),
   );
@@ -38,11 +41,11 @@ async function loadAppointments() {
         actions.append(cancel);
       }
       return el('tr', { 'data-appointment-id': String(a.id) }, [
-        el('td', {}, [dateTime(a.appointment_date, 'UTC')]),
-        el('td', {}, [a.patient.name]),
-        el('td', {}, [a.psychologist.name]),
-        el('td', {}, [a.session_type === 'telehealth' ? 'video' : 'in person']),
-        el('td', {}, [a.status]),
+        el('td', { 'data-label': 'When (UTC)' }, [dateTime(a.appointment_date, 'UTC')]),
+        el('td', { 'data-label': 'Patient' }, [a.patient.name]),
+        el('td', { 'data-label': 'Psychologist' }, [a.psychologist.name]),
+        el('td', { 'data-label': 'Kind' }, [a.session_type === 'telehealth' ? 'video' : 'in person']),
+        el('td', { 'data-label': 'Status' }, [a.status]),
         actions,
       ]);
     }),

@@ -1,9 +1,12 @@
 // The appointment list both dashboards show: the date in the user's time
-// zone, who it is with, the video room, a "Join Video Session" button live
-// from when the room opens (15 minutes before) until it closes, with a
-// countdown before that, and "Copy meeting link".
+// zone, who it is with, a "Join Video Session" button live from when the
+// room opens (15 minutes before) until it closes, with when it opens before
+// that, and "Copy meeting link". No room names: they mean nothing to a
+// patient (the link and the button are the way in).
+//
+// Nothing runs on import (tests import the message builders on their own).
 
-import { countdown, dateTime } from './format.js';
+import { dateTime, opensWhen, time } from './format.js';
 
 /** @param {string} tag @param {Record<string, string>} [attrs] @param {(Node|string)[]} [children] */
 export function el(tag, attrs = {}, children = []) {
@@ -16,6 +19,25 @@ export function el(tag, attrs = {}, children = []) {
 /** The other person of an appointment, for the signed-in user. */
 export function otherPerson(appointment, user) {
   return user.id === appointment.patient.id ? appointment.psychologist : appointment.patient;
+}
+
+/**
+ * What to say when an appointment's room opens, 15 minutes before the
+ * session starts: the browser notification's title and body, and the
+ * dashboard's banner. They name the start time, as the session has not
+ * started yet and the person may join whenever they are ready.
+ * @param {any} a the API's appointment
+ * @param {any} user the signed-in user
+ * @returns {{title: string, body: string, banner: string}}
+ */
+export function roomOpenMessage(a, user) {
+  const other = otherPerson(a, user).name;
+  const at = time(a.appointment_date, user.time_zone);
+  return {
+    title: `The room for your ${at} session is open`,
+    body: `With ${other}. Join now or when you're ready.`,
+    banner: `Your session with ${other} at ${at}: the room is open.`,
+  };
 }
 
 /** Where the video page of an appointment is. */
@@ -62,17 +84,18 @@ export function appointmentCard(a, user) {
   ]);
   if (a.status === 'cancelled') card.append(el('p', { class: 'error' }, ['Cancelled']));
   if (telehealth && a.status === 'scheduled') {
-    card.append(
-      el('p', { class: 'muted' }, [`Video room: ${a.video_room_id}`]),
-      el('div', { class: 'actions' }, [join, copy, hint, copied]),
-    );
+    card.append(el('div', { class: 'actions' }, [join, copy, hint, copied]));
   }
   /** Updates the join button; returns the join state. */
   const tick = (now = Date.now()) => {
     const s = joinState(a, now);
     join.disabled = s.state !== 'open';
     hint.textContent =
-      s.state === 'early' ? `Opens in ${countdown(s.wait)}` : s.state === 'closed' ? 'This session has ended' : '';
+      s.state === 'early'
+        ? `Opens ${opensWhen(a.join_opens_at, user.time_zone, { now })}`
+        : s.state === 'closed'
+          ? 'This session has ended'
+          : '';
     return s.state;
   };
   return { card, tick, appointment: a };

@@ -3,23 +3,25 @@
 // for patients, and a browser notification when a room opens.
 
 import { api, ApiError, currentUser, requireSignIn } from './session.js';
-import { el, otherPerson, renderList, videoPath } from './appointments.js';
-import { dayKey, zonedToUtc } from './format.js';
+import { el, renderList, roomOpenMessage, videoPath } from './appointments.js';
+import { dayAndTime, dayKey, zonedToUtc } from './format.js';
 import { wireHeader } from './header.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
 let stopTicking = () => {};
 
+/** A room opened (15 minutes before its session): the banner, and a
+ *  browser notification if the user allowed them. */
 function notifyOpen(a, user) {
-  const other = otherPerson(a, user);
+  const message = roomOpenMessage(a, user);
   const banner = $('banner');
   const join = el('button', { type: 'button', class: 'primary' }, ['Join now']);
   join.addEventListener('click', () => location.assign(videoPath(a)));
-  banner.replaceChildren(el('p', {}, [`Your session with ${other.name} is starting.`]), join);
+  banner.replaceChildren(el('p', {}, [message.banner]), join);
   banner.hidden = false;
   if ('Notification' in window && Notification.permission === 'granted') {
-    const n = new Notification('Your session is starting — join now', {
-      body: `With ${other.name}. Click to join the video call.`,
+    const n = new Notification(message.title, {
+      body: message.body,
       tag: `appointment-${a.id}`,
     });
     n.onclick = () => {
@@ -56,18 +58,26 @@ async function setUpBooking(user) {
   const people = await api('/api/users/?role=psychologist');
   $('psychologist').replaceChildren(...people.map((p) => el('option', { value: String(p.id) }, [p.name])));
   const form = $('book');
+  const booked = $('booked');
+  // The confirmation stays (the list's refreshes leave it alone) until the
+  // user goes on to something else: another booking.
+  form.addEventListener('input', () => {
+    booked.hidden = true;
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const error = $('book-error');
     error.hidden = true;
+    booked.hidden = true;
     const when = $('when').value;
     if (!when) {
       error.textContent = 'Choose a date and time.';
       error.hidden = false;
       return;
     }
+    let appointment;
     try {
-      await api('/api/appointments/', {
+      appointment = await api('/api/appointments/', {
         method: 'POST',
         body: {
           psychologist_id: Number($('psychologist').value),
@@ -76,17 +86,29 @@ async function setUpBooking(user) {
           session_type: 'telehealth',
         },
       });
-      form.reset();
-      $('status').textContent = 'Booked. You will get a confirmation by email.';
-      await load(user);
     } catch (err) {
-      error.textContent =
-        err instanceof ApiError && err.fields && Object.keys(err.fields).length
+      // The API's own words: it says when a clash is in the user's zone.
+      error.textContent = !(err instanceof ApiError)
+        ? 'Could not book: check your connection and try again.'
+        : Object.keys(err.fields).length
           ? Object.entries(err.fields).map(([f, p]) => `${f.replace('_', ' ')} ${p}`).join('; ')
           : err.message;
       error.hidden = false;
+      return;
     }
+    form.reset();
+    booked.textContent = bookedText(appointment, user);
+    booked.hidden = false;
+    await load(user).catch((err) => {
+      $('status').textContent = `Could not refresh your appointments: ${err.message}. Reload to try again.`;
+    });
   });
+}
+
+/** "Booked: Thursday, December 10 at 9:30 PM with Dr. Ana Jones. …", in the user's zone. */
+function bookedText(a, user) {
+  const when = dayAndTime(a.appointment_date, user.time_zone);
+  return `Booked: ${when} with ${a.psychologist.name}. A confirmation is on its way by e-mail.`;
 }
 
 async function main() {

@@ -17,7 +17,7 @@
 
 import Video from '/sdk/index.js';
 import { api, ApiError, currentUser, requireSignIn } from './session.js';
-import { countdown, time } from './format.js';
+import { dayAndTime, dayKey, opensWhen, time } from './format.js';
 import { constraints } from './devices.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
@@ -247,18 +247,19 @@ async function fetchToken(a) {
     const zone = currentUser()?.time_zone;
     if (err.status === 403 && a.join_opens_at && Date.now() < Date.parse(a.join_opens_at)) {
       const opens = Date.parse(a.join_opens_at);
-      const tick = () => {
-        const left = opens - Date.now();
-        if (left <= 0) return location.reload();
-        show('too-early', `It's a little early. The room opens at ${time(a.join_opens_at, zone)} (in ${countdown(left)}); this page will join by itself then.`, [
-          { label: 'Test camera & mic meanwhile', href: `/pre-call?room=${encodeURIComponent(a.video_room_id || '')}` },
-          toDashboard,
-        ]);
-      };
-      tick();
-      setInterval(tick, 1000);
+      show('too-early', tooEarly(a.join_opens_at, zone), [
+        { label: 'Test camera & mic meanwhile', href: `/pre-call?room=${encodeURIComponent(a.video_room_id || '')}` },
+        toDashboard,
+      ]);
+      // Only the sentence changes each second: rebuilding the links would
+      // take the keyboard focus off them.
+      setInterval(() => {
+        if (Date.now() >= opens) return location.reload();
+        $('message-text').textContent = tooEarly(a.join_opens_at, zone);
+      }, 1000);
     } else if (err.status === 403 && a.join_closes_at && Date.now() > Date.parse(a.join_closes_at)) {
-      show('closed', `This session's room closed at ${time(a.join_closes_at, zone)}.`, [toDashboard]);
+      const closed = isToday(a.join_closes_at, zone) ? `at ${time(a.join_closes_at, zone)}` : `on ${dayAndTime(a.join_closes_at, zone)}`;
+      show('closed', `This session's room closed ${closed}.`, [toDashboard]);
     } else if (err.status === 410) {
       show('cancelled', 'This appointment was cancelled.', [toDashboard]);
     } else if (err.status === 404 || err.status === 403) {
@@ -268,6 +269,24 @@ async function fetchToken(a) {
     }
     return null;
   }
+}
+
+/** Whether `iso` falls on today's date in `zone`. @param {string} iso @param {string} zone */
+function isToday(iso, zone) {
+  return dayKey(new Date(iso), zone) === dayKey(new Date(), zone);
+}
+
+/**
+ * Before the room opens: when it does, with the day when that is not today
+ * (a session days away), and that the page joins by itself.
+ * @param {string} opens the room's opening (ISO 8601)
+ * @param {string} zone the user's time zone
+ */
+function tooEarly(opens, zone) {
+  const when = opensWhen(opens, zone, { long: true });
+  return isToday(opens, zone)
+    ? `It's a little early. The room opens ${when}; this page will join by itself then.`
+    : `It's early: the room opens ${when}. Come back then, or keep this page open and it will join by itself.`;
 }
 
 /** The page's own address with `?audio=only`: joining without the camera. */
