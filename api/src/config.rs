@@ -83,6 +83,11 @@ pub struct AppConfig {
     /// Whether patients may create their own accounts (else the clinic
     /// creates them).
     pub self_sign_up: bool,
+    /// Patients cannot move or cancel a session this many hours before it
+    /// starts (the clinic does it for them).
+    pub patient_change_cutoff_hours: i64,
+    /// A patient's move is a request the psychologist approves.
+    pub patient_moves_need_approval: bool,
     /// The clinic's first admin, created at start when no account has this
     /// email (how a production install gets its first login). With it set,
     /// no demo accounts are made.
@@ -112,6 +117,8 @@ impl Default for AppConfig {
             video_token_ttl_secs: 7200,
             admins_may_join: false,
             self_sign_up: true,
+            patient_change_cutoff_hours: 24,
+            patient_moves_need_approval: true,
             initial_admin: None,
         }
     }
@@ -338,6 +345,9 @@ impl Config {
         }
         if self.app.join_opens_minutes_before < 0 || self.app.join_closes_minutes_after_end < 0 {
             bail!("app.join_* minutes cannot be negative");
+        }
+        if !(0..=24 * 90).contains(&self.app.patient_change_cutoff_hours) {
+            bail!("app.patient_change_cutoff_hours must be 0 to 2160 (90 days)");
         }
         if let Some(video_app) = &self.video_app {
             video_app

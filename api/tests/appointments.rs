@@ -252,12 +252,31 @@ async fn reschedule_and_cancel(backend: api::db::Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, cancelled) = c
+    // Five hours ahead: too close for the patient to cancel (the clinic's
+    // 24-hour policy), with the reason; the psychologist can.
+    let (status, refused) = c
         .api
         .call(
             Method::POST,
             &format!("/api/appointments/{id}/cancel/"),
             Some(&c.patient),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("within 24 hours of the session, changes go through the clinic"),
+        "{refused}"
+    );
+    let (status, cancelled) = c
+        .api
+        .call(
+            Method::POST,
+            &format!("/api/appointments/{id}/cancel/"),
+            Some(&c.doctor),
             None,
         )
         .await;

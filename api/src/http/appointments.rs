@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::model::appointments::{self, Appointment, ListFilter};
-use crate::model::booking::{self, BookInput, RescheduleInput};
+use crate::model::booking::{self, BookInput, RescheduleInput, Rescheduled};
+use crate::model::change_requests;
+use crate::model::policy::{self, Right};
 use crate::model::time::rfc3339;
+use crate::model::users::Role;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -36,6 +39,24 @@ pub struct AppointmentView {
     pub join_closes_at: Option<String>,
     pub psychologist: Person,
     pub patient: Person,
+    /// What the caller may do to it under the clinic's policy, and why not.
+    pub can_reschedule: bool,
+    /// A move by the caller is a request the psychologist approves.
+    pub reschedule_needs_approval: bool,
+    pub can_cancel: bool,
+    pub change_blocked_reason: Option<String>,
+    /// A move the patient asked for, waiting for approval.
+    pub change_request: Option<ChangeRequestView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangeRequestView {
+    pub appointment_date: String,
+    pub duration_minutes: i64,
+    pub requested_at: String,
+    /// Whether the caller may approve or decline it (the psychologist,
+    /// staff); the patient may withdraw it.
+    pub can_approve: bool,
 }
 
 pub fn view(state: &AppState, a: &Appointment, caller: &Caller) -> AppointmentView {
@@ -43,6 +64,8 @@ pub fn view(state: &AppState, a: &Appointment, caller: &Caller) -> AppointmentVi
     let (opens, closes) = a.join_window(&state.config);
     let may_join = a.may_join(&caller.user, &state.config);
     let telehealth = a.is_telehealth() && !a.is_cancelled();
+    let (reschedule, cancel) = policy::change_rights(&caller.user, a, now, &state.config);
+    let staff_side = caller.user.is(Role::Admin) || caller.user.id == a.psychologist_id;
     AppointmentView {
         id: a.id,
         appointment_date: rfc3339(a.starts_at),
@@ -64,6 +87,16 @@ pub fn view(state: &AppState, a: &Appointment, caller: &Caller) -> AppointmentVi
             name: a.patient_name.clone(),
             email: a.patient_email.clone(),
         },
+        can_reschedule: reschedule.refusal().is_none(),
+        reschedule_needs_approval: reschedule == Right::NeedsApproval,
+        can_cancel: cancel.refusal().is_none(),
+        change_blocked_reason: reschedule.refusal().or(cancel.refusal()).map(str::to_owned),
+        change_request: a.change_request.as_ref().map(|r| ChangeRequestView {
+            appointment_date: rfc3339(r.starts_at),
+            duration_minutes: r.duration_minutes,
+            requested_at: rfc3339(r.requested_at),
+            can_approve: staff_side,
+        }),
     }
 }
 
@@ -122,20 +155,54 @@ pub async fn get(
     Ok(Json(view(&state, &a, &caller)))
 }
 
-/// `PATCH /api/appointments/{id}/` — reschedule.
-#[utoipa::path(patch, path = "/appointments/{id}/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), request_body = RescheduleInput, responses((status = 200, body = AppointmentView), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
+/// `PATCH /api/appointments/{id}/` — reschedule: 200 when it moved; 202
+/// when, by the clinic's policy, the patient's move waits for the
+/// psychologist (`change_request`); 403 with the reason when the policy
+/// refuses.
+#[utoipa::path(patch, path = "/appointments/{id}/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), request_body = RescheduleInput, responses((status = 200, body = AppointmentView), (status = 202, body = AppointmentView), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
 pub async fn reschedule(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<RescheduleInput>,
-) -> ApiResult<Json<AppointmentView>> {
-    let updated = booking::reschedule(&state, &caller.user, id, input).await?;
-    Ok(Json(view(&state, &updated, &caller)))
+) -> ApiResult<(StatusCode, Json<AppointmentView>)> {
+    Ok(
+        match booking::reschedule(&state, &caller.user, id, input).await? {
+            Rescheduled::Moved(a) => (StatusCode::OK, Json(view(&state, &a, &caller))),
+            Rescheduled::Requested(a) => (StatusCode::ACCEPTED, Json(view(&state, &a, &caller))),
+        },
+    )
 }
 
-/// `POST /api/appointments/{id}/cancel/` — idempotent.
-#[utoipa::path(post, path = "/appointments/{id}/cancel/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = AppointmentView), (status = 404, body = super::error::ErrorBody)))]
+/// `POST /api/appointments/{id}/change-request/approve/` — the
+/// psychologist (or staff) accepts the patient's proposed time: the
+/// appointment moves, with its notices, if the time is still free.
+#[utoipa::path(post, path = "/appointments/{id}/change-request/approve/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = AppointmentView), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
+pub async fn approve_change(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<AppointmentView>> {
+    let a = change_requests::approve(&state, &caller.user, id).await?;
+    Ok(Json(view(&state, &a, &caller)))
+}
+
+/// `POST /api/appointments/{id}/change-request/decline/` — the
+/// psychologist (or staff) declines, or the patient withdraws; the
+/// appointment keeps its time.
+#[utoipa::path(post, path = "/appointments/{id}/change-request/decline/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = AppointmentView), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
+pub async fn decline_change(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<AppointmentView>> {
+    let a = change_requests::decline(&state, &caller.user, id).await?;
+    Ok(Json(view(&state, &a, &caller)))
+}
+
+/// `POST /api/appointments/{id}/cancel/` — idempotent; 403 with the reason
+/// when the clinic's policy refuses (a patient, close to the session).
+#[utoipa::path(post, path = "/appointments/{id}/cancel/", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = AppointmentView), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,

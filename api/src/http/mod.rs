@@ -92,6 +92,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(appointments::list, appointments::book))
         .routes(routes!(appointments::get, appointments::reschedule))
         .routes(routes!(appointments::cancel))
+        .routes(routes!(appointments::approve_change))
+        .routes(routes!(appointments::decline_change))
         .routes(routes!(video::create_room))
         .routes(routes!(video::token))
         .routes(routes!(video::by_room))

@@ -28,45 +28,82 @@ pub struct Appointment {
     pub patient_email: String,
     pub psychologist_name: String,
     pub psychologist_email: String,
+    /// A move the patient asked for, waiting for approval.
+    pub change_request: Option<ChangeRequest>,
 }
 
-type Row = (
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    String,
-    String,
-    String,
-    String,
-);
+/// A patient's proposed new time (see [`super::change_requests`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRequest {
+    pub starts_at: DateTime<Utc>,
+    pub duration_minutes: i64,
+    pub requested_by: i64,
+    pub requested_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    patient_id: i64,
+    psychologist_id: i64,
+    starts_at: i64,
+    duration_minutes: i64,
+    session_type: String,
+    status: String,
+    video_room_id: Option<String>,
+    room_sid: Option<String>,
+    sequence: i64,
+    patient_name: String,
+    patient_email: String,
+    psychologist_name: String,
+    psychologist_email: String,
+    requested_starts_at: Option<i64>,
+    requested_duration_minutes: Option<i64>,
+    requested_by: Option<i64>,
+    requested_at: Option<i64>,
+}
 
 const SELECT: &str = "SELECT a.id, a.patient_id, a.psychologist_id, a.starts_at, a.duration_minutes, \
-     a.session_type, a.status, a.video_room_id, a.room_sid, a.sequence, p.name, p.email, d.name, d.email \
+     a.session_type, a.status, a.video_room_id, a.room_sid, a.sequence, p.name AS patient_name, \
+     p.email AS patient_email, d.name AS psychologist_name, d.email AS psychologist_email, \
+     a.requested_starts_at, a.requested_duration_minutes, a.requested_by, a.requested_at \
      FROM appointments a JOIN users p ON p.id = a.patient_id JOIN users d ON d.id = a.psychologist_id";
 
+fn at(ts: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(ts, 0).single().unwrap_or_default()
+}
+
 fn from_row(r: Row) -> Appointment {
+    let change_request = match (
+        r.requested_starts_at,
+        r.requested_duration_minutes,
+        r.requested_by,
+        r.requested_at,
+    ) {
+        (Some(starts_at), Some(duration_minutes), Some(by), Some(when)) => Some(ChangeRequest {
+            starts_at: at(starts_at),
+            duration_minutes,
+            requested_by: by,
+            requested_at: at(when),
+        }),
+        _ => None,
+    };
     Appointment {
-        id: r.0,
-        patient_id: r.1,
-        psychologist_id: r.2,
-        starts_at: Utc.timestamp_opt(r.3, 0).single().unwrap_or_default(),
-        duration_minutes: r.4,
-        session_type: r.5,
-        status: r.6,
-        video_room_id: r.7,
-        room_sid: r.8,
-        sequence: r.9,
-        patient_name: r.10,
-        patient_email: r.11,
-        psychologist_name: r.12,
-        psychologist_email: r.13,
+        id: r.id,
+        patient_id: r.patient_id,
+        psychologist_id: r.psychologist_id,
+        starts_at: at(r.starts_at),
+        duration_minutes: r.duration_minutes,
+        session_type: r.session_type,
+        status: r.status,
+        video_room_id: r.video_room_id,
+        room_sid: r.room_sid,
+        sequence: r.sequence,
+        patient_name: r.patient_name,
+        patient_email: r.patient_email,
+        psychologist_name: r.psychologist_name,
+        psychologist_email: r.psychologist_email,
+        change_request,
     }
 }
 

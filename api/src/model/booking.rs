@@ -1,7 +1,7 @@
 //! Booking rules: who may book for whom, field checks, row locks and
 //! overlap checks; booking (with the room of a telehealth session),
-//! rescheduling and cancelling, each with its reminders planned in the same
-//! transaction.
+//! rescheduling and cancelling under the clinic's [`policy`], each with its
+//! reminders planned in the same transaction.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +14,7 @@ use super::time::local_span;
 use super::users::{Role, User};
 use super::validate;
 use super::{Error, Result};
+use super::{change_requests, policy};
 use crate::db::Backend;
 use crate::reminders;
 use crate::state::AppState;
@@ -253,16 +254,29 @@ async fn check_overlap(
     Ok(())
 }
 
-/// Moves an appointment the actor may see.
+/// What a reschedule did.
+pub enum Rescheduled {
+    Moved(Appointment),
+    /// Recorded as a request for the psychologist to approve.
+    Requested(Appointment),
+}
+
+/// Moves an appointment the actor may see, or, for a patient under the
+/// clinic's approval policy, asks for the move.
 pub async fn reschedule(
     state: &AppState,
     actor: &User,
     id: i64,
     input: RescheduleInput,
-) -> Result<Appointment> {
+) -> Result<Rescheduled> {
     let a = visible(&state.db, actor, id).await?;
     if a.is_cancelled() {
         return Err(Error::Gone("this appointment was cancelled".into()));
+    }
+    let now = state.clock.now();
+    let (right, _) = policy::change_rights(actor, &a, now, &state.config);
+    if let Some(reason) = right.refusal() {
+        return Err(Error::Forbidden(reason.to_owned()));
     }
     if input.appointment_date.is_none() && input.duration_minutes.is_none() {
         return Err(Error::field(
@@ -271,7 +285,6 @@ pub async fn reschedule(
         ));
     }
     let mut problems = BTreeMap::new();
-    let now = state.clock.now();
     let starts_at = match input.appointment_date.as_deref().map(validate::instant) {
         None => a.starts_at,
         Some(Ok(at)) if at < now - Duration::minutes(5) => {
@@ -293,8 +306,29 @@ pub async fn reschedule(
     }
     if starts_at == a.starts_at && duration == a.duration_minutes {
         // Nothing moves, so nobody is told it did.
-        return Ok(a);
+        return Ok(Rescheduled::Moved(a));
     }
+    if right == policy::Right::NeedsApproval {
+        let asked = change_requests::ask(state, actor, &a, starts_at, duration, now).await?;
+        return Ok(Rescheduled::Requested(asked));
+    }
+    move_to(state, &a, starts_at, duration, &actor.time_zone).await?;
+    Ok(Rescheduled::Moved(
+        Appointment::reload(&state.db, a.id).await?,
+    ))
+}
+
+/// Moves `a` (checked already) if neither person has another appointment
+/// then; a waiting change request ends with it. `zone`: the time zone a
+/// clash is worded in.
+pub(super) async fn move_to(
+    state: &AppState,
+    a: &Appointment,
+    starts_at: DateTime<Utc>,
+    duration: i64,
+    zone: &str,
+) -> Result<()> {
+    let now = state.clock.now();
     let mut tx = crate::db::begin_write(&state.db).await?;
     lock_people(&mut tx, state.backend, a.patient_id, a.psychologist_id).await?;
     check_overlap(
@@ -304,11 +338,13 @@ pub async fn reschedule(
         a.psychologist_id,
         starts_at,
         duration,
-        &actor.time_zone,
+        zone,
     )
     .await?;
     sqlx::query(
-        "UPDATE appointments SET starts_at = $1, duration_minutes = $2, sequence = sequence + 1, updated_at = $3 WHERE id = $4",
+        "UPDATE appointments SET starts_at = $1, duration_minutes = $2, sequence = sequence + 1, updated_at = $3, \
+         requested_starts_at = NULL, requested_duration_minutes = NULL, requested_by = NULL, requested_at = NULL \
+         WHERE id = $4",
     )
     .bind(starts_at.timestamp())
     .bind(duration)
@@ -319,7 +355,31 @@ pub async fn reschedule(
     reminders::plan::rescheduled(&mut tx, a.id, a.starts_at.timestamp(), now).await?;
     tx.commit().await?;
     state.reminder_wake.notify_one();
-    Appointment::reload(&state.db, a.id).await
+    Ok(())
+}
+
+/// Refuses a time that clashes for either person of `a` (outside a
+/// transaction: a request is checked again when it is approved).
+pub(super) async fn check_free(
+    state: &AppState,
+    a: &Appointment,
+    starts_at: DateTime<Utc>,
+    duration: i64,
+    zone: &str,
+) -> Result<()> {
+    let mut tx = state.db.begin().await?;
+    check_overlap(
+        &mut tx,
+        Some(a.id),
+        a.patient_id,
+        a.psychologist_id,
+        starts_at,
+        duration,
+        zone,
+    )
+    .await?;
+    tx.rollback().await?;
+    Ok(())
 }
 
 /// Cancels an appointment the actor may see; idempotent.
@@ -327,9 +387,15 @@ pub async fn cancel(state: &AppState, actor: &User, id: i64) -> Result<Appointme
     let a = visible(&state.db, actor, id).await?;
     if !a.is_cancelled() {
         let now = state.clock.now();
+        let (_, right) = policy::change_rights(actor, &a, now, &state.config);
+        if let Some(reason) = right.refusal() {
+            return Err(Error::Forbidden(reason.to_owned()));
+        }
         let mut tx = crate::db::begin_write(&state.db).await?;
         let changed = sqlx::query(
-            "UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, updated_at = $1 WHERE id = $2 AND status = 'scheduled'",
+            "UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, updated_at = $1, \
+             requested_starts_at = NULL, requested_duration_minutes = NULL, requested_by = NULL, requested_at = NULL \
+             WHERE id = $2 AND status = 'scheduled'",
         )
         .bind(now.timestamp())
         .bind(a.id)

@@ -5,7 +5,9 @@
 //!
 //! - [`users`]: accounts and roles.
 //! - [`appointments`]: the appointment record, its queries and who sees it.
-//! - [`booking`]: booking, rescheduling and cancelling (locks, overlaps).
+//! - [`booking`]: booking, rescheduling and cancelling (locks, overlaps),
+//!   under the clinic's [`policy`]; [`change_requests`]: a patient's move
+//!   waiting for the psychologist's approval.
 //! - [`video`]: an appointment's room and access token.
 //! - [`rooms`]: Twilio-style rooms: records, opening one (for an
 //!   appointment or a REST request), participants; [`rooms::lifecycle`]
@@ -17,6 +19,8 @@
 
 pub mod appointments;
 pub mod booking;
+pub mod change_requests;
+pub mod policy;
 pub mod rooms;
 pub mod time;
 pub mod users;
