@@ -88,6 +88,8 @@ pub struct AppConfig {
     pub patient_change_cutoff_hours: i64,
     /// A patient's move is a request the psychologist approves.
     pub patient_moves_need_approval: bool,
+    /// Patients wait until the psychologist lets them into the call.
+    pub waiting_room: bool,
     /// The clinic's first admin, created at start when no account has this
     /// email (how a production install gets its first login). With it set,
     /// no demo accounts are made.
@@ -119,6 +121,7 @@ impl Default for AppConfig {
             self_sign_up: true,
             patient_change_cutoff_hours: 24,
             patient_moves_need_approval: true,
+            waiting_room: true,
             initial_admin: None,
         }
     }

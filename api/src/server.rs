@@ -159,6 +159,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         sfu: sfu.clone(),
         reminder_wake: Arc::new(tokio::sync::Notify::new()),
         account_mail_wake: Arc::new(tokio::sync::Notify::new()),
+        waiting_room_news: Default::default(),
         callback_wake: Arc::new(tokio::sync::Notify::new()),
         run: Arc::new(ServerRun::new(sfu.local_addr())),
         draining: crate::ops::Draining::default(),

@@ -28,6 +28,8 @@ pub struct AppState {
     pub reminder_wake: Arc<tokio::sync::Notify>,
     /// Wakes the account e-mail runner after a reset was requested.
     pub account_mail_wake: Arc<tokio::sync::Notify>,
+    /// Wakes pages waiting for news of a waiting room.
+    pub waiting_room_news: crate::model::waiting_room::WaitingRoomNews,
     /// Wakes the status-callback dispatcher after an event was queued.
     pub callback_wake: Arc<tokio::sync::Notify>,
     /// On once the server is stopping (`/readyz` then answers 503).

@@ -20,7 +20,8 @@ struct Clinic {
 }
 
 async fn clinic(backend: api::db::Backend) -> Clinic {
-    let api = TestApi::start(backend).await;
+    // Tokens and windows here; the waiting room has its own tests.
+    let api = TestApi::start_with(backend, |c| c.app.waiting_room = false).await;
     let admin = api.admin().await;
     let (patient_id, patient) = api.user(&admin, "pat@clinic.test", "patient").await;
     let (_, other_patient) = api.user(&admin, "other@clinic.test", "patient").await;

@@ -140,7 +140,7 @@ async fn self_sign_up_is_the_clinics_choice_and_links_say_when(backend: api::db:
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         clinic,
-        json!({"name": "Harbour Therapy", "self_sign_up": false})
+        json!({"name": "Harbour Therapy", "self_sign_up": false, "waiting_room": true})
     );
     let (status, refused) = api
         .post(

@@ -19,6 +19,8 @@ pub struct ClinicInfo {
     pub name: String,
     /// Patients may create their own accounts.
     pub self_sign_up: bool,
+    /// Patients wait until the psychologist lets them in.
+    pub waiting_room: bool,
 }
 
 /// `GET /api/clinic` — for the sign-in and sign-up pages.
@@ -27,6 +29,7 @@ pub async fn info(State(state): State<AppState>) -> Json<ClinicInfo> {
     Json(ClinicInfo {
         name: state.config.notifications.clinic_name.clone(),
         self_sign_up: state.config.app.self_sign_up,
+        waiting_room: state.config.app.waiting_room,
     })
 }
 

@@ -5,7 +5,8 @@
 //! - [`clinic`]: what the sign-in pages show before anyone signs in.
 //! - [`users`]: accounts, `/api/me`.
 //! - [`appointments`]: booking, listing, rescheduling, cancelling.
-//! - [`video`]: rooms and access tokens for appointments.
+//! - [`video`]: rooms and access tokens for appointments;
+//!   [`waiting_room`]: where patients wait to be let in.
 //! - [`notifications`]: the reminder outbox and dev outbox, for admins.
 //! - [`rooms_v1`]: Twilio's Rooms REST API under `/v1` (its JSON shapes in
 //!   [`rooms_v1::twilio`]).
@@ -29,6 +30,7 @@ pub mod text_guard;
 pub mod users;
 pub mod video;
 pub mod video_app;
+pub mod waiting_room;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -97,6 +99,11 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(video::create_room))
         .routes(routes!(video::token))
         .routes(routes!(video::by_room))
+        .routes(routes!(waiting_room::news))
+        .routes(routes!(waiting_room::arrive))
+        .routes(routes!(waiting_room::admit))
+        .routes(routes!(waiting_room::remove))
+        .routes(routes!(waiting_room::note))
         .routes(routes!(notifications::list));
     let v1 = OpenApiRouter::new()
         .routes(routes!(rooms_v1::list, rooms_v1::create))

@@ -353,6 +353,7 @@ pub(super) async fn move_to(
     .execute(&mut *tx)
     .await?;
     reminders::plan::rescheduled(&mut tx, a.id, a.starts_at.timestamp(), now).await?;
+    super::waiting_room::reset(&mut tx, a.id).await?;
     tx.commit().await?;
     state.reminder_wake.notify_one();
     Ok(())

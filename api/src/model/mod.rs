@@ -8,7 +8,8 @@
 //! - [`booking`]: booking, rescheduling and cancelling (locks, overlaps),
 //!   under the clinic's [`policy`]; [`change_requests`]: a patient's move
 //!   waiting for the psychologist's approval.
-//! - [`video`]: an appointment's room and access token.
+//! - [`video`]: an appointment's room and access token; [`waiting_room`]:
+//!   patients wait there until the psychologist lets them in.
 //! - [`rooms`]: Twilio-style rooms: records, opening one (for an
 //!   appointment or a REST request), participants; [`rooms::lifecycle`]
 //!   ends, reaps and re-registers them.
@@ -26,6 +27,7 @@ pub mod time;
 pub mod users;
 pub mod validate;
 pub mod video;
+pub mod waiting_room;
 
 use std::collections::BTreeMap;
 

@@ -67,6 +67,12 @@ pub async fn token(state: &AppState, user: &User, id: i64) -> Result<Grant> {
             rfc3339(closes)
         )));
     }
+    if !super::waiting_room::admitted(state, user, &a).await? {
+        return Err(Error::Forbidden(format!(
+            "{} will let you in shortly: wait on the session's page",
+            a.psychologist_name
+        )));
+    }
     let identity = identity(user);
     let ttl = config.app.video_token_ttl_secs;
     let access_token = signaling::token::mint(
@@ -88,7 +94,12 @@ pub async fn token(state: &AppState, user: &User, id: i64) -> Result<Grant> {
 /// `{id}-{email}`: the id makes it unique, the e-mail makes it readable. A
 /// long e-mail (up to 254 bytes are valid) is cut to fit a token's identity.
 pub fn identity(user: &User) -> String {
-    let mut identity = format!("{}-{}", user.id, user.email);
+    identity_of(user.id, &user.email)
+}
+
+/// [`identity`] from the account's id and e-mail.
+pub fn identity_of(id: i64, email: &str) -> String {
+    let mut identity = format!("{id}-{email}");
     let mut end = identity.len().min(signaling::token::MAX_IDENTITY_BYTES);
     while !identity.is_char_boundary(end) {
         end -= 1;
