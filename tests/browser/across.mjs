@@ -61,6 +61,10 @@ export async function sessionAcross(h, network) {
   const login = await apiJson(h, 'POST', '/api/auth/login', { body: { email: h.accounts.admin.email, password: h.accounts.admin.password } });
   const [demo] = await apiJson(h, 'GET', '/api/appointments/', { token: login.access_token });
   const link = `/video-session/${demo.video_room_id}`;
+  // The psychologist lets the patient in ahead (the clinic's waiting room
+  // is not what these tests are about).
+  const host = await apiJson(h, 'POST', '/api/auth/login', { body: { email: h.accounts.psychologist.email, password: h.accounts.psychologist.password } });
+  await apiJson(h, 'POST', `/api/appointments/${demo.id}/waiting-room/admit/`, { token: host.access_token });
   const doctor = await h.browser('doctor');
   const patient = await h.browser('patient', { executable: network.chromium });
   for (const [page, role] of [[doctor, 'psychologist'], [patient, 'patient']]) {

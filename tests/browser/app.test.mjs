@@ -104,8 +104,9 @@ test('patient and psychologist meet through the link and the dashboard', { timeo
   await usable(patient, 'login page');
   await h.signIn(patient, 'patient', link);
   await patient.waitForURL(`${h.base}${link}`);
-  await waitState(patient, 'patient', 'waiting');
-  assert.match(await patient.textContent('#message-text'), /Waiting for Dr\. Smith/);
+  // The clinic's waiting room: the patient sees their own camera and waits.
+  await waitState(patient, 'patient', 'lobby');
+  assert.match(await patient.textContent('#message-text'), /Dr\. Smith will let you in shortly/);
 
   // The psychologist joins from the dashboard.
   const doctor = await h.browser('doctor');
@@ -118,11 +119,33 @@ test('patient and psychologist meet through the link and the dashboard', { timeo
   await doctor.click(join);
   await doctor.waitForURL(`${h.base}${link}`);
 
+  // The psychologist sees who waits, leaves a note, and lets them in.
+  await h.waitFor('the doctor to see the patient waiting', 20_000, async () => ({
+    ok: await doctor.isVisible('#lobby-admit'),
+    detail: await doctor.textContent('#lobby-text').catch(() => null),
+  }));
+  assert.match(await doctor.textContent('#lobby-text'), /^Pat is waiting/);
+  await doctor.fill('#lobby-note', "I'm running 2 minutes late, sorry.");
+  await doctor.click('#lobby-note-form button[type="submit"]');
+  await h.waitFor('the patient to read the note', 20_000, async () => {
+    const note = await patient.textContent('#message-note');
+    return { ok: /Note from Dr\. Smith: .I'm running 2 minutes late, sorry\./.test(note || '') && (await patient.isVisible('#message-note')), detail: note };
+  });
+  await usable(doctor, 'video page with the waiting room panel');
+  await doctor.click('#lobby-admit');
+
   await waitState(doctor, 'doctor', 'in-call');
   await waitState(patient, 'patient', 'in-call');
   await waitMedia(doctor, 'doctor');
   await waitMedia(patient, 'patient');
   await usable(patient, 'video page on a phone');
+  // "Test camera & mic" in a call says it would leave, and stays on "Stay".
+  await patient.click('#check');
+  assert.equal(await patient.isVisible('#check-confirm'), true);
+  assert.equal(await videoState(patient), 'in-call');
+  assert.equal(patient.url(), `${h.base}${link}`);
+  await patient.click('#check-stay');
+  assert.equal(await patient.isVisible('#check-confirm'), false);
   await patient.screenshot({ path: `${h.artifacts}/call-in-progress-phone.png` });
   await doctor.screenshot({ path: `${h.artifacts}/call-in-progress.png` });
 
@@ -294,4 +317,38 @@ test('a patient whose camera is broken joins with audio only, then turns the cam
   assert.match(await doctor.textContent('#local-camera-off'), /joined with audio only/);
   await h.closeBrowser('patient-no-camera');
   await h.closeBrowser('doctor-audio');
+});
+
+test('the psychologist removes the patient from the call; coming back, they wait again', { timeout: 180_000 }, async () => {
+  const adminToken = await login(h.accounts.admin.email, h.accounts.admin.password);
+  const [demo] = (await call('/api/appointments/', { token: adminToken })).body;
+  const link = `/video-session/${demo.video_room_id}`;
+  const doctor = await h.browser('doctor-remove');
+  await h.signIn(doctor, 'psychologist', link);
+  await doctor.waitForURL(`${h.base}${link}`);
+  await waitState(doctor, 'doctor', 'waiting');
+  // Let in by the earlier tests: the patient walks straight in.
+  const patient = await h.browser('patient-removed');
+  await h.signIn(patient, 'patient', link);
+  await patient.waitForURL(`${h.base}${link}`);
+  await waitState(patient, 'patient', 'in-call', 30_000);
+  await h.waitFor('the panel to offer removal', 20_000, async () => ({
+    ok: /Remove Pat from the call/.test((await doctor.textContent('#lobby-remove')) || '') && (await doctor.isVisible('#lobby-remove')),
+    detail: await doctor.textContent('#lobby-text'),
+  }));
+  await doctor.click('#lobby-remove');
+  await waitState(patient, 'patient', 'removed', 30_000);
+  assert.match(await patient.textContent('#message-text'), /Dr\. Smith has ended this session for you/);
+  await waitState(doctor, 'doctor', 'waiting', 30_000);
+  // Back again: the waiting room, and the psychologist sees them there.
+  await patient.reload();
+  await waitState(patient, 'patient', 'lobby', 30_000);
+  await h.waitFor('the doctor to see the patient waiting again', 20_000, async () => ({
+    ok: await doctor.isVisible('#lobby-admit'),
+    detail: await doctor.textContent('#lobby-text'),
+  }));
+  await doctor.click('#lobby-admit');
+  await waitState(patient, 'patient', 'in-call', 30_000);
+  await h.closeBrowser('patient-removed');
+  await h.closeBrowser('doctor-remove');
 });

@@ -11,14 +11,20 @@
 // server's reconnect window passed) the page joins again by itself, with
 // back-off, for as long as the page is open.
 //
+// With the clinic's waiting room on, a patient waits in the *lobby* (their
+// own camera showing) until the psychologist lets them in; the
+// psychologist's page shows who waits (lobby-panel.js).
+//
 // States (on #call's data-state, and window.confideVideo.state for tests):
 // loading, permission, blocked, too-early, closed, cancelled, not-yours,
-// connecting, waiting, in-call, reconnecting, ended, error.
+// lobby, removed, connecting, waiting, in-call, reconnecting, ended, error.
 
 import Video from '/sdk/index.js';
-import { api, ApiError, currentUser, requireSignIn } from './session.js';
+import { api, ApiError, currentUser, publicApi, requireSignIn } from './session.js';
 import { dayAndTime, dayKey, opensWhen, time } from './format.js';
 import { constraints } from './devices.js';
+import { arrive, follow, noteText } from './waiting-room.js';
+import { hostPanel } from './lobby-panel.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
 
@@ -56,7 +62,8 @@ function show(state, text, actions = []) {
       return node;
     }),
   );
-  const live = state === 'waiting' || state === 'in-call' || state === 'reconnecting';
+  if (state !== 'lobby') $('message-note').hidden = true;
+  const live = state === 'lobby' || state === 'waiting' || state === 'in-call' || state === 'reconnecting';
   $('mic').disabled = !live;
   $('camera').disabled = !live;
 }
@@ -189,6 +196,15 @@ function wireControls() {
     $('camera').textContent = video.isEnabled ? 'Camera off' : 'Camera on';
     $('local-camera-off').hidden = video.isEnabled;
   });
+  // Testing the camera and mic is another page: leaving a call for it
+  // is said first, not done silently.
+  $('check').addEventListener('click', (/** @type {Event} */ event) => {
+    if (!page.room || page.room.state === 'disconnected') return;
+    event.preventDefault();
+    $('check-go').setAttribute('href', $('check').getAttribute('href'));
+    $('check-confirm').hidden = false;
+  });
+  $('check-stay').addEventListener('click', () => ($('check-confirm').hidden = true));
   $('leave').addEventListener('click', () => {
     leave();
     location.assign('/');
@@ -223,6 +239,8 @@ async function startCamera() {
 }
 
 function leave() {
+  page.leaving = true;
+  if (page.stopFollowing) page.stopFollowing();
   if (page.room && page.room.state !== 'disconnected') page.room.disconnect();
   for (const track of page.tracks) track.stop();
 }
@@ -238,7 +256,11 @@ async function findAppointment(where) {
   }
 }
 
-/** The token, or null after showing why there is none (and when to come back). */
+/** What fetchToken answers for a patient who must wait to be let in. */
+const WAIT = 'wait';
+
+/** The token; WAIT for a patient not let in yet; or null after showing
+ * why there is none (and when to come back). */
 async function fetchToken(a) {
   try {
     return await api(`/api/appointments/video-token/${a.id}/`);
@@ -262,6 +284,8 @@ async function fetchToken(a) {
       show('closed', `This session's room closed ${closed}.`, [toDashboard]);
     } else if (err.status === 410) {
       show('cancelled', 'This appointment was cancelled.', [toDashboard]);
+    } else if (err.status === 403 && page.lobby) {
+      return WAIT;
     } else if (err.status === 404 || err.status === 403) {
       show('not-yours', `You can't join this session: ${err.message}.`, [toDashboard]);
     } else {
@@ -360,16 +384,71 @@ async function main() {
   page.other = me.id === appointment.patient.id ? appointment.psychologist : appointment.patient;
   $('check').setAttribute('href', `/pre-call?room=${encodeURIComponent(appointment.video_room_id || '')}`);
   if (appointment.status === 'cancelled') return show('cancelled', 'This appointment was cancelled.', [toDashboard]);
-  const token = await fetchToken(appointment);
+  const clinic = await publicApi('/api/clinic').catch(() => ({ waiting_room: false }));
+  const patient = me.id === appointment.patient.id;
+  page.lobby = !!clinic.waiting_room && patient;
+  let token = await fetchToken(appointment);
   if (!token) return;
+  if (clinic.waiting_room && !patient) page.stopFollowing = hostPanel(appointment, me.time_zone);
   const tracks = await localTracks();
   if (!tracks) return;
   page.tracks = tracks;
   const video = tracks.find((t) => t.kind === 'video');
   if (video) $('local-media').replaceChildren(video.attach());
   else audioOnly(page.audioOnly);
+  if (token === WAIT) token = await waitToBeLetIn(appointment);
+  if (!token) return;
   show('connecting', `Connecting to your session with ${page.other.name}…`);
   await enterRoom(appointment, token, tracks);
+}
+
+/**
+ * The patient waits in the lobby until let in: the token then, or null
+ * when sent away (or the wait failed), after saying so.
+ * @param {any} a the appointment
+ * @returns {Promise<any>}
+ */
+async function waitToBeLetIn(a) {
+  const name = a.psychologist.name;
+  try {
+    const now = await arrive(a.id);
+    if (now.admitted) return admitted(a);
+  } catch (err) {
+    show('error', `Could not reach the waiting room (${(err && err.message) || err}).`, [retry, toDashboard]);
+    return null;
+  }
+  return new Promise((resolve) => {
+    const stop = follow(a.id, (view) => {
+      if (view.admitted) {
+        stop();
+        resolve(admitted(a));
+      } else if (view.removed) {
+        stop();
+        sentAway(name);
+        resolve(null);
+      } else {
+        show('lobby', `${name} will let you in shortly.`, [
+          { label: 'Test camera & mic meanwhile', href: `/pre-call?room=${encodeURIComponent(a.video_room_id || '')}` },
+          toDashboard,
+        ]);
+        $('message-note').textContent = noteText(view);
+        $('message-note').hidden = !view.note;
+      }
+    });
+    page.stopFollowing = stop;
+  });
+}
+
+/** Let in: the token (or, if the admission was taken back meanwhile, the wait again). @param {any} a */
+async function admitted(a) {
+  const token = await fetchToken(a);
+  return token === WAIT ? waitToBeLetIn(a) : token;
+}
+
+/** The psychologist removed the patient (from the lobby or the call). @param {string} name */
+function sentAway(name) {
+  for (const track of page.tracks) track.stop();
+  show('removed', `${name} has ended this session for you. If you think this is a mistake, contact the clinic.`, [toDashboard]);
 }
 
 /**
@@ -408,6 +487,8 @@ async function enterRoom(appointment, token, tracks, attempt = 0) {
   room.on('disconnected', (_room, error) => {
     clearRemote();
     if (!error) {
+      // The server ending it without an error, for a patient: removed.
+      if (page.lobby && !page.leaving) return sentAway(appointment.psychologist.name);
       for (const track of page.tracks) track.stop();
       return;
     }
