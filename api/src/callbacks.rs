@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use tracing::warn;
 
 use crate::db::Db;
+use crate::model::audit::{self, About, Action, Actor};
 use crate::model::rooms::{self, RoomRow};
 use crate::model::time::rfc3339;
 use crate::queue::runner::{Handled, Job, RetryPolicy, Runner, RunnerConfig};
@@ -152,6 +153,35 @@ fn set(params: &mut [(String, String)], name: &str, value: &str) {
     }
 }
 
+/// A join or leave in an appointment's room, for the audit log.
+async fn audit_visit(
+    state: &AppState,
+    room_name: &str,
+    identity: &str,
+    action: Action,
+) -> sqlx::Result<()> {
+    let appointment: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM appointments WHERE video_room_id = $1")
+            .bind(room_name)
+            .fetch_optional(&state.db)
+            .await?;
+    if let Some(id) = appointment {
+        let about = About {
+            appointment_id: Some(id),
+            ..About::default()
+        };
+        audit::record(
+            &state.db,
+            state.clock.now(),
+            Actor::Participant(identity),
+            action,
+            about,
+        )
+        .await;
+    }
+    Ok(())
+}
+
 async fn record_event(state: &AppState, event: &RoomEvent) -> sqlx::Result<()> {
     let Some(room) = rooms::find(&state.db, &event.room_sid).await? else {
         return Ok(()); // an ad-hoc room: nobody asked for callbacks
@@ -160,10 +190,12 @@ async fn record_event(state: &AppState, event: &RoomEvent) -> sqlx::Result<()> {
         (RoomEventKind::ParticipantConnected, Some((sid, identity))) => {
             rooms::note_occupancy(state, &room.sid, &room.unique_name, true).await?;
             rooms::note_participant(state, &room.sid, sid, identity, true).await?;
+            audit_visit(state, &room.unique_name, identity, Action::Joined).await?;
         }
         (RoomEventKind::ParticipantDisconnected, Some((sid, identity))) => {
             rooms::note_participant(state, &room.sid, sid, identity, false).await?;
             rooms::note_occupancy(state, &room.sid, &room.unique_name, false).await?;
+            audit_visit(state, &room.unique_name, identity, Action::Left).await?;
         }
         _ => {}
     }

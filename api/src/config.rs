@@ -90,6 +90,11 @@ pub struct AppConfig {
     pub patient_moves_need_approval: bool,
     /// Patients wait until the psychologist lets them into the call.
     pub waiting_room: bool,
+    /// Audit entries are kept this many days.
+    pub audit_retention_days: i64,
+    /// The text of sent reminders (names, times, links) is kept this many
+    /// days; the record that each went stays.
+    pub message_retention_days: i64,
     /// The clinic's first admin, created at start when no account has this
     /// email (how a production install gets its first login). With it set,
     /// no demo accounts are made.
@@ -122,6 +127,8 @@ impl Default for AppConfig {
             patient_change_cutoff_hours: 24,
             patient_moves_need_approval: true,
             waiting_room: true,
+            audit_retention_days: 2190,
+            message_retention_days: 90,
             initial_admin: None,
         }
     }
@@ -348,6 +355,14 @@ impl Config {
         }
         if self.app.join_opens_minutes_before < 0 || self.app.join_closes_minutes_after_end < 0 {
             bail!("app.join_* minutes cannot be negative");
+        }
+        for (name, days) in [
+            ("audit_retention_days", self.app.audit_retention_days),
+            ("message_retention_days", self.app.message_retention_days),
+        ] {
+            if !(1..=36_500).contains(&days) {
+                bail!("app.{name} must be 1 to 36500");
+            }
         }
         if !(0..=24 * 90).contains(&self.app.patient_change_cutoff_hours) {
             bail!("app.patient_change_cutoff_hours must be 0 to 2160 (90 days)");

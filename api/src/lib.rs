@@ -25,12 +25,15 @@
 //! - [`http`]: the `/api` and `/v1` routes, thin handlers a file per
 //!   resource, one error type that domain errors map onto.
 //! - [`queue`]: the one durable queue (leases, ordering, retries, dead
-//!   letters) and its runner, used by reminders and status callbacks.
+//!   letters) and its runner, used by reminders, account e-mail and status
+//!   callbacks.
 //! - [`callbacks`]: Twilio-style room status callbacks from a durable queue.
 //! - [`room_reaper`]: ends rooms past their empty/unused timeout; keeps
 //!   this run's heartbeat and closes what dead runs left open.
 //! - [`reminders`]: booking confirmations and reminders by email and
-//!   WhatsApp, from a durable outbox written with each appointment change.
+//!   WhatsApp, from a durable outbox written with each appointment change;
+//!   account e-mail (password resets) through the same queue.
+//! - [`retention`]: deletes old audit entries and clears old message texts.
 //! - [`demo`]: demo accounts on a first, non-production start.
 //! - [`redact`]: e-mail addresses kept out of logs.
 //! - [`clock`]: injected time.
@@ -69,6 +72,7 @@ pub mod ops;
 pub mod queue;
 pub mod redact;
 pub mod reminders;
+pub mod retention;
 pub mod room_reaper;
 pub mod server;
 pub mod state;

@@ -42,7 +42,8 @@ pub struct Running {
     /// Writes the SFU's room events; it ends once the SFU has stopped and
     /// its last events are recorded.
     recorder: tokio::task::JoinHandle<()>,
-    state: AppState,
+    /// What the handlers reach (tests run housekeeping passes with it).
+    pub state: AppState,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     /// The durable queues' runners, the status-callback recorder and the
@@ -183,6 +184,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let [recorder, runner] = callbacks::spawn(app_state.clone(), room_events)?;
     let mut background = vec![runner];
     background.push(room_reaper::spawn(app_state.clone()));
+    background.push(crate::retention::spawn(app_state.clone()));
     // Rate-limit tables forget idle clients, so they stay small.
     let limits = app_state.login_limits.clone();
     background.push(tokio::spawn(async move {

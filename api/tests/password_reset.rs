@@ -197,5 +197,22 @@ async fn self_sign_up_is_the_clinics_choice_and_links_say_when(backend: api::db:
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A production install without SMTP never logs a live reset link: the
+    // message is recorded as failed, saying why.
+    assert_eq!(ask(&api, "ana@clinic.test").await.0, StatusCode::ACCEPTED);
+    let db = api.running.as_ref().unwrap().db.clone();
+    let failed = testkit::wait::until("the reset e-mail to fail", || async {
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT state, last_error FROM account_emails WHERE state <> 'pending' AND state <> 'sending'")
+                .fetch_optional(&db)
+                .await
+                .unwrap();
+        row
+    })
+    .await
+    .expect("settled");
+    assert_eq!(failed.0, "failed");
+    assert!(failed.1.unwrap().contains("no SMTP server"));
     api.stop().await;
 }

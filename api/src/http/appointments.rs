@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ClientIp};
 use crate::model::appointments::{self, Appointment, ListFilter};
+use crate::model::audit::{self, About, Action, Actor};
 use crate::model::booking::{self, BookInput, RescheduleInput, Rescheduled};
 use crate::model::change_requests;
 use crate::model::policy::{self, Right};
@@ -105,9 +106,11 @@ pub fn view(state: &AppState, a: &Appointment, caller: &Caller) -> AppointmentVi
 pub async fn book(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<BookInput>,
 ) -> ApiResult<(StatusCode, Json<AppointmentView>)> {
     let appointment = booking::book(&state, &caller.user, input).await?;
+    log(&state, &caller, ip, Action::Booked, &appointment).await;
     Ok((
         StatusCode::CREATED,
         Json(view(&state, &appointment, &caller)),
@@ -163,15 +166,52 @@ pub async fn get(
 pub async fn reschedule(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<RescheduleInput>,
 ) -> ApiResult<(StatusCode, Json<AppointmentView>)> {
     Ok(
         match booking::reschedule(&state, &caller.user, id, input).await? {
-            Rescheduled::Moved(a) => (StatusCode::OK, Json(view(&state, &a, &caller))),
-            Rescheduled::Requested(a) => (StatusCode::ACCEPTED, Json(view(&state, &a, &caller))),
+            Rescheduled::Moved(a) => {
+                log(&state, &caller, ip, Action::Rescheduled, &a).await;
+                (StatusCode::OK, Json(view(&state, &a, &caller)))
+            }
+            Rescheduled::Requested(a) => {
+                log(&state, &caller, ip, Action::ChangeRequested, &a).await;
+                (StatusCode::ACCEPTED, Json(view(&state, &a, &caller)))
+            }
         },
     )
+}
+
+/// Records what `caller` did to `a`, with its time as it now is (or the
+/// time asked for).
+async fn log(
+    state: &AppState,
+    caller: &Caller,
+    ip: std::net::IpAddr,
+    action: Action,
+    a: &Appointment,
+) {
+    let when = a
+        .change_request
+        .as_ref()
+        .filter(|_| action == Action::ChangeRequested)
+        .map_or(a.starts_at, |r| r.starts_at);
+    let detail = format!("{} for {} minutes", rfc3339(when), a.duration_minutes);
+    let about = About {
+        appointment_id: Some(a.id),
+        subject_id: None,
+        detail: Some(detail),
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&caller.user, Some(ip)),
+        action,
+        about,
+    )
+    .await;
 }
 
 /// `POST /api/appointments/{id}/change-request/approve/` — the
@@ -181,9 +221,11 @@ pub async fn reschedule(
 pub async fn approve_change(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AppointmentView>> {
     let a = change_requests::approve(&state, &caller.user, id).await?;
+    log(&state, &caller, ip, Action::ChangeApproved, &a).await;
     Ok(Json(view(&state, &a, &caller)))
 }
 
@@ -194,9 +236,11 @@ pub async fn approve_change(
 pub async fn decline_change(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AppointmentView>> {
     let a = change_requests::decline(&state, &caller.user, id).await?;
+    log(&state, &caller, ip, Action::ChangeDeclined, &a).await;
     Ok(Json(view(&state, &a, &caller)))
 }
 
@@ -206,8 +250,13 @@ pub async fn decline_change(
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AppointmentView>> {
+    let before = appointments::visible(&state.db, &caller.user, id).await?;
     let updated = booking::cancel(&state, &caller.user, id).await?;
+    if !before.is_cancelled() {
+        log(&state, &caller, ip, Action::Cancelled, &updated).await;
+    }
     Ok(Json(view(&state, &updated, &caller)))
 }

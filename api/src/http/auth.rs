@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, Caller, ClientIp};
 use crate::auth::{password, reset, session};
+use crate::model::audit::{self, About, Action, Actor};
 use crate::model::users::{self, Role, User, UserInput};
 use crate::state::AppState;
 
@@ -58,6 +59,18 @@ pub async fn register(
     }
     let user = input.check(Role::Patient)?;
     let created = users::insert(&state.db, user, state.clock.now().timestamp()).await?;
+    let about = About {
+        subject_id: Some(created.id),
+        ..About::default()
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&created, Some(ip)),
+        Action::SignedUp,
+        about,
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
         Json(start_session(&state, created).await?),
@@ -166,6 +179,21 @@ pub async fn request_reset(
         .map_err(ApiError::TooManyRequests)?;
     let sent = reset::request(&state, &email, ip).await?;
     tracing::info!(%ip, sent, "password reset asked for");
+    let about = About {
+        detail: Some(format!(
+            "for {email}{}",
+            if sent { "" } else { " (no such account)" }
+        )),
+        ..About::default()
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::Anonymous(ip),
+        Action::PasswordResetAsked,
+        about,
+    )
+    .await;
     Ok((
         StatusCode::ACCEPTED,
         Json(ResetRequested {
@@ -203,5 +231,17 @@ pub async fn complete_reset(
     }
     let user = reset::complete(&state, &input.token, &input.password).await?;
     tracing::info!(user = user.id, %ip, "password set with a reset link");
+    let about = About {
+        subject_id: Some(user.id),
+        ..About::default()
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&user, Some(ip)),
+        Action::PasswordReset,
+        about,
+    )
+    .await;
     Ok(Json(start_session(&state, user).await?))
 }

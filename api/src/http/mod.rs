@@ -7,6 +7,7 @@
 //! - [`appointments`]: booking, listing, rescheduling, cancelling.
 //! - [`video`]: rooms and access tokens for appointments;
 //!   [`waiting_room`]: where patients wait to be let in.
+//! - [`audit`]: the audit log (and its CSV export) and attendance.
 //! - [`notifications`]: the reminder outbox and dev outbox, for admins.
 //! - [`rooms_v1`]: Twilio's Rooms REST API under `/v1` (its JSON shapes in
 //!   [`rooms_v1::twilio`]).
@@ -19,6 +20,7 @@
 //!   characters refused in every path, query and body.
 
 pub mod appointments;
+pub mod audit;
 pub mod auth;
 pub mod clinic;
 pub mod error;
@@ -104,7 +106,10 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(waiting_room::admit))
         .routes(routes!(waiting_room::remove))
         .routes(routes!(waiting_room::note))
-        .routes(routes!(notifications::list));
+        .routes(routes!(notifications::list))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::export))
+        .routes(routes!(audit::attendance));
     let v1 = OpenApiRouter::new()
         .routes(routes!(rooms_v1::list, rooms_v1::create))
         .routes(routes!(rooms_v1::fetch, rooms_v1::update))

@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Caller};
+use super::extract::{ApiJson, ApiQuery, Caller, ClientIp};
+use crate::model::audit::{self, About, Action, Actor};
 use crate::model::users::{self, Role, User, UserInput};
 use crate::state::AppState;
 
@@ -22,11 +23,25 @@ pub async fn me(caller: Caller) -> Json<User> {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
     caller.require(Role::Admin)?;
     let user = input.check(Role::Patient)?;
     let created = users::insert(&state.db, user, state.clock.now().timestamp()).await?;
+    let about = About {
+        subject_id: Some(created.id),
+        detail: Some(format!("{} ({})", created.email, created.role.as_str())),
+        ..About::default()
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&caller.user, Some(ip)),
+        Action::UserCreated,
+        about,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

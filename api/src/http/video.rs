@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::appointments::{AppointmentView, view};
 use super::error::ApiResult;
-use super::extract::{ApiPath, Caller};
+use super::extract::{ApiPath, Caller, ClientIp};
+use crate::model::audit::{self, About, Action, Actor};
 use crate::model::{appointments, video};
 use crate::state::AppState;
 
@@ -52,9 +53,23 @@ pub struct VideoToken {
 pub async fn token(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<VideoToken>> {
     let grant = video::token(&state, &caller.user, id).await?;
+    let about = About {
+        appointment_id: Some(id),
+        subject_id: None,
+        detail: Some(format!("{} for {} s", grant.identity, grant.ttl)),
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&caller.user, Some(ip)),
+        Action::TokenIssued,
+        about,
+    )
+    .await;
     Ok(Json(VideoToken {
         access_token: grant.access_token,
         room_name: grant.room_name,

@@ -7,8 +7,9 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ClientIp};
 use crate::model::appointments::Appointment;
+use crate::model::audit::{self, About, Action, Actor};
 use crate::model::time::rfc3339;
 use crate::model::waiting_room::{self, WaitingRoom};
 use crate::state::AppState;
@@ -102,9 +103,11 @@ pub async fn arrive(
 pub async fn admit(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<WaitingRoomView>> {
     let room = waiting_room::admit(&state, &caller.user, id).await?;
+    log(&state, &caller, ip, Action::Admitted, id).await;
     acted(&state, &caller, id, room).await
 }
 
@@ -114,10 +117,27 @@ pub async fn admit(
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<WaitingRoomView>> {
     let room = waiting_room::remove(&state, &caller.user, id).await?;
+    log(&state, &caller, ip, Action::Removed, id).await;
     acted(&state, &caller, id, room).await
+}
+
+async fn log(state: &AppState, caller: &Caller, ip: std::net::IpAddr, action: Action, id: i64) {
+    let about = About {
+        appointment_id: Some(id),
+        ..About::default()
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&caller.user, Some(ip)),
+        action,
+        about,
+    )
+    .await;
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -4,7 +4,9 @@
 //! [`crate::demo`]) call in here too.
 //!
 //! - [`users`]: accounts and roles.
-//! - [`appointments`]: the appointment record, its queries and who sees it.
+//! - [`appointments`]: the appointment record, its queries and who sees it;
+//!   [`attendance`]: who was in its call, when, and who never came.
+//! - [`audit`]: the append-only log of who did what, when, from where.
 //! - [`booking`]: booking, rescheduling and cancelling (locks, overlaps),
 //!   under the clinic's [`policy`]; [`change_requests`]: a patient's move
 //!   waiting for the psychologist's approval.
@@ -19,6 +21,8 @@
 //! maps to HTTP statuses and Twilio codes.
 
 pub mod appointments;
+pub mod attendance;
+pub mod audit;
 pub mod booking;
 pub mod change_requests;
 pub mod policy;

@@ -3,6 +3,8 @@
 //! `account_emails` table, claimed under a lease, retried with backoff,
 //! never lost. The secret link is kept on the row only until the message
 //! is sent; a link that expires before it could be sent is dropped.
+//! Without SMTP the message goes to the dev outbox (the log) only on a
+//! development install: production never logs a live link.
 
 use std::sync::Arc;
 
@@ -43,6 +45,10 @@ pub struct AccountMailJob {
     renderer: Renderer,
     email: Option<Arc<SmtpMailer>>,
     host: String,
+    /// Without SMTP, a development install logs the message (the dev
+    /// outbox); a production one never writes a live reset link to its
+    /// log, and records the message as failed instead.
+    production: bool,
 }
 
 /// Starts the `account_emails` runner, sending through `email` (or the dev
@@ -76,6 +82,7 @@ pub fn start(
         renderer,
         email,
         host,
+        production: config.app.production,
     };
     Ok(Runner::spawn(queue, job, clock, wake, runner))
 }
@@ -138,6 +145,11 @@ impl Job for AccountMailJob {
                     Err(SendError::Permanent(error)) => return Handled::Permanent(error),
                     Err(SendError::Transient(error)) => return Handled::Transient(error),
                 }
+            }
+            None if self.production => {
+                return Handled::Permanent(
+                    "no SMTP server is configured ([notifications.smtp]); a production install never writes reset links to its log".into(),
+                );
             }
             None => {
                 info!(
