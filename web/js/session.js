@@ -8,17 +8,31 @@
 
 const KEY = 'confide.session';
 
-/** An API error: `status` (HTTP), `code` (Twilio-style), `fields` (per-field problems). */
+/** An API error: `status` (HTTP), `code` (Twilio-style), `fields` (per-field
+ *  problems), `retryAfter` (seconds, from a 429's Retry-After, else null). */
 export class ApiError extends Error {
   /**
    * @param {number} status
    * @param {{code?: number, message?: string, fields?: Record<string, string>}} body
+   * @param {number|null} [retryAfter]
    */
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super(body.message || `HTTP ${status}`);
     this.status = status;
     this.code = body.code || 20000 + status;
     this.fields = body.fields || {};
+    this.retryAfter = retryAfter;
+  }
+
+  /** When to try again, for a sentence: "in 20 minutes", "in 6 seconds".
+   *  A reset e-mail's limit is 20 minutes: "wait a minute" would send
+   *  people back to be refused again. */
+  retryWhen() {
+    const s = this.retryAfter;
+    if (!s) return 'in a little while';
+    if (s < 60) return `in ${s} second${s === 1 ? '' : 's'}`;
+    const m = Math.ceil(s / 60);
+    return `in ${m} minute${m === 1 ? '' : 's'}`;
   }
 }
 
@@ -71,8 +85,22 @@ async function request(path, { method = 'GET', body, token } = {}) {
   } catch {
     data = { message: text };
   }
-  if (!response.ok) throw new ApiError(response.status, data || {});
+  if (!response.ok) {
+    const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
+    throw new ApiError(response.status, data || {}, Number.isFinite(wait) ? wait : null);
+  }
   return data;
+}
+
+/**
+ * Calls the API as nobody, whoever is signed in here: the clinic's public
+ * facts, sign-up, password resets (someone else's token has no business
+ * going with those, and their 401s are not a reason to refresh it).
+ * @param {string} path
+ * @param {{method?: string, body?: any}} [options]
+ */
+export function publicApi(path, options = {}) {
+  return request(path, options);
 }
 
 let refreshing = null;
@@ -114,11 +142,24 @@ export async function api(path, options = {}) {
   }
 }
 
-/** Signs in; returns the user. */
-export async function signIn(email, password) {
-  const tokens = await request('/api/auth/login', { method: 'POST', body: { email, password } });
+/**
+ * Keeps a session the server started (a login, a sign-up, a reset link's
+ * new password) as this browser's; returns its user.
+ * @param {{access_token: string, refresh_token: string, user: any}} tokens
+ */
+export function startSession(tokens) {
   save(tokens);
   return tokens.user;
+}
+
+/** Signs in; returns the user. */
+export async function signIn(email, password) {
+  return startSession(await request('/api/auth/login', { method: 'POST', body: { email, password } }));
+}
+
+/** Where a user's pages start: the admin page, or the dashboard. */
+export function homePath(user) {
+  return user?.role === 'admin' ? '/admin/' : '/';
 }
 
 export async function signOut() {
