@@ -25,7 +25,11 @@ pub const RESET_TTL_SECS: i64 = 3600;
 /// tests only: the caller answers the same either way).
 pub async fn request(state: &AppState, email: &str, ip: IpAddr) -> Result<bool> {
     let email = email.trim().to_lowercase();
-    let Some((user, _)) = User::by_email_with_hash(&state.db, &email).await? else {
+    // A closed account gets no link (it could not sign in with it anyway).
+    let Some((user, _)) = User::by_email_with_hash(&state.db, &email)
+        .await?
+        .filter(|(user, _)| user.active)
+    else {
         return Ok(false);
     };
     let now = state.clock.now().timestamp();

@@ -193,12 +193,14 @@ async fn log(
     action: Action,
     a: &Appointment,
 ) {
-    let when = a
+    let (when, minutes) = a
         .change_request
         .as_ref()
         .filter(|_| action == Action::ChangeRequested)
-        .map_or(a.starts_at, |r| r.starts_at);
-    let detail = format!("{} for {} minutes", rfc3339(when), a.duration_minutes);
+        .map_or((a.starts_at, a.duration_minutes), |r| {
+            (r.starts_at, r.duration_minutes)
+        });
+    let detail = format!("{} for {minutes} minutes", rfc3339(when));
     let about = About {
         appointment_id: Some(a.id),
         subject_id: None,

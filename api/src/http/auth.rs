@@ -103,6 +103,11 @@ pub async fn login(
     };
     let matches = password::verify(input.password, hash).await;
     match user {
+        // The right password for a closed account: say so (only its owner
+        // can know the password).
+        Some(user) if matches && !user.active => Err(ApiError::Forbidden(
+            "this account is closed: contact the clinic".into(),
+        )),
         Some(user) if matches => Ok(Json(start_session(&state, user).await?)),
         _ => Err(ApiError::LoginFailed),
     }

@@ -136,6 +136,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         let user = User::by_id(&state.db, claims.sub)
             .await?
+            .filter(|user| user.active)
             .ok_or(ApiError::Unauthorized)?;
         Ok(Caller {
             user,

@@ -1,5 +1,7 @@
-//! Accounts over HTTP: staff creating accounts, listing users, and
-//! who-am-I. The records and checks are in [`crate::model::users`].
+//! Accounts over HTTP: staff creating, correcting, closing and reopening
+//! accounts and sending someone a password reset; listing users; who-am-I.
+//! The records and checks are in [`crate::model::users`] and
+//! [`crate::model::people`].
 
 use axum::Json;
 use axum::extract::State;
@@ -7,8 +9,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{ApiJson, ApiQuery, Caller, ClientIp};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ClientIp};
 use crate::model::audit::{self, About, Action, Actor};
+use crate::model::people::{self, PersonUpdate};
 use crate::model::users::{self, Role, User, UserInput};
 use crate::state::AppState;
 
@@ -74,6 +77,8 @@ pub async fn list(
         ));
     }
     let users = User::list(&state.db, role).await?.into_iter();
+    // Closed accounts are the clinic's business only.
+    let users = users.filter(|u| caller.is(Role::Admin) || u.active);
     let out = if caller.is(Role::Admin) {
         users
             .map(|u| serde_json::to_value(u).expect("serializable"))
@@ -84,4 +89,129 @@ pub async fn list(
             .collect()
     };
     Ok(Json(out))
+}
+
+async fn audited(
+    state: &AppState,
+    caller: &Caller,
+    ip: std::net::IpAddr,
+    action: Action,
+    user: &User,
+    detail: Option<String>,
+) {
+    let about = About {
+        subject_id: Some(user.id),
+        detail,
+        ..About::default()
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&caller.user, Some(ip)),
+        action,
+        about,
+    )
+    .await;
+}
+
+/// `PATCH /api/users/{id}/` — staff correct an account (name, e-mail,
+/// phone, time zone, WhatsApp consent).
+#[utoipa::path(patch, path = "/users/{id}/", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "User id")), request_body = PersonUpdate, responses((status = 200, body = User), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<PersonUpdate>,
+) -> ApiResult<Json<User>> {
+    caller.require(Role::Admin)?;
+    let changed: Vec<&str> = [
+        ("name", input.name.is_some()),
+        ("email", input.email.is_some()),
+        ("phone", input.phone.is_some()),
+        ("time_zone", input.time_zone.is_some()),
+        ("whatsapp_opt_in", input.whatsapp_opt_in.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    let user = people::update(&state.db, id, input).await?;
+    audited(
+        &state,
+        &caller,
+        ip,
+        Action::UserUpdated,
+        &user,
+        Some(changed.join(", ")),
+    )
+    .await;
+    Ok(Json(user))
+}
+
+/// `POST /api/users/{id}/deactivate/` — staff close an account: it can no
+/// longer sign in and its sessions end; its records stay.
+#[utoipa::path(post, path = "/users/{id}/deactivate/", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "User id")), responses((status = 200, body = User), (status = 400, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn deactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<User>> {
+    caller.require(Role::Admin)?;
+    let now = state.clock.now().timestamp();
+    let user = people::set_active(&state.db, &caller.user, id, false, now).await?;
+    audited(&state, &caller, ip, Action::UserDeactivated, &user, None).await;
+    Ok(Json(user))
+}
+
+/// `POST /api/users/{id}/reactivate/` — staff open a closed account again.
+#[utoipa::path(post, path = "/users/{id}/reactivate/", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "User id")), responses((status = 200, body = User), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn reactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<User>> {
+    caller.require(Role::Admin)?;
+    let now = state.clock.now().timestamp();
+    let user = people::set_active(&state.db, &caller.user, id, true, now).await?;
+    audited(&state, &caller, ip, Action::UserReactivated, &user, None).await;
+    Ok(Json(user))
+}
+
+/// `POST /api/users/{id}/password-reset/` — staff send someone the e-mail
+/// with a link to set a new password (their old one keeps working until
+/// they do).
+#[utoipa::path(post, path = "/users/{id}/password-reset/", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "User id")), responses((status = 202, body = super::auth::ResetRequested), (status = 400, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn send_reset(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, Json<super::auth::ResetRequested>)> {
+    caller.require(Role::Admin)?;
+    let user = User::by_id(&state.db, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !user.active {
+        return Err(ApiError::BadRequest(
+            "this account is closed: reopen it first".into(),
+        ));
+    }
+    crate::auth::reset::request(&state, &user.email, ip).await?;
+    audited(
+        &state,
+        &caller,
+        ip,
+        Action::PasswordResetAsked,
+        &user,
+        Some(format!("for {}", user.email)),
+    )
+    .await;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(super::auth::ResetRequested {
+            message: "An e-mail with a link to set a new password is on its way. The link works for an hour.",
+        }),
+    ))
 }

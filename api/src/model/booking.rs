@@ -238,16 +238,18 @@ async fn check_overlap(
     .fetch_optional(&mut **tx)
     .await?;
     if let Some((p, d, s, m)) = clash {
-        let who = if d == psychologist_id {
-            "the psychologist"
+        let who = if d == psychologist_id && p == patient_id {
+            "the patient and the psychologist already have"
+        } else if d == psychologist_id {
+            "the psychologist already has"
         } else if p == patient_id {
-            "the patient"
+            "the patient already has"
         } else {
-            "someone involved"
+            "someone involved already has"
         };
         let from = Utc.timestamp_opt(s, 0).single().unwrap_or_default();
         return Err(Error::Conflict(format!(
-            "{who} already has an appointment {}",
+            "{who} an appointment {}",
             local_span(from, from + Duration::minutes(m), zone)
         )));
     }

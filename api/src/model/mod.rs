@@ -3,7 +3,8 @@
 //! background tasks ([`crate::callbacks`], [`crate::room_reaper`],
 //! [`crate::demo`]) call in here too.
 //!
-//! - [`users`]: accounts and roles.
+//! - [`users`]: accounts and roles; [`people`]: an admin correcting,
+//!   closing and reopening them.
 //! - [`appointments`]: the appointment record, its queries and who sees it;
 //!   [`attendance`]: who was in its call, when, and who never came.
 //! - [`audit`]: the append-only log of who did what, when, from where.
@@ -25,6 +26,7 @@ pub mod attendance;
 pub mod audit;
 pub mod booking;
 pub mod change_requests;
+pub mod people;
 pub mod policy;
 pub mod rooms;
 pub mod time;

@@ -47,9 +47,20 @@ pub struct User {
     pub phone: Option<String>,
     pub time_zone: String,
     pub whatsapp_opt_in: bool,
+    /// False once the clinic closed the account (it cannot sign in).
+    pub active: bool,
 }
 
-type UserRow = (i64, String, String, String, Option<String>, String, i64);
+type UserRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+);
 type UserHashRow = (
     i64,
     String,
@@ -58,13 +69,15 @@ type UserHashRow = (
     Option<String>,
     String,
     i64,
+    i64,
     String,
 );
 
-const USER_COLUMNS: &str = "id, email, name, role, phone, time_zone, whatsapp_opt_in";
+const USER_COLUMNS: &str = "id, email, name, role, phone, time_zone, whatsapp_opt_in, \
+     CASE WHEN deactivated_at IS NULL THEN 1 ELSE 0 END";
 
 impl User {
-    fn from_row((id, email, name, role, phone, time_zone, whatsapp): UserRow) -> User {
+    fn from_row((id, email, name, role, phone, time_zone, whatsapp, active): UserRow) -> User {
         User {
             id,
             email,
@@ -73,6 +86,7 @@ impl User {
             phone,
             time_zone,
             whatsapp_opt_in: whatsapp != 0,
+            active: active != 0,
         }
     }
 
@@ -97,9 +111,14 @@ impl User {
         .bind(email)
         .fetch_optional(db)
         .await?;
-        Ok(row.map(|(id, email, name, role, phone, tz, wa, hash)| {
-            (User::from_row((id, email, name, role, phone, tz, wa)), hash)
-        }))
+        Ok(
+            row.map(|(id, email, name, role, phone, tz, wa, active, hash)| {
+                (
+                    User::from_row((id, email, name, role, phone, tz, wa, active)),
+                    hash,
+                )
+            }),
+        )
     }
 
     pub async fn count(db: &Db) -> sqlx::Result<i64> {

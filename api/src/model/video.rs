@@ -125,6 +125,7 @@ mod tests {
             phone: None,
             time_zone: "UTC".into(),
             whatsapp_opt_in: false,
+            active: true,
         };
         let identity = identity(&user);
         assert!(identity.starts_with("1234567-aaaa"), "{identity}");
