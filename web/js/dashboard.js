@@ -1,10 +1,12 @@
 // The patient's and the psychologist's dashboard: their appointments
-// (psychologists see today's apart), join and copy-link buttons, booking
+// (psychologists see today's apart), join and copy-link buttons, moving
+// and cancelling under the clinic's policy (schedule-actions.js), booking
 // for patients, and a browser notification when a room opens.
 
 import { api, ApiError, currentUser, requireSignIn } from './session.js';
 import { el, renderList, roomOpenMessage, videoPath } from './appointments.js';
 import { dayAndTime, dayKey, zonedToUtc } from './format.js';
+import { changeControls } from './schedule-actions.js';
 import { wireHeader } from './header.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
@@ -41,9 +43,10 @@ async function load(user) {
   const todays = psychologist ? live.filter(isToday) : [];
   const upcoming = psychologist ? live.filter((a) => !isToday(a)) : live;
   stopTicking();
+  const extend = (a) => changeControls(a, user, (outcome) => changed(user, outcome));
   const stops = [
-    renderList($('today'), todays, user, (a) => notifyOpen(a, user)),
-    renderList($('upcoming'), upcoming, user, (a) => notifyOpen(a, user)),
+    renderList($('today'), todays, user, (a) => notifyOpen(a, user), extend),
+    renderList($('upcoming'), upcoming, user, (a) => notifyOpen(a, user), extend),
   ];
   stopTicking = () => stops.forEach((stop) => stop());
   $('today-section').hidden = !psychologist;
@@ -51,6 +54,40 @@ async function load(user) {
   $('empty').hidden = upcoming.length > 0;
   $('status').textContent = '';
 }
+
+/**
+ * After a change on a card: the lists again (the card may have moved to
+ * another day or section, or gone), then what happened, in the status
+ * line above them; a refusal goes on the fresh card if there is one. Focus
+ * follows the words: the button that was pressed went with the old card.
+ * @param {any} user
+ * @param {import('./schedule-actions.js').Outcome} outcome
+ */
+async function changed(user, { id, message, error }) {
+  try {
+    await load(user);
+  } catch (err) {
+    $('status').textContent = `Could not refresh your appointments: ${err.message}. Reload to try again.`;
+  }
+  const card = document.querySelector(`li[data-appointment-id="${id}"]`);
+  const line = $('changes');
+  if (error && card) {
+    line.textContent = '';
+    card.querySelector('.change-error').textContent = error;
+    const heading = card.querySelector('h3');
+    heading.tabIndex = -1;
+    heading.focus();
+    return;
+  }
+  line.textContent = error || message || '';
+  line.className = error ? 'card error' : 'card notice';
+  line.focus();
+}
+
+/** Whether someone is in the middle of a change on a card (a form or a
+ *  question open, an answer awaited): the minute's refresh would redraw
+ *  the card under them. */
+const changing = () => Boolean(document.querySelector('.changes[data-open], .changes[aria-busy="true"]'));
 
 async function setUpBooking(user) {
   $('book-section').hidden = false;
@@ -131,8 +168,11 @@ async function main() {
   $('title').textContent = user.role === 'psychologist' ? 'Your sessions' : 'Your appointments';
   if (user.role === 'patient') await setUpBooking(user);
   await load(user);
-  // Other people book and cancel too.
-  setInterval(() => load(user).catch(() => {}), 60_000);
+  // Other people book, move and cancel too; not while someone is filling
+  // in a card's form (the next minute will do).
+  setInterval(() => {
+    if (!changing()) load(user).catch(() => {});
+  }, 60_000);
 }
 
 main().catch((err) => {
