@@ -179,7 +179,14 @@ export class Harness {
     const server = this.server;
     if (!server || server.exitCode !== null || server.signalCode !== null) return this.serverExited;
     server.kill('SIGTERM');
-    const done = await Promise.race([this.serverExited.then(() => true), sleep(60_000).then(() => false)]);
+    // The deadline's timer is cleared once the server is out: a pending
+    // timer would keep the test process alive for its whole minute.
+    let timer;
+    const deadline = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(false), 60_000);
+    });
+    const done = await Promise.race([this.serverExited.then(() => true), deadline]);
+    clearTimeout(timer);
     if (!done) server.kill('SIGKILL');
     return this.serverExited;
   }
