@@ -2020,13 +2020,18 @@ impl RTCPeerConnection {
         // role — but if it somehow is not resolved, there is no correct parity to pick, and
         // "wait for the connected procedure" is the right answer rather than an error. That is
         // the ordinary path for every channel created before negotiation.
+        //
+        // "Exists" means established: an association still in its handshake (the DTLS client
+        // sent its INIT) refuses payload data, so a DATA_CHANNEL_OPEN written now would be
+        // dropped and the channel would never open. Such a channel waits, like one created
+        // before any association, for `SCTPHandshakeComplete`, which dials it.
         let dtls_role = self.dtls_transport().role();
         if let Some(handle) = self
             .sctp_transport()
             .sctp_associations
-            .keys()
-            .next()
-            .copied()
+            .iter()
+            .find(|(_, association)| !association.is_handshaking())
+            .map(|(handle, _)| *handle)
             && matches!(dtls_role, RTCDtlsRole::Client | RTCDtlsRole::Server)
         {
             let max_channels = self.sctp_transport().max_channels();
@@ -2781,16 +2786,15 @@ mod tests {
     }
 
     #[test]
-    fn create_data_channel_dials_immediately_when_sctp_association_present() {
+    fn create_data_channel_waits_for_the_association_handshake() {
         let mut pc = RTCPeerConnectionBuilder::new()
             .build(Instant::now())
             .unwrap();
 
-        // Simulate an SCTP association so create_data_channel sees a transport
-        // that is ready to open streams, and the resolved DTLS role that always accompanies
-        // one in practice — the association is built by `SCTPTransport::start`, which runs
-        // after `prepare_transport` has settled the role. Without it there is no correct
-        // stream-id parity to pick and the channel would rightly defer (RFC 8832 §6).
+        // An association that exists but is still in its handshake (the DTLS client sent
+        // its INIT), with the resolved DTLS role that always accompanies one in practice.
+        // It would refuse the DATA_CHANNEL_OPEN, so the channel must not be dialed yet: it
+        // gets its stream id and is dialed on `SCTPHandshakeComplete`.
         pc.dtls_transport_mut().dtls_role = RTCDtlsRole::Client;
         pc.sctp_transport_mut()
             .sctp_associations
@@ -2803,17 +2807,11 @@ mod tests {
             .values()
             .next()
             .expect("data channel must be stored internally");
-        assert!(internal.data_channel.is_some());
-        assert_eq!(
-            internal.ready_state,
-            RTCDataChannelState::Connecting,
-            "a dialed in-band channel stays Connecting until its DATA_CHANNEL_ACK arrives"
+        assert!(
+            internal.data_channel.is_none(),
+            "not dialed while the association is handshaking"
         );
-        assert_eq!(
-            internal.stream_id,
-            Some(0),
-            "the DTLS client must take an even stream id (RFC 8832 §6)"
-        );
+        assert_eq!(internal.ready_state, RTCDataChannelState::Connecting);
     }
 
     /// The mirror of the case above: with no resolved DTLS role there is no correct parity, so
