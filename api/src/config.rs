@@ -90,6 +90,9 @@ pub struct AppConfig {
     pub patient_moves_need_approval: bool,
     /// Patients wait until the psychologist lets them into the call.
     pub waiting_room: bool,
+    /// A patient's reminders carry a one-time sign-in link to their
+    /// session (no password needed), valid until its room closes.
+    pub magic_links: bool,
     /// Audit entries are kept this many days.
     pub audit_retention_days: i64,
     /// The text of sent reminders (names, times, links) is kept this many
@@ -127,6 +130,7 @@ impl Default for AppConfig {
             patient_change_cutoff_hours: 24,
             patient_moves_need_approval: true,
             waiting_room: true,
+            magic_links: false,
             audit_retention_days: 2190,
             message_retention_days: 90,
             initial_admin: None,

@@ -17,10 +17,11 @@
 //
 // States (on #call's data-state, and window.confideVideo.state for tests):
 // loading, permission, blocked, too-early, closed, cancelled, not-yours,
-// lobby, removed, connecting, waiting, in-call, reconnecting, ended, error.
+// lobby, removed, link-used, connecting, waiting, in-call, reconnecting,
+// ended, error.
 
 import Video from '/sdk/index.js';
-import { api, ApiError, currentUser, publicApi, requireSignIn } from './session.js';
+import { api, ApiError, currentUser, loginUrl, publicApi, requireSignIn, session, startSession } from './session.js';
 import { dayAndTime, dayKey, opensWhen, time } from './format.js';
 import { constraints } from './devices.js';
 import { arrive, follow, noteText } from './waiting-room.js';
@@ -91,7 +92,16 @@ const RETRYABLE = new Set([53000, 53001, 53002, 53204, 53405]);
 /** Back-off between joins after the connection was lost for good. */
 const REJOIN_DELAYS_MS = [0, 1000, 2000, 4000, 8000];
 
-const toDashboard = { label: 'Back to my appointments', href: '/' };
+/** Back to the dashboard; a sign-in link's session (bound to this one
+ * appointment) has no dashboard to go back to, so it offers signing in. */
+const toDashboard = {
+  get label() {
+    return session()?.appointment_id ? 'Sign in to see all your appointments' : 'Back to my appointments';
+  },
+  get href() {
+    return session()?.appointment_id ? loginUrl('/') : '/';
+  },
+};
 const retry = { label: 'Try again', onClick: () => location.reload() };
 
 function target() {
@@ -207,7 +217,7 @@ function wireControls() {
   $('check-stay').addEventListener('click', () => ($('check-confirm').hidden = true));
   $('leave').addEventListener('click', () => {
     leave();
-    location.assign('/');
+    location.assign(toDashboard.href);
   });
   window.addEventListener('pagehide', leave);
 }
@@ -370,7 +380,29 @@ function refused(err) {
   }
 }
 
+/**
+ * A reminder's one-time sign-in link (`#key=…`, the clinic's
+ * `app.magic_links`): signs in, bound to this session, when nobody is
+ * signed in here. The key leaves the address bar at once. False after
+ * showing why the link no longer works.
+ */
+async function signInWithLink() {
+  const key = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (!key) return true;
+  history.replaceState(null, '', location.pathname + location.search);
+  if (session()) return true;
+  try {
+    startSession(await publicApi('/api/auth/sign-in-link', { method: 'POST', body: { key } }));
+    return true;
+  } catch (err) {
+    const why = err instanceof ApiError && err.status === 410 ? err.message : `the link could not be used (${(err && err.message) || err})`;
+    show('link-used', `${why.charAt(0).toUpperCase()}${why.slice(1)}.`, [{ label: 'Sign in', href: loginUrl() }]);
+    return false;
+  }
+}
+
 async function main() {
+  if (!(await signInWithLink())) return;
   if (!requireSignIn()) return;
   wireControls();
   const where = target();

@@ -104,14 +104,28 @@ pub fn hash_token(token: &str) -> String {
 
 /// A new session for `user_id`: its id and refresh token.
 pub async fn create(db: &Db, user_id: i64, now: i64) -> sqlx::Result<(i64, String)> {
+    create_bound(db, user_id, None, now + REFRESH_TTL_SECS, now).await
+}
+
+/// A session bound to one appointment (a one-time sign-in link's), ending
+/// at `expires_at` however often it is refreshed.
+pub async fn create_bound(
+    db: &Db,
+    user_id: i64,
+    appointment_id: Option<i64>,
+    expires_at: i64,
+    now: i64,
+) -> sqlx::Result<(i64, String)> {
     let refresh = random_token();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO sessions (user_id, refresh_token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO sessions (user_id, refresh_token_hash, expires_at, created_at, appointment_id) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(user_id)
     .bind(hash_token(&refresh))
-    .bind(now + REFRESH_TTL_SECS)
+    .bind(expires_at)
     .bind(now)
+    .bind(appointment_id)
     .fetch_one(db)
     .await?;
     Ok((id, refresh))
@@ -147,8 +161,9 @@ pub async fn rotate(db: &Db, refresh: &str, now: i64) -> sqlx::Result<Option<(i6
     };
     let next = random_token();
     let updated = sqlx::query(
-        "UPDATE sessions SET refresh_token_hash = $1, expires_at = $2, previous_refresh_hash = $4, rotated_at = $5 \
-         WHERE id = $3 AND refresh_token_hash = $4",
+        "UPDATE sessions SET refresh_token_hash = $1, \
+         expires_at = CASE WHEN appointment_id IS NULL THEN $2 ELSE expires_at END, \
+         previous_refresh_hash = $4, rotated_at = $5 WHERE id = $3 AND refresh_token_hash = $4",
     )
     .bind(hash_token(&next))
     .bind(now + REFRESH_TTL_SECS)
@@ -164,15 +179,17 @@ pub async fn rotate(db: &Db, refresh: &str, now: i64) -> sqlx::Result<Option<(i6
     Ok(Some((user_id, session_id, next)))
 }
 
-pub async fn is_live(db: &Db, session_id: i64, now: i64) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
+/// Whether the session is live: `None` if not; `Some(bound)` if it is,
+/// with the appointment it is bound to (a sign-in link's session).
+pub async fn is_live(db: &Db, session_id: i64, now: i64) -> sqlx::Result<Option<Option<i64>>> {
+    let found: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, appointment_id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(session_id)
     .bind(now)
     .fetch_optional(db)
     .await?;
-    Ok(found.is_some())
+    Ok(found.map(|(_, bound)| bound))
 }
 
 pub async fn revoke(db: &Db, session_id: i64, now: i64) -> sqlx::Result<()> {

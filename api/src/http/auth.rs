@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, Caller, ClientIp};
-use crate::auth::{password, reset, session};
+use crate::auth::{password, reset, session, sign_in_link};
 use crate::model::audit::{self, About, Action, Actor};
 use crate::model::users::{self, Role, User, UserInput};
 use crate::state::AppState;
@@ -21,6 +21,9 @@ pub struct SessionTokens {
     pub token_type: &'static str,
     pub expires_in: i64,
     pub user: User,
+    /// Set for a sign-in link's session: the one appointment it opens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_id: Option<i64>,
 }
 
 async fn start_session(state: &AppState, user: User) -> ApiResult<SessionTokens> {
@@ -32,6 +35,7 @@ async fn start_session(state: &AppState, user: User) -> ApiResult<SessionTokens>
         token_type: "Bearer",
         expires_in: session::ACCESS_TTL_SECS,
         user,
+        appointment_id: None,
     })
 }
 
@@ -249,4 +253,58 @@ pub async fn complete_reset(
     )
     .await;
     Ok(Json(start_session(&state, user).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInLinkInput {
+    /// The `#key=` of a reminder's link.
+    pub key: String,
+}
+
+/// `POST /api/auth/sign-in-link` — uses a reminder's one-time sign-in link
+/// (`app.magic_links`): a session bound to that appointment, until its
+/// room closes.
+#[utoipa::path(post, path = "/auth/sign-in-link", tag = "auth", request_body = SignInLinkInput, responses((status = 200, body = SessionTokens), (status = 410, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
+pub async fn sign_in_link(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<SignInLinkInput>,
+) -> ApiResult<Json<SessionTokens>> {
+    // Guessing keys costs what guessing passwords does.
+    state
+        .login_limits
+        .check_sign_up(ip)
+        .map_err(ApiError::TooManyRequests)?;
+    let now = state.clock.now().timestamp();
+    let link = sign_in_link::redeem(&state.db, &input.key, now).await?;
+    let (session_id, refresh_token) = session::create_bound(
+        &state.db,
+        link.user.id,
+        Some(link.appointment_id),
+        link.expires_at,
+        now,
+    )
+    .await?;
+    let about = About {
+        appointment_id: Some(link.appointment_id),
+        subject_id: Some(link.user.id),
+        detail: Some("one-time sign-in link".into()),
+    };
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&link.user, Some(ip)),
+        Action::SignedIn,
+        about,
+    )
+    .await;
+    Ok(Json(SessionTokens {
+        access_token: state.sessions.access_token(link.user.id, session_id, now),
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: session::ACCESS_TTL_SECS,
+        user: link.user,
+        appointment_id: Some(link.appointment_id),
+    }))
 }

@@ -102,6 +102,8 @@ pub fn authorization<'a>(headers: &'a axum::http::HeaderMap, scheme: &str) -> Op
 pub struct Caller {
     pub user: User,
     pub session_id: i64,
+    /// A one-time sign-in link's session is bound to its appointment.
+    pub bound_to: Option<i64>,
 }
 
 impl Caller {
@@ -131,18 +133,63 @@ impl FromRequestParts<AppState> for Caller {
         let token = authorization(&parts.headers, "Bearer").ok_or(ApiError::Unauthorized)?;
         let claims = state.sessions.verify(token).ok_or(ApiError::Unauthorized)?;
         let now = state.clock.now().timestamp();
-        if !session::is_live(&state.db, claims.sid, now).await? {
+        let Some(bound_to) = session::is_live(&state.db, claims.sid, now).await? else {
             return Err(ApiError::Unauthorized);
-        }
+        };
         let user = User::by_id(&state.db, claims.sub)
             .await?
             .filter(|user| user.active)
             .ok_or(ApiError::Unauthorized)?;
+        if let Some(appointment) = bound_to
+            && !bound_session_may(state, parts, appointment).await?
+        {
+            return Err(ApiError::Forbidden(
+                "a sign-in link opens its own session only: sign in with your password for the rest"
+                    .into(),
+            ));
+        }
         Ok(Caller {
             user,
             session_id: claims.sid,
+            bound_to,
         })
     }
+}
+
+/// What a session bound to `appointment` (a one-time sign-in link's) may
+/// call: who it is, that appointment and its video page, token and
+/// waiting room, and signing out.
+async fn bound_session_may(
+    state: &AppState,
+    parts: &Parts,
+    appointment: i64,
+) -> Result<bool, ApiError> {
+    // Inside the `/api` router the path comes without its `/api`.
+    let path = parts.uri.path();
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    if path == "/me" || path == "/auth/logout" {
+        return Ok(true);
+    }
+    let own = |id: &str| id.parse::<i64>() == Ok(appointment);
+    if let Some(rest) = path.strip_prefix("/appointments/") {
+        let mut segments = rest.trim_end_matches('/').split('/');
+        return Ok(match (segments.next(), segments.next(), segments.next()) {
+            (Some("video-token"), Some(id), None) => own(id),
+            (Some(id), None, None) => own(id) && parts.method == axum::http::Method::GET,
+            (Some(id), Some("waiting-room"), _) => own(id),
+            _ => false,
+        });
+    }
+    if let Some(room) = path.strip_prefix("/video-sessions/") {
+        let room = room.trim_end_matches('/');
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM appointments WHERE video_room_id = $1")
+                .bind(room)
+                .fetch_optional(&state.db)
+                .await?;
+        return Ok(id == Some(appointment));
+    }
+    Ok(false)
 }
 
 /// The client's address: the socket peer, or, when the peer is one of

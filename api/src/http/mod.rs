@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::request_reset))
         .routes(routes!(auth::complete_reset))
+        .routes(routes!(auth::sign_in_link))
         .routes(routes!(clinic::info))
         .routes(routes!(clinic::session))
         .routes(routes!(users::me))

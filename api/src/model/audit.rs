@@ -21,6 +21,7 @@ use crate::db::Db;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     SignedUp,
+    SignedIn,
     PasswordResetAsked,
     PasswordReset,
     UserCreated,
@@ -41,8 +42,9 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::SignedUp,
+        Action::SignedIn,
         Action::PasswordResetAsked,
         Action::PasswordReset,
         Action::UserCreated,
@@ -65,6 +67,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::SignedUp => "signed_up",
+            Action::SignedIn => "signed_in_with_link",
             Action::PasswordResetAsked => "password_reset_asked",
             Action::PasswordReset => "password_reset",
             Action::UserCreated => "user_created",

@@ -100,6 +100,11 @@ pub struct ReminderJob {
     whatsapp: Option<WhatsAppClient>,
     /// The public URL's host: Message-IDs and calendar UIDs end with it.
     host: String,
+    /// With `app.magic_links`: minutes the room stays open after the
+    /// appointment's end (a patient's one-time sign-in link works till then).
+    magic_links: Option<i64>,
+    /// A production install never writes a live sign-in link to its log.
+    production: bool,
 }
 
 /// The SMTP mailer `[notifications.smtp]` describes, if any (a bad setting
@@ -164,6 +169,11 @@ pub fn start(
         email,
         whatsapp,
         host,
+        magic_links: config
+            .app
+            .magic_links
+            .then_some(config.app.join_closes_minutes_after_end),
+        production: config.app.production,
     };
     Ok(Runner::spawn(queue, job, clock, wake, runner))
 }
@@ -200,7 +210,7 @@ impl Job for ReminderJob {
                             to = %sent.to,
                             subject = %sent.subject,
                             "dev outbox (no provider configured):\n{}",
-                            sent.body
+                            sent.dev_text
                         );
                     }
                     Handled::Sent(vec![
@@ -221,7 +231,23 @@ impl ReminderJob {
     async fn send(&self, row: &Claimed, now: DateTime<Utc>) -> Result<Sent, SendError> {
         let stage =
             Stage::parse(&row.stage).ok_or_else(|| SendError::Permanent("unknown stage".into()))?;
-        let fields = self.renderer.fields(row, stage);
+        let mut fields = self.renderer.fields(row, stage);
+        let key = self.sign_in_key(row, stage, now).await?;
+        if let Some(key) = &key {
+            fields.link = format!("{}#key={key}", fields.link);
+        }
+        // What is stored and shown of the message: never a live key.
+        let stored = |text: &str| match &key {
+            Some(key) => crate::auth::sign_in_link::redact(text, key),
+            None => text.to_owned(),
+        };
+        let dev_text = |text: &str| {
+            if self.production {
+                stored(text)
+            } else {
+                text.to_owned()
+            }
+        };
         let content = self
             .renderer
             .email(stage, &fields)
@@ -250,7 +276,8 @@ impl ReminderJob {
                 provider_message_id: id,
                 to: phone,
                 subject,
-                body,
+                dev_text: dev_text(&body),
+                body: stored(&body),
             });
         }
         let message_id = format!("<notification-{}@{}>", row.id, self.host);
@@ -276,8 +303,39 @@ impl ReminderJob {
             provider_message_id: id,
             to: row.recipient_email.clone(),
             subject: content.subject,
-            body: content.text,
+            dev_text: dev_text(&content.text),
+            body: stored(&content.text),
         })
+    }
+
+    /// A one-time sign-in link's secret for this message, when the clinic
+    /// puts them in a patient's messages about a session still to come.
+    async fn sign_in_key(
+        &self,
+        row: &Claimed,
+        stage: Stage,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, SendError> {
+        let Some(after_end) = self.magic_links else {
+            return Ok(None);
+        };
+        if row.recipient_role != "patient"
+            || stage == Stage::Cancelled
+            || row.video_room_id.is_none()
+        {
+            return Ok(None);
+        }
+        let closes = row.starts_at + (row.duration_minutes + after_end) * 60;
+        crate::auth::sign_in_link::mint(
+            self.outbox.queue().db(),
+            row.recipient_id,
+            row.appointment_id,
+            closes,
+            now.timestamp(),
+        )
+        .await
+        .map(Some)
+        .map_err(|e| SendError::Transient(format!("recording the sign-in link: {e}")))
     }
 
     fn invite(
@@ -308,7 +366,8 @@ impl ReminderJob {
             starts_at,
             ends_at: starts_at + Duration::minutes(row.duration_minutes),
             summary: &summary,
-            link: &fields.link,
+            // A calendar keeps its entries: never a one-time sign-in key.
+            link: fields.link.split('#').next().unwrap_or_default(),
             organizer_name: &self.config.clinic_name,
             organizer_email: &organizer,
             attendee_name: &row.recipient_name,
@@ -325,7 +384,10 @@ struct Sent {
     provider_message_id: Option<String>,
     to: String,
     subject: String,
+    /// The text as stored (a sign-in key taken out).
     body: String,
+    /// The text as the dev outbox logs it (the key kept, except in production).
+    dev_text: String,
 }
 
 #[cfg(test)]
