@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tracing::info;
@@ -19,7 +19,7 @@ use super::render::{AccountFields, Renderer};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Backend, Db};
-use crate::queue::runner::{Handled, Job, RetryPolicy, Runner, RunnerConfig};
+use crate::queue::runner::{Handled, Job, Runner};
 use crate::queue::{DurableQueue, Field, QueueTable};
 
 /// The `account_emails` table as a queue: no ordering between rows.
@@ -63,19 +63,8 @@ pub fn start(
 ) -> anyhow::Result<JoinHandle<()>> {
     let notifications = &config.notifications;
     let renderer = Renderer::new(notifications, &config.app.public_url)?;
-    let host = reqwest::Url::parse(&config.app.public_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "confide.local".into());
-    let runner = RunnerConfig {
-        lease: Duration::seconds(notifications.lease_secs as i64),
-        max_in_flight: notifications.max_in_flight,
-        retry: RetryPolicy {
-            base_secs: notifications.retry_base_secs,
-            max_secs: notifications.retry_max_secs,
-            max_attempts: notifications.max_attempts,
-        },
-    };
+    let host = super::dispatch::message_host(config);
+    let runner = super::dispatch::runner_config(notifications);
     let queue = DurableQueue::new(db, backend, &ACCOUNT_EMAILS);
     let job = AccountMailJob {
         queue: queue.clone(),

@@ -107,6 +107,28 @@ pub struct ReminderJob {
     production: bool,
 }
 
+/// The public URL's host, which Message-IDs and calendar UIDs end with.
+pub fn message_host(config: &Config) -> String {
+    reqwest::Url::parse(&config.app.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "confide.local".into())
+}
+
+/// Leases, concurrency and retries of the message queues (reminders and
+/// account e-mail), from `[notifications]`.
+pub fn runner_config(notifications: &NotificationsConfig) -> RunnerConfig {
+    RunnerConfig {
+        lease: Duration::seconds(notifications.lease_secs as i64),
+        max_in_flight: notifications.max_in_flight,
+        retry: RetryPolicy {
+            base_secs: notifications.retry_base_secs,
+            max_secs: notifications.retry_max_secs,
+            max_attempts: notifications.max_attempts,
+        },
+    }
+}
+
 /// The SMTP mailer `[notifications.smtp]` describes, if any (a bad setting
 /// is a start-up error); reminders and account e-mail share it.
 pub fn mailer(config: &NotificationsConfig) -> anyhow::Result<Option<Arc<SmtpMailer>>> {
@@ -148,19 +170,8 @@ pub fn start(
             "notifications: messages without a configured provider go to the dev outbox (GET /api/notifications/?via=dev)"
         );
     }
-    let host = reqwest::Url::parse(&config.app.public_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "confide.local".into());
-    let runner = RunnerConfig {
-        lease: Duration::seconds(notifications.lease_secs as i64),
-        max_in_flight: notifications.max_in_flight,
-        retry: RetryPolicy {
-            base_secs: notifications.retry_base_secs,
-            max_secs: notifications.retry_max_secs,
-            max_attempts: notifications.max_attempts,
-        },
-    };
+    let host = message_host(config);
+    let runner = runner_config(&notifications);
     let queue = outbox.queue().clone();
     let job = ReminderJob {
         outbox,
