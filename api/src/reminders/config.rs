@@ -281,10 +281,16 @@ mod tests {
 
     /// The parameters `{{n}}` of a template body, in order of appearance.
     fn numbers(body: &str) -> Vec<usize> {
-        body.split("{{")
-            .skip(1)
-            .filter_map(|rest| rest.split_once("}}")?.0.parse().ok())
-            .collect()
+        let mut found = Vec::new();
+        let mut rest = body;
+        while let Some((_, after)) = rest.split_once("{{") {
+            let Some((number, tail)) = after.split_once("}}") else {
+                break;
+            };
+            found.extend(number.parse::<usize>().ok());
+            rest = tail;
+        }
+        found
     }
 
     #[test]
