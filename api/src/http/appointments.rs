@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ClientIp};
 use crate::model::appointments::{self, Appointment, ListFilter};
-use crate::model::audit::{self, About, Action, Actor};
+use crate::model::audit::{About, Action};
 use crate::model::booking::{self, BookInput, RescheduleInput, Rescheduled};
 use crate::model::change_requests;
 use crate::model::policy::{self, Right};
@@ -206,14 +206,7 @@ async fn log(
         subject_id: None,
         detail: Some(detail),
     };
-    audit::record(
-        &state.db,
-        state.clock.now(),
-        Actor::User(&caller.user, Some(ip)),
-        action,
-        about,
-    )
-    .await;
+    super::audit::caller_did(state, caller, ip, action, about).await;
 }
 
 /// `POST /api/appointments/{id}/change-request/approve/` — the

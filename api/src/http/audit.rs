@@ -11,10 +11,29 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiPath, ApiQuery, Caller};
-use crate::model::audit::{self, Action, Entry, Filter};
+use crate::model::audit::{self, About, Action, Actor, Entry, Filter};
 use crate::model::users::Role;
 use crate::model::{attendance, time::rfc3339, validate};
 use crate::state::AppState;
+
+/// Records what a signed-in caller did, from the address it came from
+/// (every handler's audit entry goes through here).
+pub async fn caller_did(
+    state: &AppState,
+    caller: &Caller,
+    ip: std::net::IpAddr,
+    action: Action,
+    about: About,
+) {
+    audit::record(
+        &state.db,
+        state.clock.now(),
+        Actor::User(&caller.user, Some(ip)),
+        action,
+        about,
+    )
+    .await;
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ClientIp};
-use crate::model::audit::{self, About, Action, Actor};
+use crate::model::audit::{About, Action};
 use crate::model::people::{self, PersonUpdate};
 use crate::model::users::{self, Role, User, UserInput};
 use crate::state::AppState;
@@ -37,14 +37,7 @@ pub async fn create(
         detail: Some(format!("{} ({})", created.email, created.role.as_str())),
         ..About::default()
     };
-    audit::record(
-        &state.db,
-        state.clock.now(),
-        Actor::User(&caller.user, Some(ip)),
-        Action::UserCreated,
-        about,
-    )
-    .await;
+    super::audit::caller_did(&state, &caller, ip, Action::UserCreated, about).await;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -104,14 +97,7 @@ async fn audited(
         detail,
         ..About::default()
     };
-    audit::record(
-        &state.db,
-        state.clock.now(),
-        Actor::User(&caller.user, Some(ip)),
-        action,
-        about,
-    )
-    .await;
+    super::audit::caller_did(state, caller, ip, action, about).await;
 }
 
 /// `PATCH /api/users/{id}/` — staff correct an account (name, e-mail,

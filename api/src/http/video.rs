@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::appointments::{AppointmentView, view};
 use super::error::ApiResult;
 use super::extract::{ApiPath, Caller, ClientIp};
-use crate::model::audit::{self, About, Action, Actor};
+use crate::model::audit::{About, Action};
 use crate::model::{appointments, video};
 use crate::state::AppState;
 
@@ -62,14 +62,7 @@ pub async fn token(
         subject_id: None,
         detail: Some(format!("{} for {} s", grant.identity, grant.ttl)),
     };
-    audit::record(
-        &state.db,
-        state.clock.now(),
-        Actor::User(&caller.user, Some(ip)),
-        Action::TokenIssued,
-        about,
-    )
-    .await;
+    super::audit::caller_did(&state, &caller, ip, Action::TokenIssued, about).await;
     Ok(Json(VideoToken {
         access_token: grant.access_token,
         room_name: grant.room_name,

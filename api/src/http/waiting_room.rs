@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ClientIp};
 use crate::model::appointments::Appointment;
-use crate::model::audit::{self, About, Action, Actor};
+use crate::model::audit::{About, Action};
 use crate::model::time::rfc3339;
 use crate::model::waiting_room::{self, WaitingRoom};
 use crate::state::AppState;
@@ -130,14 +130,7 @@ async fn log(state: &AppState, caller: &Caller, ip: std::net::IpAddr, action: Ac
         appointment_id: Some(id),
         ..About::default()
     };
-    audit::record(
-        &state.db,
-        state.clock.now(),
-        Actor::User(&caller.user, Some(ip)),
-        action,
-        about,
-    )
-    .await;
+    super::audit::caller_did(state, caller, ip, action, about).await;
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
