@@ -75,6 +75,7 @@ impl Peer {
             audio_ssrc: plan.audio.then_some(ssrc_base),
             video: plan.video.map(|_| (MIME_TYPE_VP8, ssrc_base + 1)),
             audio_level: false,
+            dependency_descriptor: false,
         };
         let (rtc, sdp) = testkit::Peer::publishing(local, now, &publish)?;
         let sender = || Sender {
@@ -289,6 +290,7 @@ fn write(
             marker: packet.marker,
             payload: packet.payload,
             audio_level: None,
+            dependency_descriptor: None,
         },
     );
     sender.seq = sender.seq.wrapping_add(1);

@@ -50,6 +50,7 @@ fn main() {
             audio_ssrc: Some(1),
             video: Some((MIME_TYPE_H264, 2)),
             audio_level: false,
+            dependency_descriptor: false,
         },
     )
     .unwrap();
@@ -225,6 +226,7 @@ fn call_seeds(datagrams: &Path, sdp: &Path) {
             audio_ssrc: Some(1000),
             video: Some((testkit::peer::MIME_TYPE_VP8, 2000)),
             audio_level: true,
+            dependency_descriptor: false,
         },
     )
     .unwrap();

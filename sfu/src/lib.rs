@@ -39,10 +39,12 @@
 //! - [`engine`]: the seam to webrtc-rs's `rtc` crate; the only module that
 //!   names its types (`setup`: creating peer connections; `senders`: our
 //!   transceivers; `read`: datagrams in, events and media out).
-//! - [`forward`]: engine-independent forwarding — keyframe detection, packet
-//!   cache, sequence/timestamp rewriting, down-tracks, PLI throttling,
-//!   dominant speaker, and [`forward::receiver::TrackReceiver`], which owns
-//!   one published track's cache, throttle and down-tracks and fans its
+//! - [`forward`]: engine-independent forwarding — keyframe detection (by
+//!   the AV1 Dependency Descriptor header extension when a packet has one,
+//!   as an end-to-end-encrypted payload cannot be read), packet cache,
+//!   sequence/timestamp rewriting, down-tracks, PLI throttling, dominant
+//!   speaker, and [`forward::receiver::TrackReceiver`], which owns one
+//!   published track's cache, throttle and down-tracks and fans its
 //!   packets out.
 //! - [`core`]: routing only — rooms, participants, negotiation, tracks and
 //!   subscriptions, the per-packet dispatch to receivers, timers,

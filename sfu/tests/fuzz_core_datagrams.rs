@@ -206,6 +206,7 @@ impl Call {
                     marker: *marker,
                     payload: Bytes::copy_from_slice(payload),
                     audio_level: None,
+                    dependency_descriptor: None,
                 };
                 self.net.clients[self.alice]
                     .peer

@@ -5,7 +5,7 @@
 //! XOR-MAPPED-ADDRESS), DTLS records, SRTP/SRTCP unprotect, RTP and RTCP
 //! unmarshalling with what `engine/read.rs` then reads off the packets
 //! (header extensions, NACK lists, PLI/FIR SSRCs), and the keyframe
-//! detection of `forward::codec`. Hostile input must give an error or a
+//! detection of `forward::codec` and `forward::dependency_descriptor`. Hostile input must give an error or a
 //! value, never a panic; the SRTP layer must round-trip what it protects.
 
 mod fuzz_support;
@@ -28,6 +28,7 @@ use rtc::stun::message::{Message, is_stun_message};
 use rtc::stun::textattrs::TextAttribute;
 use rtc::stun::xoraddr::XorMappedAddress;
 use sfu::forward::codec::{Codec, h264_starts_keyframe, vp8_starts_keyframe};
+use sfu::forward::dependency_descriptor::{self, DependencyDescriptor};
 
 /// As the ICE agent does it (`rtc-ice` `handle_inbound_candidate_msg`):
 /// decode, then read and check what a binding request carries.
@@ -67,7 +68,10 @@ fn parse_rtp(datagram: &[u8]) {
         return;
     };
     for id in 0..=15u8 {
-        let _ = packet.header.get_extension(id);
+        if let Some(extension) = packet.header.get_extension(id) {
+            let _ = DependencyDescriptor::parse(&extension);
+            let _ = dependency_descriptor::starts_keyframe(&extension);
+        }
     }
     let _ = packet.header.get_extension_ids();
     let payload = &packet.payload;
@@ -75,6 +79,7 @@ fn parse_rtp(datagram: &[u8]) {
     let _ = h264_starts_keyframe(payload);
     for mime in ["audio/opus", "video/VP8", "video/H264", "video/AV1"] {
         let _ = Codec::from_mime(mime).starts_keyframe(payload);
+        let _ = Codec::from_mime(mime).packet_starts_keyframe(None, payload);
     }
     // What parses must marshal again (the SFU re-sends headers it read).
     let _ = packet.marshal();

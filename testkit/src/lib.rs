@@ -12,8 +12,9 @@
 //!   what arrived in. No socket, no clock: the caller feeds datagrams
 //!   and time (the SFU tests use an in-memory network and a fake clock,
 //!   the load test its own `mio` loop).
-//! - [`media`]: the labelled payloads tests send (`alice-video-7`) and
-//!   how to read them back.
+//! - [`media`]: the labelled payloads tests send (`alice-video-7`), the
+//!   Dependency Descriptors video may carry, and how to read payloads
+//!   back.
 //! - [`signaling`]: the `/rtc` websocket: connect, `join`, the `offer`
 //!   message with its tracks (docs/signaling.md).
 //! - [`udp`]: a [`peer::Peer`] on a real UDP socket under tokio.

@@ -1,7 +1,8 @@
 //! One participant's WebRTC side on webrtc-rs's sans-IO `rtc` core, as a
 //! browser does it: full ICE (controlling) against the SFU's ICE-lite,
 //! DTLS, SRTP, the default codecs and interceptors (NACK responder, RTCP
-//! reports, TWCC), an Opus and a VP8 (or H.264) sending track, and
+//! reports, TWCC), an Opus and a VP8 (or H.264) sending track (with the
+//! audio-level and Dependency Descriptor extensions when asked), and
 //! whatever the server offers to receive.
 //!
 //! Sans-IO: the caller hands in datagrams ([`Peer::handle_datagram`]) and
@@ -37,6 +38,9 @@ pub use sfu::transport::Transport;
 
 /// RFC 6464 client-to-mixer audio level.
 pub use rtc::sdp::extmap::AUDIO_LEVEL_URI;
+/// The AV1 Dependency Descriptor, which Chromium sends on every video
+/// packet when it is negotiated.
+pub use sfu::forward::dependency_descriptor::DEPENDENCY_DESCRIPTOR_URI;
 
 /// What a peer publishes.
 #[derive(Debug, Clone)]
@@ -47,6 +51,9 @@ pub struct Publish {
     pub video: Option<(&'static str, u32)>,
     /// Offer the RFC 6464 audio-level header extension.
     pub audio_level: bool,
+    /// Offer the Dependency Descriptor header extension on video (as our
+    /// SDK has Chromium do, for end-to-end-encrypted video).
+    pub dependency_descriptor: bool,
 }
 
 impl Publish {
@@ -56,6 +63,7 @@ impl Publish {
             audio_ssrc: Some(ssrc_base),
             video: Some((MIME_TYPE_VP8, ssrc_base.wrapping_add(1))),
             audio_level: false,
+            dependency_descriptor: false,
         }
     }
 }
@@ -66,8 +74,16 @@ pub struct Sender {
     pub id: RTCRtpSenderId,
     pub ssrc: u32,
     pub mime: &'static str,
-    /// Payload type and audio-level extension id, once negotiated.
-    negotiated: Option<(u8, Option<u8>)>,
+    /// Payload type and extension ids, once negotiated.
+    negotiated: Option<Negotiated>,
+}
+
+/// What a sender's negotiation fixed that writing needs.
+#[derive(Debug, Clone, Copy)]
+struct Negotiated {
+    payload_type: u8,
+    audio_level_id: Option<u8>,
+    dependency_descriptor_id: Option<u8>,
 }
 
 /// One RTP packet to write; the peer fills in the payload type and SSRC.
@@ -79,6 +95,10 @@ pub struct Outgoing {
     pub payload: Bytes,
     /// An RFC 6464 level (0 loud … 127 silent), if negotiated.
     pub audio_level: Option<u8>,
+    /// A Dependency Descriptor's bytes for a video packet
+    /// ([`crate::media::dependency_descriptor`]); writing fails when the
+    /// extension was not negotiated.
+    pub dependency_descriptor: Option<Bytes>,
 }
 
 /// What came out of the peer.
@@ -143,7 +163,13 @@ impl Peer {
         now: Instant,
         publish: &Publish,
     ) -> anyhow::Result<(Peer, String)> {
-        let mut peer = Peer::build(local, transport, now, publish.audio_level)?;
+        let mut peer = Peer::build(
+            local,
+            transport,
+            now,
+            publish.audio_level,
+            publish.dependency_descriptor,
+        )?;
         if let Some(ssrc) = publish.audio_ssrc {
             let id = peer.pc.add_track(track(
                 RtpCodecKind::Audio,
@@ -184,19 +210,21 @@ impl Peer {
         now: Instant,
         offer: String,
     ) -> anyhow::Result<(Peer, String)> {
-        let mut peer = Peer::build(local, Transport::Udp, now, false)?;
+        let mut peer = Peer::build(local, Transport::Udp, now, false, false)?;
         let answer = peer.answer_offer(now, offer)?;
         Ok((peer, answer))
     }
 
     /// An `rtc` peer connection with the default codecs and interceptors
     /// and a host candidate at `local` (TCP: an active one, at port 9 as
-    /// RFC 6544 has it).
+    /// RFC 6544 has it), offering the audio-level and Dependency
+    /// Descriptor extensions when asked.
     fn build(
         local: SocketAddr,
         transport: Transport,
         now: Instant,
         audio_level: bool,
+        dependency_descriptor: bool,
     ) -> anyhow::Result<Peer> {
         let mut media_engine = MediaEngine::default();
         media_engine.register_default_codecs()?;
@@ -206,6 +234,15 @@ impl Peer {
                     uri: AUDIO_LEVEL_URI.to_owned(),
                 },
                 RtpCodecKind::Audio,
+                None,
+            )?;
+        }
+        if dependency_descriptor {
+            media_engine.register_header_extension(
+                RTCRtpHeaderExtensionCapability {
+                    uri: DEPENDENCY_DESCRIPTOR_URI.to_owned(),
+                },
+                RtpCodecKind::Video,
                 None,
             )?;
         }
@@ -399,7 +436,8 @@ impl Peer {
 
     /// Writes one packet on our audio or video track (SRTP, into the
     /// datagrams [`Peer::poll_transmit`] returns). False when the track
-    /// does not exist or is not negotiated yet.
+    /// does not exist or is not negotiated yet, or the packet has a
+    /// Dependency Descriptor and the track did not negotiate one.
     pub fn write_rtp(&mut self, now: Instant, kind: RtpCodecKind, packet: Outgoing) -> bool {
         let sender = match kind {
             RtpCodecKind::Audio => self.audio.as_mut(),
@@ -411,7 +449,7 @@ impl Peer {
         let Some(mut s) = self.pc.rtp_sender(sender.id) else {
             return false;
         };
-        let (payload_type, level_id) = match sender.negotiated {
+        let negotiated = match sender.negotiated {
             Some(negotiated) => negotiated,
             None => {
                 let params = &s.get_parameters().rtp_parameters;
@@ -423,20 +461,27 @@ impl Peer {
                 else {
                     return false;
                 };
-                let level_id = params
-                    .header_extensions
-                    .iter()
-                    .find(|e| e.uri == AUDIO_LEVEL_URI)
-                    .map(|e| e.id as u8);
-                sender.negotiated = Some((payload_type, level_id));
-                (payload_type, level_id)
+                let ext_id = |uri: &str| {
+                    params
+                        .header_extensions
+                        .iter()
+                        .find(|e| e.uri == uri)
+                        .map(|e| e.id as u8)
+                };
+                let negotiated = Negotiated {
+                    payload_type,
+                    audio_level_id: ext_id(AUDIO_LEVEL_URI),
+                    dependency_descriptor_id: ext_id(DEPENDENCY_DESCRIPTOR_URI),
+                };
+                sender.negotiated = Some(negotiated);
+                negotiated
             }
         };
         let mut rtp = rtc::rtp::Packet {
             header: rtc::rtp::Header {
                 version: 2,
                 marker: packet.marker,
-                payload_type,
+                payload_type: negotiated.payload_type,
                 sequence_number: packet.sequence_number,
                 timestamp: packet.timestamp,
                 ssrc: sender.ssrc,
@@ -444,13 +489,22 @@ impl Peer {
             },
             payload: packet.payload,
         };
-        if let (Some(level), Some(id), RtpCodecKind::Audio) = (packet.audio_level, level_id, kind)
+        if let (Some(level), Some(id), RtpCodecKind::Audio) =
+            (packet.audio_level, negotiated.audio_level_id, kind)
             && rtp
                 .header
                 .set_extension(id, Bytes::from(vec![0x80 | level]))
                 .is_err()
         {
             return false;
+        }
+        if let Some(descriptor) = packet.dependency_descriptor {
+            let Some(id) = negotiated.dependency_descriptor_id else {
+                return false;
+            };
+            if rtp.header.set_extension(id, descriptor).is_err() {
+                return false;
+            }
         }
         s.write_rtp(now, rtp).is_ok()
     }

@@ -357,6 +357,8 @@ export class Peer extends EventEmitter {
     if (track.kind === 'video' && wantsSimulcast(this._codecs.video)) init.sendEncodings = simulcastLayers(track.mediaStreamTrack.getSettings().height || 480);
     const transceiver = this.pc.addTransceiver(track.mediaStreamTrack, init);
     applyCodecPreferences(transceiver, track.kind, this._codecs[track.kind]);
+    if (track.kind === 'video') offerDependencyDescriptor(transceiver);
+    if (this._e2ee) this._e2ee.attachSender(transceiver.sender, track.kind);
     this._published.set(track, transceiver);
     track._senders.add(transceiver.sender);
   }
@@ -510,6 +512,25 @@ export function applyCodecPreferences(transceiver, kind, preferences) {
     transceiver.setCodecPreferences(ordered);
   } catch (err) {
     sdkLog.warn('cannot apply codec preferences:', err);
+  }
+}
+
+const DEPENDENCY_DESCRIPTOR = 'https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension';
+
+/**
+ * Offers the dependency descriptor header extension (Chromium has it, off by
+ * default): it tells the server which packets start a keyframe without the
+ * payload, which end-to-end encrypted video hides from it.
+ * @param {RTCRtpTransceiver} transceiver
+ */
+function offerDependencyDescriptor(transceiver) {
+  const t = /** @type {any} */ (transceiver);
+  if (typeof t.getHeaderExtensionsToNegotiate !== 'function' || typeof t.setHeaderExtensionsToNegotiate !== 'function') return;
+  try {
+    const extensions = t.getHeaderExtensionsToNegotiate();
+    t.setHeaderExtensionsToNegotiate(extensions.map((/** @type {any} */ e) => (e.uri === DEPENDENCY_DESCRIPTOR ? { ...e, direction: 'sendrecv' } : e)));
+  } catch (err) {
+    sdkLog.warn('cannot offer the dependency descriptor:', err);
   }
 }
 

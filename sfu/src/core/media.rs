@@ -147,6 +147,7 @@ impl Sfu {
                         marker: header.marker,
                         payload,
                         audio_level: header.audio_level,
+                        descriptor_keyframe: header.descriptor_keyframe,
                     };
                     self.forward(now, tk, layer, source);
                 }

@@ -22,6 +22,11 @@
 //!   cache, one copy per track instead of one per subscriber.
 //! - `setup::DeliverFeedback` marks PLI, FIR and NACK for delivery to us; `rtc`
 //!   drops inbound RTCP at the end of its chain otherwise.
+//! - The AV1 Dependency Descriptor extension is negotiated where we receive
+//!   video, and `read` turns it into whether a packet starts a keyframe
+//!   ([`RtpFields::descriptor_keyframe`]), which end-to-end-encrypted
+//!   payloads cannot tell. It is never sent: our senders build their own
+//!   headers (`senders`), and it is not offered on their m-lines.
 //! - Senders are our own sendonly transceivers with SSRCs we pick; a released
 //!   one is set inactive and reused for the next track of its kind, so the
 //!   SDP does not grow as people come and go.
@@ -171,6 +176,9 @@ pub struct RtpFields {
     pub marker: bool,
     /// RFC 6464 level and voice flag, when the publisher sent it.
     pub audio_level: Option<(u8, bool)>,
+    /// Whether the packet's Dependency Descriptor says it starts a
+    /// keyframe; `None` when it carries none.
+    pub descriptor_keyframe: Option<bool>,
 }
 
 /// What `bandwidth`'s estimator publishes about the participant's
@@ -192,6 +200,8 @@ struct RemoteTrack {
     receiver: RTCRtpReceiverId,
     mid: String,
     audio_level_ext_id: Option<u8>,
+    /// The Dependency Descriptor's extension id, when negotiated (video).
+    dependency_descriptor_ext_id: Option<u8>,
     /// Each layer's SSRC by layer index (one entry when not simulcast),
     /// `None` until its first packet arrived.
     layer_ssrcs: Vec<Option<u32>>,
@@ -231,7 +241,7 @@ pub struct EnginePeer {
     pc: RTCPeerConnection,
     candidates: Vec<RTCIceCandidateInit>,
     senders: FxHashMap<SenderSlot, SenderEntry>,
-    /// Remote track id → its receiver, extension id and layers.
+    /// Remote track id → its receiver, extension ids and layers.
     incoming: FxHashMap<String, RemoteTrack>,
     events: VecDeque<PeerEvent>,
     media: VecDeque<MediaIn>,

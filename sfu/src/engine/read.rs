@@ -2,6 +2,11 @@
 //! what it produces is translated into our terms — state changes and new
 //! remote tracks as [`PeerEvent`]s; RTP, and the subscriber's PLI, FIR and
 //! NACK about our senders, as [`MediaIn`]. Also the PLI we send a publisher.
+//!
+//! Of a packet's header extensions, two are read here, by the ids its
+//! track negotiated: the audio level, and the Dependency Descriptor, which
+//! says whether a video packet starts a keyframe without reading the
+//! payload (end-to-end-encrypted video has a ciphertext payload).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -23,6 +28,7 @@ use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
 use super::setup::AUDIO_LEVEL_URI;
 use super::{EnginePeer, IncomingTrack, MAX_LAYERS, MediaIn, PeerEvent, RemoteTrack, RtpFields};
+use crate::forward::dependency_descriptor::{self, DEPENDENCY_DESCRIPTOR_URI};
 use crate::signal::MediaKind;
 use crate::transport::Transport;
 use rtc::peer_connection::RTCPeerConnection;
@@ -159,6 +165,10 @@ impl EnginePeer {
                         .and_then(|id| packet.header.get_extension(id))
                         .and_then(|b| b.first().copied())
                         .map(|b| (b & 0x7f, b & 0x80 != 0));
+                    let descriptor_keyframe = remote
+                        .and_then(|t| t.dependency_descriptor_ext_id)
+                        .and_then(|id| extension(&packet.header, id))
+                        .map(dependency_descriptor::starts_keyframe);
                     let h = &packet.header;
                     self.media.push_back(MediaIn::Rtp {
                         header: RtpFields {
@@ -168,6 +178,7 @@ impl EnginePeer {
                             timestamp: h.timestamp,
                             marker: h.marker,
                             audio_level,
+                            descriptor_keyframe,
                         },
                         track_id,
                         layer,
@@ -285,11 +296,15 @@ impl EnginePeer {
         };
         let params = &receiver.get_parameters().rtp_parameters;
         let codec = params.codecs.first()?;
-        let audio_level_ext_id = params
-            .header_extensions
-            .iter()
-            .find(|e| e.uri == AUDIO_LEVEL_URI)
-            .and_then(|e| u8::try_from(e.id).ok());
+        let ext_id = |uri: &str| {
+            params
+                .header_extensions
+                .iter()
+                .find(|e| e.uri == uri)
+                .and_then(|e| u8::try_from(e.id).ok())
+        };
+        let audio_level_ext_id = ext_id(AUDIO_LEVEL_URI);
+        let dependency_descriptor_ext_id = ext_id(DEPENDENCY_DESCRIPTOR_URI);
         let mut layer_ssrcs = vec![None; layers];
         layer_ssrcs[first_layer.unwrap_or(0).min(layers - 1)] = Some(ssrc);
         Some((
@@ -306,10 +321,24 @@ impl EnginePeer {
                 receiver: receiver_id,
                 mid,
                 audio_level_ext_id,
+                dependency_descriptor_ext_id,
                 layer_ssrcs,
             },
         ))
     }
+}
+
+/// The bytes of a packet's header extension `id`, borrowed (the hot path
+/// takes no reference count).
+fn extension(header: &rtc::rtp::Header, id: u8) -> Option<&[u8]> {
+    if !header.extension {
+        return None;
+    }
+    header
+        .extensions
+        .iter()
+        .find(|e| e.id == id)
+        .map(|e| &e.payload[..])
 }
 
 /// The rids a receiver was offered, in the order of the offer's

@@ -178,7 +178,11 @@ impl EnginePeer {
         })
     }
 
-    /// Sends one forwarded packet on a sender.
+    /// Sends one forwarded packet on a sender, under a header of our own:
+    /// of the publisher's header extensions only the audio level is
+    /// carried over (under the subscriber's id). Its Dependency Descriptor
+    /// is not, as its frame numbers and structure would be wrong after a
+    /// layer switch; `rtc` adds transport-cc.
     pub fn write_rtp(
         &mut self,
         now: Instant,

@@ -1,6 +1,7 @@
 //! How every peer connection is created and configured: ICE-lite with our
 //! credentials and host candidates ([`EnginePeer::new`]), codecs, header
-//! extensions and the interceptor chain, including [`DeliverFeedback`],
+//! extensions (the Dependency Descriptor only where we receive) and the
+//! interceptor chain, including [`DeliverFeedback`],
 //! which hands PLI, FIR and NACK to the SFU (`rtc` drops inbound RTCP at the
 //! end of its chain unless a packet is marked for the application).
 
@@ -24,6 +25,7 @@ use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication
 use rtc::rtcp::receiver_report::ReceiverReport;
 use rtc::rtcp::sender_report::SenderReport;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
+use rtc::rtp_transceiver::RTCRtpTransceiverDirection;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RtpCodecKind,
 };
@@ -36,6 +38,7 @@ use super::DownlinkFigures;
 use super::bandwidth::{DownlinkEstimator, WithRepairFlows};
 use super::candidate::{TcpType, host_candidate, tcp_candidate};
 use super::{EngineError, EnginePeer, PeerSettings};
+use crate::forward::dependency_descriptor::DEPENDENCY_DESCRIPTOR_URI;
 
 impl EnginePeer {
     pub fn new(now: Instant, settings: &PeerSettings) -> Result<Self, EngineError> {
@@ -322,6 +325,13 @@ fn h264() -> RTCRtpCodecParameters {
 /// Simulcast needs the `mid` and `rid` extensions on video: a browser
 /// names no SSRCs for its layers, and `rtc` binds each layer by them.
 /// (Not `repaired-rid`: see [`without_rtx_where_simulcast`].)
+///
+/// The AV1 Dependency Descriptor is accepted on video we receive, for any
+/// codec: it says where keyframes start when the payload is end-to-end
+/// encrypted (`read`). Only where we receive: forwarded packets get
+/// headers of our own (`senders`), and a descriptor copied through would
+/// carry the publisher's frame numbers and structures across our layer
+/// switches, so none is offered on our sending m-lines.
 pub(super) fn media_engine() -> Result<MediaEngine, EngineError> {
     let mut engine = MediaEngine::default();
     engine.register_codec(opus(), RtpCodecKind::Audio)?;
@@ -355,6 +365,13 @@ pub(super) fn media_engine() -> Result<MediaEngine, EngineError> {
             None,
         )?;
     }
+    engine.register_header_extension(
+        RTCRtpHeaderExtensionCapability {
+            uri: DEPENDENCY_DESCRIPTOR_URI.to_owned(),
+        },
+        RtpCodecKind::Video,
+        Some(RTCRtpTransceiverDirection::Recvonly),
+    )?;
     Ok(engine)
 }
 

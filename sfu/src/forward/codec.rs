@@ -1,6 +1,11 @@
-//! What the forwarder must know about payloads: is this the start of a
+//! What the forwarder must know about packets: is this the start of a
 //! keyframe? A subscriber that starts (or resumes) mid-stream gets nothing
 //! until one arrives, since a decoder fed inter frames shows garbage.
+//!
+//! A packet with a Dependency Descriptor
+//! ([`dependency_descriptor`](super::dependency_descriptor)) is judged by
+//! it alone; only packets without one (older clients, H.264) are judged by
+//! their payload.
 
 /// Codecs the SFU forwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +31,26 @@ impl Codec {
         matches!(self, Codec::Vp8 | Codec::H264)
     }
 
-    /// Whether a subscriber may start at this packet: any audio packet, or
-    /// the first packet of a video keyframe.
+    /// Whether a subscriber may start at a packet: any audio packet, or
+    /// the first packet of a video keyframe. `descriptor_keyframe` is what
+    /// the packet's Dependency Descriptor says (`None`: it has none).
+    ///
+    /// When there is a descriptor the payload is not looked at: with
+    /// end-to-end encryption (SFrame in the browser's encoded transforms)
+    /// everything after the VP8 payload descriptor is ciphertext, so the
+    /// payload header's "keyframe" bit is noise: read, it would start
+    /// subscribers on inter frames they cannot decode and let real
+    /// keyframes pass.
+    pub fn packet_starts_keyframe(self, descriptor_keyframe: Option<bool>, payload: &[u8]) -> bool {
+        match (self, descriptor_keyframe) {
+            (Codec::Opus, _) => true,
+            (_, Some(keyframe)) => keyframe,
+            (_, None) => self.starts_keyframe(payload),
+        }
+    }
+
+    /// Whether a subscriber may start at this payload: any audio packet,
+    /// or the first packet of a video keyframe, as the payload says.
     pub fn starts_keyframe(self, payload: &[u8]) -> bool {
         match self {
             Codec::Opus => true,
@@ -130,6 +153,18 @@ mod tests {
         assert!(h264_starts_keyframe(&[0x7c, 0x85]));
         assert!(!h264_starts_keyframe(&[0x7c, 0x05]), "FU-A continuation");
         assert!(!h264_starts_keyframe(&[0x78, 0x00]));
+    }
+
+    #[test]
+    fn a_dependency_descriptor_overrules_the_payload() {
+        let vp8_keyframe = [0x10, 0x00, 0x9d];
+        let vp8_inter = [0x10, 0x01, 0x9d];
+        assert!(Codec::Vp8.packet_starts_keyframe(Some(true), &vp8_inter));
+        assert!(!Codec::Vp8.packet_starts_keyframe(Some(false), &vp8_keyframe));
+        assert!(Codec::Vp8.packet_starts_keyframe(None, &vp8_keyframe));
+        assert!(!Codec::Vp8.packet_starts_keyframe(None, &vp8_inter));
+        assert!(Codec::H264.packet_starts_keyframe(Some(true), &[0x41, 0x9a]));
+        assert!(Codec::Opus.packet_starts_keyframe(Some(false), &[1]));
     }
 
     #[test]

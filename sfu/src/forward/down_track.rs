@@ -3,7 +3,9 @@
 //! The down-track owns everything that differs per subscriber: the SSRC and
 //! payload type negotiated in the subscriber's own SDP, its header-extension
 //! id for audio level, and the sequence/timestamp rewriter. It starts each run
-//! at a keyframe, so a subscriber that joins mid-stream decodes at once.
+//! at a keyframe, so a subscriber that joins mid-stream decodes at once; the
+//! packet's Dependency Descriptor says where one starts when it has one (its
+//! payload may be end-to-end encrypted), else the payload does.
 //!
 //! Of a simulcast track it sends one layer: the one its run started on.
 //! Given another target layer, it keeps sending the current one until the
@@ -30,6 +32,10 @@ pub struct SourcePacket {
     pub payload: Bytes,
     /// RFC 6464 audio level (−dBov, 0 loudest … 127 silent) and voice flag.
     pub audio_level: Option<(u8, bool)>,
+    /// Whether the packet's Dependency Descriptor says it starts a
+    /// keyframe; `None` when it has none (keyframes are then found in the
+    /// payload).
+    pub descriptor_keyframe: Option<bool>,
 }
 
 /// A packet ready for one subscriber's sender.
@@ -188,9 +194,14 @@ impl DownTrack {
             }
         } else if layer != self.target {
             return Forward::Drop;
-        } else if self.codec.starts_keyframe(&packet.payload) {
+        } else if self
+            .codec
+            .packet_starts_keyframe(packet.descriptor_keyframe, &packet.payload)
+        {
             // A start, or a switch: the new run follows the last packet
-            // sent, whichever layer that was.
+            // sent, whichever layer that was. (With a Dependency
+            // Descriptor the payload is not read: it may be end-to-end
+            // encrypted, see `Codec::packet_starts_keyframe`.)
             self.layer = Some(layer);
             if let Some(vp8) = &mut self.vp8 {
                 vp8.start_run(&packet.payload);
@@ -297,6 +308,7 @@ mod tests {
             marker: true,
             payload: Bytes::from(vec![0x10, if keyframe { 0x00 } else { 0x01 }, 0x9d]),
             audio_level: None,
+            descriptor_keyframe: None,
         }
     }
 

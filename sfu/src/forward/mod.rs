@@ -1,7 +1,12 @@
 //! The forwarding path, engine-independent: what happens to a packet between
 //! arriving from a publisher and leaving for each subscriber.
 //!
-//! - [`codec`]: keyframe detection (VP8, H.264) so subscribers start clean.
+//! - [`codec`]: keyframe detection so subscribers start clean: by the
+//!   packet's Dependency Descriptor when it has one, else by the payload
+//!   (VP8, H.264).
+//! - [`dependency_descriptor`]: the DD header extension's fixed fields,
+//!   which say where a keyframe starts without reading the payload (it may
+//!   be end-to-end encrypted).
 //! - [`packet_cache`]: recent packets per published track, for NACKs.
 //! - [`rewrite`]: continuous sequence numbers and timestamps per subscriber.
 //! - [`down_track`]: one subscriber's copy of one track (SSRC, payload type,
@@ -17,6 +22,7 @@
 //! - [`dominant_speaker`]: audio levels → who is speaking.
 
 pub mod codec;
+pub mod dependency_descriptor;
 pub mod dominant_speaker;
 pub mod down_track;
 pub mod keyframe_request;

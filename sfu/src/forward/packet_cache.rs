@@ -41,6 +41,11 @@ impl PacketCache {
             .filter(|p| p.sequence_number == sequence_number)
     }
 
+    /// Every packet held, in slot order.
+    pub fn packets(&self) -> impl Iterator<Item = &CachedPacket> {
+        self.slots.iter().flatten()
+    }
+
     fn slot(&self, sequence_number: u16) -> usize {
         sequence_number as usize & (self.slots.len() - 1)
     }

@@ -14,6 +14,11 @@
 //! second); its down-track targets the highest layer at or below that which
 //! is arriving, or the lowest arriving one if none is.
 //!
+//! Keyframes, where down-tracks start and switch layers, are found per
+//! packet by its Dependency Descriptor when it has one and by its payload
+//! otherwise (`Codec::packet_starts_keyframe`): the payload of an
+//! end-to-end-encrypted frame cannot be read, its descriptor can.
+//!
 //! `K` is whatever names a subscriber (the core's participant key); each
 //! subscriber receives the track at most once, on one sender (its SSRC).
 
@@ -92,6 +97,12 @@ impl<K: Copy + Eq> TrackReceiver<K> {
 
     pub fn layer_count(&self) -> u8 {
         self.layers.len() as u8
+    }
+
+    /// What the caches of its layers hold, lowest layer first, oldest slot
+    /// first (for the operator's look at what the server stores).
+    pub fn cached_packets(&self) -> impl Iterator<Item = &CachedPacket> {
+        self.layers.iter().flat_map(|layer| layer.cache.packets())
     }
 
     /// Adds a subscriber receiving on its sender `ssrc`. `reused` is the
@@ -370,6 +381,7 @@ mod tests {
             marker: true,
             payload: Bytes::from(vec![0x10, if keyframe { 0x00 } else { 0x01 }, 0x9d]),
             audio_level: None,
+            descriptor_keyframe: None,
         }
     }
 
@@ -415,6 +427,32 @@ mod tests {
             [0],
             "held back"
         );
+    }
+
+    #[test]
+    fn a_dependency_descriptor_says_where_subscribers_start_whatever_the_payload_says() {
+        let t0 = Instant::now();
+        let mut receiver = TrackReceiver::new(Codec::Vp8, 90_000, 64, Duration::from_secs(1), 1);
+        receiver.subscribe(1u64, 0xa, None);
+        negotiate(&mut receiver, 1, 0xa);
+        // Encrypted frames: the payload's keyframe bit is noise.
+        let looks_key_but_is_not = SourcePacket {
+            descriptor_keyframe: Some(false),
+            ..vp8(1, true)
+        };
+        let looks_inter_but_is_key = SourcePacket {
+            descriptor_keyframe: Some(true),
+            ..vp8(2, false)
+        };
+        let mut sent = Vec::new();
+        receiver.forward(t0, 0, &looks_key_but_is_not, |_, _, p| {
+            sent.push(p.sequence_number)
+        });
+        assert!(sent.is_empty());
+        receiver.forward(t0, 0, &looks_inter_but_is_key, |_, _, p| {
+            sent.push(p.sequence_number)
+        });
+        assert_eq!(sent, [2]);
     }
 
     #[test]

@@ -122,19 +122,60 @@ impl Net {
     /// Joins a client whose camera sends `video_mime` (VP8 or H.264); it can
     /// also send RFC 6464 audio levels ([`Client::audio_level`]).
     pub fn join_with(&mut self, room: &str, identity: &str, video_mime: &'static str) -> usize {
-        self.join_on(Transport::Udp, Some(room), identity, video_mime)
+        self.join_on(
+            Transport::Udp,
+            Some(room),
+            identity,
+            video_mime,
+            true,
+            false,
+        )
+    }
+
+    /// Joins like [`Net::join`], offering the Dependency Descriptor
+    /// extension on video (as Chromium does when our SDK asks it to);
+    /// [`Net::send_with_descriptor`] puts one on its video.
+    pub fn join_with_dependency_descriptor(&mut self, room: &str, identity: &str) -> usize {
+        self.join_on(
+            Transport::Udp,
+            Some(room),
+            identity,
+            MIME_TYPE_VP8,
+            true,
+            true,
+        )
+    }
+
+    /// Joins like [`Net::join`] with a first offer that names none of its
+    /// tracks (`tracks: []`), though its media is sent.
+    pub fn join_unnamed(&mut self, room: &str, identity: &str) -> usize {
+        self.join_on(
+            Transport::Udp,
+            Some(room),
+            identity,
+            MIME_TYPE_VP8,
+            false,
+            false,
+        )
     }
 
     /// Joins a client whose network lets only TCP through: it connects to
     /// the SFU's passive ICE-TCP candidate (the config's `tcp_bind`).
     pub fn join_over_tcp(&mut self, room: &str, identity: &str) -> usize {
-        self.join_on(Transport::Tcp, Some(room), identity, MIME_TYPE_VP8)
+        self.join_on(
+            Transport::Tcp,
+            Some(room),
+            identity,
+            MIME_TYPE_VP8,
+            true,
+            false,
+        )
     }
 
     /// Joins a client to a preflight's room of its own
     /// ([`Sfu::join_preflight`]), publishing Opus and VP8.
     pub fn join_preflight(&mut self, identity: &str) -> usize {
-        self.join_on(Transport::Udp, None, identity, MIME_TYPE_VP8)
+        self.join_on(Transport::Udp, None, identity, MIME_TYPE_VP8, true, false)
     }
 
     fn join_on(
@@ -143,6 +184,8 @@ impl Net {
         room: Option<&str>,
         identity: &str,
         video_mime: &'static str,
+        name_tracks: bool,
+        dependency_descriptor: bool,
     ) -> usize {
         let joined = match room {
             Some(room) => self.sfu.join(self.now, room, identity, RoomScope::Any),
@@ -159,10 +202,15 @@ impl Net {
                 audio_ssrc: Some(1000 + index as u32),
                 video: Some((video_mime, 2000 + index as u32)),
                 audio_level: true,
+                dependency_descriptor,
             },
         )
         .unwrap();
-        let tracks = media_specs(&sdp);
+        let tracks = if name_tracks {
+            media_specs(&sdp)
+        } else {
+            Vec::new()
+        };
         self.clients.push(Client {
             identity: identity.to_owned(),
             room: joined.room_name.clone(),
@@ -279,6 +327,12 @@ impl Net {
                             ssrc: packet.header.ssrc,
                             sequence_number: packet.header.sequence_number,
                             timestamp: packet.header.timestamp,
+                            extensions: packet
+                                .header
+                                .extensions
+                                .iter()
+                                .map(|e| (e.id, e.payload.clone()))
+                                .collect(),
                             payload: packet.payload,
                         }),
                         Incoming::DataChannelOpened { channel, label } => {
@@ -391,6 +445,36 @@ impl Net {
         }
     }
 
+    /// Sends like [`Net::send`], the video with a Dependency Descriptor
+    /// (client `i` joined with [`Net::join_with_dependency_descriptor`]):
+    /// its payload starts a VP8 keyframe when `payload_keyframe`, its
+    /// descriptor announces one when `descriptor_keyframe`.
+    pub fn send_with_descriptor(
+        &mut self,
+        i: usize,
+        seq: u16,
+        payload_keyframe: bool,
+        descriptor_keyframe: bool,
+    ) {
+        let now = self.now;
+        let c = &mut self.clients[i];
+        let sent = testkit::media::send_pair_with_descriptor(
+            &mut c.peer,
+            now,
+            &c.identity,
+            seq,
+            payload_keyframe,
+            descriptor_keyframe,
+            c.audio_level,
+        );
+        for (kind, written) in sent {
+            assert!(
+                written,
+                "the {kind} track's codec and extensions are negotiated"
+            );
+        }
+    }
+
     /// Sends like [`Net::send`] but returns client `i`'s datagrams instead
     /// of delivering them (for benchmarks that feed them to the SFU).
     pub fn send_captured(&mut self, i: usize, seq: u16, keyframe: bool) -> Vec<BytesMut> {
@@ -443,6 +527,8 @@ pub struct Received {
     pub ssrc: u32,
     pub sequence_number: u16,
     pub timestamp: u32,
+    /// Its header extensions: id and bytes.
+    pub extensions: Vec<(u8, Bytes)>,
     pub payload: Bytes,
 }
 
