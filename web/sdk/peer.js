@@ -172,15 +172,13 @@ export class Peer extends EventEmitter {
     this._spare.splice(this._spare.indexOf(spare), 1);
     spare.direction = 'sendonly';
     this._published.set(track, spare);
-    // The m-line is already negotiated, so media could flow before the
-    // server has the offer that names it (an answer to a server offer in
-    // between would enable it), and the server would publish it under its
-    // WebRTC id. So the track goes into the sender only once that offer is
-    // answered.
-    return this._renegotiate().then(async () => {
+    track._senders.add(spare.sender);
+    // Media may flow before the offer naming it is answered (an answer to a
+    // server offer in between enables the sender): the server holds such a
+    // track until an offer names it (docs/signaling.md 4.2).
+    const replaced = spare.sender.replaceTrack(track.mediaStreamTrack);
+    return Promise.all([replaced, this._renegotiate()]).then(async () => {
       if (this._closed || this._published.get(track) !== spare) return;
-      await spare.sender.replaceTrack(track.mediaStreamTrack);
-      track._senders.add(spare.sender);
       // The server starts the track afresh, every simulcast layer wanted
       // until it says otherwise.
       await this._setActiveLayers(spare.mid || '', []);

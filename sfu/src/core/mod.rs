@@ -42,7 +42,7 @@ use bytes::BytesMut;
 use tracing::debug;
 
 use crate::demux::Demux;
-use crate::engine::{DataChannelId, EnginePeer, SenderSlot};
+use crate::engine::{DataChannelId, EnginePeer, IncomingTrack, SenderSlot};
 use crate::forward::dominant_speaker::DominantSpeaker;
 use crate::forward::down_track::DownTrack;
 use crate::forward::receiver::TrackReceiver;
@@ -214,6 +214,12 @@ struct Participant {
     peer: EnginePeer,
     /// Tracks named in the client's latest offer, by mid.
     specs: HashMap<String, PublishedTrackSpec>,
+    /// Tracks whose media arrived before any offer named their m-line, by
+    /// mid (an answer to a server offer can start a sender the client has
+    /// not offered yet). Published once an offer names them, so nobody
+    /// ever sees a track under its WebRTC id; their packets are dropped
+    /// until then.
+    unnamed: HashMap<String, IncomingTrack>,
     /// Engine track id → published track, for the per-packet lookup.
     incoming: FxHashMap<String, TrackKey>,
     /// Our senders to this participant (their SSRCs) → the track each

@@ -14,7 +14,7 @@ use std::time::Instant;
 use tracing::{debug, warn};
 
 use super::{MAX_RELAY_ADDRS, ParticipantKey, Sfu, TrackKey};
-use crate::engine::SenderSlot;
+use crate::engine::{IncomingTrack, SenderSlot};
 use crate::forward::down_track::Negotiated;
 use crate::signal::{
     FromParticipant, PublishedTrackSpec, SfuError, SubscribedTrackMid, ToParticipant,
@@ -116,6 +116,16 @@ impl Sfu {
                     .collect();
                 for track in gone {
                     self.unpublish(track);
+                }
+                // Media that came before this offer named its m-line.
+                let p = self.participants.get_mut(&key).expect("checked");
+                let named: Vec<IncomingTrack> = p
+                    .specs
+                    .keys()
+                    .filter_map(|mid| p.unnamed.remove(mid))
+                    .collect();
+                for track in named {
+                    self.on_incoming_track(now, key, track);
                 }
                 // A simulcast m-line sending again after an unpublish keeps
                 // its layers' SSRCs, so no new track is reported for it:

@@ -142,6 +142,7 @@ impl Sfu {
             room: room.to_owned(),
             peer,
             specs: HashMap::new(),
+            unnamed: HashMap::new(),
             incoming: FxHashMap::default(),
             track_by_sender: FxHashMap::default(),
             idle_senders: FxHashMap::default(),

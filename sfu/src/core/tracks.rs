@@ -27,8 +27,17 @@ impl Sfu {
         if p.incoming.contains_key(&incoming.track_id) {
             return; // the engine reports the stream again: same track
         }
+        let Some(spec) = p.specs.get(&incoming.mid).cloned() else {
+            debug!(
+                participant = key,
+                ?incoming,
+                "incoming track no offer names yet: held"
+            );
+            p.unnamed.insert(incoming.mid.clone(), incoming);
+            return;
+        };
+        p.unnamed.remove(&incoming.mid);
         debug!(participant = key, ?incoming, "incoming track");
-        let spec = p.specs.get(&incoming.mid).cloned();
         let tk = self.next_key;
         self.next_key += 1;
         // Layers are switched with VP8's picture numbers kept continuous;
@@ -42,13 +51,11 @@ impl Sfu {
         let track = PublishedTrack {
             sid: new_sid("MT"),
             publisher: key,
-            name: spec
-                .as_ref()
-                .map_or_else(|| incoming.track_id.clone(), |s| s.name.clone()),
+            name: spec.name,
             kind: incoming.kind,
             mid: incoming.mid.clone(),
-            enabled: spec.as_ref().is_none_or(|s| s.enabled),
-            priority: spec.as_ref().map(|s| s.priority).unwrap_or_default(),
+            enabled: spec.enabled,
+            priority: spec.priority,
             subscriber_priority: Default::default(),
             engine_track_id: incoming.track_id.clone(),
             mime_type: incoming.mime_type.clone(),
