@@ -28,6 +28,8 @@ export async function buildGlobal() {
     minify: true,
     target: 'es2020',
     legalComments: 'none',
+    // A script has no import.meta: e2ee.js falls back to the script's src.
+    define: { 'import.meta.url': 'undefined' },
     write: false,
     banner: { js: '/* Confide browser SDK as Twilio.Video: generated from web/sdk/ by scripts/sdk-global-build.mjs; do not edit. */' },
   });

@@ -90,6 +90,10 @@ pub struct AppConfig {
     pub patient_moves_need_approval: bool,
     /// Patients wait until the psychologist lets them into the call.
     pub waiting_room: bool,
+    /// Sessions' media is end-to-end encrypted by the two browsers (the
+    /// server forwards what it cannot read). Not with `admins_may_join`:
+    /// a third person would hold no key.
+    pub end_to_end_encryption: bool,
     /// A patient's reminders carry a one-time sign-in link to their
     /// session (no password needed), valid until its room closes.
     pub magic_links: bool,
@@ -113,6 +117,14 @@ pub struct InitialAdmin {
     pub name: String,
 }
 
+impl AppConfig {
+    /// Whether sessions are end-to-end encrypted: asked for, and nobody
+    /// but the two people can join them.
+    pub fn encrypts_sessions(&self) -> bool {
+        self.end_to_end_encryption && !self.admins_may_join
+    }
+}
+
 fn default_admin_name() -> String {
     "Clinic admin".to_owned()
 }
@@ -130,6 +142,7 @@ impl Default for AppConfig {
             patient_change_cutoff_hours: 24,
             patient_moves_need_approval: true,
             waiting_room: true,
+            end_to_end_encryption: true,
             magic_links: false,
             audit_retention_days: 2190,
             message_retention_days: 90,
@@ -190,6 +203,11 @@ pub struct MediaConfig {
     /// tracks, subscriptions) for its browser to come back, in seconds.
     /// Twilio's is 30.
     pub reconnect_window_secs: u64,
+    /// Serve `/ops/packet-cache/{room}` (to this machine or a bearer of
+    /// `http.metrics_token`): the media packets the server holds for a
+    /// room, to check that an end-to-end encrypted session leaves it only
+    /// ciphertext. Off by default: other rooms' packets are media.
+    pub inspect_packet_cache: bool,
 }
 
 /// The Twilio-style account and API key that sign access tokens.
@@ -221,6 +239,7 @@ impl Default for Config {
                 max_participants_per_room: 10,
                 socket_buffer_bytes: 4 << 20,
                 reconnect_window_secs: 30,
+                inspect_packet_cache: false,
             },
             data_dir: PathBuf::from("data"),
             web_dir: None,
@@ -557,6 +576,17 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    fn sessions_are_encrypted_unless_admins_may_join() {
+        let mut app = AppConfig::default();
+        assert!(app.encrypts_sessions(), "on by default");
+        app.admins_may_join = true;
+        assert!(!app.encrypts_sessions(), "a third person would hold no key");
+        app.admins_may_join = false;
+        app.end_to_end_encryption = false;
+        assert!(!app.encrypts_sessions());
     }
 
     #[test]

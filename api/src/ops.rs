@@ -1,16 +1,20 @@
 //! What an operator's monitoring and load balancer ask: `/healthz` (the
 //! process answers), `/readyz` (it can serve a call: database and media
-//! plane answer, and it is not stopping) and who may read `/metrics` (this
-//! machine, or anyone with `http.metrics_token`).
+//! plane answer, and it is not stopping), who may read `/metrics` (this
+//! machine, or anyone with `http.metrics_token`), and, when the operator
+//! turns it on, `/ops/packet-cache/{room}` (what the SFU holds of a room's
+//! media, the same readers).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::json;
 
 use crate::http::error::ApiError;
@@ -64,6 +68,37 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         )
             .into_response()
     }
+}
+
+/// `GET /ops/packet-cache/{room}` (behind [`metrics_access`], and only
+/// with `media.inspect_packet_cache`): each published track of the room
+/// with the packets its cache holds, payloads in base64, so an operator
+/// can see for themselves that an end-to-end encrypted session leaves the
+/// server nothing but ciphertext.
+pub async fn packet_cache(State(state): State<AppState>, Path(room): Path<String>) -> Response {
+    if !state.config.media.inspect_packet_cache {
+        return ApiError::NotFound.into_response();
+    }
+    let Some(tracks) = state.sfu.cached_media(&room).await else {
+        return ApiError::NotFound.into_response();
+    };
+    let tracks: Vec<_> = tracks
+        .into_iter()
+        .map(|t| {
+            let packets: Vec<_> = t
+                .packets
+                .iter()
+                .map(|(seq, payload)| json!({"sequence_number": seq, "payload": BASE64.encode(payload)}))
+                .collect();
+            json!({
+                "participant_sid": t.participant_sid,
+                "track_sid": t.track_sid,
+                "kind": t.kind,
+                "packets": packets,
+            })
+        })
+        .collect();
+    Json(json!({"room": room, "tracks": tracks})).into_response()
 }
 
 /// Guards `/metrics`: with `http.metrics_token`, a bearer token equal to

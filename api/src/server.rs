@@ -111,6 +111,11 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     if let Some(warning) = config.media_reachability_warning() {
         tracing::warn!("{warning}");
     }
+    if config.app.end_to_end_encryption && !config.app.encrypts_sessions() {
+        tracing::warn!(
+            "sessions are not end-to-end encrypted: app.admins_may_join lets a third person in, who would have no key"
+        );
+    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let credentials = api_key::load_or_create(&config.tokens, &config.data_dir)?;
@@ -265,6 +270,15 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
                     sfu: sfu.clone(),
                     turn: turn.clone(),
                 })
+                .route_layer(axum::middleware::from_fn_with_state(
+                    app_state.clone(),
+                    ops::metrics_access,
+                )),
+        )
+        .route(
+            "/ops/packet-cache/{room}",
+            get(ops::packet_cache)
+                .with_state(app_state.clone())
                 .route_layer(axum::middleware::from_fn_with_state(
                     app_state.clone(),
                     ops::metrics_access,

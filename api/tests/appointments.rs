@@ -353,15 +353,23 @@ async fn video_rooms_and_tokens(backend: api::db::Backend) {
         "{early}"
     );
 
-    // 15 minutes before: open. Exactly the seed's four fields.
+    // 15 minutes before: open. The seed's four fields, and whether the
+    // browsers encrypt end to end (on by default: two people, no admins).
     c.api.clock.advance(Duration::minutes(46));
     let (status, token) = c.api.get(&token_path, &c.patient).await;
     assert_eq!(status, StatusCode::OK, "{token}");
     let keys: Vec<&String> = token.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        vec!["access_token", "expires_in", "room_name", "user_identity"]
+        vec![
+            "access_token",
+            "end_to_end_encryption",
+            "expires_in",
+            "room_name",
+            "user_identity"
+        ]
     );
+    assert_eq!(token["end_to_end_encryption"], true);
     assert_eq!(token["room_name"], room.as_str());
     assert_eq!(
         token["user_identity"],

@@ -1,8 +1,9 @@
 //! What an operator relies on: `/readyz` says when a call can start (and
 //! stops saying so while the server stops), `/metrics` is served to this
 //! machine or to a bearer of `http.metrics_token` only, the log can be JSON
-//! lines, and a server whose public address is on the internet while media
-//! is offered on a private one says so at start.
+//! lines, a server whose public address is on the internet while media is
+//! offered on a private one says so at start, and the packet cache is shown
+//! only when the operator asks for it.
 
 mod http_support;
 mod process_support;
@@ -80,6 +81,54 @@ async fn metrics_are_for_this_machine_or_a_token() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    api.stop().await;
+}
+
+/// `/ops/packet-cache/{room}` answers only when the operator turned it on,
+/// to the same readers as `/metrics`, and names no room it does not have.
+#[tokio::test]
+async fn the_packet_cache_is_served_only_when_turned_on() {
+    let api = TestApi::start(Backend::Sqlite).await;
+    let sfu = api.running.as_ref().unwrap().state.sfu.clone();
+    assert!(
+        sfu.register_room("apt-1-cache", "RM0000000000000000000000000000cafe", Some(2))
+            .await
+    );
+    let (status, _) = get(&api, "/ops/packet-cache/apt-1-cache", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "off by default");
+    api.stop().await;
+
+    let api = TestApi::start_with(Backend::Sqlite, |config| {
+        config.media.inspect_packet_cache = true;
+    })
+    .await;
+    let sfu = api.running.as_ref().unwrap().state.sfu.clone();
+    assert!(
+        sfu.register_room("apt-1-cache", "RM0000000000000000000000000000cafe", Some(2))
+            .await
+    );
+    let (status, body) = get(&api, "/ops/packet-cache/apt-1-cache", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["room"], "apt-1-cache");
+    assert_eq!(
+        body["tracks"],
+        serde_json::json!([]),
+        "nobody publishes yet"
+    );
+    let (status, _) = get(&api, "/ops/packet-cache/no-such-room", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(
+        &api,
+        "/ops/packet-cache/apt-1-cache",
+        &[("X-Forwarded-For", "198.51.100.7")],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "not for someone through a proxy"
+    );
     api.stop().await;
 }
 

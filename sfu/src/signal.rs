@@ -86,6 +86,10 @@ pub struct ParticipantInfo {
     /// Interrupted and within its reconnect window (absent when not).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub reconnecting: bool,
+    /// The public key it announced for end-to-end encryption
+    /// (`e2ee_key`), absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e2ee_key: Option<String>,
 }
 
 /// A track a participant publishes, named in its offer by the m-line's mid.
@@ -150,6 +154,9 @@ pub enum FromParticipant {
         #[serde(default)]
         render_dimensions: Option<RenderDimensions>,
     },
+    /// The public key of its end-to-end encryption, for the others in
+    /// the room (`core::e2ee_keys`).
+    E2eeKey { public_key: String },
 }
 
 /// One participant's network quality (`crate::quality`): its level
@@ -255,6 +262,11 @@ pub enum ToParticipant {
         mid: String,
         active: Vec<bool>,
     },
+    /// Another participant's public key for end-to-end encryption.
+    E2eeKey {
+        participant_sid: String,
+        public_key: String,
+    },
     /// Network quality levels of the room's participants (this one's
     /// included), sent when one changes.
     NetworkQuality {
@@ -303,6 +315,9 @@ pub enum SfuError {
     DuplicateTrackName(String),
     #[error("more than {0} data tracks published at once")]
     TooManyTracks(usize),
+    /// An `e2ee_key` the server will not relay.
+    #[error("invalid end-to-end encryption key: {0}")]
+    BadE2eeKey(String),
 }
 
 /// Something that happened in a room, for the REST API's status callbacks.

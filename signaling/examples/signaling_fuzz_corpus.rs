@@ -92,6 +92,10 @@ fn main() {
             "track_enabled.json",
             r#"{"type":"track_enabled","name":"camera","enabled":false}"#.to_owned(),
         ),
+        (
+            "e2ee_key.json",
+            r#"{"type":"e2ee_key","public_key":"BCyo0lF7o3X0Uf0QqZ4kqzqH8z0mYw0Y3oG4D8bq8mTt3n0r2oQm6U2w7R8rQm0dXwzqFJ2n8xw5XbJ9ZtV0Yq0"}"#.to_owned(),
+        ),
     ];
     for (name, text) in messages {
         serde_json::from_str::<serde_json::Value>(&text).expect("valid JSON");

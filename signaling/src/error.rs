@@ -95,6 +95,8 @@ impl SignalError {
                 SfuError::TrackNameTooLong(_) => 53302,
                 SfuError::DuplicateTrackName(_) => 53304,
                 SfuError::TooManyTracks(_) => 53203,
+                // twilio-video's "Client sent an invalid signaling message".
+                SfuError::BadE2eeKey(_) => 53004,
             },
         }
     }
@@ -165,6 +167,11 @@ mod tests {
                 SfuError::TooManyTracks(16),
                 53203,
                 "more than 16 data tracks published at once",
+            ),
+            (
+                SfuError::BadE2eeKey("the public key is empty".into()),
+                53004,
+                "invalid end-to-end encryption key: the public key is empty",
             ),
         ];
         for (sfu_error, code, message) in cases {

@@ -31,6 +31,7 @@ fn type_of(message: &ClientMessage) -> &'static str {
             FromParticipant::TrackEnabled { .. } => "track_enabled",
             FromParticipant::TrackPriority { .. } => "track_priority",
             FromParticipant::TrackPreferences { .. } => "track_preferences",
+            FromParticipant::E2eeKey { .. } => "e2ee_key",
         },
     }
 }

@@ -39,12 +39,12 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Error codes of `docs/signaling.md` §10.
-const DOCUMENTED_CODES: [u64; 16] = [
-    20101, 20102, 20103, 20104, 20105, 20106, 20107, 53000, 53001, 53105, 53106, 53118, 53204,
-    53205, 53400, 53402,
+const DOCUMENTED_CODES: [u64; 17] = [
+    20101, 20102, 20103, 20104, 20105, 20106, 20107, 53000, 53001, 53004, 53105, 53106, 53118,
+    53204, 53205, 53400, 53402,
 ];
 /// What the server may send a joined client (docs §5).
-const SERVER_TYPES: [&str; 15] = [
+const SERVER_TYPES: [&str; 16] = [
     "joined",
     "resumed",
     "pong",
@@ -60,6 +60,7 @@ const SERVER_TYPES: [&str; 15] = [
     "track_enabled",
     "dominant_speaker",
     "network_quality",
+    "e2ee_key",
 ];
 /// Only a server that stopped answering takes this long: a hang guard,
 /// not a speed requirement.

@@ -15,6 +15,10 @@
 // own camera showing) until the psychologist lets them in; the
 // psychologist's page shows who waits (lobby-panel.js).
 //
+// With the clinic's end-to-end encryption on (the token says so), the two
+// browsers encrypt their media with keys the server never sees, and the
+// page shows the safety code both can read to each other (web/sdk/e2ee.js).
+//
 // States (on #call's data-state, and window.confideVideo.state for tests):
 // loading, permission, blocked, too-early, closed, cancelled, not-yours,
 // lobby, removed, link-used, connecting, waiting, in-call, reconnecting,
@@ -494,7 +498,7 @@ function sentAway(name) {
 async function enterRoom(appointment, token, tracks, attempt = 0) {
   let room;
   try {
-    room = await Video.connect(token.access_token, { name: token.room_name, tracks, networkQuality: { local: 1, remote: 1 } });
+    room = await Video.connect(token.access_token, { name: token.room_name, tracks, networkQuality: { local: 1, remote: 1 }, e2ee: !!token.end_to_end_encryption });
   } catch (err) {
     if (err && err.code === 20104) {
       // The token expired while we were away: a fresh one.
@@ -507,6 +511,7 @@ async function enterRoom(appointment, token, tracks, attempt = 0) {
     return show('error', `Could not connect (${err.message}). Check your internet connection and try again.`, [retry, toDashboard]);
   }
   page.room = room;
+  showEncryption(room);
   room.localParticipant.on('networkQualityLevelChanged', (level) => showQuality('local-quality', level, 'Your'));
   room.participants.forEach(watchParticipant);
   room.on('participantConnected', (participant) => {
@@ -533,6 +538,23 @@ async function enterRoom(appointment, token, tracks, attempt = 0) {
     show('ended', why, [retry, toDashboard]);
   });
   waitingOrInCall();
+}
+
+/**
+ * Whether the call is end-to-end encrypted, and the safety code to compare
+ * once a key is agreed with the other person.
+ * @param {any} room
+ */
+function showEncryption(room) {
+  const e2ee = room.e2ee;
+  $('e2ee').hidden = !e2ee;
+  if (!e2ee) return;
+  const render = () => {
+    $('e2ee-code').textContent = e2ee.safetyCode || '…';
+    $('e2ee-state').textContent = e2ee.safetyCode ? 'End-to-end encrypted' : 'End-to-end encrypted once the other person joins';
+  };
+  e2ee.on('safetyCode', render);
+  render();
 }
 
 /**

@@ -6,7 +6,8 @@
 // As in twilio-video, the promise can be cancelled (`cancel()`): it then
 // rejects with Error('Canceled') and whatever was started is undone.
 
-import { createError } from './errors.js';
+import { createError, TwilioError, UNSUPPORTED } from './errors.js';
+import { EndToEndEncryption } from './e2ee.js';
 import { LocalTrack, wrapMediaStreamTrack } from './localtrack.js';
 import { LocalDataTrack } from './datatrack.js';
 import { createLocalTracks } from './createtracks.js';
@@ -30,6 +31,7 @@ import { networkQualityConfiguration } from './networkquality.js';
  * @property {{video?: {clientTrackSwitchOffControl?: 'auto'|'manual', contentPreferencesMode?: 'auto'|'manual', [setting: string]: unknown}}} [bandwidthProfile] read: who switches remote video off, who says its render size (twilio-video's defaults with a profile: 'auto' for both)
  * @property {number} [timeout] ms to wait for the room (default 20000); not a twilio-video option
  * @property {string} [signalingUrl] defaults to ws(s)://<page host>/rtc; not a twilio-video option
+ * @property {boolean} [e2ee] end-to-end encrypt media for a two-person room (e2ee.js; `room.e2ee` has the safety code); not a twilio-video option
  */
 
 /** @typedef {Promise<Room> & {cancel(): CancelableRoomPromise}} CancelableRoomPromise */
@@ -99,12 +101,17 @@ async function connectRoom(token, options, steps) {
       throw new Error('Canceled');
     }
   }
+  if (options.e2ee && !EndToEndEncryption.isSupported()) {
+    if (created) for (const track of tracks) if (track instanceof LocalTrack) track.stop();
+    throw new TwilioError(UNSUPPORTED, 'End-to-end encryption is not supported by this browser (it needs RTCRtpScriptTransform)');
+  }
   const room = new Room({
     token,
+    e2ee: !!options.e2ee,
     name: options.name,
     tracks,
     stopTracksOnDisconnect: created,
-    preferredVideoCodecs: videoCodecPreferences(options.preferredVideoCodecs),
+    preferredVideoCodecs: options.e2ee ? encryptedVideoCodecs(options.preferredVideoCodecs) : videoCodecPreferences(options.preferredVideoCodecs),
     preferredAudioCodecs: codecPreferences('preferredAudioCodecs', options.preferredAudioCodecs),
     signalingUrl: options.signalingUrl,
     networkQuality: networkQualityConfiguration(options.networkQuality),
@@ -125,6 +132,21 @@ async function connectRoom(token, options, steps) {
 function videoCodecPreferences(preferences) {
   if (preferences === 'auto') return [{ codec: 'VP8', simulcast: true }];
   return codecPreferences('preferredVideoCodecs', preferences);
+}
+
+/**
+ * End-to-end encrypted video is VP8 (e2ee-worker.js leaves VP8's header in
+ * the clear for the receiving depacketizer): VP8 first, simulcast if asked.
+ * @param {CodecPreference[]|'auto'|undefined} preferences
+ * @returns {CodecPreference[]}
+ */
+function encryptedVideoCodecs(preferences) {
+  const chosen = videoCodecPreferences(preferences) || [];
+  const first = chosen[0];
+  if (first !== undefined && String(typeof first === 'string' ? first : first.codec).toLowerCase() !== 'vp8') {
+    throw new RangeError('end-to-end encryption (e2ee) sends VP8 video: put VP8 first in preferredVideoCodecs');
+  }
+  return chosen.length ? chosen : ['VP8'];
 }
 
 /**

@@ -86,6 +86,7 @@ export class Peer extends EventEmitter {
    * @param {RTCIceServer[]} [options.iceServers]
    * @param {CodecPreference[]} [options.preferredVideoCodecs]
    * @param {CodecPreference[]} [options.preferredAudioCodecs]
+   * @param {import('./e2ee.js').EndToEndEncryption|null} [options.e2ee] transforms for every sender and receiver
    */
   constructor(options) {
     super();
@@ -128,6 +129,13 @@ export class Peer extends EventEmitter {
     pc.onconnectionstatechange = () => {
       if (!this._closed) this.emit('connectionstate', pc.connectionState);
     };
+    this._e2ee = options.e2ee || null;
+    // A receiver gets its transform while the server's offer is applied,
+    // before any of its media can arrive.
+    if (this._e2ee) {
+      const e2ee = this._e2ee;
+      pc.addEventListener('track', (event) => e2ee.attachReceiver(event.receiver, event.track.kind === 'audio' ? 'audio' : 'video'));
+    }
   }
 
   /**

@@ -24,6 +24,7 @@ import { sdkLog } from './logger.js';
 import { EventEmitter } from './events.js';
 import { createError, isRetryable } from './errors.js';
 import { Session } from './session.js';
+import { EndToEndEncryption } from './e2ee.js';
 import { signalingUrl } from './signaling.js';
 import { statsReport } from './stats.js';
 import { LocalParticipant } from './localparticipant.js';
@@ -66,6 +67,7 @@ const FINAL_JOIN_CODES = new Set([20101, 20102, 20103, 20104, 20105, 20106, 2010
  * @property {{local: number, remote: number}|null} [networkQuality] verbosities, null when off
  * @property {import('./remotetrack.js').SwitchOffControl} [switchOffControl] who switches remote video off (default: nobody)
  * @property {import('./remotetrack.js').ContentPreferencesMode} [contentPreferencesMode]
+ * @property {boolean} [e2ee] end-to-end encrypt media (e2ee.js)
  */
 
 export class Room extends EventEmitter {
@@ -84,6 +86,8 @@ export class Room extends EventEmitter {
     /** @type {RemoteParticipant|null} */
     this.dominantSpeaker = null;
     this.isRecording = false;
+    /** @type {EndToEndEncryption|null} Confide's end-to-end encryption, when asked for (its `safetyCode`) */
+    this.e2ee = options.e2ee ? new EndToEndEncryption() : null;
     /** @type {string} the host of the server that carries the media (twilio-video: its media region) */
     this.mediaRegion = '';
     /** @type {LocalParticipant} */
@@ -194,6 +198,7 @@ export class Room extends EventEmitter {
       url: this._options.signalingUrl,
       preferredVideoCodecs: this._options.preferredVideoCodecs,
       preferredAudioCodecs: this._options.preferredAudioCodecs,
+      e2ee: this.e2ee,
     });
     this._session = session;
     try {
@@ -212,6 +217,7 @@ export class Room extends EventEmitter {
       });
       session.on('failed', (/** @type {TwilioError} */ error) => this._onSessionFailed(session, error));
       this._applyJoined(joined);
+      if (this.e2ee) session.signaling.send({ type: 'e2ee_key', public_key: await this.e2ee.publicKey() });
       session.startMedia(this.localParticipant._localTracks());
       await session.waitConnected(deadline - Date.now());
     } catch (err) {
@@ -234,6 +240,7 @@ export class Room extends EventEmitter {
     for (const info of joined.participants || []) {
       if (info.sid === joined.participant.sid) continue;
       present.add(info.sid);
+      this._peerKey(info.sid, info.e2ee_key);
       const existing = this.participants.get(info.sid);
       if (existing) {
         existing._syncPublications(info.tracks || []);
@@ -286,11 +293,16 @@ export class Room extends EventEmitter {
         const existing = this.participants.get(info.sid);
         if (existing) existing._syncPublications(info.tracks || []);
         else this._addParticipant(info, true);
+        this._peerKey(info.sid, info.e2ee_key);
         this._reconcileSubscriptions();
         break;
       }
       case 'participant_disconnected':
+        if (this.e2ee) this.e2ee.removePeer(msg.participant_sid);
         this._removeParticipant(msg.participant_sid);
+        break;
+      case 'e2ee_key':
+        this._peerKey(msg.participant_sid, msg.public_key);
         break;
       case 'participant_reconnecting':
       case 'participant_reconnected':
@@ -328,6 +340,16 @@ export class Room extends EventEmitter {
       default:
         break; // pong, and message types newer than this SDK
     }
+  }
+
+  /**
+   * Someone's public key for end-to-end encryption, when we encrypt.
+   * @param {string} participantSid
+   * @param {string|undefined} publicKey
+   */
+  _peerKey(participantSid, publicKey) {
+    if (!this.e2ee || typeof publicKey !== 'string') return;
+    this.e2ee.setPeer(participantSid, publicKey).catch((err) => sdkLog.warn(`no end-to-end key with ${participantSid}:`, err));
   }
 
   /**
@@ -531,6 +553,7 @@ export class Room extends EventEmitter {
     const session = this._session;
     this._session = null;
     if (session) session.close();
+    if (this.e2ee) this.e2ee.close();
     for (const participant of this.participants.values()) participant._disconnect();
     this.localParticipant.state = 'disconnected';
     this.localParticipant.emit('disconnected', this.localParticipant);

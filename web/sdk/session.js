@@ -41,6 +41,7 @@ const ICE_RETRY_MS = 5_000;
  * @property {string} [url] the signaling URL; defaults to /rtc on the page's origin
  * @property {CodecPreference[]} [preferredVideoCodecs]
  * @property {CodecPreference[]} [preferredAudioCodecs]
+ * @property {import('./e2ee.js').EndToEndEncryption|null} [e2ee] encrypts what the peer connection sends and decrypts what it receives
  */
 
 /**
@@ -104,6 +105,7 @@ export class Session extends EventEmitter {
       iceServers: this.joined.ice_servers,
       preferredVideoCodecs: this._options.preferredVideoCodecs,
       preferredAudioCodecs: this._options.preferredAudioCodecs,
+      e2ee: this._options.e2ee,
     });
     this.peer = peer;
     peer.on('connectionstate', (/** @type {RTCPeerConnectionState} */ state) => {

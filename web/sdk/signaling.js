@@ -32,6 +32,7 @@ const SILENCE_LIMIT_MS = 30_000;
  * @property {string} identity
  * @property {TrackInfo[]} tracks
  * @property {boolean} [reconnecting] interrupted, within its reconnect window
+ * @property {string} [e2ee_key] its public key for end-to-end encryption (docs/signaling.md 4.11)
  */
 /**
  * @typedef {object} SubscribedTrack one server m-line and the remote track it carries

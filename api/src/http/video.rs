@@ -44,6 +44,9 @@ pub struct VideoToken {
     pub room_name: String,
     pub user_identity: String,
     pub expires_in: u64,
+    /// Whether the browsers encrypt this session's media end to end
+    /// (`app.end_to_end_encryption`): the video page connects with it.
+    pub end_to_end_encryption: bool,
 }
 
 /// `GET /api/appointments/video-token/{id}/` — a Twilio-format access token
@@ -68,6 +71,7 @@ pub async fn token(
         room_name: grant.room_name,
         user_identity: grant.identity,
         expires_in: grant.ttl,
+        end_to_end_encryption: state.config.app.encrypts_sessions(),
     }))
 }
 

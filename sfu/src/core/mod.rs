@@ -12,7 +12,8 @@
 //! This file holds the state and the outputs; the inputs are split by
 //! subject: `participants` (join, leave), `negotiation` (offer/answer),
 //! `tracks` (publish, subscribe, unpublish), `data_tracks` (data tracks:
-//! SCTP messages relayed), `media` (datagrams, the
+//! SCTP messages relayed), `e2ee_keys` (public keys for end-to-end
+//! encryption, relayed), `media` (datagrams, the
 //! per-packet routing, timers), `reconnect` (interruptions, resume),
 //! `network_quality` (levels per participant), `downlink_shares`
 //! (subscribers' downlinks shared out: REMB caps to publishers, simulcast
@@ -22,6 +23,7 @@
 
 mod data_tracks;
 mod downlink_shares;
+mod e2ee_keys;
 mod media;
 mod negotiation;
 mod network_quality;
@@ -38,7 +40,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tracing::debug;
 
 use crate::demux::Demux;
@@ -170,6 +172,16 @@ pub struct RoomSnapshot {
     pub participants: Vec<ParticipantInfo>,
 }
 
+/// One published track's cached packets ([`Sfu::cached_media`]): sequence
+/// numbers and payloads as the SFU holds them.
+#[derive(Debug, Clone)]
+pub struct CachedTrack {
+    pub participant_sid: String,
+    pub track_sid: String,
+    pub kind: MediaKind,
+    pub packets: Vec<(u16, Bytes)>,
+}
+
 /// One datagram to send.
 #[derive(Debug)]
 pub struct Transmit {
@@ -262,6 +274,8 @@ struct Participant {
     /// How its media reaches us (known from its last signed binding
     /// request).
     path: MediaPath,
+    /// The public key it announced for end-to-end encryption.
+    e2ee_key: Option<String>,
     /// Its data channels → the data tracks they publish.
     data_published: FxHashMap<DataChannelId, TrackKey>,
     /// Our data channels to it → the data tracks they carry.

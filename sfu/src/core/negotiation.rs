@@ -55,6 +55,10 @@ impl Sfu {
                     return;
                 }
             }
+            FromParticipant::E2eeKey { public_key } => {
+                self.set_e2ee_key(key, public_key);
+                return;
+            }
             FromParticipant::TrackPriority { name, priority } => {
                 self.set_track_priority(key, name, priority);
                 return;

@@ -143,6 +143,7 @@ impl Sfu {
             peer,
             specs: HashMap::new(),
             unnamed: HashMap::new(),
+            e2ee_key: None,
             incoming: FxHashMap::default(),
             track_by_sender: FxHashMap::default(),
             idle_senders: FxHashMap::default(),
@@ -236,6 +237,7 @@ impl Sfu {
             identity: participant.identity.clone(),
             tracks,
             reconnecting: participant.reconnecting_since.is_some(),
+            e2ee_key: participant.e2ee_key.clone(),
         }
     }
 

@@ -1,10 +1,13 @@
 //! Rooms: opened on first join (ad hoc) or ahead of time, and as the REST
 //! API sees them — registered with the sid the API chose, looked at, ended,
-//! and participants removed.
+//! and participants removed; and what their packet caches hold, for the
+//! operator.
 
 use std::time::Instant;
 
-use super::{JoinError, ParticipantKey, Room, RoomSnapshot, Sfu, new_sid, valid_room_name};
+use super::{
+    CachedTrack, JoinError, ParticipantKey, Room, RoomSnapshot, Sfu, new_sid, valid_room_name,
+};
 use crate::forward::dominant_speaker::DominantSpeaker;
 use crate::signal::{CloseReason, ParticipantInfo, RoomEvent, RoomEventKind, ToParticipant};
 
@@ -119,5 +122,30 @@ impl Sfu {
             .push_back((key, ToParticipant::Closed(CloseReason::Removed)));
         self.remove_participant(now, key);
         Some(info)
+    }
+
+    /// What the packet caches of a room's tracks hold: the operator's way
+    /// to see what the server stores of a session's media (ciphertext when
+    /// the browsers encrypt end to end). `None` for a room it does not have.
+    pub fn cached_media(&self, name: &str) -> Option<Vec<CachedTrack>> {
+        let room = self.rooms.get(name).filter(|r| !r.loopback)?;
+        let mut out = Vec::new();
+        for track in self.tracks.values() {
+            if !room.participants.contains(&track.publisher) {
+                continue;
+            }
+            let packets = track
+                .receiver
+                .cached_packets()
+                .map(|p| (p.sequence_number, p.payload.clone()))
+                .collect();
+            out.push(CachedTrack {
+                participant_sid: self.participants[&track.publisher].sid.clone(),
+                track_sid: track.sid.clone(),
+                kind: track.kind,
+                packets,
+            });
+        }
+        Some(out)
     }
 }

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::core::{
-    JoinError, Joined, ParticipantKey, ResumeError, RoomScope, RoomSnapshot, Sfu, SfuStats,
+    CachedTrack, JoinError, Joined, ParticipantKey, ResumeError, RoomScope, RoomSnapshot, Sfu,
+    SfuStats,
 };
 use crate::signal::{CloseReason, FromParticipant, ParticipantInfo, ToParticipant};
 
@@ -62,6 +63,10 @@ pub(super) enum RoomCommand {
     Snapshot {
         name: String,
         reply: oneshot::Sender<Option<RoomSnapshot>>,
+    },
+    CachedMedia {
+        name: String,
+        reply: oneshot::Sender<Option<Vec<CachedTrack>>>,
     },
     End {
         name: String,
@@ -164,6 +169,9 @@ pub(super) fn handle_command(core: &mut Sfu, sinks: &mut Sinks, command: Command
         }
         Command::Rooms(RoomCommand::Snapshot { name, reply }) => {
             let _ = reply.send(core.room_snapshot(&name));
+        }
+        Command::Rooms(RoomCommand::CachedMedia { name, reply }) => {
+            let _ = reply.send(core.cached_media(&name));
         }
         Command::Rooms(RoomCommand::End { name, reply }) => {
             let _ = reply.send(core.end_room(now, &name));

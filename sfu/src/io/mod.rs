@@ -40,8 +40,8 @@ use tcp::{TcpInput, TcpPaths};
 
 pub use crate::core::SfuStats;
 use crate::core::{
-    JoinError, Joined, ParticipantKey, ResumeError, RoomScope, RoomSnapshot, Sfu, SfuConfig,
-    Transmit,
+    CachedTrack, JoinError, Joined, ParticipantKey, ResumeError, RoomScope, RoomSnapshot, Sfu,
+    SfuConfig, Transmit,
 };
 use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
 use crate::transport::Transport;
@@ -272,6 +272,18 @@ impl SfuHandle {
             reply,
         };
         self.commands.send(Command::Rooms(command)).is_ok() && rx.await.unwrap_or(false)
+    }
+
+    /// What the packet caches of a room's tracks hold
+    /// ([`crate::core::Sfu::cached_media`]); `None` for an unknown room.
+    pub async fn cached_media(&self, room: &str) -> Option<Vec<CachedTrack>> {
+        let (reply, rx) = oneshot::channel();
+        let command = RoomCommand::CachedMedia {
+            name: room.to_owned(),
+            reply,
+        };
+        self.commands.send(Command::Rooms(command)).ok()?;
+        rx.await.ok().flatten()
     }
 
     /// Removes a participant (by sid or identity) from a room.
