@@ -157,7 +157,7 @@ fn set(params: &mut [(String, String)], name: &str, value: &str) {
 async fn audit_visit(
     state: &AppState,
     room_name: &str,
-    identity: &str,
+    (identity, ip): (&str, Option<std::net::IpAddr>),
     action: Action,
 ) -> sqlx::Result<()> {
     let appointment: Option<i64> =
@@ -173,7 +173,7 @@ async fn audit_visit(
         audit::record(
             &state.db,
             state.clock.now(),
-            Actor::Participant(identity),
+            Actor::Participant(identity, ip),
             action,
             about,
         )
@@ -190,12 +190,14 @@ async fn record_event(state: &AppState, event: &RoomEvent) -> sqlx::Result<()> {
         (RoomEventKind::ParticipantConnected, Some((sid, identity))) => {
             rooms::note_occupancy(state, &room.sid, &room.unique_name, true).await?;
             rooms::note_participant(state, &room.sid, sid, identity, true).await?;
-            audit_visit(state, &room.unique_name, identity, Action::Joined).await?;
+            let who = (identity.as_str(), event.participant_ip);
+            audit_visit(state, &room.unique_name, who, Action::Joined).await?;
         }
         (RoomEventKind::ParticipantDisconnected, Some((sid, identity))) => {
             rooms::note_participant(state, &room.sid, sid, identity, false).await?;
             rooms::note_occupancy(state, &room.sid, &room.unique_name, false).await?;
-            audit_visit(state, &room.unique_name, identity, Action::Left).await?;
+            let who = (identity.as_str(), event.participant_ip);
+            audit_visit(state, &room.unique_name, who, Action::Left).await?;
         }
         _ => {}
     }

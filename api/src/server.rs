@@ -259,7 +259,11 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         ice_servers: Arc::new(ice_servers),
         sessions: sessions.clone(),
         draining: app_state.draining.clone(),
-    });
+    })
+    .layer(axum::middleware::from_fn_with_state(
+        app_state.clone(),
+        http::extract::signaling_client_address,
+    ));
     let app = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz).with_state(app_state.clone()))

@@ -1,4 +1,5 @@
-//! The audit log: actions are recorded with who, when and from where; admins
+//! The audit log: actions are recorded with who, when and from where (joins
+//! and leaves too, from the SFU's events); admins
 //! read and export it (CSV); entries and message texts go after their
 //! retention — on SQLite and PostgreSQL.
 
@@ -11,6 +12,7 @@ use serde_json::{Value, json};
 
 on_both_databases!(
     actions_are_audited_and_admins_read_and_export_them,
+    joins_and_leaves_are_audited_with_the_address_they_came_from,
     retention_removes_old_entries_and_message_texts,
 );
 
@@ -138,6 +140,66 @@ async fn actions_are_audited_and_admins_read_and_export_them(backend: api::db::B
         .await;
     assert_eq!(later["patient_no_show"], true);
     assert_eq!(later["session_seconds"], 0);
+    api.stop().await;
+}
+
+/// A participant's join and leave come from the SFU's room events; the
+/// audit entries carry the address of its signaling connection, as token
+/// issues carry the address of the API request.
+async fn joins_and_leaves_are_audited_with_the_address_they_came_from(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let admin = api.admin().await;
+    let (_, patient) = api.user(&admin, "pat@clinic.test", "patient").await;
+    let (doctor_id, doctor) = api.user(&admin, "smith@clinic.test", "psychologist").await;
+    let at = (api.now() + Duration::minutes(10)).to_rfc3339();
+    let (_, booked) = api
+        .post(
+            "/api/appointments/",
+            Some(&patient),
+            json!({"psychologist_id": doctor_id, "appointment_date": at}),
+        )
+        .await;
+    let id = booked["id"].as_i64().unwrap();
+    let (status, token) = api
+        .get(&format!("/api/appointments/video-token/{id}/"), &doctor)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{token}");
+    let url = format!("{}/rtc", api.base.replacen("http", "ws", 1));
+    let mut ws = testkit::signaling::connect(&url).await.unwrap();
+    testkit::signaling::join(&mut ws, token["access_token"].as_str().unwrap(), None)
+        .await
+        .unwrap();
+    testkit::signaling::send(&mut ws, &testkit::signaling::leave())
+        .await
+        .unwrap();
+
+    // Room events reach the audit log on their own task: wait for both.
+    let path = format!("/api/audit/?appointment_id={id}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let visits = loop {
+        let (_, entries) = api.get(&path, &admin).await;
+        let visits: Vec<Value> = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "joined" || e["action"] == "left")
+            .cloned()
+            .collect();
+        if visits.len() == 2 || std::time::Instant::now() > deadline {
+            break visits;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let actions: Vec<&str> = visits
+        .iter()
+        .rev()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["joined", "left"], "{visits:?}");
+    for e in &visits {
+        assert_eq!(e["actor_id"], doctor_id, "{e}");
+        assert_eq!(e["ip"], "127.0.0.1", "{e}");
+    }
     api.stop().await;
 }
 

@@ -354,5 +354,8 @@ pub struct RoomEvent {
     pub kind: RoomEventKind,
     /// (sid, identity) of the participant concerned.
     pub participant: Option<(String, String)>,
+    /// The address that participant's signaling connection came from,
+    /// when known (the audit log records it with joins and leaves).
+    pub participant_ip: Option<std::net::IpAddr>,
     pub track: Option<TrackInfo>,
 }

@@ -31,6 +31,7 @@ pub mod session;
 pub mod state;
 pub mod token;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
@@ -44,10 +45,15 @@ pub fn router(state: SignalingState) -> Router {
     Router::new().route("/rtc", get(upgrade)).with_state(state)
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(state): State<SignalingState>) -> Response {
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<SignalingState>,
+    client: Option<Extension<state::ClientAddress>>,
+) -> Response {
+    let client_ip = client.map(|Extension(state::ClientAddress(ip))| ip);
     // Frames a little over our own limit still reach the session, which
     // answers "too large" instead of the connection just dropping.
     ws.max_message_size(session::MAX_MESSAGE_BYTES * 4)
         .max_frame_size(session::MAX_MESSAGE_BYTES * 4)
-        .on_upgrade(move |socket| session::run(socket, state))
+        .on_upgrade(move |socket| session::run(socket, state, client_ip))
 }

@@ -12,6 +12,7 @@
 //! `leave` only detaches the participant: it keeps its place in the SFU for
 //! the reconnect window, and a `resume` on a new connection takes it back.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -41,7 +42,9 @@ const LEAVE_GRACE: Duration = Duration::from_millis(200);
 const RATE_BURST: u32 = 60;
 const RATE_PER_SECOND: u32 = 20;
 
-pub async fn run(mut socket: WebSocket, state: SignalingState) {
+/// One websocket from `client_ip` (when the server knows it), from its
+/// first message to its close.
+pub async fn run(mut socket: WebSocket, state: SignalingState, client_ip: Option<IpAddr>) {
     let _open = state.sessions.enter();
     let first = match timeout(JOIN_TIMEOUT, wait_for_join(&mut socket, &state)).await {
         Ok(Ok(first)) => first,
@@ -58,7 +61,10 @@ pub async fn run(mut socket: WebSocket, state: SignalingState) {
             identity,
             scope,
         } => {
-            let joined = state.sfu.join(room.clone(), identity.clone(), scope).await;
+            let joined = state
+                .sfu
+                .join(room.clone(), identity.clone(), scope, client_ip)
+                .await;
             if joined.is_ok() {
                 info!(room = %room, identity = %identity, "joined");
             }

@@ -32,6 +32,12 @@ pub struct SignalingState {
     pub draining: Draining,
 }
 
+/// The client address of a `/rtc` request, put there by whoever knows
+/// which proxies to trust (the API's `http.trusted_proxies`); a session
+/// joins from it, and the audit log records it with the join.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
 /// Whether the server is stopping.
 #[derive(Clone, Default)]
 pub struct Draining(Arc<AtomicBool>);

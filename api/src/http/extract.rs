@@ -223,6 +223,20 @@ pub fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> IpAddr {
         .unwrap_or(peer)
 }
 
+/// Gives `/rtc` the client's address as [`client_ip`] finds it (believing
+/// only `http.trusted_proxies`): the session joins from it, and the audit
+/// log records it with the participant's join and leave.
+pub async fn signaling_client_address(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (mut parts, body) = request.into_parts();
+    let ip = client_ip(&parts, &state.config.http.trusted_proxies);
+    parts.extensions.insert(signaling::state::ClientAddress(ip));
+    next.run(Request::from_parts(parts, body)).await
+}
+
 /// The client address as an extractor (see [`client_ip`]).
 pub struct ClientIp(pub IpAddr);
 

@@ -94,12 +94,13 @@ impl Action {
 }
 
 /// Who did it: an account (with the address it came from), or the
-/// identity the SFU knows a participant by.
+/// identity the SFU knows a participant by (with the address its
+/// signaling connection came from).
 pub enum Actor<'a> {
     User(&'a User, Option<IpAddr>),
     /// Someone not signed in (a sign-up, a reset request), by address.
     Anonymous(IpAddr),
-    Participant(&'a str),
+    Participant(&'a str, Option<IpAddr>),
 }
 
 /// What an entry is about.
@@ -115,10 +116,10 @@ pub async fn record(db: &Db, at: DateTime<Utc>, actor: Actor<'_>, action: Action
     let (actor_id, actor_name, ip) = match actor {
         Actor::User(user, ip) => (Some(user.id), Some(user.email.clone()), ip),
         Actor::Anonymous(ip) => (None, None, Some(ip)),
-        Actor::Participant(identity) => (
+        Actor::Participant(identity, ip) => (
             identity.split_once('-').and_then(|(id, _)| id.parse().ok()),
             Some(identity.to_owned()),
-            None,
+            ip,
         ),
     };
     let written = sqlx::query(

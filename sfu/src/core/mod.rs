@@ -276,6 +276,8 @@ struct Participant {
     path: MediaPath,
     /// The public key it announced for end-to-end encryption.
     e2ee_key: Option<String>,
+    /// Where its signaling connection came from, when signaling said.
+    client_ip: Option<IpAddr>,
     /// Its data channels → the data tracks they publish.
     data_published: FxHashMap<DataChannelId, TrackKey>,
     /// Our data channels to it → the data tracks they carry.
@@ -513,6 +515,7 @@ impl Sfu {
             room_sid: room.sid.clone(),
             kind,
             participant: Some((p.sid.clone(), p.identity.clone())),
+            participant_ip: p.client_ip,
             track,
         });
     }

@@ -5,6 +5,7 @@
 
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::Instant;
 
 use tracing::warn;
@@ -27,6 +28,19 @@ impl Sfu {
         room: &str,
         identity: &str,
         scope: RoomScope,
+    ) -> Result<Joined, JoinError> {
+        self.join_from(now, room, identity, scope, None)
+    }
+
+    /// [`Sfu::join`] from `client_ip`, the address its signaling connection
+    /// came from, which the room's events carry (for the audit log).
+    pub fn join_from(
+        &mut self,
+        now: Instant,
+        room: &str,
+        identity: &str,
+        scope: RoomScope,
+        client_ip: Option<IpAddr>,
     ) -> Result<Joined, JoinError> {
         if !valid_room_name(room) {
             return Err(JoinError::InvalidRoomName);
@@ -73,7 +87,7 @@ impl Sfu {
             self.remove_participant(now, previous);
         }
         let room_sid = self.open_room(room)?;
-        self.enter(now, room, room_sid, identity)
+        self.enter(now, room, room_sid, identity, client_ip)
     }
 
     /// A connectivity test (twilio-video's `runPreflight`): `identity`
@@ -95,7 +109,7 @@ impl Sfu {
                 loopback: true,
             },
         );
-        self.enter(now, &name, sid, identity)
+        self.enter(now, &name, sid, identity, None)
     }
 
     /// Puts a new participant in `room`, which exists and has room for it.
@@ -105,6 +119,7 @@ impl Sfu {
         room: &str,
         room_sid: String,
         identity: &str,
+        client_ip: Option<IpAddr>,
     ) -> Result<Joined, JoinError> {
         let key = self.next_key;
         self.next_key += 1;
@@ -144,6 +159,7 @@ impl Sfu {
             specs: HashMap::new(),
             unnamed: HashMap::new(),
             e2ee_key: None,
+            client_ip,
             incoming: FxHashMap::default(),
             track_by_sender: FxHashMap::default(),
             idle_senders: FxHashMap::default(),

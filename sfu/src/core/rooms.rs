@@ -89,6 +89,7 @@ impl Sfu {
             room_sid,
             kind: RoomEventKind::RoomEnded,
             participant: None,
+            participant_ip: None,
             track: None,
         });
         true

@@ -3,6 +3,7 @@
 //! between bursts of datagrams).
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -21,6 +22,8 @@ pub(super) enum Command {
     Join {
         target: JoinTarget,
         identity: String,
+        /// Where the signaling connection came from (for room events).
+        client_ip: Option<IpAddr>,
         events: mpsc::UnboundedSender<ToParticipant>,
         reply: oneshot::Sender<Result<Joined, JoinError>>,
     },
@@ -99,11 +102,14 @@ pub(super) fn handle_command(core: &mut Sfu, sinks: &mut Sinks, command: Command
         Command::Join {
             target,
             identity,
+            client_ip,
             events,
             reply,
         } => {
             let result = match target {
-                JoinTarget::Room { name, scope } => core.join(now, &name, &identity, scope),
+                JoinTarget::Room { name, scope } => {
+                    core.join_from(now, &name, &identity, scope, client_ip)
+                }
                 JoinTarget::Preflight => core.join_preflight(now, &identity),
             };
             if let Ok(joined) = &result {

@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -141,15 +141,17 @@ impl SfuHandle {
         self.reconnect_window
     }
 
-    /// Joins a room; the returned receiver yields everything the SFU tells
-    /// this participant until the session ends.
+    /// Joins a room from `client_ip` (the signaling connection's address,
+    /// carried by the room's events); the returned receiver yields
+    /// everything the SFU tells this participant until the session ends.
     pub async fn join(
         &self,
         room: String,
         identity: String,
         scope: RoomScope,
+        client_ip: Option<IpAddr>,
     ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
-        self.join_target(JoinTarget::Room { name: room, scope }, identity)
+        self.join_target(JoinTarget::Room { name: room, scope }, identity, client_ip)
             .await
     }
 
@@ -159,13 +161,15 @@ impl SfuHandle {
         &self,
         identity: String,
     ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
-        self.join_target(JoinTarget::Preflight, identity).await
+        self.join_target(JoinTarget::Preflight, identity, None)
+            .await
     }
 
     async fn join_target(
         &self,
         target: JoinTarget,
         identity: String,
+        client_ip: Option<IpAddr>,
     ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
         let (events, events_rx) = mpsc::unbounded_channel();
         let (reply, reply_rx) = oneshot::channel();
@@ -173,6 +177,7 @@ impl SfuHandle {
             .send(Command::Join {
                 target,
                 identity,
+                client_ip,
                 events,
                 reply,
             })
