@@ -1,10 +1,12 @@
 // The clinic's web app end to end, with the demo accounts of a fresh server:
 // a patient follows the reminder link signed out, signs in, waits; the
-// psychologist joins from the dashboard; they see and hear each other
-// (getStats), see each other mute and turn the camera off, a reload rejoins,
-// leaving goes back to the dashboard. A broken camera joins with audio only
-// and turns the camera on later. Then: the join button against the
-// clock, copy-link, the pre-call check, and strangers turned away.
+// psychologist, told on the dashboard that the patient waits, joins from
+// it and lets them in (a second dashboard tab sees the waiting end); they
+// see and hear each other (getStats), see each other mute and turn the
+// camera off, a reload rejoins, leaving goes back to the dashboard. A
+// broken camera joins with audio only and turns the camera on later. Then:
+// the join button against the clock, copy-link, the pre-call check, and
+// strangers turned away.
 // Screenshots go to target/screenshots/.
 
 import { test, before, after } from 'node:test';
@@ -108,14 +110,60 @@ test('patient and psychologist meet through the link and the dashboard', { timeo
   await waitState(patient, 'patient', 'lobby');
   assert.match(await patient.textContent('#message-text'), /Dr\. Smith will let you in shortly/);
 
-  // The psychologist joins from the dashboard.
+  // The psychologist's dashboard says who waits, on the session's card.
+  // Its tab is made a background one there, with notifications allowed
+  // and recorded: the patient arriving is a notification too.
   const doctor = await h.browser('doctor');
+  await doctor.addInitScript(() => {
+    if (location.pathname !== '/') return;
+    Object.defineProperty(Document.prototype, 'hidden', { get: () => true });
+    window.shown = [];
+    window.Notification = class {
+      static permission = 'granted';
+      static requestPermission = async () => 'granted';
+      constructor(title, options) {
+        window.shown.push({ title, body: options && options.body });
+      }
+    };
+  });
   await h.signIn(doctor, 'psychologist');
   await doctor.waitForURL(`${h.base}/`);
   const join = `#join-${demo.id}`;
   await h.waitFor('the join button to be live', 10_000, async () => ({ ok: await doctor.isEnabled(join), detail: null }));
+  const waitingLine = `#waiting-${demo.id}`;
+  await h.waitFor("the card to say that the patient waits", 20_000, async () => {
+    const text = await doctor.textContent(waitingLine).catch(() => null);
+    return { ok: /^Pat is waiting/.test(text || '') && (await doctor.isVisible(waitingLine)), detail: text };
+  });
+  const doctorToken = await login(h.accounts.psychologist.email, h.accounts.psychologist.password);
+  const room = (await call(`/api/appointments/${demo.id}/waiting-room/`, { token: doctorToken })).body;
+  const me = (await call('/api/me', { token: doctorToken })).body;
+  const since = await doctor.evaluate(
+    ([iso, timeZone]) => new Intl.DateTimeFormat(undefined, { timeStyle: 'short', timeZone }).format(new Date(iso)),
+    [room.waiting_since, me.time_zone],
+  );
+  assert.equal(await doctor.textContent(waitingLine), `Pat is waiting — joined the waiting room at ${since}`);
+  assert.equal(await doctor.getAttribute(waitingLine, 'role'), 'status');
+  assert.equal((await doctor.textContent(join)).trim(), 'Join to let Pat in');
+  assert.equal(await doctor.getAttribute(`li[data-appointment-id="${demo.id}"]`, 'data-waiting'), '');
+  assert.match(await doctor.title(), /^\(1\) Pat is waiting — /);
+  assert.deepEqual(await doctor.evaluate(() => window.shown), [{ title: 'Pat is waiting', body: 'Open the session to let them in.' }]);
   await usable(doctor, 'psychologist dashboard');
   await doctor.screenshot({ path: `${h.artifacts}/dashboard-psychologist.png`, fullPage: true });
+  // On a phone the line wraps inside the card.
+  await doctor.setViewportSize({ width: 390, height: 844 });
+  await usable(doctor, 'psychologist dashboard on a phone, a patient waiting');
+  const edges = await doctor.$eval(waitingLine, (line) => ({ line: line.getBoundingClientRect().right, card: line.closest('li').getBoundingClientRect().right, window: window.innerWidth }));
+  assert.ok(edges.line <= edges.card && edges.card <= edges.window, JSON.stringify(edges));
+  await doctor.screenshot({ path: `${h.artifacts}/dashboard-psychologist-waiting-phone.png`, fullPage: true });
+  await doctor.setViewportSize({ width: 1280, height: 800 });
+  // A second dashboard tab stays, to see the waiting end.
+  const board = await h.contexts.get('doctor').newPage();
+  await board.goto(`${h.base}/`);
+  await h.waitFor('the second tab to say that the patient waits', 20_000, async () => ({
+    ok: /^Pat is waiting/.test((await board.textContent(waitingLine).catch(() => null)) || ''),
+    detail: await board.textContent(waitingLine).catch(() => null),
+  }));
   await doctor.click(join);
   await doctor.waitForURL(`${h.base}${link}`);
 
@@ -133,6 +181,15 @@ test('patient and psychologist meet through the link and the dashboard', { timeo
   });
   await usable(doctor, 'video page with the waiting room panel');
   await doctor.click('#lobby-admit');
+  // Let in: the dashboard's card and title say nothing more.
+  await h.waitFor('the dashboard to stop saying that the patient waits', 20_000, async () => {
+    const text = await board.textContent(waitingLine);
+    const label = (await board.textContent(join)).trim();
+    const title = await board.title();
+    return { ok: text === '' && label === 'Join Video Session' && !title.startsWith('('), detail: { text, label, title } };
+  });
+  assert.equal(await board.getAttribute(`li[data-appointment-id="${demo.id}"]`, 'data-waiting'), null);
+  await board.close();
 
   await waitState(doctor, 'doctor', 'in-call');
   await waitState(patient, 'patient', 'in-call');

@@ -1,16 +1,119 @@
 // The patient's and the psychologist's dashboard: their appointments
 // (psychologists see today's apart), join and copy-link buttons, moving
 // and cancelling under the clinic's policy (schedule-actions.js), booking
-// for patients, and a browser notification when a room opens.
+// for patients, and a browser notification when a room opens. On a
+// psychologist's cards whose room is open: who waits in the waiting room.
 
-import { api, ApiError, currentUser, requireSignIn } from './session.js';
-import { el, renderList, roomOpenMessage, videoPath } from './appointments.js';
-import { dayAndTime, dayKey, zonedToUtc } from './format.js';
+import { api, ApiError, currentUser, publicApi, requireSignIn } from './session.js';
+import { el, joinState, renderList, roomOpenMessage, videoPath } from './appointments.js';
+import { dayAndTime, dayKey, time, zonedToUtc } from './format.js';
 import { changeControls } from './schedule-actions.js';
 import { wireHeader } from './header.js';
+import { follow } from './waiting-room.js';
+import { waitingAlert } from './waiting-alerts.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
 let stopTicking = () => {};
+
+/**
+ * The waiting rooms the psychologist's dashboard follows, by appointment
+ * id. Kept across the list's redraws (every minute, after every change),
+ * so a redraw neither starts a second long poll nor notifies again.
+ * `key` is the appointment's id and time: a moved appointment's room
+ * starts afresh on the server (its version back to 0, which a follow that
+ * saw a later one would wait past), so it is followed afresh too.
+ * @type {Map<number, {key: string, stop: () => void, view: any}>}
+ */
+const rooms = new Map();
+/** The appointments on the cards (load() sets them). @type {any[]} */
+let shown = [];
+/** A psychologist in a clinic with a waiting room (main() decides). */
+let watchingRooms = false;
+
+/** @param {any} a */
+const roomKey = (a) => `${a.id}@${a.appointment_date}`;
+
+/**
+ * Follows the waiting room of each of the psychologist's sessions whose
+ * card is on the page and whose room is open (as its Join button is live:
+ * `joinState`), and stops following the others (the room closed, the card
+ * went). Runs every second and after every redraw; it is cheap when
+ * nothing changed, and puts the line back on a redrawn card.
+ * @param {any} user
+ */
+function watchRooms(user) {
+  if (!watchingRooms) return;
+  const now = Date.now();
+  /** @type {Map<number, any>} */
+  const wanted = new Map();
+  for (const a of shown) {
+    const open = a.session_type === 'telehealth' && joinState(a, now).state === 'open';
+    if (open && a.psychologist.id === user.id && cardOf(a.id)) wanted.set(a.id, a);
+  }
+  for (const [id, room] of rooms) {
+    const a = wanted.get(id);
+    if (a && room.key === roomKey(a)) continue;
+    room.stop();
+    rooms.delete(id);
+    waitingAlert(id, null);
+    // A card still on the page (its room just closed) says nothing more.
+    showWaiting(id, null, user);
+  }
+  for (const [id, a] of wanted) {
+    let room = rooms.get(id);
+    if (!room) {
+      const fresh = { key: roomKey(a), stop: () => {}, view: null };
+      fresh.stop = follow(id, (view) => {
+        fresh.view = view;
+        waitingAlert(id, view.waiting ? view.patient_first_name : null);
+        showWaiting(id, view, user);
+      });
+      rooms.set(id, fresh);
+      room = fresh;
+    }
+    showWaiting(id, room.view, user);
+  }
+}
+
+/** @param {number} id */
+const cardOf = (id) => /** @type {HTMLElement|null} */ (document.querySelector(`li[data-appointment-id="${id}"]`));
+
+/**
+ * A card's waiting line ("Pat is waiting — joined the waiting room at
+ * 9:58 AM"), its Join button's words and its highlight, from the room's
+ * `view` (null: not heard yet). The line is a live region that stays on
+ * the card, empty while nobody waits, so that a patient arriving is read
+ * out. It is written only when its words change, as a rewrite can be read
+ * out again (this runs every second), and a redrawn card gets it with its
+ * words already in: a live region's first words are not read out, so the
+ * minute's redraw does not say it again.
+ * @param {number} id
+ * @param {any} view
+ * @param {any} user
+ */
+function showWaiting(id, view, user) {
+  const card = cardOf(id);
+  const join = card && /** @type {HTMLElement|null} */ (card.querySelector(`#join-${id}`));
+  const actions = card && card.querySelector('.actions');
+  if (!join || !actions) return;
+  const waiting = Boolean(view && view.waiting);
+  const name = waiting ? view.patient_first_name : '';
+  const since = waiting && view.waiting_since ? ` at ${time(view.waiting_since, user.time_zone)}` : '';
+  const text = waiting ? `${name} is waiting — joined the waiting room${since}` : '';
+  let line = card.querySelector('.waiting-line');
+  if (!line) {
+    line = el('p', { class: 'waiting-line', id: `waiting-${id}`, role: 'status' }, [text]);
+    actions.before(line);
+    join.setAttribute('aria-describedby', `${join.getAttribute('aria-describedby') || ''} ${line.id}`.trim());
+    join.dataset.label = join.textContent;
+  }
+  if (line.textContent !== text) line.textContent = text;
+  // The button still only joins: the psychologist lets the patient in from
+  // the video page's panel, where they can first leave a note or remove.
+  const label = waiting ? `Join to let ${name} in` : join.dataset.label || '';
+  if (join.textContent !== label) join.textContent = label;
+  card.toggleAttribute('data-waiting', waiting);
+}
 
 /** A room opened (15 minutes before its session): the banner, and a
  *  browser notification if the user allowed them. */
@@ -49,6 +152,8 @@ async function load(user) {
     renderList($('upcoming'), upcoming, user, (a) => notifyOpen(a, user), extend),
   ];
   stopTicking = () => stops.forEach((stop) => stop());
+  shown = live;
+  watchRooms(user);
   $('today-section').hidden = !psychologist;
   $('upcoming-title').textContent = psychologist ? 'Upcoming' : 'Upcoming appointments';
   $('empty').hidden = upcoming.length > 0;
@@ -167,7 +272,15 @@ async function main() {
   }
   $('title').textContent = user.role === 'psychologist' ? 'Your sessions' : 'Your appointments';
   if (user.role === 'patient') await setUpBooking(user);
+  if (user.role === 'psychologist') {
+    // As the video page decides (video-page.js): without the clinic's word,
+    // no waiting room.
+    const clinic = await publicApi('/api/clinic').catch(() => ({ waiting_room: false }));
+    watchingRooms = Boolean(clinic.waiting_room);
+  }
   await load(user);
+  // Rooms open and close by the clock, as the cards' Join buttons do.
+  if (watchingRooms) setInterval(() => watchRooms(user), 1000);
   // Other people book, move and cancel too; not while someone is filling
   // in a card's form (the next minute will do).
   setInterval(() => {

@@ -2,9 +2,11 @@
 // waiting (and since when), Let in, Remove (from the waiting room or the
 // call), and a note to the waiting patient. A patient who starts waiting
 // while this tab is in the background gets a browser notification (when
-// allowed) and a "(1)" in the tab's title.
+// allowed) and a "(1)" in the tab's title (waiting-alerts.js, which the
+// dashboard's cards use too).
 
 import { admit, follow, leaveNote, remove } from './waiting-room.js';
+import { waitingAlert } from './waiting-alerts.js';
 import { time } from './format.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
@@ -16,8 +18,6 @@ const $ = (id) => /** @type {any} */ (document.getElementById(id));
  */
 export function hostPanel(appointment, zone) {
   const panel = $('lobby-panel');
-  const title = document.title;
-  let waitingBefore = false;
   /** @type {any} */
   let current = null;
 
@@ -57,17 +57,13 @@ export function hostPanel(appointment, zone) {
       $('lobby-remove').textContent = `Remove ${name} from the call`;
       $('lobby-note-form').hidden = true;
     }
-    if (view.waiting && !waitingBefore) announce(name);
-    waitingBefore = view.waiting;
-    document.title = view.waiting ? `(1) ${name} is waiting — ${title}` : title;
+    waitingAlert(appointment.id, view.waiting ? name : null);
   }
 
-  /** @param {string} name */
-  function announce(name) {
-    if (!document.hidden || !('Notification' in window) || Notification.permission !== 'granted') return;
-    const n = new Notification(`${name} is waiting`, { body: 'Open the session to let them in.', tag: `waiting-${appointment.id}` });
-    n.onclick = () => window.focus();
-  }
-
-  return follow(appointment.id, render);
+  const stop = follow(appointment.id, render);
+  // Stopped (the psychologist leaves): no "(1)" left behind in the title.
+  return () => {
+    stop();
+    waitingAlert(appointment.id, null);
+  };
 }
