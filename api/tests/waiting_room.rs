@@ -115,6 +115,24 @@ async fn a_patient_waits_until_let_in(backend: api::db::Backend) {
     let (status, _) = s.post("admit", &s.patient, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "no letting oneself in");
 
+    // The patient closes the page: nobody waits; the psychologist's
+    // "leave" changes nothing; coming back waits again, the note kept.
+    let (_, before) = s.api.get(&s.news_path(None), &s.doctor).await;
+    let (status, left) = s.post("leave", &s.patient, None).await;
+    assert_eq!(status, StatusCode::OK, "{left}");
+    assert_eq!(left["waiting"], false);
+    assert!(left["version"].as_i64().unwrap() > before["version"].as_i64().unwrap());
+    let (_, seen) = s.api.get(&s.news_path(None), &s.doctor).await;
+    assert_eq!(
+        seen["waiting"], false,
+        "the psychologist no longer sees them wait"
+    );
+    let (_, same) = s.post("leave", &s.doctor, None).await;
+    assert_eq!(same["version"], seen["version"], "only the patient leaves");
+    let (_, back) = s.post("arrive", &s.patient, None).await;
+    assert_eq!(back["waiting"], true);
+    assert_eq!(back["note"], note);
+
     // Let in: the token comes; arriving again (a reload) keeps them in.
     let (status, admitted) = s.post("admit", &s.doctor, None).await;
     assert_eq!(status, StatusCode::OK, "{admitted}");
@@ -123,6 +141,10 @@ async fn a_patient_waits_until_let_in(backend: api::db::Backend) {
     assert_eq!(s.token(&s.patient).await.0, StatusCode::OK);
     let (_, again) = s.post("arrive", &s.patient, None).await;
     assert_eq!(again["admitted"], true);
+    // Closing the page once let in keeps the admission (a drop and back).
+    let (_, kept) = s.post("leave", &s.patient, None).await;
+    assert_eq!(kept["admitted"], true);
+    assert_eq!(s.token(&s.patient).await.0, StatusCode::OK);
 
     // Removed: no token until let in again; arriving again waits again.
     let (status, removed) = s.post("remove", &s.doctor, None).await;

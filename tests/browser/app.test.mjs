@@ -164,6 +164,19 @@ test('patient and psychologist meet through the link and the dashboard', { timeo
     ok: /^Pat is waiting/.test((await board.textContent(waitingLine).catch(() => null)) || ''),
     detail: await board.textContent(waitingLine).catch(() => null),
   }));
+  // The patient closes the session's page: the card stops saying they
+  // wait, and says it again when they come back.
+  await patient.goto(`${h.base}/`);
+  await h.waitFor('the card to stop saying that the patient waits', 20_000, async () => {
+    const text = await board.textContent(waitingLine);
+    return { ok: text === '', detail: text };
+  });
+  await patient.goto(`${h.base}${link}`);
+  await waitState(patient, 'patient', 'lobby');
+  await h.waitFor('the card to say again that the patient waits', 20_000, async () => {
+    const text = await board.textContent(waitingLine);
+    return { ok: /^Pat is waiting/.test(text || ''), detail: text };
+  });
   await doctor.click(join);
   await doctor.waitForURL(`${h.base}${link}`);
 

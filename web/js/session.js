@@ -69,7 +69,7 @@ export function requireSignIn() {
   return true;
 }
 
-async function request(path, { method = 'GET', body, token } = {}) {
+async function request(path, { method = 'GET', body, token, keepalive = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -77,6 +77,8 @@ async function request(path, { method = 'GET', body, token } = {}) {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
+    // Outlives the page (a request sent as it closes).
+    keepalive,
   });
   const text = await response.text();
   let data = null;

@@ -28,7 +28,7 @@ import Video from '/sdk/index.js';
 import { api, ApiError, currentUser, loginUrl, publicApi, requireSignIn, session, startSession } from './session.js';
 import { dayAndTime, dayKey, opensWhen, time } from './format.js';
 import { constraints } from './devices.js';
-import { arrive, follow, noteText } from './waiting-room.js';
+import { arrive, follow, leave as leaveWaitingRoom, noteText } from './waiting-room.js';
 import { hostPanel } from './lobby-panel.js';
 
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
@@ -453,13 +453,21 @@ async function waitToBeLetIn(a) {
     show('error', `Could not reach the waiting room (${(err && err.message) || err}).`, [retry, toDashboard]);
     return null;
   }
+  // Closing the page while waiting: the psychologist is no longer told
+  // someone waits.
+  const gone = () => {
+    leaveWaitingRoom(a.id).catch(() => {});
+  };
+  window.addEventListener('pagehide', gone);
   return new Promise((resolve) => {
     const stop = follow(a.id, (view) => {
       if (view.admitted) {
         stop();
+        window.removeEventListener('pagehide', gone);
         resolve(admitted(a));
       } else if (view.removed) {
         stop();
+        window.removeEventListener('pagehide', gone);
         sentAway(name);
         resolve(null);
       } else {

@@ -7,15 +7,17 @@
 
 import { api, ApiError } from './session.js';
 
-/** @param {number} id @param {string} action @param {any} [body] */
-function act(id, action, body) {
-  return api(`/api/appointments/${id}/waiting-room/${action}/`, { method: 'POST', body });
+/** @param {number} id @param {string} action @param {any} [body] @param {boolean} [keepalive] */
+function act(id, action, body, keepalive = false) {
+  return api(`/api/appointments/${id}/waiting-room/${action}/`, { method: 'POST', body, keepalive });
 }
 
 export const arrive = (/** @type {number} */ id) => act(id, 'arrive');
 export const admit = (/** @type {number} */ id) => act(id, 'admit');
 export const remove = (/** @type {number} */ id) => act(id, 'remove');
 export const leaveNote = (/** @type {number} */ id, /** @type {string} */ note) => act(id, 'note', { note });
+/** The patient's page is closing while they wait: sent so that it outlives the page. */
+export const leave = (/** @type {number} */ id) => act(id, 'leave', undefined, true);
 
 /**
  * Calls `onNews(view)` with the waiting room now and at every change, until

@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(video::by_room))
         .routes(routes!(waiting_room::news))
         .routes(routes!(waiting_room::arrive))
+        .routes(routes!(waiting_room::leave))
         .routes(routes!(waiting_room::admit))
         .routes(routes!(waiting_room::remove))
         .routes(routes!(waiting_room::note))

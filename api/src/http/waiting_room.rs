@@ -97,6 +97,18 @@ pub async fn arrive(
     acted(&state, &caller, id, room).await
 }
 
+/// `POST /api/appointments/{id}/waiting-room/leave/` — the patient's page
+/// closed before they were let in: they no longer wait.
+#[utoipa::path(post, path = "/appointments/{id}/waiting-room/leave/", tag = "waiting room", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = WaitingRoomView), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
+pub async fn leave(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<WaitingRoomView>> {
+    let room = waiting_room::leave(&state, &caller.user, id).await?;
+    acted(&state, &caller, id, room).await
+}
+
 /// `POST /api/appointments/{id}/waiting-room/admit/` — the psychologist
 /// lets the patient in.
 #[utoipa::path(post, path = "/appointments/{id}/waiting-room/admit/", tag = "waiting room", security(("bearer" = [])), params(("id" = i64, Path, description = "Appointment id")), responses((status = 200, body = WaitingRoomView), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]

@@ -5,7 +5,8 @@
 //! video token ([`super::video::token`] asks [`admitted`]). The psychologist
 //! may instead *remove* them (out of the waiting room, or out of the call),
 //! and may leave a *note* the waiting patient reads ("running 5 minutes
-//! late"). Psychologists never wait.
+//! late"). A patient who closes the page before being let in *leaves*.
+//! Psychologists never wait.
 //!
 //! Every change bumps the row's `version` and [`WaitingRoomNews`], so a page
 //! asks for "anything newer than N" and is answered the moment there is.
@@ -171,6 +172,18 @@ pub async fn arrive(state: &AppState, user: &User, id: i64) -> Result<WaitingRoo
         None,
     )
     .await
+}
+
+/// The patient closed the session's page before being let in: they no
+/// longer wait (so the psychologist is not told someone waits who is
+/// gone). Admission, once given, stays.
+pub async fn leave(state: &AppState, user: &User, id: i64) -> Result<WaitingRoom> {
+    let a = session(state, user, id).await?;
+    let room = load(state, a.id).await?;
+    if user.id != a.patient_id || room.waiting_since.is_none() || room.admitted_at.is_some() {
+        return Ok(room);
+    }
+    change(state, a.id, "waiting_since = NULL", None).await
 }
 
 /// Lets the waiting patient in.
