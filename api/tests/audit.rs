@@ -16,8 +16,18 @@ on_both_databases!(
     retention_removes_old_entries_and_message_texts,
 );
 
-async fn actions_are_audited_and_admins_read_and_export_them(backend: api::db::Backend) {
-    let api = TestApi::start(backend).await;
+/// An admin, a patient and a psychologist (ids and bearer tokens), and
+/// the patient's session with the psychologist in ten minutes.
+struct Booked {
+    admin: String,
+    patient_id: i64,
+    patient: String,
+    doctor_id: i64,
+    doctor: String,
+    id: i64,
+}
+
+async fn book(api: &TestApi) -> Booked {
     let admin = api.admin().await;
     let (patient_id, patient) = api.user(&admin, "pat@clinic.test", "patient").await;
     let (doctor_id, doctor) = api.user(&admin, "smith@clinic.test", "psychologist").await;
@@ -29,7 +39,26 @@ async fn actions_are_audited_and_admins_read_and_export_them(backend: api::db::B
             json!({"psychologist_id": doctor_id, "appointment_date": at}),
         )
         .await;
-    let id = booked["id"].as_i64().unwrap();
+    Booked {
+        admin,
+        patient_id,
+        patient,
+        doctor_id,
+        doctor,
+        id: booked["id"].as_i64().unwrap(),
+    }
+}
+
+async fn actions_are_audited_and_admins_read_and_export_them(backend: api::db::Backend) {
+    let api = TestApi::start(backend).await;
+    let Booked {
+        admin,
+        patient_id,
+        patient,
+        doctor_id,
+        doctor,
+        id,
+    } = book(&api).await;
     let token = format!("/api/appointments/video-token/{id}/");
     assert_eq!(api.get(&token, &doctor).await.0, StatusCode::OK);
     let admit = format!("/api/appointments/{id}/waiting-room/admit/");
@@ -148,18 +177,13 @@ async fn actions_are_audited_and_admins_read_and_export_them(backend: api::db::B
 /// issues carry the address of the API request.
 async fn joins_and_leaves_are_audited_with_the_address_they_came_from(backend: api::db::Backend) {
     let api = TestApi::start(backend).await;
-    let admin = api.admin().await;
-    let (_, patient) = api.user(&admin, "pat@clinic.test", "patient").await;
-    let (doctor_id, doctor) = api.user(&admin, "smith@clinic.test", "psychologist").await;
-    let at = (api.now() + Duration::minutes(10)).to_rfc3339();
-    let (_, booked) = api
-        .post(
-            "/api/appointments/",
-            Some(&patient),
-            json!({"psychologist_id": doctor_id, "appointment_date": at}),
-        )
-        .await;
-    let id = booked["id"].as_i64().unwrap();
+    let Booked {
+        admin,
+        doctor_id,
+        doctor,
+        id,
+        ..
+    } = book(&api).await;
     let (status, token) = api
         .get(&format!("/api/appointments/video-token/{id}/"), &doctor)
         .await;

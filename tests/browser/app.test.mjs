@@ -114,18 +114,7 @@ test('patient and psychologist meet through the link and the dashboard', { timeo
   // Its tab is made a background one there, with notifications allowed
   // and recorded: the patient arriving is a notification too.
   const doctor = await h.browser('doctor');
-  await doctor.addInitScript(() => {
-    if (location.pathname !== '/') return;
-    Object.defineProperty(Document.prototype, 'hidden', { get: () => true });
-    window.shown = [];
-    window.Notification = class {
-      static permission = 'granted';
-      static requestPermission = async () => 'granted';
-      constructor(title, options) {
-        window.shown.push({ title, body: options && options.body });
-      }
-    };
-  });
+  await h.recordNotifications(doctor, { path: '/', hidden: true });
   await h.signIn(doctor, 'psychologist');
   await doctor.waitForURL(`${h.base}/`);
   const join = `#join-${demo.id}`;

@@ -240,6 +240,25 @@ export class Harness {
     }
   }
 
+  /** Makes `page` record the browser notifications it shows, in
+   *  `window.shown` ({title, body}), with permission granted; on `path`
+   *  only when given, and as a background tab (document.hidden) when
+   *  `hidden`. */
+  async recordNotifications(page, { path = null, hidden = false } = {}) {
+    await page.addInitScript(({ path, hidden }) => {
+      if (path && location.pathname !== path) return;
+      if (hidden) Object.defineProperty(Document.prototype, 'hidden', { get: () => true });
+      window.shown = [];
+      window.Notification = class {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        constructor(title, options) {
+          window.shown.push({ title, body: options && options.body });
+        }
+      };
+    }, { path, hidden });
+  }
+
   /** Signs in through the login page. */
   async signIn(page, role, next) {
     const account = this.accounts[role];

@@ -310,16 +310,7 @@ test('the texts of an opening room: the notification, the banner, the hints', { 
   // 5 s before the opening of Ana's session three days ahead and stopped
   // there, then on; notifications are "allowed" and recorded.
   const ana = await h.browser('ana-notified');
-  await ana.addInitScript(() => {
-    window.shown = [];
-    window.Notification = class {
-      static permission = 'granted';
-      static requestPermission = async () => 'granted';
-      constructor(title, options) {
-        window.shown.push({ title, body: options && options.body });
-      }
-    };
-  });
+  await h.recordNotifications(ana);
   await ana.clock.install({ time: Date.parse(far.join_opens_at) - 10 * 60_000 });
   await signInAsAna(ana);
   const hint = `#join-hint-${far.id}`;
