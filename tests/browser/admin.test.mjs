@@ -65,15 +65,7 @@ after(async () => {
   await h.teardown();
 });
 
-async function call(path, { token, method = 'GET', body } = {}) {
-  const response = await fetch(`${h.base}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const call = (path, options) => h.call(path, options);
 
 /** Signs in `role` by the API (or tries to): the answer. */
 function tryLogin(role) {

@@ -24,21 +24,9 @@ after(async () => {
   await h.teardown();
 });
 
-async function call(path, { token, method = 'GET', body } = {}) {
-  const response = await fetch(`${h.base}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const call = (path, options) => h.call(path, options);
 
-async function login(email, password) {
-  const { status, body } = await call('/api/auth/login', { method: 'POST', body: { email, password } });
-  assert.equal(status, 200, JSON.stringify(body));
-  return body.access_token;
-}
+const login = (email, password) => h.login(email, password);
 
 const videoState = (page) => page.evaluate(() => window.confideVideo && window.confideVideo.state);
 
@@ -62,12 +50,7 @@ function flowing({ stats }) {
   return stats.some((s) => s.kind === 'video' && s.framesDecoded > 0) && stats.some((s) => s.kind === 'audio' && s.packetsReceived > 0);
 }
 
-async function waitState(page, name, state, timeout = 20_000) {
-  await h.waitFor(`${name}: ${state}`, timeout, async () => {
-    const now = await videoState(page);
-    return { ok: now === state, detail: { state: now, text: await page.textContent('#message-text').catch(() => null) } };
-  });
-}
+const waitState = (page, name, state, timeout) => h.waitVideoState(page, name, state, timeout);
 
 async function waitMedia(page, name) {
   await h.waitFor(`${name} to receive audio and video`, 30_000, async () => {

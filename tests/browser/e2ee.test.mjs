@@ -23,32 +23,6 @@ after(async () => {
   await h.teardown();
 });
 
-async function call(path, { token } = {}) {
-  const response = await fetch(`${h.base}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-async function login(role) {
-  const { email, password } = h.accounts[role];
-  const response = await fetch(`${h.base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  assert.equal(response.status, 200);
-  return (await response.json()).access_token;
-}
-
-const videoState = (page) => page.evaluate(() => window.confideVideo && window.confideVideo.state);
-
-async function waitState(page, name, state) {
-  await h.waitFor(`${name}: ${state}`, 30_000, async () => {
-    const now = await videoState(page);
-    return { ok: now === state, detail: { state: now, text: await page.textContent('#message-text').catch(() => null) } };
-  });
-}
-
 /** What a video page receives (getStats) and what its worker counted. */
 async function received(page) {
   return page.evaluate(async () => {
@@ -86,21 +60,21 @@ function vp8DescriptorLength(p) {
 }
 
 test('the SFU forwards and caches only ciphertext while both browsers decode', { timeout: 240_000 }, async () => {
-  const admin = await login('admin');
-  const [demo] = (await call('/api/appointments/', { token: admin })).body;
+  const admin = await h.login(h.accounts.admin.email, h.accounts.admin.password);
+  const [demo] = (await h.call('/api/appointments/', { token: admin })).body;
   const link = `/video-session/${demo.video_room_id}`;
 
   const patient = await h.browser('patient');
   await h.signIn(patient, 'patient', link);
   await patient.waitForURL(`${h.base}${link}`);
-  await waitState(patient, 'patient', 'lobby');
+  await h.waitVideoState(patient, 'patient', 'lobby', 30_000);
   const doctor = await h.browser('doctor');
   await h.signIn(doctor, 'psychologist', link);
   await doctor.waitForURL(`${h.base}${link}`);
   await h.waitFor('the doctor to see the patient waiting', 30_000, async () => ({ ok: await doctor.isVisible('#lobby-admit'), detail: null }));
   await doctor.click('#lobby-admit');
-  await waitState(doctor, 'doctor', 'in-call');
-  await waitState(patient, 'patient', 'in-call');
+  await h.waitVideoState(doctor, 'doctor', 'in-call', 30_000);
+  await h.waitVideoState(patient, 'patient', 'in-call', 30_000);
   await waitDecoding(doctor, 'doctor');
   await waitDecoding(patient, 'patient');
 
@@ -129,7 +103,7 @@ test('the SFU forwards and caches only ciphertext while both browsers decode', {
     return sample.map((f) => Array.from(new Uint8Array(f)));
   });
   assert.equal(frames.length, 8);
-  const cache = await call(`/ops/packet-cache/${demo.video_room_id}`);
+  const cache = await h.call(`/ops/packet-cache/${demo.video_room_id}`);
   assert.equal(cache.status, 200, JSON.stringify(cache.body));
   const doctorSid = await doctor.evaluate(() => window.confideVideo.room.localParticipant.sid);
   const tracks = cache.body.tracks;

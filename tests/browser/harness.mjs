@@ -240,6 +240,32 @@ export class Harness {
     }
   }
 
+  /** Calls the server's API: `{status, body}` (the body parsed as JSON). */
+  async call(path, { token, method = 'GET', body } = {}) {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  }
+
+  /** Signs in through the API: the access token. */
+  async login(email, password) {
+    const { status, body } = await this.call('/api/auth/login', { method: 'POST', body: { email, password } });
+    assert.equal(status, 200, JSON.stringify(body));
+    return body.access_token;
+  }
+
+  /** Waits until the video page on `page` is in `state` (its data-state). */
+  async waitVideoState(page, name, state, timeout = 20_000) {
+    await this.waitFor(`${name}: ${state}`, timeout, async () => {
+      const now = await page.evaluate(() => window.confideVideo && window.confideVideo.state);
+      return { ok: now === state, detail: { state: now, text: await page.textContent('#message-text').catch(() => null) } };
+    });
+  }
+
   /** Makes `page` record the browser notifications it shows, in
    *  `window.shown` ({title, body}), with permission granted; on `path`
    *  only when given, and as a background tab (document.hidden) when

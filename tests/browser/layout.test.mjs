@@ -60,21 +60,9 @@ after(async () => {
   await h.teardown();
 });
 
-async function call(path, { token, method = 'GET', body } = {}) {
-  const response = await fetch(`${h.base}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const call = (path, options) => h.call(path, options);
 
-async function login(email, password) {
-  const { status, body } = await call('/api/auth/login', { method: 'POST', body: { email, password } });
-  assert.equal(status, 200, JSON.stringify(body));
-  return body.access_token;
-}
+const login = (email, password) => h.login(email, password);
 
 /** São Paulo's wall date `days` from today (YYYY-MM-DD). São Paulo has
  *  kept UTC−3 all year since 2019. */

@@ -49,15 +49,7 @@ after(async () => {
   await h.teardown();
 });
 
-async function call(path, { token, method = 'GET', body } = {}) {
-  const response = await fetch(`${h.base}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const call = (path, options) => h.call(path, options);
 
 async function login(role) {
   const { email, password } = h.accounts[role];
