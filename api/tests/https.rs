@@ -217,6 +217,8 @@ async fn https_by_acme_from_pebble() {
             .expect("pebble (Debian's pebble package) runs"),
     );
     listening(acme_port, "pebble").await;
+    // Its management listener (the roots) opens on its own, maybe later.
+    listening(management_port, "pebble's management API").await;
 
     let api = TestApi::start_with(Backend::Sqlite, |config| {
         config.http.acme = Some(api::acme::AcmeConfig {
