@@ -19,7 +19,8 @@
 //! - [`payload`]: the media sent — VP8 frames split into packets, Opus —
 //!   each payload stamped with its send time and sequence; [`stats`]:
 //!   loss, jitter, latency and percentiles from those stamps.
-//! - [`monitor`]: the SFU's CPU and memory (`/proc/<pid>` or `/metrics`).
+//! - [`monitor`]: CPU and memory, the SFU's (`/proc/<pid>` or `/metrics`)
+//!   and the harness's own: user, system, and schedstat time on CPU.
 //! - [`report`]: the table, `--json`, and the `--report` HTML page.
 //!
 //! Data path: a worker wakes, sends the packets that are due through each

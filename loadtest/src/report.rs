@@ -5,11 +5,74 @@
 
 use std::fmt::Write;
 
-use crate::run::{Outcome, Point};
+use crate::monitor;
+use crate::run::{Outcome, Point, Window};
 
 fn opt(v: Option<f64>, unit: &str) -> String {
     v.map(|v| format!("{v:.2} {unit}"))
         .unwrap_or_else(|| "-".into())
+}
+
+/// One process's CPU over a window, as the table prints it.
+struct CpuFigures {
+    /// User + system per packet; `None` prints "-".
+    cpu_us: Option<f64>,
+    user_us: Option<f64>,
+    system_us: Option<f64>,
+    scheduled_us: Option<f64>,
+    /// The window's totals, to tell when schedstat lost exited threads.
+    cpu_seconds: Option<f64>,
+    scheduled_seconds: Option<f64>,
+}
+
+impl CpuFigures {
+    fn sfu(w: &Window) -> Self {
+        CpuFigures {
+            cpu_us: w.sfu_cpu_us_per_packet,
+            user_us: w.sfu_user_us_per_packet,
+            system_us: w.sfu_system_us_per_packet,
+            scheduled_us: w.sfu_sched_us_per_packet,
+            cpu_seconds: w.sfu_cpu_seconds,
+            scheduled_seconds: w.sfu_sched_seconds,
+        }
+    }
+
+    fn generator(w: &Window) -> Self {
+        // generator_cpu_us_per_packet is 0 rather than None when unknown
+        // (its type predates the others): "-" says so honestly.
+        let known = w.generator_cpu_seconds.is_some() && w.packets_sent + w.packets_received > 0;
+        CpuFigures {
+            cpu_us: known.then_some(w.generator_cpu_us_per_packet),
+            user_us: w.generator_user_us_per_packet,
+            system_us: w.generator_system_us_per_packet,
+            scheduled_us: w.generator_sched_us_per_packet,
+            cpu_seconds: w.generator_cpu_seconds,
+            scheduled_seconds: w.generator_sched_seconds,
+        }
+    }
+
+    /// "12.30 µs (user 8.10, system 4.20; scheduled 12.50)": user + system
+    /// first, the figure earlier reports gave.
+    fn line(&self) -> String {
+        let Some(cpu) = self.cpu_us else {
+            return "-".into();
+        };
+        let split = match (self.user_us, self.system_us) {
+            (Some(user), Some(system)) => format!("user {user:.2}, system {system:.2}"),
+            _ => "user/system not split by the source".into(),
+        };
+        let scheduled = match self.scheduled_us {
+            Some(scheduled) => format!("scheduled {scheduled:.2}"),
+            None => "no schedstat".into(),
+        };
+        let short = match (self.cpu_seconds, self.scheduled_seconds) {
+            (Some(cpu), Some(scheduled)) if monitor::scheduled_falls_short(cpu, scheduled) => {
+                ", below user + system: threads exited during the window"
+            }
+            _ => "",
+        };
+        format!("{cpu:.2} µs ({split}; {scheduled}{short})")
+    }
 }
 
 /// The final table.
@@ -53,10 +116,7 @@ pub fn table(o: &Outcome) -> String {
                     .unwrap_or("-".into())
             ),
         ),
-        (
-            "SFU CPU per forwarded packet",
-            opt(w.sfu_cpu_us_per_packet, "µs"),
-        ),
+        ("SFU CPU per forwarded packet", CpuFigures::sfu(w).line()),
         (
             "SFU RSS",
             w.sfu_rss_bytes
@@ -64,8 +124,8 @@ pub fn table(o: &Outcome) -> String {
                 .unwrap_or("-".into()),
         ),
         (
-            "generator CPU per packet",
-            format!("{:.2} µs", w.generator_cpu_us_per_packet),
+            "generator CPU per packet sent or received",
+            CpuFigures::generator(w).line(),
         ),
         (
             "PLIs / NACKs received by publishers",
@@ -217,7 +277,6 @@ pub fn html(o: &Outcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::{Outcome, Window};
 
     fn outcome() -> Outcome {
         Outcome {
@@ -263,5 +322,60 @@ mod tests {
         );
         assert!(page.contains("&lt;bad&gt;"));
         assert!(table(&outcome()).contains("1.50 ms"));
+    }
+
+    #[test]
+    fn cpu_lines_give_user_system_and_scheduled() {
+        let mut o = outcome();
+        let tick = 1.0 / monitor::ticks_per_second();
+        o.window = Window {
+            packets_sent: 1000,
+            packets_received: 1000,
+            sfu_cpu_seconds: Some(2.0),
+            sfu_sched_seconds: Some(2.0 + tick),
+            sfu_cpu_us_per_packet: Some(12.3),
+            sfu_user_us_per_packet: Some(8.1),
+            sfu_system_us_per_packet: Some(4.2),
+            sfu_sched_us_per_packet: Some(12.5),
+            generator_cpu_us_per_packet: 3.0,
+            generator_user_us_per_packet: Some(2.0),
+            generator_system_us_per_packet: Some(1.0),
+            generator_sched_us_per_packet: Some(1.0),
+            generator_cpu_seconds: Some(1.0),
+            generator_sched_seconds: Some(1.0 - 3.0 * tick),
+            ..Default::default()
+        };
+        let text = table(&o);
+        assert!(
+            text.contains("12.30 µs (user 8.10, system 4.20; scheduled 12.50)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "3.00 µs (user 2.00, system 1.00; scheduled 1.00, below user + system: threads exited during the window)"
+            ),
+            "{text}"
+        );
+        // /metrics: the total only.
+        o.window.sfu_user_us_per_packet = None;
+        o.window.sfu_system_us_per_packet = None;
+        o.window.sfu_sched_us_per_packet = None;
+        o.window.sfu_sched_seconds = None;
+        assert!(
+            table(&o).contains("12.30 µs (user/system not split by the source; no schedstat)"),
+            "{}",
+            table(&o)
+        );
+        // No CPU source at all, and no /proc for the harness.
+        o.window.sfu_cpu_us_per_packet = None;
+        o.window.generator_cpu_seconds = None;
+        let text = table(&o);
+        for label in [
+            "SFU CPU per forwarded packet",
+            "generator CPU per packet sent or received",
+        ] {
+            let line = text.lines().find(|l| l.starts_with(label)).unwrap();
+            assert!(line.ends_with("  -"), "{text}");
+        }
     }
 }

@@ -35,6 +35,15 @@ pub struct Point {
 }
 
 /// What a measurement window adds up to.
+///
+/// CPU comes four ways for each process, per packet: user, system, and
+/// their sum from `/proc/<pid>/stat` (whole clock ticks, so a short or
+/// light window reads coarsely), and the threads' schedstat time on CPU
+/// (nanoseconds, but without threads that exited during the window); see
+/// `monitor::Usage`. Fields a source cannot give are `None`: `/metrics`
+/// gives only user + system. `sfu_cpu_us_per_packet` and
+/// `generator_cpu_us_per_packet` keep their names and meaning so older
+/// result files still compare.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Window {
     pub calls: usize,
@@ -45,10 +54,27 @@ pub struct Window {
     pub latency_p50_ms: Option<f64>,
     pub latency_p95_ms: Option<f64>,
     pub latency_p99_ms: Option<f64>,
+    /// The SFU's user + system over the window.
     pub sfu_cpu_seconds: Option<f64>,
+    /// The SFU's schedstat time over the window.
+    pub sfu_sched_seconds: Option<f64>,
+    /// The SFU's user + system per packet the subscribers received: its
+    /// work is the packets it forwarded.
     pub sfu_cpu_us_per_packet: Option<f64>,
+    pub sfu_user_us_per_packet: Option<f64>,
+    pub sfu_system_us_per_packet: Option<f64>,
+    pub sfu_sched_us_per_packet: Option<f64>,
     pub sfu_rss_bytes: Option<u64>,
+    /// The harness's own user + system (`/proc/<own pid>`) per packet it
+    /// sent or received, since both are its work; 0 when unknown, as
+    /// before the other figures were added.
     pub generator_cpu_us_per_packet: f64,
+    pub generator_user_us_per_packet: Option<f64>,
+    pub generator_system_us_per_packet: Option<f64>,
+    pub generator_sched_us_per_packet: Option<f64>,
+    /// The harness's user + system and schedstat time over the window.
+    pub generator_cpu_seconds: Option<f64>,
+    pub generator_sched_seconds: Option<f64>,
     pub plis_received: u64,
     pub nacks_received: u64,
 }
@@ -74,10 +100,9 @@ pub struct Outcome {
     pub series: Vec<Point>,
 }
 
-fn this_process_cpu() -> f64 {
-    monitor::from_proc(std::process::id())
-        .map(|u| u.cpu_seconds)
-        .unwrap_or(0.0)
+/// The harness's own CPU and memory.
+fn this_process() -> Option<monitor::Usage> {
+    monitor::from_proc(std::process::id()).ok()
 }
 
 fn ms(us: Option<u64>) -> Option<f64> {
@@ -225,7 +250,7 @@ impl Load {
         // between samples would be noise.
         let cpu = match (usage, self.last.3) {
             (Some(u), Some(prev)) if dt >= 0.5 => {
-                Some((u.cpu_seconds - prev.cpu_seconds) / dt * 100.0)
+                Some((u.cpu_seconds() - prev.cpu_seconds()) / dt * 100.0)
             }
             _ => None,
         };
@@ -272,7 +297,7 @@ impl Load {
     async fn measure(&mut self, length: Duration) -> Window {
         let first = self.sample().await;
         let usage_start = self.last.3;
-        let own_start = this_process_cpu();
+        let own_start = this_process();
         let counters_start = self.counters();
         let start = Instant::now();
         let mut latencies = Vec::new();
@@ -293,12 +318,17 @@ impl Load {
         let packets_expected = expected.saturating_sub(first.1);
         let packets_sent = sent.saturating_sub(first.2);
         let usage_end = self.last.3;
-        let sfu_cpu = match (usage_start, usage_end) {
-            (Some(a), Some(b)) => Some(b.cpu_seconds - a.cpu_seconds),
+        let sfu = match (usage_start, usage_end) {
+            (Some(a), Some(b)) => Some(b.since(&a)),
             _ => None,
         };
         let counters = self.counters();
-        let own = this_process_cpu() - own_start;
+        let own = match (own_start, this_process()) {
+            (Some(a), Some(b)) => Some(b.since(&a)),
+            _ => None,
+        };
+        let sfu_per_packet = sfu.and_then(|s| s.per_packet(packets_received));
+        let own_per_packet = own.and_then(|s| s.per_packet(packets_sent + packets_received));
         Window {
             calls: self.calls,
             seconds,
@@ -313,18 +343,19 @@ impl Load {
             latency_p50_ms: ms(percentile(&mut latencies, 50.0)),
             latency_p95_ms: ms(percentile(&mut latencies, 95.0)),
             latency_p99_ms: ms(percentile(&mut latencies, 99.0)),
-            sfu_cpu_seconds: sfu_cpu,
-            // The SFU's work is the packets it forwarded, which is what
-            // the subscribers received.
-            sfu_cpu_us_per_packet: sfu_cpu
-                .filter(|_| packets_received > 0)
-                .map(|c| c * 1e6 / packets_received as f64),
+            sfu_cpu_seconds: sfu.map(|s| s.cpu_seconds),
+            sfu_sched_seconds: sfu.and_then(|s| s.scheduled_seconds),
+            sfu_cpu_us_per_packet: sfu_per_packet.map(|p| p.cpu_us),
+            sfu_user_us_per_packet: sfu_per_packet.and_then(|p| p.user_us),
+            sfu_system_us_per_packet: sfu_per_packet.and_then(|p| p.system_us),
+            sfu_sched_us_per_packet: sfu_per_packet.and_then(|p| p.scheduled_us),
             sfu_rss_bytes: usage_end.map(|u| u.rss_bytes),
-            generator_cpu_us_per_packet: if packets_sent + packets_received > 0 {
-                own * 1e6 / (packets_sent + packets_received) as f64
-            } else {
-                0.0
-            },
+            generator_cpu_us_per_packet: own_per_packet.map_or(0.0, |p| p.cpu_us),
+            generator_user_us_per_packet: own_per_packet.and_then(|p| p.user_us),
+            generator_system_us_per_packet: own_per_packet.and_then(|p| p.system_us),
+            generator_sched_us_per_packet: own_per_packet.and_then(|p| p.scheduled_us),
+            generator_cpu_seconds: own.map(|s| s.cpu_seconds),
+            generator_sched_seconds: own.and_then(|s| s.scheduled_seconds),
             plis_received: counters.0 - counters_start.0,
             nacks_received: counters.1 - counters_start.1,
         }

@@ -54,6 +54,14 @@ async fn five_calls_for_five_seconds() {
     assert!(w.latency_p99_ms.unwrap() >= p50);
     assert!(outcome.join_p50_ms.is_some_and(|j| j > 0));
     assert!(w.sfu_cpu_seconds.is_some(), "read from /metrics");
+    assert!(
+        w.sfu_user_us_per_packet.is_none() && w.sfu_sched_us_per_packet.is_none(),
+        "/metrics gives user + system only: {w:?}"
+    );
+    assert!(
+        w.generator_user_us_per_packet.is_some() && w.generator_sched_us_per_packet.is_some(),
+        "the harness reads its own /proc: {w:?}"
+    );
     assert!(outcome.series.len() >= 5, "a point a second");
     let page = loadtest::report::html(&outcome);
     assert!(page.contains("<svg"));
