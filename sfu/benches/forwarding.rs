@@ -10,7 +10,14 @@
 //! `CONFIDE_PROFILE_PACKETS=N` skips criterion and forwards N packets in
 //! [`profile_loop`] only, for `valgrind --tool=callgrind
 //! --toggle-collect=*profile_loop*`: instruction counts per packet that do
-//! not vary from run to run (see docs/benchmarks.md).
+//! not vary from run to run (see docs/benchmarks.md). With
+//! `CONFIDE_PROFILE_BATCH=K` it hands the SFU K datagrams before collecting
+//! its output, as the I/O layer does with a `recvmmsg` batch.
+//!
+//! `CONFIDE_PROFILE_WAKES=N` (with `CONFIDE_PROFILE_CALLS=C`, default 20)
+//! instead sets up C 1:1 calls with media flowing and counts N timer
+//! wake-ups of the SFU in [`profile_wake`]: what a wake costs as the number
+//! of participants grows.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -117,20 +124,58 @@ fn forward_one_to_one(c: &mut Criterion) {
 
 /// Forwards `count` prepared datagrams; the only function callgrind counts.
 #[inline(never)]
-fn profile_loop(net: &mut Net, datagrams: Vec<bytes::BytesMut>, alice: usize) {
+fn profile_loop(net: &mut Net, datagrams: Vec<bytes::BytesMut>, alice: usize, batch: usize) {
     let from = net.client_addr(alice);
     let local = net.server_addr();
     let now = net.now;
-    for datagram in datagrams {
-        net.sfu
-            .handle_datagram(now, Transport::Udp, from, local, datagram);
+    let mut datagrams = datagrams.into_iter().peekable();
+    while datagrams.peek().is_some() {
+        for datagram in datagrams.by_ref().take(batch) {
+            net.sfu
+                .handle_datagram(now, Transport::Udp, from, local, datagram);
+        }
         while let Some(transmit) = net.sfu.poll_transmit() {
             std::hint::black_box(transmit);
         }
     }
 }
 
-fn profile(count: usize) {
+/// One timer wake-up of the SFU, as the I/O layer runs it: the deadline,
+/// the timers, the output; the only function callgrind counts in the
+/// wake-up mode.
+#[inline(never)]
+fn profile_wake(net: &mut Net) {
+    let _deadline = std::hint::black_box(net.sfu.poll_timeout());
+    net.sfu.handle_timeout(net.now);
+    while let Some(transmit) = net.sfu.poll_transmit() {
+        std::hint::black_box(transmit);
+    }
+}
+
+fn profile_wakes(calls: usize, wakes: usize) {
+    let mut net = Net::new(SfuConfig::default());
+    let mut publishers = Vec::new();
+    for call in 0..calls {
+        let room = format!("bench-{call}");
+        publishers.push(net.join(&room, "alice"));
+        publishers.push(net.join(&room, "bob"));
+    }
+    let mut seq = 0u16;
+    for _ in 0..wakes {
+        // Media keeps every peer's timers armed; the clients' own work is
+        // outside the counted function.
+        seq = seq.wrapping_add(1);
+        for &p in &publishers {
+            net.send(p, seq, seq % 100 == 1);
+        }
+        net.pump();
+        net.now += Duration::from_millis(5);
+        profile_wake(&mut net);
+    }
+    println!("profiled: {wakes} wake-ups with {calls} calls");
+}
+
+fn profile(count: usize, batch: usize) {
     let (mut net, alice) = call();
     let mut seq = 20u16;
     let mut datagrams = Vec::with_capacity(count);
@@ -140,7 +185,7 @@ fn profile(count: usize) {
     }
     datagrams.truncate(count);
     let forwarded_before = net.sfu.stats().rtp_forwarded;
-    profile_loop(&mut net, datagrams, alice);
+    profile_loop(&mut net, datagrams, alice, batch);
     let forwarded = net.sfu.stats().rtp_forwarded - forwarded_before;
     println!("profiled: {count} datagrams in, {forwarded} forwarded");
 }
@@ -148,9 +193,18 @@ fn profile(count: usize) {
 criterion_group!(benches, forward_one_to_one);
 
 fn main() {
-    match std::env::var("CONFIDE_PROFILE_PACKETS") {
-        Ok(count) => profile(count.parse().expect("CONFIDE_PROFILE_PACKETS is a number")),
-        Err(_) => {
+    let number = |name: &str| {
+        std::env::var(name).ok().map(|v| {
+            v.parse::<usize>()
+                .unwrap_or_else(|_| panic!("{name} is a number"))
+        })
+    };
+    if let Some(wakes) = number("CONFIDE_PROFILE_WAKES") {
+        return profile_wakes(number("CONFIDE_PROFILE_CALLS").unwrap_or(20), wakes);
+    }
+    match number("CONFIDE_PROFILE_PACKETS") {
+        Some(count) => profile(count, number("CONFIDE_PROFILE_BATCH").unwrap_or(1).max(1)),
+        None => {
             benches();
             Criterion::default().configure_from_args().final_summary();
         }
