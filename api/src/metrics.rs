@@ -170,6 +170,27 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
         );
         metric(
             &mut out,
+            "confide_sfu_timers_fired_total",
+            "counter",
+            "Engine timers (reports, NACK and TWCC feedback, retransmissions) fired by the media loop.",
+            stats.timers_fired as f64,
+        );
+        metric(
+            &mut out,
+            "confide_sfu_timer_lateness_seconds_total",
+            "counter",
+            "How late those timers fired after their deadlines, in all (divide by confide_sfu_timers_fired_total for the mean).",
+            stats.timer_lateness_micros as f64 / 1e6,
+        );
+        metric(
+            &mut out,
+            "confide_sfu_timers_late_total",
+            "counter",
+            "Engine timers that fired more than 5 ms after their deadline (a media loop too busy to keep time).",
+            stats.timers_late as f64,
+        );
+        metric(
+            &mut out,
             "confide_sfu_keyframe_requests_total",
             "counter",
             "Keyframe requests sent to publishers.",

@@ -76,7 +76,7 @@ impl Sfu {
         if let Some(error) = refusal {
             let p = self.participants.get_mut(&key).expect("exists");
             p.peer.close_data_channel(channel);
-            self.dirty.push(key);
+            self.dirty.mark(key, &mut p.output_queued);
             self.tell_error(key, error);
             return;
         }
@@ -144,7 +144,7 @@ impl Sfu {
                 if !p.peer.negotiated_data() {
                     p.negotiation.needs_offer = true;
                 }
-                self.dirty.push(key);
+                self.dirty.mark(key, &mut p.output_queued);
             }
             Err(err) => debug!(%err, "cannot open a data channel"),
         }
@@ -189,14 +189,15 @@ impl Sfu {
         publisher.data_published.remove(&track.channel);
         publisher.peer.close_data_channel(track.channel);
         let publisher_sid = publisher.sid.clone();
-        self.dirty.push(track.publisher);
+        self.dirty
+            .mark(track.publisher, &mut publisher.output_queued);
         for (sub, channel) in track.subscribers {
             let Some(p) = self.participants.get_mut(&sub) else {
                 continue;
             };
             p.data_subscribed.remove(&channel);
             p.peer.close_data_channel(channel);
-            self.dirty.push(sub);
+            self.dirty.mark(sub, &mut p.output_queued);
             self.events.push_back((
                 sub,
                 ToParticipant::TrackUnpublished {
@@ -258,7 +259,7 @@ impl Sfu {
             match p.peer.send_data(now, sub_channel, is_string, data) {
                 Ok(()) => {
                     stats.data_messages_out += 1;
-                    dirty.push(*sub);
+                    dirty.mark(*sub, &mut p.output_queued);
                 }
                 Err(_) => stats.data_messages_dropped += 1,
             }

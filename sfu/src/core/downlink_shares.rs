@@ -137,7 +137,7 @@ impl Sfu {
             if let Some(p) = self.participants.get_mut(&publisher) {
                 p.peer.send_bitrate_cap(now, &track_id, cap);
                 self.stats.bitrate_caps_sent += 1;
-                self.dirty.push(publisher);
+                self.dirty.mark(publisher, &mut p.output_queued);
             }
         }
         for (publisher, mid, active) in layers {

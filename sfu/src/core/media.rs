@@ -14,7 +14,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use tracing::debug;
 
-use super::{HOUSEKEEPING, ParticipantKey, Sfu, TrackKey, downlink_shares};
+use super::{HOUSEKEEPING, ParticipantKey, Sfu, TIMER_LATE, TrackKey, downlink_shares};
 use crate::demux::stun_integrity_ok;
 use crate::engine::{MediaIn, PeerEvent, SenderSlot};
 use crate::forward::down_track::SourcePacket;
@@ -78,7 +78,7 @@ impl Sfu {
         p.keyframes_when_media_returns &= !srtp;
         p.peer.handle_datagram(now, transport, from, local, data);
         if !srtp {
-            self.dirty.push(key);
+            self.dirty.mark(key, &mut p.output_queued);
         }
         self.process_peer(now, key);
         if restarted {
@@ -136,7 +136,7 @@ impl Sfu {
                 } => {
                     if !p.media_timers_armed {
                         p.media_timers_armed = true;
-                        self.dirty.push(key);
+                        self.dirty.mark(key, &mut p.output_queued);
                     }
                     let Some(&tk) = p.incoming.get(&track_id) else {
                         continue;
@@ -212,7 +212,7 @@ impl Sfu {
                     Ok(()) => stats.rtp_forwarded += 1,
                     Err(err) => debug!(%err, "forwarding refused by the engine"),
                 }
-                dirty.push(sub);
+                dirty.mark(sub, &mut p.output_queued);
             });
         if wants_keyframe {
             self.send_keyframe_request(now, tk, layer);
@@ -246,24 +246,36 @@ impl Sfu {
         });
         if let Some(sent) = sent {
             stats.rtp_retransmitted += sent as u64;
-            dirty.push(key);
+            dirty.mark(key, &mut p.output_queued);
         }
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<ParticipantKey> = self
-            .participants
-            .iter()
-            .filter(|(_, p)| p.next_timeout.is_some_and(|t| t <= now))
-            .map(|(k, _)| *k)
-            .collect();
-        for key in due {
-            if let Some(p) = self.participants.get_mut(&key) {
-                p.peer.handle_timeout(now);
-                p.next_timeout = None;
-                self.dirty.push(key);
-                self.process_peer(now, key);
+        // Only the peers whose deadline has come, earliest first (a heap,
+        // not a scan of every participant); an entry for a deadline that
+        // has since changed is skipped.
+        while let Some((at, key)) = self.deadlines.pop_due(now) {
+            let Some(p) = self.participants.get_mut(&key) else {
+                continue;
+            };
+            if p.next_timeout != Some(at) {
+                continue;
             }
+            let late = now.saturating_duration_since(at);
+            self.stats.timers_fired += 1;
+            self.stats.timer_lateness_micros += late.as_micros() as u64;
+            self.stats.timers_late += u64::from(late > TIMER_LATE);
+            p.peer.handle_timeout(now);
+            p.next_timeout = None;
+            self.dirty.mark(key, &mut p.output_queued);
+            self.process_peer(now, key);
+        }
+        if self.deadlines.needs_compaction(self.participants.len()) {
+            let live = self
+                .participants
+                .iter()
+                .filter_map(|(k, p)| p.next_timeout.map(|at| (at, *k)));
+            self.deadlines.rebuild(live);
         }
         if now >= self.next_housekeeping {
             self.next_housekeeping = now + HOUSEKEEPING;

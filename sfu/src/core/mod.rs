@@ -17,9 +17,10 @@
 //! per-packet routing, timers), `reconnect` (interruptions, resume),
 //! `network_quality` (levels per participant), `downlink_shares`
 //! (subscribers' downlinks shared out: REMB caps to publishers, simulcast
-//! layers), `rooms` (the REST API's view), and
-//! `stats` (counters). The sub-modules use this one; it names none of
-//! them but `stats`, which uses nothing here.
+//! layers), `rooms` (the REST API's view), `wakeups` (which peers have
+//! output to collect and whose timers are due, without a scan of all of
+//! them), and `stats` (counters). The sub-modules use this one; it names
+//! none of them but `stats` and `wakeups`, which use nothing here.
 
 mod data_tracks;
 mod downlink_shares;
@@ -32,8 +33,9 @@ mod reconnect;
 mod rooms;
 mod stats;
 mod tracks;
+mod wakeups;
 
-pub use stats::SfuStats;
+pub use stats::{SfuStats, TIMER_LATE};
 
 use rustc_hash::FxHashMap;
 use std::collections::{HashMap, VecDeque};
@@ -264,8 +266,10 @@ struct Participant {
     /// room was told it is reconnecting. It is removed once this is older
     /// than the reconnect window.
     reconnecting_since: Option<Instant>,
-    /// Cached `peer.poll_timeout()`.
+    /// Cached `peer.poll_timeout()`; `Sfu::deadlines` holds it too.
     next_timeout: Option<Instant>,
+    /// Whether it is in `Sfu::dirty`, the peers to collect output from.
+    output_queued: bool,
     /// Set when the first RTP packet from this peer was read, which armed
     /// the engine's media timers (see `handle_datagram`).
     media_timers_armed: bool,
@@ -323,7 +327,9 @@ pub struct Sfu {
     demux: Demux<ParticipantKey>,
     next_key: u64,
     /// Peers that may have datagrams to send.
-    dirty: Vec<ParticipantKey>,
+    dirty: wakeups::DirtyPeers<ParticipantKey>,
+    /// Their engines' next deadlines.
+    deadlines: wakeups::PeerDeadlines<ParticipantKey>,
     events: VecDeque<(ParticipantKey, ToParticipant)>,
     stats: SfuStats,
     /// When the housekeeping timer (liveness, keyframe retries) runs next.
@@ -394,7 +400,8 @@ impl Sfu {
             data_tracks: FxHashMap::default(),
             demux: Demux::default(),
             next_key: 1,
-            dirty: Vec::new(),
+            dirty: wakeups::DirtyPeers::default(),
+            deadlines: wakeups::PeerDeadlines::default(),
             events: VecDeque::new(),
             stats: SfuStats::default(),
             next_housekeeping: now + HOUSEKEEPING,
@@ -445,7 +452,7 @@ impl Sfu {
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        while let Some(&key) = self.dirty.last() {
+        while let Some(key) = self.dirty.next() {
             if let Some(p) = self.participants.get_mut(&key) {
                 if let Some((transport, to, data)) = p.peer.poll_transmit() {
                     self.stats.datagrams_out += 1;
@@ -462,11 +469,27 @@ impl Sfu {
                         data,
                     });
                 }
-                p.next_timeout = p.peer.poll_timeout();
+                let next = p.peer.poll_timeout();
+                if next != p.next_timeout {
+                    p.next_timeout = next;
+                    if let Some(at) = next {
+                        self.deadlines.schedule(at, key);
+                    }
+                }
+                self.dirty.done(key, &mut p.output_queued);
+            } else {
+                self.dirty.forget(key);
             }
-            self.dirty.pop();
         }
         None
+    }
+
+    /// Queues `key` for [`Sfu::poll_transmit`] (where its participant is
+    /// not already at hand).
+    fn mark_dirty(&mut self, key: ParticipantKey) {
+        if let Some(p) = self.participants.get_mut(&key) {
+            self.dirty.mark(key, &mut p.output_queued);
+        }
     }
 
     /// Room-level events (participants and tracks coming and going).
@@ -478,12 +501,21 @@ impl Sfu {
         self.events.pop_front()
     }
 
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.participants
-            .values()
-            .filter_map(|p| p.next_timeout)
-            .chain(std::iter::once(self.next_housekeeping))
-            .min()
+    /// The next deadline: the earliest engine timer, or housekeeping.
+    /// Entries the heap holds for deadlines that have since changed are
+    /// dropped here, so they cause no early wake-up.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        while let Some((at, key)) = self.deadlines.earliest() {
+            if self
+                .participants
+                .get(&key)
+                .is_some_and(|p| p.next_timeout == Some(at))
+            {
+                return Some(at.min(self.next_housekeeping));
+            }
+            self.deadlines.pop();
+        }
+        Some(self.next_housekeeping)
     }
 
     pub fn stats(&self) -> SfuStats {

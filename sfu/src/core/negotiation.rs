@@ -74,7 +74,7 @@ impl Sfu {
                 }
             }
         }
-        self.dirty.push(key);
+        self.mark_dirty(key);
     }
 
     fn on_client_offer(
@@ -243,7 +243,7 @@ impl Sfu {
             p.negotiation.pending_offer = Some(offer.clone());
         }
         self.events.push_back((key, offer));
-        self.dirty.push(key);
+        self.mark_dirty(key);
     }
 }
 

@@ -175,6 +175,7 @@ impl Sfu {
             keyframes_when_media_returns: false,
             quality: Default::default(),
             next_timeout: None,
+            output_queued: false,
             media_timers_armed: false,
             relay_addrs: Vec::new(),
             path: MediaPath::Udp,
@@ -332,6 +333,6 @@ impl Sfu {
                 self.rooms.remove(&room_name);
             }
         }
-        self.dirty.retain(|k| *k != key);
+        self.dirty.forget(key);
     }
 }

@@ -42,4 +42,15 @@ pub struct SfuStats {
     pub data_messages_out: u64,
     pub data_messages_dropped: u64,
     pub socket_errors: u64,
+    /// Engine timers fired, how late in all (microseconds after their
+    /// deadlines), and how many were more than [`TIMER_LATE`] late: a busy
+    /// media loop shows here first.
+    pub timers_fired: u64,
+    pub timer_lateness_micros: u64,
+    pub timers_late: u64,
 }
+
+/// Past this, a timer counts as late (`SfuStats::timers_late`): a tenth of
+/// the shortest interval `rtc`'s interceptors keep (NACK and TWCC feedback
+/// every 50–100 ms).
+pub const TIMER_LATE: std::time::Duration = std::time::Duration::from_millis(5);

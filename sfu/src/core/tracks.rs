@@ -351,7 +351,7 @@ impl Sfu {
         if let Some(p) = self.participants.get_mut(&track.publisher) {
             p.peer.request_keyframe(now, &track.engine_track_id, layer);
             self.stats.keyframe_requests += 1;
-            self.dirty.push(track.publisher);
+            self.dirty.mark(track.publisher, &mut p.output_queued);
         }
     }
 }
