@@ -251,6 +251,10 @@ pub struct EnginePeer {
     ntp_clock: SystemInstant,
     /// The latest input's time (what a report drained later arrived at).
     last_input: Instant,
+    /// Set by the drain that ends `handle_datagram` and `handle_timeout`,
+    /// taken by the next `poll_event`, which then need not drain again:
+    /// each drain sweeps every handler of `rtc`'s pipeline twice.
+    just_drained: bool,
     /// The congestion controller's downlink estimate, bits/s (`bandwidth`).
     downlink: std::sync::Arc<DownlinkFigures>,
     /// Data channels we opened (to a subscriber), as opposed to the
@@ -321,8 +325,13 @@ impl EnginePeer {
         })
     }
 
+    /// The first call after an input returns what that input's drain
+    /// found; later calls drain the engine again, for what handling those
+    /// events made it raise.
     pub fn poll_event(&mut self) -> Option<PeerEvent> {
-        self.drain();
+        if !std::mem::take(&mut self.just_drained) {
+            self.drain(true);
+        }
         self.events.pop_front()
     }
 

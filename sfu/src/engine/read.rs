@@ -95,17 +95,26 @@ impl EnginePeer {
             message: data,
         });
         self.last_input = now;
-        self.drain();
+        // `handle_read` pushed the datagram through the whole pipeline:
+        // what it produced is queued, and is taken without another sweep.
+        self.drain(false);
+        self.just_drained = true;
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
         let _ = self.pc.handle_timeout(now);
         self.last_input = now;
-        self.drain();
+        // Timers leave what they produce inside the handlers: sweep.
+        self.drain(true);
+        self.just_drained = true;
     }
 
     /// Moves the engine's events and messages into our queues, translated.
-    pub(super) fn drain(&mut self) {
+    /// With `sweep`, every read first pumps `rtc`'s pipeline (what a
+    /// handler queued outside `handle_read`); without, reads already
+    /// queued are taken directly, until a data-channel message shows that
+    /// SCTP may hold more (it releases messages as they are consumed).
+    pub(super) fn drain(&mut self, mut sweep: bool) {
         while let Some(event) = self.pc.poll_event() {
             match event {
                 RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) => match state {
@@ -152,7 +161,17 @@ impl EnginePeer {
                 _ => {}
             }
         }
-        while let Some(message) = self.pc.poll_read() {
+        loop {
+            let next = if sweep {
+                self.pc.poll_read()
+            } else {
+                self.pc
+                    .poll_media_read()
+                    .or_else(|| self.pc.poll_data_read())
+            };
+            let Some(message) = next else {
+                break;
+            };
             match message.message {
                 RTCMessage::RtpPacket(track_id, packet) => {
                     let remote = self.incoming.get(&track_id);
@@ -214,6 +233,7 @@ impl EnginePeer {
                     }
                 }
                 RTCMessage::DataChannelMessage(channel, message) => {
+                    sweep = true;
                     self.on_data_message(channel, message.is_string, message.data);
                 }
                 _ => {}

@@ -81,6 +81,7 @@ impl EnginePeer {
             connected: false,
             ntp_clock: SystemInstant::now(now),
             last_input: now,
+            just_drained: false,
             downlink,
             own_channels: Default::default(),
         })
