@@ -428,6 +428,13 @@ async fn run(
                                     core.handle_datagram(now, Transport::Udp, meta.addr, local, BytesMut::from(segment));
                                 }
                             }
+                            // A timer that came due during this batch is
+                            // not kept waiting behind the next ones (the
+                            // deadline is a heap's top: cheap to ask).
+                            let now = Instant::now();
+                            if core.poll_timeout().is_some_and(|at| at <= now) {
+                                core.handle_timeout(now);
+                            }
                         }
                         Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                         Err(err) => {
