@@ -18,6 +18,12 @@ pub const LAYER_TIMEOUT: Duration = Duration::from_secs(1);
 /// Over how long a layer's bitrate is measured.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
 
+/// How far behind the newest sequence number a packet may be and still be
+/// a late one (reordered, or a repair). Further back, the publisher
+/// restarted its numbering (a new encoder after renegotiation): the
+/// packet is the newest. libwebrtc uses a similar reordering threshold.
+const REORDER_WINDOW: u16 = 1000;
+
 #[derive(Debug)]
 pub struct SourceLayer {
     pub(super) cache: PacketCache,
@@ -31,6 +37,8 @@ pub struct SourceLayer {
     bitrate: Option<u64>,
     /// Whether the layer arrived when the current window started.
     live_at_window_start: bool,
+    /// The newest sequence number that arrived.
+    newest: Option<u16>,
 }
 
 impl SourceLayer {
@@ -43,7 +51,25 @@ impl SourceLayer {
             window_bytes: 0,
             bitrate: None,
             live_at_window_start: false,
+            newest: None,
         }
+    }
+
+    /// Whether `seq` is the newest packet of the layer so far (and then it
+    /// is remembered as such); false for a late one, which arrived after
+    /// packets numbered above it.
+    pub fn is_newest(&mut self, seq: u16) -> bool {
+        let newest = match self.newest {
+            Some(newest) => {
+                let behind = newest.wrapping_sub(seq);
+                behind > REORDER_WINDOW
+            }
+            None => true,
+        };
+        if newest {
+            self.newest = Some(seq);
+        }
+        newest
     }
 
     /// Counts one packet of `bytes` (payload) arriving now.
@@ -114,5 +140,19 @@ mod tests {
         assert!(!layer.is_live(stopped));
         assert!(layer.on_packet(stopped, 10), "resumed");
         assert_eq!(layer.bitrate(), Some(800_000), "kept while it was paused");
+    }
+
+    #[test]
+    fn tells_late_packets_from_new_ones_across_the_wrap_and_a_restart() {
+        let mut layer = SourceLayer::new(16, Duration::from_secs(1));
+        assert!(layer.is_newest(65_534));
+        assert!(layer.is_newest(1), "across the wrap");
+        assert!(!layer.is_newest(65_535), "late");
+        assert!(!layer.is_newest(1), "a copy of the newest is not newer");
+        assert!(layer.is_newest(2));
+        // A numbering restarted far behind is the newest from then on.
+        assert!(layer.is_newest(2u16.wrapping_sub(5000)));
+        assert!(layer.is_newest(2u16.wrapping_sub(4999)));
+        assert!(!layer.is_newest(2u16.wrapping_sub(5000)), "late now");
     }
 }

@@ -200,6 +200,17 @@ impl<K: Copy + Eq> TrackReceiver<K> {
         let Some(l) = self.layers.get_mut(usize::from(layer)) else {
             return false;
         };
+        // A packet the cache holds already is a second copy: a browser pads
+        // its bandwidth probes with recent packets, sent again on RTX, and
+        // a retransmission can cross its original. The subscribers had the
+        // first copy.
+        if l.cache
+            .get(source.sequence_number)
+            .is_some_and(|c| c.timestamp == source.timestamp)
+        {
+            return false;
+        }
+        let newest = l.is_newest(source.sequence_number);
         let started = l.on_packet(now, source.payload.len());
         l.cache.insert(CachedPacket {
             sequence_number: source.sequence_number,
@@ -212,6 +223,13 @@ impl<K: Copy + Eq> TrackReceiver<K> {
         }
         let mut need_keyframe = false;
         for s in &mut self.subscribers {
+            // A late packet fills a gap in a run on its layer, and nothing
+            // else: a run that started (or switched layers) on it would
+            // start behind the packets that came after it, which are gone
+            // by, and the subscriber would see them lost.
+            if !newest && s.down.layer() != Some(layer) {
+                continue;
+            }
             match s.down.forward(now, layer, source) {
                 Forward::Send(packet) => send(s.key, s.ssrc, &packet),
                 Forward::NeedKeyframe => need_keyframe = true,
@@ -481,6 +499,39 @@ mod tests {
         let (key, ssrc, down) = handed.into_iter().next().unwrap();
         assert_eq!((key, ssrc), (7, 0xc));
         assert!(!down.waiting_for_keyframe(), "paused, not waiting");
+    }
+
+    #[test]
+    fn a_second_copy_is_not_sent_again_and_no_run_starts_on_a_late_packet() {
+        let t0 = Instant::now();
+        let mut receiver = TrackReceiver::new(Codec::Vp8, 90_000, 64, Duration::from_secs(1), 1);
+        receiver.subscribe(1u64, 0xa, None);
+        let mut sent = Vec::new();
+        // Before the subscriber's answer: 10 (a keyframe) and 11 go by.
+        for seq in [10, 11] {
+            receiver.forward(t0, 0, &vp8(seq, seq == 10), |_, _, _| {});
+        }
+        negotiate(&mut receiver, 1, 0xa);
+        // The publisher's probe sends keyframe 10 again, then 12 arrives:
+        // a run started on the copy would have skipped 11.
+        receiver.forward(t0, 0, &vp8(10, true), |_, _, p| {
+            sent.push(p.sequence_number)
+        });
+        receiver.forward(t0, 0, &vp8(12, false), |_, _, p| {
+            sent.push(p.sequence_number)
+        });
+        assert!(sent.is_empty(), "{sent:?}");
+        // A late keyframe that was never seen (9) starts no run either.
+        receiver.forward(t0, 0, &vp8(9, true), |_, _, p| sent.push(p.sequence_number));
+        assert!(sent.is_empty(), "{sent:?}");
+        // The next keyframe does; then a copy of it is not sent twice,
+        // and a late packet inside the run (14, after 15) fills its gap.
+        for seq in [13, 13, 15, 14, 15] {
+            receiver.forward(t0, 0, &vp8(seq, seq == 13), |_, _, p| {
+                sent.push(p.sequence_number)
+            });
+        }
+        assert_eq!(sent, [13, 15, 14]);
     }
 
     #[test]
