@@ -204,6 +204,28 @@ impl RTCPeerConnection {
         self.pipeline_context.data_read_outs.pop_front()
     }
 
+    /// The SRTP contexts, once the DTLS handshake has completed: `(local, remote)`, the first
+    /// protecting what this endpoint sends (SRTP and SRTCP), the second unprotecting what it
+    /// receives.
+    ///
+    /// For an application that moves some media itself, beside the pipeline: it must use these
+    /// contexts, never contexts of its own made from the same keys, so that each packet is
+    /// protected under a unique rollover counter or SRTCP index and checked against one replay
+    /// window. A packet unprotected here must not also be handed to
+    /// [`handle_read`](sansio::Protocol::handle_read): the remote context would reject it as a
+    /// replay.
+    ///
+    /// `None` until the handshake has completed and its event has been processed (any
+    /// [`poll_event`](sansio::Protocol::poll_event) after it).
+    pub fn srtp_contexts(
+        &mut self,
+    ) -> Option<(&mut ::srtp::context::Context, &mut ::srtp::context::Context)> {
+        let srtp = &mut self.pipeline_context.srtp_handler_context;
+        srtp.local_srtp_context
+            .as_mut()
+            .zip(srtp.remote_srtp_context.as_mut())
+    }
+
     pub(crate) fn get_sctp_handler(&mut self) -> SctpHandler<'_> {
         // The SCTP handler bounds how much it pulls out of the reassembly queues against what
         // the application has not yet consumed. That backlog lives here, not in the handler's
