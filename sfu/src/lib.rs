@@ -59,6 +59,9 @@
 //! - [`transport`]: UDP or TCP (ICE over TCP), and RFC 4571 framing.
 //! - [`io`]: the tokio driver and [`io::SfuHandle`]; `io::tcp` holds the
 //!   ICE-over-TCP connections.
+//! - [`wire`]: allocation-free views and writers for RTP and RTCP bytes
+//!   (header extensions, compound RTCP, feedback writers), for the coming
+//!   SRTP fast path (`docs/design/srtp-fast-path.md`); unused so far.
 //!
 //! Dependencies point one way: `io` → `core` → `engine`, `forward`,
 //! `demux`, `signal`; within `core` and `engine` the sub-modules use their
@@ -72,3 +75,4 @@ pub mod io;
 pub mod quality;
 pub mod signal;
 pub mod transport;
+pub mod wire;
