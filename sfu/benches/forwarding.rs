@@ -4,15 +4,15 @@
 //! first (in memory, fake clock); the timed loop feeds the SFU datagrams the
 //! publisher produced beforehand, so only the SFU's work is measured.
 //!
-//! Also counts heap allocations per forwarded packet (a counting global
-//! allocator), printed after the run.
-//!
 //! `CONFIDE_PROFILE_PACKETS=N` skips criterion and forwards N packets in
 //! [`profile_loop`] only, for `valgrind --tool=callgrind
 //! --toggle-collect=*profile_loop*`: instruction counts per packet that do
 //! not vary from run to run (see docs/benchmarks.md). With
 //! `CONFIDE_PROFILE_BATCH=K` it hands the SFU K datagrams before collecting
-//! its output, as the I/O layer does with a `recvmmsg` batch.
+//! its output, as the I/O layer does with a `recvmmsg` batch; with
+//! `CONFIDE_PROFILE_FANOUT=S` the call has S subscribers instead of one.
+//! Criterion runs a 1:1 call and a four-person call (1→3), and allocations
+//! are counted per datagram in and per forwarded copy for each.
 //!
 //! `CONFIDE_PROFILE_WAKES=N` (with `CONFIDE_PROFILE_CALLS=C`, default 20)
 //! instead sets up C 1:1 calls with media flowing and counts N timer
@@ -52,11 +52,14 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// A 1:1 call with media flowing; returns the net and the publisher's index.
-fn call() -> (Net, usize) {
+/// A call of one publisher and `subscribers` others, with media flowing;
+/// returns the net and the publisher's index.
+fn call(subscribers: usize) -> (Net, usize) {
     let mut net = Net::new(SfuConfig::default());
     let alice = net.join("bench", "alice");
-    let _bob = net.join("bench", "bob");
+    for i in 0..subscribers {
+        net.join("bench", &format!("subscriber-{i}"));
+    }
     for seq in 0..20u16 {
         net.send(alice, seq, seq % 10 == 0);
         net.run_for(Duration::from_millis(20));
@@ -65,13 +68,23 @@ fn call() -> (Net, usize) {
 }
 
 fn forward_one_to_one(c: &mut Criterion) {
-    let (mut net, alice) = call();
+    forward_to(c, 1);
+}
+
+/// A four-person call: what each forwarded copy costs once the decrypt and
+/// the routing are shared by three.
+fn forward_one_to_three(c: &mut Criterion) {
+    forward_to(c, 3);
+}
+
+fn forward_to(c: &mut Criterion, subscribers: usize) {
+    let (mut net, alice) = call(subscribers);
     let from = net.client_addr(alice);
     let local = net.server_addr();
     let mut seq = 20u16;
     let mut group = c.benchmark_group("forwarding");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("srtp_in_rewrite_srtp_out_1to1", |b| {
+    group.bench_function(format!("srtp_in_rewrite_srtp_out_1to{subscribers}"), |b| {
         b.iter_custom(|iters| {
             // Untimed: the publisher's datagrams (audio + video per send).
             let mut datagrams = Vec::with_capacity(iters as usize);
@@ -117,8 +130,10 @@ fn forward_one_to_one(c: &mut Criterion) {
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
     let forwarded = net.sfu.stats().rtp_forwarded - forwarded_before;
     println!(
-        "allocations: {:.1} per datagram in ({count} in, {forwarded} forwarded)",
-        allocations as f64 / count as f64
+        "allocations 1→{subscribers}: {:.1} per datagram in, {:.1} per forwarded copy \
+         ({count} in, {forwarded} forwarded)",
+        allocations as f64 / count as f64,
+        allocations as f64 / forwarded.max(1) as f64
     );
 }
 
@@ -175,8 +190,8 @@ fn profile_wakes(calls: usize, wakes: usize) {
     println!("profiled: {wakes} wake-ups with {calls} calls");
 }
 
-fn profile(count: usize, batch: usize) {
-    let (mut net, alice) = call();
+fn profile(count: usize, batch: usize, subscribers: usize) {
+    let (mut net, alice) = call(subscribers);
     let mut seq = 20u16;
     let mut datagrams = Vec::with_capacity(count);
     while datagrams.len() < count {
@@ -187,10 +202,10 @@ fn profile(count: usize, batch: usize) {
     let forwarded_before = net.sfu.stats().rtp_forwarded;
     profile_loop(&mut net, datagrams, alice, batch);
     let forwarded = net.sfu.stats().rtp_forwarded - forwarded_before;
-    println!("profiled: {count} datagrams in, {forwarded} forwarded");
+    println!("profiled: {count} datagrams in, {forwarded} forwarded (1→{subscribers})");
 }
 
-criterion_group!(benches, forward_one_to_one);
+criterion_group!(benches, forward_one_to_one, forward_one_to_three);
 
 fn main() {
     let number = |name: &str| {
@@ -203,7 +218,11 @@ fn main() {
         return profile_wakes(number("CONFIDE_PROFILE_CALLS").unwrap_or(20), wakes);
     }
     match number("CONFIDE_PROFILE_PACKETS") {
-        Some(count) => profile(count, number("CONFIDE_PROFILE_BATCH").unwrap_or(1).max(1)),
+        Some(count) => profile(
+            count,
+            number("CONFIDE_PROFILE_BATCH").unwrap_or(1).max(1),
+            number("CONFIDE_PROFILE_FANOUT").unwrap_or(1).max(1),
+        ),
         None => {
             benches();
             Criterion::default().configure_from_args().final_summary();
