@@ -226,6 +226,11 @@ fn summarize_rtp(bytes: &[u8]) -> Option<(RtpHeader, Extensions, Vec<u8>)> {
     let (marker, payload_type) = (view.marker(), view.payload_type());
     let (sequence, timestamp, ssrc) = (view.sequence_number(), view.timestamp(), view.ssrc());
     let header = rtp_header(marker, payload_type, sequence, timestamp, ssrc);
+    // What parses whole parses as a protected header too, to the same
+    // header and extensions (SRTP leaves them in the clear).
+    let protected = RtpView::parse_protected(bytes).expect("a header that parses");
+    assert_eq!(protected.header_len(), header_len);
+    assert!(protected.extensions().eq(view.extensions()));
     Some((header, extensions, view.payload().to_vec()))
 }
 
@@ -509,6 +514,9 @@ proptest! {
 fn exercise_every_parser(bytes: &[u8]) {
     let _ = (rtp::is_rtp(bytes), rtp::is_rtcp(bytes));
     let _ = summarize_rtp(bytes);
+    if let Some(view) = RtpView::parse_protected(bytes) {
+        let _ = (view.ssrc(), view.extensions().count(), view.payload().len());
+    }
     let mut copy = bytes.to_vec();
     let _ = rtp::set_extension_in_place(&mut copy, 1, &[0xAA]);
     let _ = rtcp::packets(bytes).flatten().map(summarize).count();

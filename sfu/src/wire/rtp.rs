@@ -80,6 +80,34 @@ impl<'a> RtpView<'a> {
         })
     }
 
+    /// The cleartext header of an SRTP packet, whose payload (and with it
+    /// the padding count in its last byte) is encrypted and followed by
+    /// the authentication tag: the fixed header, CSRCs and extension block
+    /// are checked against the length; the payload is not read, and
+    /// [`RtpView::payload`] is ciphertext. `None` for what is not RTP
+    /// version 2 or is shorter than its header says.
+    pub fn parse_protected(data: &'a [u8]) -> Option<RtpView<'a>> {
+        if data.len() < FIXED_HEADER_LEN || data[0] >> 6 != 2 {
+            return None;
+        }
+        let mut header_len = FIXED_HEADER_LEN + 4 * usize::from(data[0] & 0x0F);
+        let mut extension_block = None;
+        if data[0] & 0x10 != 0 {
+            let start = header_len + EXTENSION_BLOCK_HEADER_LEN;
+            let fields = data.get(header_len..start)?;
+            let profile = u16::from_be_bytes([fields[0], fields[1]]);
+            let words = usize::from(u16::from_be_bytes([fields[2], fields[3]]));
+            header_len = start + 4 * words;
+            extension_block = Some((profile, data.get(start..header_len)?));
+        }
+        (data.len() >= header_len).then_some(RtpView {
+            data,
+            header_len,
+            padding_len: 0,
+            extension_block,
+        })
+    }
+
     pub fn marker(&self) -> bool {
         self.data[1] & 0x80 != 0
     }
@@ -395,6 +423,33 @@ mod tests {
             let profile = RtpView::parse(&buf).unwrap().extension_profile();
             assert_eq!((header_len, profile), (Ok(20), Some(0x1000)));
         }
+    }
+
+    #[test]
+    fn a_protected_header_is_read_without_its_payload() {
+        let mut buf = BytesMut::new();
+        let header = RtpHeader {
+            marker: true,
+            payload_type: 96,
+            sequence_number: 7,
+            timestamp: 9,
+            ssrc: 0x1234,
+        };
+        let header_len = write_rtp(&mut buf, &header, &[(3, &[0xAB, 0xCD])], &[1, 2]).unwrap();
+        // Padding bit set, and a last byte (in SRTP, part of the tag) that
+        // would make a nonsense padding count.
+        buf[0] |= 0x20;
+        buf.extend_from_slice(&[0xFF; 10]);
+        assert!(RtpView::parse(&buf).is_none());
+        let view = RtpView::parse_protected(&buf).unwrap();
+        assert_eq!((view.ssrc(), view.sequence_number()), (0x1234, 7));
+        assert_eq!(view.header_len(), header_len);
+        assert_eq!(view.extension(3), Some(&[0xAB, 0xCD][..]));
+        assert!(RtpView::parse_protected(&buf[..header_len - 1]).is_none());
+        assert!(
+            RtpView::parse_protected(&[0x90; 14]).is_none(),
+            "block past the end"
+        );
     }
 
     #[test]
