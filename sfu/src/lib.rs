@@ -39,6 +39,10 @@
 //! - [`engine`]: the seam to webrtc-rs's `rtc` crate; the only module that
 //!   names its types (`setup`: creating peer connections; `senders`: our
 //!   transceivers; `read`: datagrams in, events and media out).
+//! - [`feedback`]: the RTCP we owe each peer connection (NACK, TWCC
+//!   feedback, RR, SR), sans-IO and allocation-free, written with [`wire`]
+//!   for the coming SRTP fast path; ported from `rtc`'s interceptors,
+//!   which still produce it today.
 //! - [`forward`]: engine-independent forwarding — keyframe detection (by
 //!   the AV1 Dependency Descriptor header extension when a packet has one,
 //!   as an end-to-end-encrypted payload cannot be read), packet cache,
@@ -70,6 +74,7 @@
 pub mod core;
 pub mod demux;
 pub mod engine;
+pub mod feedback;
 pub mod forward;
 pub mod io;
 pub mod quality;
