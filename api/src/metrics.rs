@@ -114,6 +114,13 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
         );
         metric(
             &mut out,
+            "confide_sfu_rtp_fast_in_total",
+            "counter",
+            "RTP packets from publishers taken by the fast receive leg, past the engine's pipeline.",
+            stats.rtp_fast_in as f64,
+        );
+        metric(
+            &mut out,
             "confide_sfu_tcp_datagrams_in_total",
             "counter",
             "Media datagrams received on ICE-over-TCP connections (networks that block UDP).",

@@ -11,6 +11,8 @@
 //! `CONFIDE_PROFILE_BATCH=K` it hands the SFU K datagrams before collecting
 //! its output, as the I/O layer does with a `recvmmsg` batch; with
 //! `CONFIDE_PROFILE_FANOUT=S` the call has S subscribers instead of one.
+//! `CONFIDE_FAST_RECEIVE=1` turns on the fast receive leg
+//! (`SfuConfig::fast_receive`) in every mode.
 //! Criterion runs a 1:1 call and a four-person call (1→3), and allocations
 //! are counted per datagram in and per forwarded copy for each.
 //!
@@ -52,10 +54,17 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+fn config() -> SfuConfig {
+    SfuConfig {
+        fast_receive: std::env::var_os("CONFIDE_FAST_RECEIVE").is_some(),
+        ..SfuConfig::default()
+    }
+}
+
 /// A call of one publisher and `subscribers` others, with media flowing;
 /// returns the net and the publisher's index.
 fn call(subscribers: usize) -> (Net, usize) {
-    let mut net = Net::new(SfuConfig::default());
+    let mut net = Net::new(config());
     let alice = net.join("bench", "alice");
     for i in 0..subscribers {
         net.join("bench", &format!("subscriber-{i}"));
@@ -168,7 +177,7 @@ fn profile_wake(net: &mut Net) {
 }
 
 fn profile_wakes(calls: usize, wakes: usize) {
-    let mut net = Net::new(SfuConfig::default());
+    let mut net = Net::new(config());
     let mut publishers = Vec::new();
     for call in 0..calls {
         let room = format!("bench-{call}");

@@ -18,7 +18,9 @@
 //! ```text
 //! UDP datagram ─▶ demux (ICE ufrag / remote address → participant)
 //!              ─▶ engine (that participant's rtc peer connection:
-//!                         ICE-lite, DTLS, SRTP, interceptors)
+//!                         ICE-lite, DTLS, SRTP, interceptors; once a
+//!                         track is open, its RTP takes engine::fast
+//!                         instead: SRTP in place, wire, feedback)
 //!              ─▶ core::media (engine track id → the published track)
 //!              ─▶ forward::receiver (the track's TrackReceiver: packet
 //!                         cache, then each subscriber's DownTrack rewrites)
@@ -40,9 +42,9 @@
 //!   names its types (`setup`: creating peer connections; `senders`: our
 //!   transceivers; `read`: datagrams in, events and media out).
 //! - [`feedback`]: the RTCP we owe each peer connection (NACK, TWCC
-//!   feedback, RR, SR), sans-IO and allocation-free, written with [`wire`]
-//!   for the coming SRTP fast path; ported from `rtc`'s interceptors,
-//!   which still produce it today.
+//!   feedback, RR, SR), sans-IO and allocation-free, written with [`wire`];
+//!   ported from `rtc`'s interceptors. The fast receive leg
+//!   (`engine::fast`) sends its receive side; `rtc` still sends SRs.
 //! - [`forward`]: engine-independent forwarding — keyframe detection (by
 //!   the AV1 Dependency Descriptor header extension when a packet has one,
 //!   as an end-to-end-encrypted payload cannot be read), packet cache,
@@ -64,8 +66,8 @@
 //! - [`io`]: the tokio driver and [`io::SfuHandle`]; `io::tcp` holds the
 //!   ICE-over-TCP connections.
 //! - [`wire`]: allocation-free views and writers for RTP and RTCP bytes
-//!   (header extensions, compound RTCP, feedback writers), for the coming
-//!   SRTP fast path (`docs/design/srtp-fast-path.md`); unused so far.
+//!   (header extensions, compound RTCP, feedback writers), for the SRTP
+//!   fast path (`docs/design/srtp-fast-path.md`).
 //!
 //! Dependencies point one way: `io` → `core` → `engine`, `forward`,
 //! `demux`, `signal`; within `core` and `engine` the sub-modules use their

@@ -77,6 +77,9 @@ impl Sfu {
         let restarted = srtp && p.keyframes_when_media_returns;
         p.keyframes_when_media_returns &= !srtp;
         p.peer.handle_datagram(now, transport, from, local, data);
+        let (fast, refused) = p.peer.take_fast_counts();
+        self.stats.rtp_fast_in += fast;
+        self.stats.datagrams_dropped += refused;
         if !srtp {
             self.dirty.mark(key, &mut p.output_queued);
         }
@@ -138,7 +141,7 @@ impl Sfu {
                         p.media_timers_armed = true;
                         self.dirty.mark(key, &mut p.output_queued);
                     }
-                    let Some(&tk) = p.incoming.get(&track_id) else {
+                    let Some(&tk) = p.incoming.get(&*track_id) else {
                         continue;
                     };
                     let source = SourcePacket {

@@ -93,6 +93,10 @@ pub struct SfuConfig {
     /// Kernel buffer asked for the media socket, each way (the I/O layer's
     /// setting; 0: the kernel's default).
     pub socket_buffer_bytes: usize,
+    /// The fast receive leg (`engine::fast`, issue 17): an open track's
+    /// RTP skips `rtc`'s pipeline. Off by default until the send leg and
+    /// the browser tests are in.
+    pub fast_receive: bool,
 }
 
 impl Default for SfuConfig {
@@ -109,6 +113,7 @@ impl Default for SfuConfig {
             keyframe_request_interval: Duration::from_millis(500),
             packet_cache_size: 512,
             socket_buffer_bytes: 4 << 20,
+            fast_receive: true,
         }
     }
 }

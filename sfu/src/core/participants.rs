@@ -134,6 +134,7 @@ impl Sfu {
             // reconnect window is, in `reconnect`): it never fails first.
             ice_disconnected_after: self.config.interruption_after,
             ice_failed_after: self.config.reconnect_window * 2,
+            fast_receive: self.config.fast_receive,
         };
         let peer = match EnginePeer::new(now, &settings) {
             Ok(peer) => peer,

@@ -26,6 +26,9 @@ pub struct SfuStats {
     pub tcp_connections_refused: u64,
     pub rtp_forwarded: u64,
     pub rtp_retransmitted: u64,
+    /// RTP packets received by the fast receive leg, past `rtc`'s pipeline
+    /// ([`SfuConfig::fast_receive`](crate::core::SfuConfig)).
+    pub rtp_fast_in: u64,
     pub keyframe_requests: u64,
     /// REMB messages sent to publishers (`core::downlink_shares`).
     pub bitrate_caps_sent: u64,

@@ -8,7 +8,9 @@
 //! `setup`: creating a peer connection (codecs, extensions, interceptors);
 //! in `senders`: our sendonly transceivers and writing forwarded RTP; in
 //! `read`: datagrams and timers in, translated into [`PeerEvent`]s and
-//! [`MediaIn`]; in `data`: data channels (data tracks); in `bandwidth`: the estimate of the participant's downlink
+//! [`MediaIn`]; in `fast`: the fast receive leg, which takes an open
+//! track's RTP past `rtc`'s pipeline (SRTP in place, our own feedback); in
+//! `data`: data channels (data tracks); in `bandwidth`: the estimate of the participant's downlink
 //! and the REMB caps sent to it as a publisher. The children use this
 //! file; it names none of them.
 //!
@@ -17,7 +19,9 @@
 //!   STUN by ufrag before the engine sees it.
 //! - Interceptors: NACK generator (lost upstream packets), TWCC feedback
 //!   (browser congestion control), receiver and sender reports, and TWCC on
-//!   our sending leg with a GCC estimator (`bandwidth`). Not the NACK
+//!   our sending leg with a GCC estimator (`bandwidth`). With the fast
+//!   receive leg (the default), the first three are `sfu::feedback`'s
+//!   instead, sent by `fast`. Not the NACK
 //!   responder: subscriber NACKs are answered from the forwarder's per-track
 //!   cache, one copy per track instead of one per subscriber.
 //! - `setup::DeliverFeedback` marks PLI, FIR and NACK for delivery to us; `rtc`
@@ -34,6 +38,7 @@
 mod bandwidth;
 mod candidate;
 mod data;
+mod fast;
 mod read;
 mod senders;
 mod setup;
@@ -81,6 +86,9 @@ pub struct PeerSettings {
     /// connection disconnected / failed.
     pub ice_disconnected_after: Duration,
     pub ice_failed_after: Duration,
+    /// The fast receive leg (`fast`): an open track's RTP skips `rtc`'s
+    /// pipeline, and the receive-side feedback is ours.
+    pub fast_receive: bool,
 }
 
 /// Our handle for a sender: its SSRC, which we choose and which is unique
@@ -137,7 +145,7 @@ pub enum PeerEvent {
 #[derive(Debug)]
 pub enum MediaIn {
     Rtp {
-        track_id: String,
+        track_id: std::sync::Arc<str>,
         /// The simulcast layer (0 = lowest, and for a track sent once).
         layer: u8,
         header: RtpFields,
@@ -170,7 +178,6 @@ pub enum MediaIn {
 #[derive(Debug, Clone, Copy)]
 pub struct RtpFields {
     pub ssrc: u32,
-    pub payload_type: u8,
     pub sequence_number: u16,
     pub timestamp: u32,
     pub marker: bool,
@@ -198,6 +205,8 @@ pub const MAX_LAYERS: usize = 3;
 /// A track the remote publishes, as the engine reads it.
 struct RemoteTrack {
     receiver: RTCRtpReceiverId,
+    /// Its id, shared by every packet's [`MediaIn::Rtp`].
+    track_id: std::sync::Arc<str>,
     mid: String,
     audio_level_ext_id: Option<u8>,
     /// The Dependency Descriptor's extension id, when negotiated (video).
@@ -260,6 +269,8 @@ pub struct EnginePeer {
     /// Data channels we opened (to a subscriber), as opposed to the
     /// remote's.
     own_channels: rustc_hash::FxHashSet<DataChannelId>,
+    /// The fast receive leg, when [`PeerSettings::fast_receive`].
+    fast: Option<fast::FastReceive>,
 }
 
 impl EnginePeer {
@@ -269,6 +280,9 @@ impl EnginePeer {
         self.pc.set_remote_description(now, offer)?;
         let answer = self.pc.create_answer(None)?;
         self.pc.set_local_description(now, answer)?;
+        if let Some(fast) = &mut self.fast {
+            fast.revalidate(&mut self.pc);
+        }
         self.local_sdp()
     }
 
@@ -283,6 +297,9 @@ impl EnginePeer {
     pub fn accept_answer(&mut self, now: Instant, sdp: String) -> Result<(), EngineError> {
         let answer = RTCSessionDescription::answer(sdp)?;
         self.pc.set_remote_description(now, answer)?;
+        if let Some(fast) = &mut self.fast {
+            fast.revalidate(&mut self.pc);
+        }
         Ok(())
     }
 
@@ -312,10 +329,17 @@ impl EnginePeer {
     }
 
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        self.pc.poll_timeout()
+        let engine = self.pc.poll_timeout();
+        match self.fast.as_ref().and_then(|f| f.poll_timeout()) {
+            Some(tick) => Some(engine.map_or(tick, |e| e.min(tick))),
+            None => engine,
+        }
     }
 
     pub fn poll_transmit(&mut self) -> Option<(Transport, SocketAddr, BytesMut)> {
+        if let Some(out) = self.fast.as_mut().and_then(|f| f.poll_transmit()) {
+            return Some(out);
+        }
         self.pc.poll_write().map(|m| {
             let transport = match m.transport.transport_protocol {
                 TransportProtocol::TCP => Transport::Tcp,
@@ -344,6 +368,12 @@ impl EnginePeer {
 
     pub fn close(&mut self) {
         let _ = self.pc.close();
+    }
+
+    /// RTP packets the fast receive leg took, and datagrams it refused
+    /// (did not decrypt), since the last call.
+    pub fn take_fast_counts(&mut self) -> (u64, u64) {
+        self.fast.as_mut().map_or((0, 0), |f| f.take_counts())
     }
 
     /// The host candidates we advertise (also in every SDP we send).

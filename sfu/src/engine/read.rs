@@ -9,6 +9,7 @@
 //! payload (end-to-end-encrypted video has a ciphertext payload).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -26,7 +27,7 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
-use super::setup::AUDIO_LEVEL_URI;
+use super::setup::{AUDIO_LEVEL_URI, TRANSPORT_CC_URI};
 use super::{EnginePeer, IncomingTrack, MAX_LAYERS, MediaIn, PeerEvent, RemoteTrack, RtpFields};
 use crate::forward::dependency_descriptor::{self, DEPENDENCY_DESCRIPTOR_URI};
 use crate::signal::MediaKind;
@@ -79,8 +80,23 @@ impl EnginePeer {
         transport: Transport,
         from: SocketAddr,
         local: SocketAddr,
-        data: BytesMut,
+        mut data: BytesMut,
     ) {
+        if let Some(fast) = &mut self.fast
+            && fast.receive(
+                now,
+                &mut self.pc,
+                transport,
+                from,
+                &mut data,
+                &mut self.media,
+            )
+        {
+            // Nothing reached `rtc`: it has nothing new to drain.
+            self.last_input = now;
+            self.just_drained = true;
+            return;
+        }
         let _ = self.pc.handle_read(TaggedBytesMut {
             now,
             transport: TransportContext {
@@ -103,6 +119,9 @@ impl EnginePeer {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         let _ = self.pc.handle_timeout(now);
+        if let Some(fast) = &mut self.fast {
+            fast.handle_timeout(now, self.ntp_clock.ntp(now), &mut self.pc);
+        }
         self.last_input = now;
         // Timers leave what they produce inside the handlers: sweep.
         self.drain(true);
@@ -153,6 +172,16 @@ impl EnginePeer {
                         if init.rid.is_some() {
                             tracing::debug!(track = %init.track_id, rid = ?init.rid, ssrc = init.ssrc, layers = ?remote.layer_ssrcs, "simulcast layer");
                         }
+                        if let Some(fast) = &mut self.fast {
+                            open_fast_route(
+                                fast,
+                                self.last_input,
+                                &mut self.pc,
+                                &track,
+                                &remote,
+                                init.ssrc,
+                            );
+                        }
                         self.incoming.insert(track.track_id.clone(), remote);
                         self.events.push_back(PeerEvent::IncomingTrack(track));
                     }
@@ -192,14 +221,14 @@ impl EnginePeer {
                     self.media.push_back(MediaIn::Rtp {
                         header: RtpFields {
                             ssrc: h.ssrc,
-                            payload_type: h.payload_type,
                             sequence_number: h.sequence_number,
                             timestamp: h.timestamp,
                             marker: h.marker,
                             audio_level,
                             descriptor_keyframe,
                         },
-                        track_id,
+                        // The track's shared name: no allocation per packet.
+                        track_id: remote.map_or_else(|| track_id.into(), |t| t.track_id.clone()),
                         layer,
                         payload: packet.payload,
                     });
@@ -216,6 +245,9 @@ impl EnginePeer {
                         } else if let Some(rr) = any.downcast_ref::<ReceiverReport>() {
                             self.feedback_reception(&rr.reports);
                         } else if let Some(sr) = any.downcast_ref::<SenderReport>() {
+                            if let Some(fast) = &mut self.fast {
+                                fast.on_sender_report(self.last_input, sr.ssrc, sr.ntp_time);
+                            }
                             self.feedback_reception(&sr.reports);
                         } else if let Some(nack) = any.downcast_ref::<TransportLayerNack>()
                             && self.senders.contains_key(&nack.media_ssrc)
@@ -339,6 +371,7 @@ impl EnginePeer {
             },
             RemoteTrack {
                 receiver: receiver_id,
+                track_id: Arc::from(track_id),
                 mid,
                 audio_level_ext_id,
                 dependency_descriptor_ext_id,
@@ -346,6 +379,52 @@ impl EnginePeer {
             },
         ))
     }
+}
+
+/// Hands an opened layer's SSRC, and its RTX SSRC when the receiver lists
+/// one, to the fast receive leg.
+fn open_fast_route(
+    fast: &mut super::fast::FastReceive,
+    now: Instant,
+    pc: &mut RTCPeerConnection,
+    track: &IncomingTrack,
+    remote: &RemoteTrack,
+    ssrc: u32,
+) {
+    let Some(layer) = remote.layer_of(ssrc) else {
+        return;
+    };
+    let Some(mut receiver) = pc.rtp_receiver(remote.receiver) else {
+        return;
+    };
+    let repair_ssrc = receiver.track().codings().iter().find_map(|c| {
+        let coding = &c.rtp_coding_parameters;
+        (coding.ssrc == Some(ssrc))
+            .then(|| coding.rtx.as_ref().map(|rtx| rtx.ssrc))
+            .flatten()
+    });
+    let transport_cc = receiver
+        .get_parameters()
+        .rtp_parameters
+        .header_extensions
+        .iter()
+        .find(|e| e.uri == TRANSPORT_CC_URI)
+        .and_then(|e| u8::try_from(e.id).ok());
+    fast.set_transport_cc_ext_id(transport_cc);
+    fast.open(
+        now,
+        super::fast::OpenLayer {
+            receiver: remote.receiver,
+            track_id: remote.track_id.clone(),
+            layer,
+            ssrc,
+            repair_ssrc,
+            clock_rate: track.clock_rate,
+            nack: track.kind == MediaKind::Video,
+            audio_level_ext_id: remote.audio_level_ext_id,
+            dependency_descriptor_ext_id: remote.dependency_descriptor_ext_id,
+        },
+    );
 }
 
 /// The bytes of a packet's header extension `id`, borrowed (the hot path

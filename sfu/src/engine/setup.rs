@@ -44,7 +44,7 @@ impl EnginePeer {
     pub fn new(now: Instant, settings: &PeerSettings) -> Result<Self, EngineError> {
         let media_engine = media_engine()?;
         let downlink = Arc::new(DownlinkFigures::default());
-        let registry = interceptors(downlink.clone());
+        let registry = interceptors(downlink.clone(), settings.fast_receive);
         let setting_engine = SettingEngineBuilder::new()
             .with_lite(true)
             .with_ice_credentials(settings.ice_ufrag.clone(), settings.ice_pwd.clone())
@@ -84,6 +84,7 @@ impl EnginePeer {
             just_drained: false,
             downlink,
             own_channels: Default::default(),
+            fast: settings.fast_receive.then(super::fast::FastReceive::new),
         })
     }
 }
@@ -96,9 +97,11 @@ use rtc::sdp::extmap::{SDES_MID_URI, SDES_RTP_STREAM_ID_URI};
 /// marker last. No NACK responder: the forwarder answers NACKs. On our
 /// sending leg, TWCC numbering and the congestion controller whose
 /// estimate is published to `downlink` (`bandwidth`); no pacer, which
-/// would hold forwarded packets inside the engine.
-pub(super) fn interceptors(downlink: Arc<DownlinkFigures>) -> Registry {
-    Registry::new()
+/// would hold forwarded packets inside the engine. With the fast receive
+/// leg (`fast`), the receive-side three are ours, not `rtc`'s: it sees
+/// only a track's first packets, and would report on those alone.
+pub(super) fn interceptors(downlink: Arc<DownlinkFigures>, fast_receive: bool) -> Registry {
+    let registry = Registry::new()
         .with(
             Slot::CongestionControl,
             WithRepairFlows(
@@ -108,10 +111,16 @@ pub(super) fn interceptors(downlink: Arc<DownlinkFigures>) -> Registry {
         .with(
             Slot::TwccSender,
             WithRepairFlows(TwccSenderBuilder::new().build()),
-        )
-        .with(Slot::NackGenerator, NackGeneratorBuilder::new().build())
-        .with(Slot::TwccReceiver, TwccReceiverBuilder::new().build())
-        .with(Slot::ReceiverReport, ReceiverReportBuilder::new().build())
+        );
+    let registry = if fast_receive {
+        registry
+    } else {
+        registry
+            .with(Slot::NackGenerator, NackGeneratorBuilder::new().build())
+            .with(Slot::TwccReceiver, TwccReceiverBuilder::new().build())
+            .with(Slot::ReceiverReport, ReceiverReportBuilder::new().build())
+    };
+    registry
         .with(Slot::SenderReport, SenderReportBuilder::new().build())
         .with(Slot::from(14_000), DeliverFeedback::default())
 }
