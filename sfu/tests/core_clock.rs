@@ -21,21 +21,6 @@ fn talk(net: &mut Net, who: &[usize], first_seq: u16, packets: u16, keyframe_eve
     }
 }
 
-/// VP8's payload type in the SDP the SFU sent client `i` (`kind`: "offer"
-/// or "answer").
-fn vp8_payload_type(net: &Net, i: usize, kind: &str) -> u8 {
-    net.signals_of(i, kind)[0]["sdp"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("a=rtpmap:")
-                .filter(|l| l.contains("VP8/90000"))
-        })
-        .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
-        .unwrap()
-}
-
 /// The RTX payload type repairing `apt` in the SDP the SFU sent client
 /// `i`, if RTX was negotiated.
 fn rtx_payload_type(net: &Net, i: usize, kind: &str, apt: u8) -> Option<u8> {
@@ -273,7 +258,7 @@ fn a_lost_packet_is_resent_from_the_cache_when_the_subscriber_nacks() {
     talk(&mut net, &[alice], 0, 20, 10);
     let before = net.received_from(bob, RtpCodecKind::Video, "alice")
         + net.received_from(bob, RtpCodecKind::Audio, "alice");
-    let vp8 = vp8_payload_type(&net, bob, "offer");
+    let vp8 = net.payload_type_in(bob, "offer", "VP8/90000");
     let rtx = rtx_payload_type(&net, bob, "offer", vp8).expect("RTX offered");
     net.clients[bob].lose_rtp = Some((vp8, 1));
     net.tap = Some(Vec::new());
@@ -302,7 +287,7 @@ fn a_packet_lost_on_the_way_in_is_nacked_and_reaches_the_subscriber() {
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
     talk(&mut net, &[alice], 0, 20, 10);
-    let vp8 = vp8_payload_type(&net, alice, "answer");
+    let vp8 = net.payload_type_in(alice, "answer", "VP8/90000");
     let rtx = rtx_payload_type(&net, alice, "answer", vp8).expect("RTX accepted");
     net.clients[alice].lose_rtp_upstream = Some((vp8, 1));
     net.tap = Some(Vec::new());

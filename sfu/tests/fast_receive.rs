@@ -52,18 +52,6 @@ fn received(net: &Net, i: usize) -> Vec<(bool, u16, String)> {
         .collect()
 }
 
-/// A payload type from the SDP the SFU sent client `i` (`kind`: "offer" or
-/// "answer") whose rtpmap contains `codec`.
-fn payload_type(net: &Net, i: usize, kind: &str, codec: &str) -> u8 {
-    net.signals_of(i, kind)[0]["sdp"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("a=rtpmap:").filter(|l| l.contains(codec)))
-        .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
-        .unwrap()
-}
-
 /// The SRTCP compounds the SFU sent client `i`, by their first packet
 /// (its header is in the clear: RFC 3711 encrypts after the first eight
 /// bytes): `(packet type, format or report count)` → count.
@@ -189,7 +177,7 @@ fn a_packet_lost_on_the_way_in_is_nacked_once_and_its_repair_forwarded() {
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
     talk(&mut net, &[alice], 0, 20);
-    let vp8 = payload_type(&net, alice, "answer", "VP8/90000");
+    let vp8 = net.payload_type_in(alice, "answer", "VP8/90000");
     net.clients[alice].lose_rtp_upstream = Some((vp8, 1));
     net.tap = Some(Vec::new());
     talk(&mut net, &[alice], 20, 20);

@@ -16,20 +16,6 @@ use sfu::core::SfuConfig;
 use support::Net;
 use testkit::peer::{Peer, Publish};
 
-/// Opus's payload type in the offer the SFU sent client `i`.
-fn opus_payload_type(net: &Net, i: usize) -> u8 {
-    net.signals_of(i, "offer")[0]["sdp"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("a=rtpmap:")
-                .filter(|l| l.contains("opus/48000"))
-        })
-        .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
-        .unwrap()
-}
-
 #[test]
 fn there_are_none_before_the_handshake() {
     let local = "127.0.0.1:40999".parse().unwrap();
@@ -50,7 +36,7 @@ fn they_are_the_pipelines_own_contexts() {
     assert!(net.received_from(bob, RtpCodecKind::Audio, "alice") > 0);
 
     // The network holds back the next audio packet the SFU sends bob.
-    let opus = opus_payload_type(&net, bob);
+    let opus = net.payload_type_in(bob, "offer", "opus/48000");
     net.clients[bob].lose_rtp = Some((opus, 1));
     net.tap = Some(Vec::new());
     net.send(alice, 10, false);

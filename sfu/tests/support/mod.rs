@@ -519,6 +519,18 @@ impl Net {
             .filter(|s| s["type"] == kind)
             .collect()
     }
+
+    /// The payload type of `codec` ("VP8/90000", "opus/48000") in the
+    /// first SDP of `kind` ("offer" or "answer") the SFU sent client `i`.
+    pub fn payload_type_in(&self, i: usize, kind: &str, codec: &str) -> u8 {
+        self.signals_of(i, kind)[0]["sdp"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("a=rtpmap:").filter(|l| l.contains(codec)))
+            .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
+            .unwrap()
+    }
 }
 
 #[derive(Debug, Clone)]
