@@ -165,7 +165,7 @@ impl Sfu {
                     loss,
                     jitter,
                     rtt,
-                } => self.on_reception(key, sender, loss, jitter, rtt),
+                } => self.on_reception(now, key, sender, loss, jitter, rtt),
                 MediaIn::Data {
                     channel,
                     is_string,
