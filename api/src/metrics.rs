@@ -121,6 +121,13 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
         );
         metric(
             &mut out,
+            "confide_sfu_rtp_fast_out_total",
+            "counter",
+            "RTP packets to subscribers written by the fast send leg, past the engine's pipeline.",
+            stats.rtp_fast_out as f64,
+        );
+        metric(
+            &mut out,
             "confide_sfu_tcp_datagrams_in_total",
             "counter",
             "Media datagrams received on ICE-over-TCP connections (networks that block UDP).",

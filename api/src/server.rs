@@ -151,6 +151,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         max_participants_per_room: config.media.max_participants_per_room,
         socket_buffer_bytes: config.media.socket_buffer_bytes,
         fast_receive: config.media.fast_receive,
+        fast_send: config.media.fast_send,
         reconnect_window: Duration::from_secs(config.media.reconnect_window_secs),
         ..SfuConfig::default()
     })

@@ -11,7 +11,8 @@
 //! `CONFIDE_PROFILE_BATCH=K` it hands the SFU K datagrams before collecting
 //! its output, as the I/O layer does with a `recvmmsg` batch; with
 //! `CONFIDE_PROFILE_FANOUT=S` the call has S subscribers instead of one.
-//! `CONFIDE_FAST_RECEIVE=1` turns on the fast receive leg
+//! `CONFIDE_FAST_SEND=1` turns on the fast send leg (and with it the
+//! receive leg); `CONFIDE_FAST_RECEIVE=1` turns on the fast receive leg
 //! (`SfuConfig::fast_receive`) in every mode.
 //! Criterion runs a 1:1 call and a four-person call (1→3), and allocations
 //! are counted per datagram in and per forwarded copy for each.
@@ -57,6 +58,7 @@ static GLOBAL: Counting = Counting;
 fn config() -> SfuConfig {
     SfuConfig {
         fast_receive: std::env::var_os("CONFIDE_FAST_RECEIVE").is_some(),
+        fast_send: std::env::var_os("CONFIDE_FAST_SEND").is_some(),
         ..SfuConfig::default()
     }
 }

@@ -17,17 +17,20 @@ use sfu::core::SfuConfig;
 use sfu::wire::rtp::{RtpHeader, write_rtp};
 use support::Net;
 
+/// The receive leg alone (the send leg's own tests are in fast_send.rs).
 fn fast() -> SfuConfig {
     SfuConfig {
         fast_receive: true,
+        fast_send: false,
         ..SfuConfig::default()
     }
 }
 
-/// Every packet through `rtc`'s pipeline, as before the fast leg.
+/// Every packet through `rtc`'s pipeline, as before the fast legs.
 fn pipeline_only() -> SfuConfig {
     SfuConfig {
         fast_receive: false,
+        fast_send: false,
         ..SfuConfig::default()
     }
 }

@@ -94,9 +94,12 @@ pub struct SfuConfig {
     /// setting; 0: the kernel's default).
     pub socket_buffer_bytes: usize,
     /// The fast receive leg (`engine::fast`, issue 17): an open track's
-    /// RTP skips `rtc`'s pipeline. Off by default until the send leg and
-    /// the browser tests are in.
+    /// RTP skips `rtc`'s pipeline, and its feedback is ours. On by default.
     pub fast_receive: bool,
+    /// The fast send leg (`engine::fast_send`; implies `fast_receive`):
+    /// forwarded RTP skips `rtc`'s write pipeline and the peer's RTCP its
+    /// read pipeline. On by default.
+    pub fast_send: bool,
 }
 
 impl Default for SfuConfig {
@@ -114,6 +117,7 @@ impl Default for SfuConfig {
             packet_cache_size: 512,
             socket_buffer_bytes: 4 << 20,
             fast_receive: true,
+            fast_send: true,
         }
     }
 }
@@ -474,6 +478,7 @@ impl Sfu {
                         data,
                     });
                 }
+                self.stats.rtp_fast_out += p.peer.take_fast_sent();
                 let next = p.peer.poll_timeout();
                 if next != p.next_timeout {
                     p.next_timeout = next;

@@ -135,6 +135,7 @@ impl Sfu {
             ice_disconnected_after: self.config.interruption_after,
             ice_failed_after: self.config.reconnect_window * 2,
             fast_receive: self.config.fast_receive,
+            fast_send: self.config.fast_send,
         };
         let peer = match EnginePeer::new(now, &settings) {
             Ok(peer) => peer,

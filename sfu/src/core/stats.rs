@@ -29,6 +29,9 @@ pub struct SfuStats {
     /// RTP packets received by the fast receive leg, past `rtc`'s pipeline
     /// ([`SfuConfig::fast_receive`](crate::core::SfuConfig)).
     pub rtp_fast_in: u64,
+    /// RTP packets written by the fast send leg, past `rtc`'s pipeline
+    /// ([`SfuConfig::fast_send`](crate::core::SfuConfig)).
+    pub rtp_fast_out: u64,
     pub keyframe_requests: u64,
     /// REMB messages sent to publishers (`core::downlink_shares`).
     pub bitrate_caps_sent: u64,

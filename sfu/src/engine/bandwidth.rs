@@ -21,13 +21,16 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rtc::interceptor::{
-    BandwidthEstimator, EstimatorStats, Gcc, Interceptor, PacketReport, StreamInfo, TaggedPacket,
+    Acknowledgement, BandwidthEstimator, EstimatorStats, Gcc, History, Interceptor, PacketReport,
+    StreamInfo, TaggedPacket,
 };
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
+use rtc::rtcp::transport_feedbacks::cc_feedback_report::Ecn;
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
 
 use super::{DownlinkFigures, EnginePeer};
+use crate::wire::rtcp::TransportCc;
 
 /// Where the estimate starts before any feedback: high enough not to hold
 /// a call back while it starts (GCC only lowers it on evidence of
@@ -188,6 +191,107 @@ impl<E: BandwidthEstimator> BandwidthEstimator for DownlinkEstimator<E> {
     }
 }
 
+/// How long a packet sent and never acknowledged is remembered (`rtc`'s
+/// congestion control interceptor's own horizon).
+const PRUNE_HORIZON: Duration = Duration::from_secs(2);
+
+/// The fast send leg's congestion control (`fast`, with
+/// [`PeerSettings::fast_send`](super::PeerSettings)): what `rtc`'s TWCC
+/// sender and congestion control interceptor do on the pipeline's path.
+/// Every packet we send the participant gets the next transport-wide
+/// sequence number and is recorded; its TWCC feedback is joined with the
+/// record and the reports feed the same [`DownlinkEstimator`].
+pub(super) struct SendSide {
+    next_transport_seq: u16,
+    history: History,
+    estimator: DownlinkEstimator,
+    /// Reused for each feedback's acknowledgements.
+    acknowledgements: Vec<Acknowledgement>,
+}
+
+impl SendSide {
+    pub(super) fn new(published: Arc<DownlinkFigures>) -> Self {
+        Self {
+            next_transport_seq: 0,
+            history: History::new(),
+            estimator: DownlinkEstimator::new(published),
+            acknowledgements: Vec::new(),
+        }
+    }
+
+    /// The transport-wide sequence number of the next packet (one counter
+    /// for every SSRC we send the participant, repairs included).
+    pub(super) fn next_transport_seq(&mut self) -> u16 {
+        let seq = self.next_transport_seq;
+        self.next_transport_seq = seq.wrapping_add(1);
+        seq
+    }
+
+    /// A packet numbered `transport_seq` leaves now. `size` is its header
+    /// and payload (the SRTP tag not counted, as `rtc` counts it).
+    pub(super) fn record(
+        &mut self,
+        now: Instant,
+        ssrc: u32,
+        sequence_number: u16,
+        transport_seq: u16,
+        size: usize,
+    ) {
+        self.history
+            .add_outgoing(ssrc, sequence_number, true, transport_seq, size, now);
+    }
+
+    /// Transport-wide feedback from the participant.
+    pub(super) fn on_feedback(&mut self, now: Instant, feedback: &TransportCc<'_>) {
+        let mut acknowledgements = std::mem::take(&mut self.acknowledgements);
+        acknowledgements.clear();
+        acknowledgements.extend(twcc_acknowledgements(feedback));
+        let mut applied = false;
+        for acknowledgement in acknowledgements.drain(..) {
+            applied |= self
+                .history
+                .on_twcc_feedback(now, acknowledgement)
+                .is_some();
+        }
+        self.acknowledgements = acknowledgements;
+        if applied {
+            let reports = self.history.take_reports();
+            self.estimator.on_reports(now, &reports);
+        }
+    }
+
+    pub(super) fn handle_timeout(&mut self, now: Instant) {
+        self.history
+            .prune_before(now.checked_sub(PRUNE_HORIZON).unwrap_or(now));
+        self.estimator.handle_timeout(now);
+    }
+
+    pub(super) fn poll_timeout(&self) -> Option<Instant> {
+        self.estimator.poll_timeout()
+    }
+}
+
+/// A TWCC feedback's statuses as acknowledgements, as `rtc`'s
+/// `convert_twcc` makes them: each arrival is the reference time (64 ms
+/// units) plus the deltas so far (250 µs units), never below zero.
+fn twcc_acknowledgements<'a>(
+    feedback: &TransportCc<'a>,
+) -> impl Iterator<Item = Acknowledgement> + 'a {
+    let mut arrival = Duration::from_millis(64) * feedback.reference_time();
+    feedback.statuses().map(move |(seq, delta)| match delta {
+        None => Acknowledgement::lost(seq),
+        Some(delta) => {
+            let magnitude = Duration::from_micros(250 * u64::from(delta.unsigned_abs()));
+            arrival = if delta < 0 {
+                arrival.saturating_sub(magnitude)
+            } else {
+                arrival + magnitude
+            };
+            Acknowledgement::received(seq, Some(arrival), Ecn::NotEct)
+        }
+    })
+}
+
 /// An interceptor that also sees each local stream's RTX repair flow as a
 /// stream of its own.
 ///
@@ -297,6 +401,15 @@ impl EnginePeer {
         else {
             return;
         };
+        if let Some(fast) = self.fast.as_mut().filter(|f| f.sends()) {
+            let mut remb = bytes::BytesMut::with_capacity(20 + 4 * ssrcs.len());
+            let sender_ssrc = fast.feedback.config().sender_ssrc;
+            if crate::wire::rtcp::write_remb(&mut remb, sender_ssrc, bps, &ssrcs).is_ok()
+                && fast.send_rtcp(&mut self.pc, &remb)
+            {
+                return;
+            }
+        }
         self.write_to_publisher(
             now,
             track_id,
@@ -331,6 +444,99 @@ mod tests {
                 ecn: Default::default(),
             })
             .collect()
+    }
+
+    /// A TWCC feedback written with `wire`, read back with `wire`.
+    fn twcc(reference_time: u32, statuses: &[(u16, Option<i32>)]) -> bytes::BytesMut {
+        let mut buf = bytes::BytesMut::new();
+        crate::wire::rtcp::write_twcc(&mut buf, 1, 2, statuses[0].0, reference_time, 0, statuses)
+            .expect("written");
+        buf
+    }
+
+    fn transport_cc(buf: &[u8]) -> TransportCc<'_> {
+        match crate::wire::rtcp::packets(buf).next() {
+            Some(Ok(crate::wire::rtcp::RtcpPacket::TransportCc(feedback))) => feedback,
+            other => panic!("not transport-cc: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn twcc_acknowledgements_are_rtcs() {
+        use rtc::interceptor::convert_twcc;
+        use rtc::rtcp::transport_feedbacks::transport_layer_cc::TransportLayerCc;
+        use rtc::shared::marshal::Unmarshal;
+        // Small, large and negative deltas, losses, a wrap of the numbers.
+        let statuses: Vec<(u16, Option<i32>)> = [
+            Some(4),
+            Some(0),
+            None,
+            Some(300),
+            Some(-20),
+            None,
+            None,
+            Some(255),
+            Some(1_000),
+            Some(-1),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| (65_530u16.wrapping_add(i as u16), d))
+        .collect();
+        let buf = twcc(1_000, &statuses);
+        let ours: Vec<Acknowledgement> = twcc_acknowledgements(&transport_cc(&buf)).collect();
+        let theirs =
+            convert_twcc(&TransportLayerCc::unmarshal(&mut &buf[..]).expect("rtc parses it"));
+        // `rtc` also reads the unused symbols that fill the last status
+        // vector chunk, as packets lost; the count in the header says
+        // they are not packets.
+        assert_eq!(ours.len(), statuses.len());
+        assert_eq!(ours[..], theirs[..ours.len()]);
+        assert!(theirs[ours.len()..].iter().all(|a| !a.arrived));
+    }
+
+    #[test]
+    fn the_send_side_numbers_what_it_sends_and_estimates_from_feedback() {
+        let t0 = Instant::now();
+        let published = Arc::new(DownlinkFigures::default());
+        let mut side = SendSide::new(published.clone());
+        // 100 packets of 1000 bytes, 10 ms apart: 800 kbit/s.
+        let sent: Vec<u16> = (0..100u16)
+            .map(|i| {
+                let seq = side.next_transport_seq();
+                side.record(
+                    t0 + Duration::from_millis(10 * u64::from(i)),
+                    7,
+                    i,
+                    seq,
+                    1_000,
+                );
+                seq
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            (0..100).collect::<Vec<_>>(),
+            "one transport-wide counter"
+        );
+        assert_eq!(published.estimate.load(Ordering::Relaxed), 0);
+        // Each arrived 10 ms after the one before (40 × 250 µs).
+        let statuses: Vec<(u16, Option<i32>)> = sent
+            .iter()
+            .map(|&s| (s, Some(if s == 0 { 0 } else { 40 })))
+            .collect();
+        let buf = twcc(0, &statuses);
+        side.on_feedback(t0 + Duration::from_millis(1_050), &transport_cc(&buf));
+        let estimate = published.estimate.load(Ordering::Relaxed);
+        assert!(
+            estimate >= 600_000,
+            "an estimate from the feedback: {estimate}"
+        );
+        // What was never acknowledged is forgotten after the horizon.
+        let seq = side.next_transport_seq();
+        side.record(t0 + Duration::from_secs(2), 7, 100, seq, 1_000);
+        side.handle_timeout(t0 + Duration::from_secs(5));
+        assert_eq!(side.history.len(), 0);
     }
 
     #[test]

@@ -42,6 +42,7 @@ use rtc::peer_connection::RTCPeerConnection;
 use rtc::rtp_transceiver::RTCRtpReceiverId;
 use rustc_hash::FxHashMap;
 
+use super::fast_send::SendLeg;
 use super::{MediaIn, RtpFields};
 use crate::feedback::{FeedbackConfig, PeerFeedback};
 use crate::forward::dependency_descriptor;
@@ -74,25 +75,31 @@ pub(super) struct OpenLayer {
     pub dependency_descriptor_ext_id: Option<u8>,
 }
 
-pub(super) struct FastReceive {
+pub(super) struct FastPath {
     routes: FxHashMap<u32, InboundRoute>,
-    feedback: PeerFeedback,
+    pub(super) feedback: PeerFeedback,
     /// The transport-wide sequence number's extension id (negotiated for
     /// every m-line; the same id on all of them, as BUNDLE requires).
     transport_cc_ext_id: Option<u8>,
-    /// Where the peer's RTP comes from: its feedback goes there.
-    remote: Option<(Transport, SocketAddr)>,
-    /// Protected RTCP, for `poll_transmit`.
-    out: VecDeque<(Transport, SocketAddr, BytesMut)>,
-    /// Since the last [`FastReceive::take_counts`]: packets taken by the
+    /// Where the peer's RTP (and, with the send leg, its RTCP) comes
+    /// from: what we send it goes there.
+    pub(super) remote: Option<(Transport, SocketAddr)>,
+    /// Protected datagrams, for `poll_transmit`.
+    pub(super) out: VecDeque<(Transport, SocketAddr, BytesMut)>,
+    /// The fast send leg (`fast_send`), when on.
+    pub(super) send: Option<SendLeg>,
+    /// Since the last [`FastPath::take_counts`]: packets taken by the
     /// fast route, and datagrams dropped because they did not decrypt or
     /// parse.
     taken: u64,
-    refused: u64,
+    pub(super) refused: u64,
+    /// Forwarded packets the send leg wrote.
+    pub(super) sent: u64,
 }
 
-impl FastReceive {
-    pub(super) fn new() -> Self {
+impl FastPath {
+    /// With `send`, the send leg too.
+    pub(super) fn new(send: Option<SendLeg>) -> Self {
         Self {
             routes: FxHashMap::default(),
             feedback: PeerFeedback::new(FeedbackConfig {
@@ -102,16 +109,24 @@ impl FastReceive {
             transport_cc_ext_id: None,
             remote: None,
             out: VecDeque::new(),
+            send,
+            sent: 0,
             taken: 0,
             refused: 0,
         }
     }
 
+    /// Since the last call: packets taken, datagrams refused.
     pub(super) fn take_counts(&mut self) -> (u64, u64) {
         (
             std::mem::take(&mut self.taken),
             std::mem::take(&mut self.refused),
         )
+    }
+
+    /// Packets the send leg wrote since the last call.
+    pub(super) fn take_sent(&mut self) -> u64 {
+        std::mem::take(&mut self.sent)
     }
 
     pub(super) fn set_transport_cc_ext_id(&mut self, id: Option<u8>) {
@@ -150,7 +165,7 @@ impl FastReceive {
     /// After a negotiation: routes whose SSRC the receiver no longer
     /// lists, or whose m-line no longer receives (a track unpublished),
     /// go back to `rtc`, which rebinds them and raises the track again
-    /// when media flows (then [`FastReceive::open`] takes them back): the
+    /// when media flows (then [`FastPath::open`] takes them back): the
     /// core learns of a track sent again on the same m-line from that.
     pub(super) fn revalidate(&mut self, pc: &mut RTCPeerConnection) {
         let feedback = &mut self.feedback;
@@ -289,7 +304,10 @@ impl FastReceive {
     }
 
     pub(super) fn poll_timeout(&self) -> Option<Instant> {
-        self.feedback.poll_timeout()
+        match (self.feedback.poll_timeout(), self.send_side_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Runs the feedback tick if it is due; what it writes is protected
@@ -300,6 +318,9 @@ impl FastReceive {
         ntp_now: u64,
         pc: &mut RTCPeerConnection,
     ) {
+        if self.send_side_timeout().is_some_and(|due| due <= now) {
+            self.handle_send_side_timeout(now);
+        }
         if self.feedback.poll_timeout().is_none_or(|due| due > now) {
             return;
         }

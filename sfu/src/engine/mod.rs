@@ -10,6 +10,8 @@
 //! `read`: datagrams and timers in, translated into [`PeerEvent`]s and
 //! [`MediaIn`]; in `fast`: the fast receive leg, which takes an open
 //! track's RTP past `rtc`'s pipeline (SRTP in place, our own feedback); in
+//! `fast_send`: the fast send leg (forwarded RTP out, the peer's RTCP in,
+//! past `rtc` too); in
 //! `data`: data channels (data tracks); in `bandwidth`: the estimate of the participant's downlink
 //! and the REMB caps sent to it as a publisher. The children use this
 //! file; it names none of them.
@@ -21,7 +23,9 @@
 //!   (browser congestion control), receiver and sender reports, and TWCC on
 //!   our sending leg with a GCC estimator (`bandwidth`). With the fast
 //!   receive leg (the default), the first three are `sfu::feedback`'s
-//!   instead, sent by `fast`. Not the NACK
+//!   instead, sent by `fast`; with the fast send leg (the default too),
+//!   the rest are ours as well (`fast_send`, `bandwidth::SendSide`), and
+//!   `rtc` sees no RTCP once DTLS is up. Not the NACK
 //!   responder: subscriber NACKs are answered from the forwarder's per-track
 //!   cache, one copy per track instead of one per subscriber.
 //! - `setup::DeliverFeedback` marks PLI, FIR and NACK for delivery to us; `rtc`
@@ -39,6 +43,7 @@ mod bandwidth;
 mod candidate;
 mod data;
 mod fast;
+mod fast_send;
 mod read;
 mod senders;
 mod setup;
@@ -89,6 +94,10 @@ pub struct PeerSettings {
     /// The fast receive leg (`fast`): an open track's RTP skips `rtc`'s
     /// pipeline, and the receive-side feedback is ours.
     pub fast_receive: bool,
+    /// The fast send leg (`fast_send`; implies `fast_receive`): forwarded
+    /// RTP skips `rtc`'s write pipeline, and the peer's RTCP its read
+    /// pipeline; TWCC numbering, congestion control and SRs are ours.
+    pub fast_send: bool,
 }
 
 /// Our handle for a sender: its SSRC, which we choose and which is unique
@@ -244,6 +253,9 @@ struct SenderEntry {
     /// The repair flow the last negotiation gave it (`write_repair` checks
     /// retransmissions against it).
     repair: Option<RepairFlow>,
+    /// The payload type the last negotiation gave it (the fast send leg
+    /// checks packets against it, as `rtc`'s sender does).
+    payload_type: Option<u8>,
 }
 
 pub struct EnginePeer {
@@ -270,7 +282,7 @@ pub struct EnginePeer {
     /// remote's.
     own_channels: rustc_hash::FxHashSet<DataChannelId>,
     /// The fast receive leg, when [`PeerSettings::fast_receive`].
-    fast: Option<fast::FastReceive>,
+    fast: Option<fast::FastPath>,
 }
 
 impl EnginePeer {
@@ -374,6 +386,11 @@ impl EnginePeer {
     /// (did not decrypt), since the last call.
     pub fn take_fast_counts(&mut self) -> (u64, u64) {
         self.fast.as_mut().map_or((0, 0), |f| f.take_counts())
+    }
+
+    /// RTP packets the fast send leg wrote since the last call.
+    pub fn take_fast_sent(&mut self) -> u64 {
+        self.fast.as_mut().map_or(0, |f| f.take_sent())
     }
 
     /// The host candidates we advertise (also in every SDP we send).

@@ -27,6 +27,7 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 
+use super::fast_send::RtcpIn;
 use super::setup::{AUDIO_LEVEL_URI, TRANSPORT_CC_URI};
 use super::{EnginePeer, IncomingTrack, MAX_LAYERS, MediaIn, PeerEvent, RemoteTrack, RtpFields};
 use crate::forward::dependency_descriptor::{self, DEPENDENCY_DESCRIPTOR_URI};
@@ -46,6 +47,15 @@ impl EnginePeer {
         else {
             return;
         };
+        if let Some(fast) = self.fast.as_mut().filter(|f| f.sends()) {
+            let mut pli = BytesMut::with_capacity(12);
+            let sender_ssrc = fast.feedback.config().sender_ssrc;
+            if crate::wire::rtcp::write_pli(&mut pli, sender_ssrc, media_ssrc).is_ok()
+                && fast.send_rtcp(&mut self.pc, &pli)
+            {
+                return;
+            }
+        }
         self.write_to_publisher(
             now,
             track_id,
@@ -82,6 +92,22 @@ impl EnginePeer {
         local: SocketAddr,
         mut data: BytesMut,
     ) {
+        if let Some(fast) = &mut self.fast {
+            match fast.receive_rtcp(&mut self.pc, transport, from, &data) {
+                RtcpIn::NotTaken => {}
+                RtcpIn::Refused => {
+                    self.last_input = now;
+                    self.just_drained = true;
+                    return;
+                }
+                RtcpIn::Plain(compound) => {
+                    self.last_input = now;
+                    self.on_fast_rtcp(now, &compound);
+                    self.just_drained = true;
+                    return;
+                }
+            }
+        }
         if let Some(fast) = &mut self.fast
             && fast.receive(
                 now,
@@ -97,6 +123,8 @@ impl EnginePeer {
             self.just_drained = true;
             return;
         }
+        // RFC 7983: 0..=3 is STUN.
+        let stun = data.first().is_some_and(|b| *b < 4);
         let _ = self.pc.handle_read(TaggedBytesMut {
             now,
             transport: TransportContext {
@@ -110,6 +138,10 @@ impl EnginePeer {
             },
             message: data,
         });
+        if stun && let Some(fast) = &mut self.fast {
+            let sender = self.senders.values().next().map(|e| e.id);
+            fast.follow_selected_pair(&mut self.pc, sender);
+        }
         self.last_input = now;
         // `handle_read` pushed the datagram through the whole pipeline:
         // what it produced is queued, and is taken without another sweep.
@@ -280,26 +312,45 @@ impl EnginePeer {
     fn feedback_reception(&mut self, reports: &[ReceptionReport]) {
         let arrival = (self.ntp_clock.ntp(self.last_input) >> 16) as u32;
         for report in reports {
-            if !self.senders.contains_key(&report.ssrc) {
-                continue;
-            }
-            let rtt = (report.last_sender_report != 0).then(|| {
-                let units = arrival
-                    .wrapping_sub(report.last_sender_report)
-                    .wrapping_sub(report.delay);
-                Duration::from_secs_f64(f64::from(units) / 65_536.0)
-            });
-            self.media.push_back(MediaIn::Reception {
-                sender: report.ssrc,
-                loss: f64::from(report.fraction_lost) / 256.0,
-                jitter: report.jitter,
-                // A clock step can make it wrap: beyond 10 s it is noise.
-                rtt: rtt.filter(|r| *r < Duration::from_secs(10)),
-            });
+            self.push_reception(
+                arrival,
+                report.ssrc,
+                report.fraction_lost,
+                report.jitter,
+                report.last_sender_report,
+                report.delay,
+            );
         }
     }
 
-    fn feedback_keyframe(&mut self, media_ssrc: u32) {
+    /// One report block, which arrived at `arrival` (the middle 32 bits of
+    /// its NTP time), about `ssrc` if that is a sender of ours.
+    pub(super) fn push_reception(
+        &mut self,
+        arrival: u32,
+        ssrc: u32,
+        fraction_lost: u8,
+        jitter: u32,
+        last_sender_report: u32,
+        delay: u32,
+    ) {
+        if !self.senders.contains_key(&ssrc) {
+            return;
+        }
+        let rtt = (last_sender_report != 0).then(|| {
+            let units = arrival.wrapping_sub(last_sender_report).wrapping_sub(delay);
+            Duration::from_secs_f64(f64::from(units) / 65_536.0)
+        });
+        self.media.push_back(MediaIn::Reception {
+            sender: ssrc,
+            loss: f64::from(fraction_lost) / 256.0,
+            jitter,
+            // A clock step can make it wrap: beyond 10 s it is noise.
+            rtt: rtt.filter(|r| *r < Duration::from_secs(10)),
+        });
+    }
+
+    pub(super) fn feedback_keyframe(&mut self, media_ssrc: u32) {
         if self.senders.contains_key(&media_ssrc) {
             self.media
                 .push_back(MediaIn::KeyframeRequest { sender: media_ssrc });
@@ -384,7 +435,7 @@ impl EnginePeer {
 /// Hands an opened layer's SSRC, and its RTX SSRC when the receiver lists
 /// one, to the fast receive leg.
 fn open_fast_route(
-    fast: &mut super::fast::FastReceive,
+    fast: &mut super::fast::FastPath,
     now: Instant,
     pc: &mut RTCPeerConnection,
     track: &IncomingTrack,

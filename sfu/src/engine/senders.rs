@@ -14,7 +14,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use rtc::sansio::Protocol;
 
-use super::setup::{self, AUDIO_LEVEL_URI};
+use super::setup::{self, AUDIO_LEVEL_URI, TRANSPORT_CC_URI};
 use super::{EngineError, EnginePeer, RepairFlow, SenderEntry, SenderNegotiation, SenderSlot};
 use crate::forward::down_track::OutgoingPacket;
 use crate::signal::MediaKind;
@@ -84,6 +84,7 @@ impl EnginePeer {
                 in_use: true,
                 repair_ssrc,
                 repair: None,
+                payload_type: None,
             },
         );
         Ok(ssrc)
@@ -105,6 +106,9 @@ impl EnginePeer {
 
     /// Stops a sender and keeps its transceiver (inactive) for reuse.
     pub fn release_sender(&mut self, slot: SenderSlot) {
+        if let Some(fast) = &mut self.fast {
+            fast.unreport_sender(slot);
+        }
         if let Some(entry) = self.senders.get_mut(&slot) {
             entry.in_use = false;
             let transceiver: usize = entry.id.into();
@@ -147,6 +151,12 @@ impl EnginePeer {
             .iter()
             .find(|e| e.uri == AUDIO_LEVEL_URI)
             .and_then(|e| u8::try_from(e.id).ok());
+        let transport_cc_ext_id = params
+            .rtp_parameters
+            .header_extensions
+            .iter()
+            .find(|e| e.uri == TRANSPORT_CC_URI)
+            .and_then(|e| u8::try_from(e.id).ok());
         // `rtc` keeps the repair SSRC only when the answer accepted RTX.
         let repair_ssrc = params
             .encodings
@@ -170,6 +180,16 @@ impl EnginePeer {
         };
         if let Some(entry) = self.senders.get_mut(&slot) {
             entry.repair = repair;
+            entry.payload_type = Some(payload_type);
+        }
+        if let Some(fast) = &mut self.fast {
+            fast.set_send_transport_cc_ext_id(transport_cc_ext_id);
+            let clock_rate = if mime_type.to_ascii_lowercase().starts_with("audio/") {
+                48_000
+            } else {
+                90_000
+            };
+            fast.report_sender(self.last_input, slot, clock_rate);
         }
         Some(SenderNegotiation {
             payload_type,
@@ -194,6 +214,25 @@ impl EnginePeer {
             .get(&slot)
             .ok_or_else(|| EngineError::Invalid("unknown sender".into()))?;
         let id = entry.id;
+        if let Some(fast) = self.fast.as_mut().filter(|f| f.sends()) {
+            let media = packet.ssrc == slot;
+            let negotiated = if media {
+                entry.payload_type == Some(packet.payload_type)
+            } else {
+                entry
+                    .repair
+                    .is_some_and(|r| r.ssrc == packet.ssrc && r.payload_type == packet.payload_type)
+            };
+            if !negotiated {
+                return Err(EngineError::Invalid(
+                    "not this sender's negotiated SSRC and payload type".into(),
+                ));
+            }
+            fast.learn_destination(&mut self.pc, id);
+            if fast.send_rtp(now, &mut self.pc, packet, media) {
+                return Ok(());
+            }
+        }
         let mut rtp = rtc::rtp::Packet {
             header: rtc::rtp::Header {
                 version: 2,

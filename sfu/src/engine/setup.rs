@@ -44,7 +44,11 @@ impl EnginePeer {
     pub fn new(now: Instant, settings: &PeerSettings) -> Result<Self, EngineError> {
         let media_engine = media_engine()?;
         let downlink = Arc::new(DownlinkFigures::default());
-        let registry = interceptors(downlink.clone(), settings.fast_receive);
+        // The send leg needs the receive leg: they share the feedback tick
+        // (our SRs ride with our RRs) and the peer's address.
+        let fast_send = settings.fast_send;
+        let fast_receive = settings.fast_receive || fast_send;
+        let registry = interceptors(downlink.clone(), fast_receive, fast_send);
         let setting_engine = SettingEngineBuilder::new()
             .with_lite(true)
             .with_ice_credentials(settings.ice_ufrag.clone(), settings.ice_pwd.clone())
@@ -82,9 +86,13 @@ impl EnginePeer {
             ntp_clock: SystemInstant::now(now),
             last_input: now,
             just_drained: false,
-            downlink,
+            downlink: downlink.clone(),
             own_channels: Default::default(),
-            fast: settings.fast_receive.then(super::fast::FastReceive::new),
+            fast: fast_receive.then(|| {
+                super::fast::FastPath::new(
+                    fast_send.then(|| super::fast_send::SendLeg::new(downlink.clone())),
+                )
+            }),
         })
     }
 }
@@ -99,19 +107,33 @@ use rtc::sdp::extmap::{SDES_MID_URI, SDES_RTP_STREAM_ID_URI};
 /// estimate is published to `downlink` (`bandwidth`); no pacer, which
 /// would hold forwarded packets inside the engine. With the fast receive
 /// leg (`fast`), the receive-side three are ours, not `rtc`'s: it sees
-/// only a track's first packets, and would report on those alone.
-pub(super) fn interceptors(downlink: Arc<DownlinkFigures>, fast_receive: bool) -> Registry {
-    let registry = Registry::new()
-        .with(
-            Slot::CongestionControl,
-            WithRepairFlows(
-                CongestionControlBuilder::new(DownlinkEstimator::new(downlink)).build(),
-            ),
-        )
-        .with(
-            Slot::TwccSender,
-            WithRepairFlows(TwccSenderBuilder::new().build()),
-        );
+/// only a track's first packets, and would report on those alone. With
+/// the fast send leg (`fast_send`), so are the TWCC numbering, the
+/// congestion controller and the sender reports: it sees only the packets
+/// sent before the peer's address was known.
+pub(super) fn interceptors(
+    downlink: Arc<DownlinkFigures>,
+    fast_receive: bool,
+    fast_send: bool,
+) -> Registry {
+    let registry = Registry::new();
+    let registry = if fast_send {
+        // `fast_send` numbers, records and estimates, and writes our SRs.
+        registry
+    } else {
+        registry
+            .with(
+                Slot::CongestionControl,
+                WithRepairFlows(
+                    CongestionControlBuilder::new(DownlinkEstimator::new(downlink)).build(),
+                ),
+            )
+            .with(
+                Slot::TwccSender,
+                WithRepairFlows(TwccSenderBuilder::new().build()),
+            )
+            .with(Slot::SenderReport, SenderReportBuilder::new().build())
+    };
     let registry = if fast_receive {
         registry
     } else {
@@ -120,9 +142,7 @@ pub(super) fn interceptors(downlink: Arc<DownlinkFigures>, fast_receive: bool) -
             .with(Slot::TwccReceiver, TwccReceiverBuilder::new().build())
             .with(Slot::ReceiverReport, ReceiverReportBuilder::new().build())
     };
-    registry
-        .with(Slot::SenderReport, SenderReportBuilder::new().build())
-        .with(Slot::from(14_000), DeliverFeedback::default())
+    registry.with(Slot::from(14_000), DeliverFeedback::default())
 }
 
 fn feedback() -> Vec<RTCPFeedback> {
