@@ -24,8 +24,10 @@
 //!              ─▶ core::media (engine track id → the published track)
 //!              ─▶ forward::receiver (the track's TrackReceiver: packet
 //!                         cache, then each subscriber's DownTrack rewrites)
-//!              ─▶ engine (subscriber's peer connection: SRTP)
-//!              ─▶ UDP datagram
+//!              ─▶ engine (subscriber's peer connection; engine::fast_send
+//!                         writes it with wire into a buffer from
+//!                         buffers, numbers it, SRTP in place)
+//!              ─▶ UDP datagram (its buffer back to buffers)
 //! ```
 //!
 //! Feedback goes the other way. A subscriber's PLI, FIR or NACK arrives on
@@ -44,7 +46,9 @@
 //! - [`feedback`]: the RTCP we owe each peer connection (NACK, TWCC
 //!   feedback, RR, SR), sans-IO and allocation-free, written with [`wire`];
 //!   ported from `rtc`'s interceptors. The fast receive leg
-//!   (`engine::fast`) sends its receive side; `rtc` still sends SRs.
+//!   (`engine::fast`) sends its receive side, and the fast send leg
+//!   (`engine::fast_send`) its SRs.
+//! - [`buffers`]: datagram buffers, reused, so forwarding allocates none.
 //! - [`forward`]: engine-independent forwarding — keyframe detection (by
 //!   the AV1 Dependency Descriptor header extension when a packet has one,
 //!   as an end-to-end-encrypted payload cannot be read), packet cache,
@@ -73,6 +77,7 @@
 //! `demux`, `signal`; within `core` and `engine` the sub-modules use their
 //! parent, never the reverse (`scripts/module-cycles.py` checks it).
 
+pub mod buffers;
 pub mod core;
 pub mod demux;
 pub mod engine;

@@ -185,6 +185,7 @@ impl Sfu {
             rooms,
             dirty,
             stats,
+            buffers,
             ..
         } = self;
         let Some(track) = tracks.get_mut(&tk) else {
@@ -211,12 +212,15 @@ impl Sfu {
                 let Some(p) = participants.get_mut(&sub) else {
                     return;
                 };
-                match p.peer.write_rtp(now, slot, packet) {
+                match p.peer.write_rtp(now, slot, packet, buffers) {
                     Ok(()) => stats.rtp_forwarded += 1,
                     Err(err) => debug!(%err, "forwarding refused by the engine"),
                 }
                 dirty.mark(sub, &mut p.output_queued);
             });
+        if let Some(old) = track.receiver.take_evicted() {
+            buffers.give_bytes(old);
+        }
         if wants_keyframe {
             self.send_keyframe_request(now, tk, layer);
         }
@@ -230,6 +234,7 @@ impl Sfu {
             participants,
             dirty,
             stats,
+            buffers,
             ..
         } = self;
         let Some(p) = participants.get_mut(&key) else {
@@ -243,7 +248,7 @@ impl Sfu {
             return;
         };
         let sent = track.receiver.retransmit(key, lost, |slot, packet| {
-            if let Err(err) = p.peer.write_rtp(now, slot, packet) {
+            if let Err(err) = p.peer.write_rtp(now, slot, packet, buffers) {
                 debug!(%err, "retransmission refused by the engine");
             }
         });

@@ -35,6 +35,7 @@ mod stats;
 mod tracks;
 mod wakeups;
 
+use crate::buffers::BufferPool;
 pub use stats::{SfuStats, TIMER_LATE};
 
 use rustc_hash::FxHashMap;
@@ -353,6 +354,8 @@ pub struct Sfu {
     tcp_candidates: Vec<SocketAddr>,
     /// Room-level events for the REST API's status callbacks.
     room_events: VecDeque<RoomEvent>,
+    /// Datagram buffers, reused (`crate::buffers`).
+    buffers: BufferPool,
 }
 
 const HOUSEKEEPING: Duration = Duration::from_millis(250);
@@ -415,6 +418,7 @@ impl Sfu {
             stats: SfuStats::default(),
             next_housekeeping: now + HOUSEKEEPING,
             next_quality: now + QUALITY_INTERVAL,
+            buffers: BufferPool::default(),
             next_downlink_shares: now + downlink_shares::CAP_INTERVAL,
         }
     }
@@ -492,6 +496,18 @@ impl Sfu {
             }
         }
         None
+    }
+
+    /// A datagram's buffer back, once it was sent (or copied): the next
+    /// forwarded copy is written into it.
+    pub fn recycle(&mut self, buf: BytesMut) {
+        self.buffers.give(buf);
+    }
+
+    /// An empty buffer to read a datagram into (one given back, when there
+    /// is one).
+    pub fn take_buffer(&mut self) -> BytesMut {
+        self.buffers.take()
     }
 
     /// Queues `key` for [`Sfu::poll_transmit`] (where its participant is

@@ -195,6 +195,11 @@ impl<E: BandwidthEstimator> BandwidthEstimator for DownlinkEstimator<E> {
 /// congestion control interceptor's own horizon).
 const PRUNE_HORIZON: Duration = Duration::from_secs(2);
 
+/// How often the history drops what was never acknowledged: GCC has no
+/// timer of its own, and a peer that sends no feedback would otherwise
+/// grow it without end.
+const PRUNE_INTERVAL: Duration = Duration::from_millis(500);
+
 /// The fast send leg's congestion control (`fast`, with
 /// [`PeerSettings::fast_send`](super::PeerSettings)): what `rtc`'s TWCC
 /// sender and congestion control interceptor do on the pipeline's path.
@@ -207,6 +212,8 @@ pub(super) struct SendSide {
     estimator: DownlinkEstimator,
     /// Reused for each feedback's acknowledgements.
     acknowledgements: Vec<Acknowledgement>,
+    /// When the history is next pruned; `None` while it is empty.
+    next_prune: Option<Instant>,
 }
 
 impl SendSide {
@@ -216,6 +223,7 @@ impl SendSide {
             history: History::new(),
             estimator: DownlinkEstimator::new(published),
             acknowledgements: Vec::new(),
+            next_prune: None,
         }
     }
 
@@ -239,6 +247,7 @@ impl SendSide {
     ) {
         self.history
             .add_outgoing(ssrc, sequence_number, true, transport_seq, size, now);
+        self.next_prune.get_or_insert(now + PRUNE_INTERVAL);
     }
 
     /// Transport-wide feedback from the participant.
@@ -261,13 +270,19 @@ impl SendSide {
     }
 
     pub(super) fn handle_timeout(&mut self, now: Instant) {
-        self.history
-            .prune_before(now.checked_sub(PRUNE_HORIZON).unwrap_or(now));
+        if self.next_prune.is_some_and(|at| at <= now) {
+            self.history
+                .prune_before(now.checked_sub(PRUNE_HORIZON).unwrap_or(now));
+            self.next_prune = (!self.history.is_empty()).then_some(now + PRUNE_INTERVAL);
+        }
         self.estimator.handle_timeout(now);
     }
 
     pub(super) fn poll_timeout(&self) -> Option<Instant> {
-        self.estimator.poll_timeout()
+        match (self.estimator.poll_timeout(), self.next_prune) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -532,11 +547,15 @@ mod tests {
             estimate >= 600_000,
             "an estimate from the feedback: {estimate}"
         );
-        // What was never acknowledged is forgotten after the horizon.
+        // What was never acknowledged is forgotten after the horizon, by
+        // a timer of the send side's own.
         let seq = side.next_transport_seq();
         side.record(t0 + Duration::from_secs(2), 7, 100, seq, 1_000);
+        let due = side.poll_timeout().expect("a prune is due");
+        assert!(due <= t0 + Duration::from_millis(2_500), "{:?}", due - t0);
         side.handle_timeout(t0 + Duration::from_secs(5));
         assert_eq!(side.history.len(), 0);
+        assert_eq!(side.poll_timeout(), None, "nothing to prune, no timer");
     }
 
     #[test]

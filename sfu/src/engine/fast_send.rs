@@ -129,7 +129,8 @@ impl FastPath {
         }
     }
 
-    /// Writes, protects and queues one forwarded packet; false when it
+    /// Writes one forwarded packet into `buf` (empty; from the pool),
+    /// protects it and queues it; gives `buf` back unused when the packet
     /// must take `rtc`'s path (no destination or contexts yet). `media`:
     /// on the sender's media SSRC (counted in its SRs), not its repair flow.
     pub(super) fn send_rtp(
@@ -138,12 +139,13 @@ impl FastPath {
         pc: &mut RTCPeerConnection,
         packet: &OutgoingPacket,
         media: bool,
-    ) -> bool {
+        mut buf: BytesMut,
+    ) -> Result<(), BytesMut> {
         let (Some(send), Some((transport, to))) = (self.send.as_mut(), self.remote) else {
-            return false;
+            return Err(buf);
         };
         let Some((local, _)) = pc.srtp_contexts() else {
-            return false;
+            return Err(buf);
         };
         let transport_seq = send
             .transport_cc_ext_id
@@ -161,7 +163,7 @@ impl FastPath {
             extensions[count] = (id, &seq_bytes);
             count += 1;
         }
-        let mut buf = BytesMut::with_capacity(MAX_HEADER_LEN + packet.payload.len() + MAX_TAG_LEN);
+        buf.reserve(MAX_HEADER_LEN + packet.payload.len() + MAX_TAG_LEN);
         let header = RtpHeader {
             marker: packet.marker,
             payload_type: packet.payload_type,
@@ -170,7 +172,8 @@ impl FastPath {
             ssrc: packet.ssrc,
         };
         if write_rtp(&mut buf, &header, &extensions[..count], &packet.payload).is_err() {
-            return false;
+            buf.clear();
+            return Err(buf);
         }
         if let Some((_, transport_seq)) = transport_seq {
             send.side.record(
@@ -186,12 +189,13 @@ impl FastPath {
                 .on_sent(now, packet.ssrc, packet.timestamp, packet.payload.len());
         }
         if local.encrypt_rtp_in_place(&mut buf).is_err() {
-            // Nothing was sent: the stream's state is what it was.
-            return true;
+            // Not sent, and not to be sent another way: the context
+            // refused it (its counters are what they were).
+            return Ok(());
         }
         self.out.push_back((transport, to, buf));
         self.sent += 1;
-        true
+        Ok(())
     }
 
     /// Decrypts an SRTCP datagram from the peer, once DTLS is up; the

@@ -16,6 +16,7 @@ use rtc::sansio::Protocol;
 
 use super::setup::{self, AUDIO_LEVEL_URI, TRANSPORT_CC_URI};
 use super::{EngineError, EnginePeer, RepairFlow, SenderEntry, SenderNegotiation, SenderSlot};
+use crate::buffers::BufferPool;
 use crate::forward::down_track::OutgoingPacket;
 use crate::signal::MediaKind;
 
@@ -208,6 +209,7 @@ impl EnginePeer {
         now: Instant,
         slot: SenderSlot,
         packet: &OutgoingPacket,
+        buffers: &mut BufferPool,
     ) -> Result<(), EngineError> {
         let entry = self
             .senders
@@ -229,8 +231,9 @@ impl EnginePeer {
                 ));
             }
             fast.learn_destination(&mut self.pc, id);
-            if fast.send_rtp(now, &mut self.pc, packet, media) {
-                return Ok(());
+            match fast.send_rtp(now, &mut self.pc, packet, media, buffers.take()) {
+                Ok(()) => return Ok(()),
+                Err(unused) => buffers.give(unused),
             }
         }
         let mut rtp = rtc::rtp::Packet {

@@ -28,9 +28,11 @@ impl PacketCache {
         }
     }
 
-    pub fn insert(&mut self, packet: CachedPacket) {
+    /// Stores `packet`; returns the one whose slot it took, if any (its
+    /// buffer can be reused).
+    pub fn insert(&mut self, packet: CachedPacket) -> Option<CachedPacket> {
         let slot = self.slot(packet.sequence_number);
-        self.slots[slot] = Some(packet);
+        self.slots[slot].replace(packet)
     }
 
     /// The packet with this sequence number, if it is still held (a newer

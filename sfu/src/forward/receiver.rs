@@ -24,6 +24,8 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::codec::Codec;
 use super::down_track::{DownTrack, Forward, OutgoingPacket, SourcePacket};
 use super::layer::SourceLayer;
@@ -58,6 +60,9 @@ pub struct TrackReceiver<K> {
     /// while layers are paused (a lost message must not pause one for
     /// good).
     told_at: Option<Instant>,
+    /// The payload the last packet pushed out of the cache, for its
+    /// buffer to be reused ([`TrackReceiver::take_evicted`]).
+    evicted: Option<Bytes>,
 }
 
 /// How often a publisher with paused layers is told again.
@@ -88,7 +93,15 @@ impl<K: Copy + Eq> TrackReceiver<K> {
             sending: vec![true; usize::from(layers.max(1))],
             unwanted_since: vec![None; usize::from(layers.max(1))],
             told_at: None,
+            evicted: None,
         }
+    }
+
+    /// The payload of the packet the last [`TrackReceiver::forward`] pushed
+    /// out of the cache: nothing else holds it by then, so its buffer can
+    /// take the next datagram (`crate::buffers`).
+    pub fn take_evicted(&mut self) -> Option<Bytes> {
+        self.evicted.take()
     }
 
     pub fn codec(&self) -> Codec {
@@ -212,12 +225,15 @@ impl<K: Copy + Eq> TrackReceiver<K> {
         }
         let newest = l.is_newest(source.sequence_number);
         let started = l.on_packet(now, source.payload.len());
-        l.cache.insert(CachedPacket {
-            sequence_number: source.sequence_number,
-            timestamp: source.timestamp,
-            marker: source.marker,
-            payload: source.payload.clone(),
-        });
+        self.evicted = l
+            .cache
+            .insert(CachedPacket {
+                sequence_number: source.sequence_number,
+                timestamp: source.timestamp,
+                marker: source.marker,
+                payload: source.payload.clone(),
+            })
+            .map(|old| old.payload);
         if started && self.layers.len() > 1 {
             self.select_targets(now);
         }

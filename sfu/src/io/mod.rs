@@ -20,7 +20,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use std::io::IoSliceMut;
 
 use quinn_udp::{RecvMeta, UdpSocketState};
@@ -425,7 +424,9 @@ async fn run(
                                     .map_or(local_addr, |ip| SocketAddr::new(ip, local_addr.port()));
                                 let stride = meta.stride.max(1);
                                 for segment in buf[..meta.len].chunks(stride) {
-                                    core.handle_datagram(now, Transport::Udp, meta.addr, local, BytesMut::from(segment));
+                                    let mut datagram = core.take_buffer();
+                                    datagram.extend_from_slice(segment);
+                                    core.handle_datagram(now, Transport::Udp, meta.addr, local, datagram);
                                 }
                             }
                             // A timer that came due during this batch is
@@ -499,8 +500,10 @@ fn flush(
     // Datagrams leave in batches of up to MAX_BATCH per system call; the
     // core yields one participant's datagrams together, so a subscriber's
     // video frame can leave as one GSO send.
+    // Each buffer goes back to the core once the kernel (or the TCP
+    // path's queue) has a copy: the next forwarded packet is written into
+    // it (`sfu::buffers`).
     loop {
-        outgoing.clear();
         while outgoing.len() < send_batch::MAX_BATCH {
             let Some(transmit) = core.poll_transmit() else {
                 break;
@@ -509,6 +512,7 @@ fn flush(
                 if let Some(paths) = tcp {
                     paths.send(transmit.to, &transmit.data);
                 }
+                core.recycle(transmit.data);
                 continue;
             }
             outgoing.push(transmit);
@@ -520,6 +524,9 @@ fn flush(
         if failed > 0 {
             socket_errors.fetch_add(failed as u64, Ordering::Relaxed);
             debug!(failed, "datagrams not sent");
+        }
+        for transmit in outgoing.drain(..) {
+            core.recycle(transmit.data);
         }
     }
     while let Some(event) = core.poll_room_event() {

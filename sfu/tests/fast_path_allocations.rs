@@ -1,0 +1,127 @@
+//! With both fast legs, forwarding allocates nothing per copy in the steady
+//! state, and one small thing per datagram in: the reference count `bytes`
+//! puts beside the received buffer when it is shared (by the packet cache
+//! and the copies). Buffers themselves are reused (`sfu::buffers`): each
+//! copy is written into one the I/O layer gave back, and each received
+//! datagram's buffer comes back when its packet leaves the cache.
+//!
+//! A counting global allocator (its own test binary) watches this thread
+//! while a four-person call forwards, driven the way the I/O layer drives
+//! the core: each datagram copied into a buffer from the core's pool,
+//! every transmit's buffer given back once "sent".
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::Duration;
+
+use sfu::core::SfuConfig;
+use sfu::transport::Transport;
+use support::Net;
+
+thread_local! {
+    static COUNT: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+struct Counting;
+
+fn count() {
+    let _ = COUNT.try_with(|c| {
+        if let Some(n) = c.get() {
+            c.set(Some(n + 1));
+        }
+    });
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Forwards `datagrams` (a send's audio and video at a time) as the I/O
+/// layer would, 20 ms apart, running the core's timers in between (their
+/// feedback ticks are not per packet, and are not counted); returns the
+/// copies sent and the allocations counted.
+fn forward(net: &mut Net, alice: usize, datagrams: Vec<Vec<bytes::BytesMut>>) -> (u64, u64) {
+    let from = net.client_addr(alice);
+    let local = net.server_addr();
+    let before = net.sfu.stats().rtp_fast_out;
+    let mut allocations = 0;
+    for send in datagrams {
+        net.now += Duration::from_millis(20);
+        let now = net.now;
+        while let Some(due) = net.sfu.poll_timeout().filter(|&due| due <= now) {
+            net.sfu.handle_timeout(due);
+            while let Some(transmit) = net.sfu.poll_transmit() {
+                net.sfu.recycle(transmit.data);
+            }
+        }
+        COUNT.with(|c| c.set(Some(0)));
+        for datagram in send {
+            let mut buf = net.sfu.take_buffer();
+            buf.extend_from_slice(&datagram);
+            net.sfu
+                .handle_datagram(now, Transport::Udp, from, local, buf);
+            while let Some(transmit) = net.sfu.poll_transmit() {
+                net.sfu.recycle(transmit.data);
+            }
+        }
+        allocations += COUNT.with(|c| c.replace(None)).unwrap();
+    }
+    (net.sfu.stats().rtp_fast_out - before, allocations)
+}
+
+/// Audio and video datagrams of alice's, from `first_seq` on.
+fn captured(net: &mut Net, alice: usize, first_seq: u16, count: u16) -> Vec<Vec<bytes::BytesMut>> {
+    (0..count)
+        .map(|n| net.send_captured(alice, first_seq.wrapping_add(n), false))
+        .collect()
+}
+
+#[test]
+fn no_allocation_per_forwarded_copy_and_one_per_datagram() {
+    let mut net = Net::new(SfuConfig {
+        fast_send: true,
+        ..SfuConfig::default()
+    });
+    let alice = net.join("room", "alice");
+    for name in ["bob", "carol", "dave"] {
+        net.join("room", name);
+    }
+    // Media flowing through the whole call (subscriptions made, every
+    // subscriber's address known), then the packet caches filled (512 per
+    // track) so that each new packet pushes an old one out.
+    for seq in 0..40u16 {
+        net.send(alice, seq, seq % 10 == 0);
+        net.run_for(Duration::from_millis(20));
+    }
+    let warm_up = captured(&mut net, alice, 40, 700);
+    assert!(forward(&mut net, alice, warm_up).0 > 3 * 1_000);
+
+    // The counter counts.
+    COUNT.with(|c| c.set(Some(0)));
+    drop(std::hint::black_box(Vec::<u8>::with_capacity(8)));
+    assert_eq!(COUNT.with(|c| c.replace(None)), Some(1));
+
+    let datagrams = captured(&mut net, alice, 740, 400);
+    let count = datagrams.iter().map(Vec::len).sum::<usize>() as u64;
+    let (copies, allocations) = forward(&mut net, alice, datagrams);
+    assert_eq!(copies, 3 * count, "every datagram went to all three, fast");
+    assert!(
+        allocations <= count,
+        "{allocations} allocations for {count} datagrams in, {copies} copies out"
+    );
+}
