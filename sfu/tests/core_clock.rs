@@ -49,20 +49,6 @@ fn tapped_rtp(net: &Net, i: usize, to_sfu: bool, pt: u8) -> usize {
         .count()
 }
 
-/// Asserts client `i` holds every video sequence number from its first to
-/// its last; returns how many.
-fn video_received_without_gap(net: &Net, i: usize) -> usize {
-    let videos: std::collections::BTreeSet<u16> = net.clients[i]
-        .received
-        .iter()
-        .filter(|r| r.kind == RtpCodecKind::Video)
-        .map(|r| r.sequence_number)
-        .collect();
-    let (lo, hi) = (*videos.first().unwrap(), *videos.last().unwrap());
-    assert_eq!(videos.len(), (hi - lo + 1) as usize, "no gap in video");
-    videos.len()
-}
-
 #[test]
 fn two_clients_exchange_media_with_a_fake_clock() {
     let mut net = Net::new(SfuConfig::default());
@@ -274,7 +260,7 @@ fn a_lost_packet_is_resent_from_the_cache_when_the_subscriber_nacks() {
         + net.received_from(bob, RtpCodecKind::Audio, "alice");
     // Video is NACKed (audio is not, as in browsers): every video packet
     // arrives, the lost one late.
-    video_received_without_gap(&net, bob);
+    net.video_received_without_gap(bob);
     assert!(after > before);
 }
 
@@ -302,7 +288,7 @@ fn a_packet_lost_on_the_way_in_is_nacked_and_reaches_the_subscriber() {
         tapped_rtp(&net, alice, true, rtx) >= 1,
         "the publisher repaired it on its RTX flow"
     );
-    let videos = video_received_without_gap(&net, bob);
+    let videos = net.video_received_without_gap(bob);
     assert!(videos >= 30, "{videos} video packets");
 }
 

@@ -12,41 +12,12 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::Duration;
 
 use sfu::core::SfuConfig;
 use sfu::transport::Transport;
 use support::Net;
-
-thread_local! {
-    static COUNT: Cell<Option<u64>> = const { Cell::new(None) };
-}
-
-struct Counting;
-
-fn count() {
-    let _ = COUNT.try_with(|c| {
-        if let Some(n) = c.get() {
-            c.set(Some(n + 1));
-        }
-    });
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use support::counting::{self, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -69,7 +40,7 @@ fn forward(net: &mut Net, alice: usize, datagrams: Vec<Vec<bytes::BytesMut>>) ->
                 net.sfu.recycle(transmit.data);
             }
         }
-        COUNT.with(|c| c.set(Some(0)));
+        counting::start();
         for datagram in send {
             let mut buf = net.sfu.take_buffer();
             buf.extend_from_slice(&datagram);
@@ -79,7 +50,7 @@ fn forward(net: &mut Net, alice: usize, datagrams: Vec<Vec<bytes::BytesMut>>) ->
                 net.sfu.recycle(transmit.data);
             }
         }
-        allocations += COUNT.with(|c| c.replace(None)).unwrap();
+        allocations += counting::stop();
     }
     (net.sfu.stats().rtp_fast_out - before, allocations)
 }
@@ -111,10 +82,7 @@ fn no_allocation_per_forwarded_copy_and_one_per_datagram() {
     let warm_up = captured(&mut net, alice, 40, 700);
     assert!(forward(&mut net, alice, warm_up).0 > 3 * 1_000);
 
-    // The counter counts.
-    COUNT.with(|c| c.set(Some(0)));
-    drop(std::hint::black_box(Vec::<u8>::with_capacity(8)));
-    assert_eq!(COUNT.with(|c| c.replace(None)), Some(1));
+    counting::assert_counting();
 
     let datagrams = captured(&mut net, alice, 740, 400);
     let count = datagrams.iter().map(Vec::len).sum::<usize>() as u64;

@@ -35,26 +35,6 @@ fn pipeline_only() -> SfuConfig {
     }
 }
 
-fn talk(net: &mut Net, who: &[usize], first_seq: u16, packets: u16) {
-    for n in 0..packets {
-        let seq = first_seq.wrapping_add(n);
-        for &i in who {
-            net.send(i, seq, n % 10 == 0);
-        }
-        net.run_for(Duration::from_millis(20));
-    }
-}
-
-/// What client `i` received: kind, sequence number and payload text, in
-/// order.
-fn received(net: &Net, i: usize) -> Vec<(bool, u16, String)> {
-    net.clients[i]
-        .received
-        .iter()
-        .map(|r| (r.kind == RtpCodecKind::Video, r.sequence_number, r.text()))
-        .collect()
-}
-
 /// The SRTCP compounds the SFU sent client `i`, by their first packet
 /// (its header is in the clear: RFC 3711 encrypts after the first eight
 /// bytes): `(packet type, format or report count)` → count.
@@ -79,7 +59,7 @@ fn forwarding_is_the_same_with_the_fast_receive_leg() {
         let mut net = Net::new(config);
         let alice = net.join("room", "alice");
         let bob = net.join("room", "bob");
-        talk(&mut net, &[alice, bob], 0, 60);
+        net.talk(&[alice, bob], 0, 60);
         net.run_for(Duration::from_millis(200));
         let stats = net.sfu.stats();
         if fast {
@@ -91,7 +71,7 @@ fn forwarding_is_the_same_with_the_fast_receive_leg() {
             assert_eq!(stats.rtp_fast_in, 0);
         }
         assert_eq!(stats.datagrams_dropped, 0, "{stats:?}");
-        runs.push((received(&net, alice), received(&net, bob)));
+        runs.push((net.received_list(alice), net.received_list(bob)));
     }
     assert!(runs[0].1.len() >= 100, "{}", runs[0].1.len());
     assert_eq!(runs[0], runs[1]);
@@ -143,7 +123,7 @@ fn the_publisher_hears_feedback_once_and_on_time() {
     let mut net = Net::new(fast());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
-    talk(&mut net, &[alice], 0, 20);
+    net.talk(&[alice], 0, 20);
     let transport_cc = extension_id(&net, alice, TRANSPORT_CC_URI);
     // Two seconds of video from here on, counted.
     net.tap = Some(Vec::new());
@@ -179,11 +159,11 @@ fn a_packet_lost_on_the_way_in_is_nacked_once_and_its_repair_forwarded() {
     let mut net = Net::new(fast());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
-    talk(&mut net, &[alice], 0, 20);
+    net.talk(&[alice], 0, 20);
     let vp8 = net.payload_type_in(alice, "answer", "VP8/90000");
     net.clients[alice].lose_rtp_upstream = Some((vp8, 1));
     net.tap = Some(Vec::new());
-    talk(&mut net, &[alice], 20, 20);
+    net.talk(&[alice], 20, 20);
     net.run_for(Duration::from_millis(500));
     assert_eq!(net.clients[alice].lose_rtp_upstream, Some((vp8, 0)));
     let counts = rtcp_to(&net, alice);

@@ -11,7 +11,6 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use sfu::core::SfuConfig;
 use sfu::wire::rtp::RtpView;
 use support::Net;
@@ -32,25 +31,6 @@ fn pipeline_only() -> SfuConfig {
     }
 }
 
-fn talk(net: &mut Net, who: &[usize], first_seq: u16, packets: u16) {
-    for n in 0..packets {
-        let seq = first_seq.wrapping_add(n);
-        for &i in who {
-            net.send(i, seq, n % 10 == 0);
-        }
-        net.run_for(Duration::from_millis(20));
-    }
-}
-
-/// What client `i` received: kind, sequence number and payload text.
-fn received(net: &Net, i: usize) -> Vec<(bool, u16, String)> {
-    net.clients[i]
-        .received
-        .iter()
-        .map(|r| (r.kind == RtpCodecKind::Video, r.sequence_number, r.text()))
-        .collect()
-}
-
 /// The datagrams the SFU sent client `i` while the tap was on.
 fn tapped_to(net: &Net, i: usize) -> impl Iterator<Item = &[u8]> {
     net.tap
@@ -69,7 +49,7 @@ fn forwarding_is_the_same_with_the_fast_send_leg() {
         let mut net = Net::new(config);
         let alice = net.join("room", "alice");
         let bob = net.join("room", "bob");
-        talk(&mut net, &[alice, bob], 0, 60);
+        net.talk(&[alice, bob], 0, 60);
         net.run_for(Duration::from_millis(200));
         let stats = net.sfu.stats();
         if fast {
@@ -83,7 +63,7 @@ fn forwarding_is_the_same_with_the_fast_send_leg() {
             assert_eq!(stats.rtp_fast_out, 0);
         }
         assert_eq!(stats.datagrams_dropped, 0, "{stats:?}");
-        runs.push((received(&net, alice), received(&net, bob)));
+        runs.push((net.received_list(alice), net.received_list(bob)));
     }
     assert!(runs[0].1.len() >= 100, "{}", runs[0].1.len());
     assert_eq!(runs[0], runs[1]);
@@ -94,7 +74,7 @@ fn packets_carry_one_transport_wide_numbering_per_subscriber() {
     let mut net = Net::new(fast_send());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
-    talk(&mut net, &[alice], 0, 20);
+    net.talk(&[alice], 0, 20);
     let transport_cc: u8 = net.signals_of(bob, "offer")[0]["sdp"]
         .as_str()
         .unwrap()
@@ -106,7 +86,7 @@ fn packets_carry_one_transport_wide_numbering_per_subscriber() {
         })
         .expect("transport-cc offered");
     net.tap = Some(Vec::new());
-    talk(&mut net, &[alice], 20, 40);
+    net.talk(&[alice], 20, 40);
     // The header and its extensions are in the clear (SRTP encrypts the
     // payload): audio and video share one counter, with no gap or repeat.
     let numbers: Vec<u16> = tapped_to(&net, bob)
@@ -127,11 +107,11 @@ fn a_lost_packet_is_resent_on_the_repair_flow() {
     let mut net = Net::new(fast_send());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
-    talk(&mut net, &[alice], 0, 20);
+    net.talk(&[alice], 0, 20);
     let vp8 = net.payload_type_in(bob, "offer", "VP8/90000");
     net.clients[bob].lose_rtp = Some((vp8, 1));
     net.tap = Some(Vec::new());
-    talk(&mut net, &[alice], 20, 20);
+    net.talk(&[alice], 20, 20);
     net.run_for(Duration::from_millis(500));
     let stats = net.sfu.stats();
     assert_eq!(net.clients[bob].lose_rtp, Some((vp8, 0)), "one was lost");
@@ -150,14 +130,7 @@ fn a_lost_packet_is_resent_on_the_repair_flow() {
         .filter(|p| p.payload_type() == rtx)
         .count();
     assert!(resent >= 1, "resent on the repair flow");
-    let videos: std::collections::BTreeSet<u16> = net.clients[bob]
-        .received
-        .iter()
-        .filter(|r| r.kind == RtpCodecKind::Video)
-        .map(|r| r.sequence_number)
-        .collect();
-    let (lo, hi) = (*videos.first().unwrap(), *videos.last().unwrap());
-    assert_eq!(videos.len(), usize::from(hi - lo + 1), "no gap in video");
+    net.video_received_without_gap(bob);
 }
 
 #[test]
@@ -165,9 +138,9 @@ fn subscribers_feedback_makes_an_estimate_and_caps_the_publishers() {
     let mut net = Net::new(fast_send());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
-    talk(&mut net, &[alice], 0, 10);
+    net.talk(&[alice], 0, 10);
     assert_eq!(net.sfu.stats().bitrate_caps_sent, 0, "no feedback yet");
-    talk(&mut net, &[alice, bob], 10, 150);
+    net.talk(&[alice, bob], 10, 150);
     let stats = net.sfu.stats();
     assert!(stats.bitrate_caps_sent >= 2, "{stats:?}");
     assert!(stats.rtp_fast_out > 0, "{stats:?}");
@@ -178,9 +151,9 @@ fn a_subscriber_hears_our_sender_reports_once_a_second() {
     let mut net = Net::new(fast_send());
     let alice = net.join("room", "alice");
     let bob = net.join("room", "bob");
-    talk(&mut net, &[alice], 0, 20);
+    net.talk(&[alice], 0, 20);
     net.tap = Some(Vec::new());
-    talk(&mut net, &[alice], 20, 150);
+    net.talk(&[alice], 20, 150);
     // SRTCP leaves the first eight bytes in the clear: count the compounds
     // by their first packet, and the SRs among them by type.
     let mut first: BTreeMap<u8, usize> = BTreeMap::new();

@@ -3,42 +3,12 @@
 //! global allocator (its own test binary, so no other test's allocations
 //! count) watches this thread while packets arrive and ticks run.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use sfu::feedback::{FeedbackConfig, PeerFeedback};
-
-thread_local! {
-    /// Allocations on this thread while counting; the test harness's
-    /// own threads do not count.
-    static COUNT: Cell<Option<u64>> = const { Cell::new(None) };
-}
-
-struct Counting;
-
-fn count() {
-    // `try_with`: the allocator may run while the thread-local is torn down.
-    let _ = COUNT.try_with(|c| {
-        if let Some(n) = c.get() {
-            c.set(Some(n + 1));
-        }
-    });
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use support::counting::{self, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -84,14 +54,10 @@ fn no_allocation_per_packet_or_tick_after_warm_up() {
     let warm_up = traffic(&mut feedback, t0, 65_000);
     assert!(warm_up > 0);
 
-    // The counter counts.
-    COUNT.with(|c| c.set(Some(0)));
-    drop(std::hint::black_box(Vec::<u8>::with_capacity(8)));
-    assert_eq!(COUNT.with(|c| c.get()), Some(1));
-
-    COUNT.with(|c| c.set(Some(0)));
+    counting::assert_counting();
+    counting::start();
     let written = traffic(&mut feedback, t0 + Duration::from_secs(2), 65_200);
-    let allocations = COUNT.with(|c| c.replace(None)).unwrap();
+    let allocations = counting::stop();
     assert!(written > 0, "the measured run wrote feedback");
     assert_eq!(allocations, 0, "allocations after warm-up");
 }

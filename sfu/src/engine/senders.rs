@@ -259,6 +259,12 @@ impl EnginePeer {
                 .rtp_sender(id)
                 .ok_or_else(|| EngineError::Invalid("sender not negotiated".into()))?;
             sender.write_rtp(now, rtp)?;
+            // With the send leg, our SRs count this packet too (`rtc`'s SR
+            // interceptor is not there to).
+            if let Some(fast) = self.fast.as_mut().filter(|f| f.sends()) {
+                fast.feedback
+                    .on_sent(now, packet.ssrc, packet.timestamp, packet.payload.len());
+            }
         } else {
             self.write_repair(now, slot, rtp)?;
         }

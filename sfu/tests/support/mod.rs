@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod counting;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -530,6 +532,42 @@ impl Net {
             .find_map(|l| l.strip_prefix("a=rtpmap:").filter(|l| l.contains(codec)))
             .and_then(|l| l.split(' ').next()?.parse::<u8>().ok())
             .unwrap()
+    }
+
+    /// Clients `who` each send `packets` audio and video packets from
+    /// `first_seq` on, 20 ms apart, a keyframe every tenth.
+    pub fn talk(&mut self, who: &[usize], first_seq: u16, packets: u16) {
+        for n in 0..packets {
+            let seq = first_seq.wrapping_add(n);
+            for &i in who {
+                self.send(i, seq, n % 10 == 0);
+            }
+            self.run_for(Duration::from_millis(20));
+        }
+    }
+
+    /// What client `i` received, in order: whether video, the sequence
+    /// number, and the payload's text.
+    pub fn received_list(&self, i: usize) -> Vec<(bool, u16, String)> {
+        self.clients[i]
+            .received
+            .iter()
+            .map(|r| (r.kind == RtpCodecKind::Video, r.sequence_number, r.text()))
+            .collect()
+    }
+
+    /// Asserts client `i` holds every video sequence number from its
+    /// first to its last; returns how many.
+    pub fn video_received_without_gap(&self, i: usize) -> usize {
+        let videos: std::collections::BTreeSet<u16> = self.clients[i]
+            .received
+            .iter()
+            .filter(|r| r.kind == RtpCodecKind::Video)
+            .map(|r| r.sequence_number)
+            .collect();
+        let (lo, hi) = (*videos.first().unwrap(), *videos.last().unwrap());
+        assert_eq!(videos.len(), usize::from(hi - lo) + 1, "no gap in video");
+        videos.len()
     }
 }
 
