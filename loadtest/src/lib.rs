@@ -19,15 +19,21 @@
 //! - [`payload`]: the media sent — VP8 frames split into packets, Opus —
 //!   each payload stamped with its send time and sequence; [`stats`]:
 //!   loss, jitter, latency and percentiles from those stamps.
+//! - `fast`: the SRTP fast path once DTLS is up — media written and
+//!   protected, or decrypted and read, without `rtc`'s pipeline, and the
+//!   feedback (TWCC, NACK, reports) `rtc`'s interceptors gave — so the
+//!   generator costs less per packet than the server it measures.
 //! - [`monitor`]: CPU and memory, the SFU's (`/proc/<pid>` or `/metrics`)
 //!   and the harness's own: user, system, and schedstat time on CPU.
 //! - [`report`]: the table, `--json`, and the `--report` HTML page.
 //!
 //! Data path: a worker wakes, sends the packets that are due through each
-//! peer (SRTP in `rtc`), reads datagrams from the sockets that are ready,
-//! and each peer reads the stamps of what it received into its stats. The
-//! run takes the workers' counters once a second.
+//! peer (SRTP in `rtc` until DTLS is up, then on the fast path), reads
+//! datagrams from the sockets that are ready, and each peer reads the
+//! stamps of what it received into its stats. The run takes the workers'
+//! counters once a second.
 
+mod fast;
 pub mod janus;
 pub mod monitor;
 pub mod options;

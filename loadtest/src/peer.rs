@@ -2,18 +2,20 @@
 //! core, as a browser does it: full ICE (controlling) against the SFU's
 //! ICE-lite, DTLS, SRTP, an Opus and a VP8 sending track, and whatever the
 //! SFU offers to receive. The worker thread feeds it datagrams and time and
-//! takes out datagrams; this file does the media and the counting.
+//! takes out datagrams; this file does the media and the counting. Once
+//! DTLS is up, media skips `rtc`'s pipeline both ways ([`crate::fast`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 use testkit::peer::{Incoming, MIME_TYPE_VP8, Outgoing, Publish, RtpCodecKind};
 
+use crate::fast::{FastPath, Received};
 use crate::payload::{self, Stamp, VideoShape};
 use crate::stats::TrackStats;
 
@@ -32,6 +34,12 @@ pub struct PeerCounters {
     pub plis_received: u64,
     pub nacks_received: u64,
     pub keyframes_sent: u64,
+    /// RTP packets the fast path sent, received, refused (did not
+    /// decrypt) and sent again for a NACK; the rest went through `rtc`.
+    pub fast_sent: u64,
+    pub fast_received: u64,
+    pub fast_refused: u64,
+    pub fast_resent: u64,
 }
 
 /// Where a sending track is in its stream.
@@ -46,6 +54,8 @@ pub struct Peer {
     /// The `rtc` peer connection and its tracks (testkit's, shared with
     /// the tests).
     pub rtc: testkit::Peer,
+    /// The SRTP fast path, once DTLS is up.
+    fast: FastPath,
     plan: MediaPlan,
     audio: Option<Sender>,
     video: Option<Sender>,
@@ -97,8 +107,11 @@ impl Peer {
         video: Option<Sender>,
         opened_at: Instant,
     ) -> Peer {
+        let mut fast = FastPath::new();
+        fast.negotiated(&rtc.pc);
         Peer {
             rtc,
+            fast,
             plan,
             audio,
             video,
@@ -130,16 +143,70 @@ impl Peer {
     }
 
     pub fn apply_answer(&mut self, now: Instant, sdp: String) -> anyhow::Result<()> {
-        self.rtc.apply_answer(now, sdp)
+        self.rtc.apply_answer(now, sdp)?;
+        self.fast.negotiated(&self.rtc.pc);
+        Ok(())
     }
 
     /// A server offer (new subscriptions): returns our answer.
     pub fn answer_offer(&mut self, now: Instant, sdp: String) -> anyhow::Result<String> {
-        self.rtc.answer_offer(now, sdp)
+        let answer = self.rtc.answer_offer(now, sdp)?;
+        self.fast.negotiated(&self.rtc.pc);
+        Ok(answer)
     }
 
-    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
-        self.rtc.handle_datagram(now, from, BytesMut::from(data));
+    /// A datagram from the server, at `now` (`clock_us` on the stamps'
+    /// clock): media on a known route is read here, the rest goes to `rtc`.
+    pub fn handle_datagram(&mut self, now: Instant, clock_us: u64, from: SocketAddr, data: &[u8]) {
+        match self.fast.receive(now, &mut self.rtc.pc, from, data) {
+            Received::NotTaken => self.rtc.handle_datagram(now, from, BytesMut::from(data)),
+            Received::Refused => {}
+            Received::Rtcp {
+                keyframe_requests,
+                nacks,
+            } => {
+                self.counters.plis_received += keyframe_requests;
+                self.counters.nacks_received += nacks;
+                self.keyframe_requested |= keyframe_requests > 0;
+            }
+            Received::Rtp { track_id, payload } => record(
+                &mut self.received,
+                &mut self.latencies,
+                &mut self.first_media_at,
+                now,
+                clock_us,
+                track_id,
+                payload,
+            ),
+        }
+    }
+
+    /// When [`Peer::handle_timeout`] is next due: `rtc`'s timers or the
+    /// fast path's feedback tick.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        match (self.rtc.poll_timeout(), self.fast.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fires what is due by `now`: `rtc`'s timers (ICE, DTLS, its RTCP)
+    /// and the fast path's feedback (TWCC, NACKs, reports).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.rtc.poll_timeout().is_some_and(|at| at <= now) {
+            self.rtc.handle_timeout(now);
+        }
+        self.fast.handle_timeout(now, &mut self.rtc.pc);
+    }
+
+    /// The next datagram to send, and where to: the fast path's first.
+    pub fn poll_transmit(&mut self) -> Option<(SocketAddr, Bytes)> {
+        if let Some(out) = self.fast.poll_transmit() {
+            return Some(out);
+        }
+        self.rtc
+            .poll_transmit()
+            .map(|(to, datagram)| (to, datagram.freeze()))
     }
 
     pub fn connected(&self) -> bool {
@@ -178,6 +245,7 @@ impl Peer {
                 let packet = payload::opus_packet(opus_bytes, stamp);
                 write(
                     &mut self.rtc,
+                    &mut self.fast,
                     RtpCodecKind::Audio,
                     audio,
                     now,
@@ -211,6 +279,7 @@ impl Peer {
                 for packet in packets {
                     write(
                         &mut self.rtc,
+                        &mut self.fast,
                         RtpCodecKind::Video,
                         video,
                         now,
@@ -235,22 +304,30 @@ impl Peer {
                         .or_insert((kind, TrackStats::default()));
                 }
                 Incoming::Rtp { track_id, packet } => {
-                    let Some(stamp) = Stamp::read(&packet.payload) else {
-                        continue;
-                    };
-                    self.first_media_at.get_or_insert(now);
-                    let entry = self
-                        .received
-                        .entry(track_id)
-                        .or_insert((RtpCodecKind::Unspecified, TrackStats::default()));
-                    if let Some(latency) =
-                        entry
-                            .1
-                            .record(stamp.seq, stamp.sent_us, clock_us, packet.payload.len())
-                    {
-                        self.latencies.push(latency);
-                    }
+                    // The first packets of a track (and repairs `rtc`
+                    // unwrapped from RTX): from now on the fast path takes
+                    // this SSRC.
+                    let kind = self.rtc.track_kind(&track_id);
+                    self.fast.learn(
+                        now,
+                        packet.header.ssrc,
+                        packet.header.sequence_number,
+                        &track_id,
+                        kind,
+                    );
+                    record(
+                        &mut self.received,
+                        &mut self.latencies,
+                        &mut self.first_media_at,
+                        now,
+                        clock_us,
+                        &track_id,
+                        &packet.payload,
+                    );
                 }
+                // Before DTLS only: `rtc`'s default interceptors deliver
+                // no inbound RTCP; once DTLS is up the fast path reads it
+                // (`Peer::handle_datagram`).
                 Incoming::Rtcp(packets) => {
                     for packet in &packets {
                         let any = packet.as_any();
@@ -270,31 +347,150 @@ impl Peer {
                 | Incoming::Data { .. } => {}
             }
         }
+        let counts = self.fast.counts;
+        self.counters.fast_sent = counts.sent;
+        self.counters.fast_received = counts.received;
+        self.counters.fast_refused = counts.refused;
+        self.counters.fast_resent = counts.resent;
     }
 }
 
+/// What a received packet on `track_id` tells: its stamp into the track's
+/// stats and a latency sample (both legs, `rtc`'s and the fast path's).
+fn record(
+    received: &mut HashMap<String, (RtpCodecKind, TrackStats)>,
+    latencies: &mut Vec<u64>,
+    first_media_at: &mut Option<Instant>,
+    now: Instant,
+    clock_us: u64,
+    track_id: &str,
+    payload: &[u8],
+) {
+    let Some(stamp) = Stamp::read(payload) else {
+        return;
+    };
+    first_media_at.get_or_insert(now);
+    let entry = match received.get_mut(track_id) {
+        Some(entry) => entry,
+        None => received
+            .entry(track_id.to_owned())
+            .or_insert((RtpCodecKind::Unspecified, TrackStats::default())),
+    };
+    if let Some(latency) = entry
+        .1
+        .record(stamp.seq, stamp.sent_us, clock_us, payload.len())
+    {
+        latencies.push(latency);
+    }
+}
+
+/// Sends one packet: on the fast path once it is up, else through `rtc`.
 fn write(
     rtc: &mut testkit::Peer,
+    fast: &mut FastPath,
     kind: RtpCodecKind,
     sender: &mut Sender,
     now: Instant,
     packet: payload::Outgoing,
     counters: &mut PeerCounters,
 ) {
-    let written = rtc.write_rtp(
+    let fast_written = fast.send(
         now,
+        rtc,
         kind,
-        Outgoing {
-            sequence_number: sender.seq,
-            timestamp: sender.timestamp,
-            marker: packet.marker,
-            payload: packet.payload,
-            audio_level: None,
-            dependency_descriptor: None,
-        },
+        packet.marker,
+        sender.seq,
+        sender.timestamp,
+        &packet.payload,
     );
+    let written = fast_written.unwrap_or_else(|| {
+        rtc.write_rtp(
+            now,
+            kind,
+            Outgoing {
+                sequence_number: sender.seq,
+                timestamp: sender.timestamp,
+                marker: packet.marker,
+                payload: packet.payload,
+                audio_level: None,
+                dependency_descriptor: None,
+            },
+        )
+    });
     sender.seq = sender.seq.wrapping_add(1);
     if written {
         counters.rtp_sent += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two harness peers back to back in memory, on a fake clock: a
+    /// publisher and a receive-only answerer. Media moves to the fast path
+    /// both ways, the answerer's stats count it, and a video packet lost
+    /// on the way is NACKed by the answerer's feedback and sent again from
+    /// the publisher's ring.
+    #[test]
+    fn media_moves_to_the_fast_path_and_a_lost_packet_is_repaired() {
+        let start = Instant::now();
+        let a_addr: SocketAddr = "127.0.0.1:40001".parse().unwrap();
+        let b_addr: SocketAddr = "127.0.0.1:40002".parse().unwrap();
+        let plan = MediaPlan {
+            audio: true,
+            video: Some(VideoShape {
+                bitrate_bps: 600_000,
+                fps: 30,
+                keyframe_interval_frames: 60,
+            }),
+            opus_bytes: 100,
+        };
+        let (mut a, offer) = Peer::new(a_addr, plan, 5_000, start, start).unwrap();
+        let (mut b, answer) = Peer::answering(b_addr, start, start, offer).unwrap();
+        a.apply_answer(start, answer).unwrap();
+        let video_ssrc = 5_001;
+        let mut dropped = None;
+        let mut now = start;
+        for _ in 0..4_000 {
+            now += Duration::from_millis(1);
+            let clock_us = now.duration_since(start).as_micros() as u64;
+            a.send_due(now, clock_us);
+            a.handle_timeout(now);
+            b.handle_timeout(now);
+            while let Some((to, datagram)) = a.poll_transmit() {
+                assert_eq!(to, b_addr);
+                let video = sfu::wire::rtp::RtpView::parse_protected(&datagram)
+                    .filter(|_| sfu::wire::rtp::is_rtp(&datagram))
+                    .filter(|h| h.ssrc() == video_ssrc)
+                    .map(|h| h.sequence_number());
+                // Lose one video packet once the fast path carries video.
+                if dropped.is_none() && a.counters.fast_sent > 200 && video.is_some() {
+                    dropped = video;
+                    continue;
+                }
+                b.handle_datagram(now, clock_us, a_addr, &datagram);
+            }
+            while let Some((to, datagram)) = b.poll_transmit() {
+                assert_eq!(to, a_addr);
+                a.handle_datagram(now, clock_us, b_addr, &datagram);
+            }
+            a.drain(now, clock_us);
+            b.drain(now, clock_us);
+        }
+        assert!(a.connected() && b.connected());
+        assert!(dropped.is_some(), "a video packet was dropped");
+        let (sent, received) = (a.counters.rtp_sent, &b.counters);
+        assert!(a.counters.fast_sent > sent * 9 / 10, "{:?}", a.counters);
+        assert!(received.fast_received > sent * 9 / 10, "{received:?}");
+        assert_eq!(received.fast_refused, 0);
+        assert!(a.counters.nacks_received >= 1, "{:?}", a.counters);
+        assert!(a.counters.fast_resent >= 1, "{:?}", a.counters);
+        assert_eq!(b.received.len(), 2, "audio and video");
+        for (kind, track) in b.received.values() {
+            assert!(track.packets > 50, "{kind:?}: {track:?}");
+            assert_eq!(track.packets, track.expected(), "{kind:?}: nothing lost");
+        }
+        assert!(!b.latencies.is_empty());
     }
 }

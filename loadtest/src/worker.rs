@@ -107,7 +107,7 @@ struct Slot {
 
 impl Slot {
     fn refresh(&mut self) {
-        self.next_at = [self.peer.next_media_at(), self.peer.rtc.poll_timeout()]
+        self.next_at = [self.peer.next_media_at(), self.peer.poll_timeout()]
             .into_iter()
             .flatten()
             .min();
@@ -217,9 +217,7 @@ fn run(
                 continue;
             }
             slot.peer.send_due(now, clock(now));
-            if slot.peer.rtc.poll_timeout().is_some_and(|at| at <= now) {
-                slot.peer.rtc.handle_timeout(now);
-            }
+            slot.peer.handle_timeout(now);
             flush(slot, now, clock(now));
         }
         if last_report.elapsed() >= Duration::from_millis(250) {
@@ -247,7 +245,10 @@ fn run(
             };
             loop {
                 match slot.socket.recv_from(&mut buf) {
-                    Ok((len, from)) => slot.peer.handle_datagram(now, from, &buf[..len]),
+                    Ok((len, from)) => {
+                        slot.peer
+                            .handle_datagram(now, clock(now), from, &buf[..len])
+                    }
                     Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
                     Err(_) => break,
                 }
@@ -302,13 +303,14 @@ fn add(
     }
 }
 
-/// Sends what the peer wrote, takes what it read, and works out when the
-/// peer is next due. Every path that touches a peer ends here.
+/// Takes what the peer read (which may queue packets a NACK asked for
+/// again), sends what it wrote, and works out when the peer is next due.
+/// Every path that touches a peer ends here.
 fn flush(slot: &mut Slot, now: Instant, clock_us: u64) {
-    while let Some((to, datagram)) = slot.peer.rtc.poll_transmit() {
+    slot.peer.drain(now, clock_us);
+    while let Some((to, datagram)) = slot.peer.poll_transmit() {
         let _ = slot.socket.send_to(&datagram, to);
     }
-    slot.peer.drain(now, clock_us);
     slot.refresh();
 }
 
@@ -327,6 +329,10 @@ fn report(slots: &mut HashMap<usize, Slot>, progress: &Mutex<Progress>) {
         p.counters.plis_received += peer.counters.plis_received;
         p.counters.nacks_received += peer.counters.nacks_received;
         p.counters.keyframes_sent += peer.counters.keyframes_sent;
+        p.counters.fast_sent += peer.counters.fast_sent;
+        p.counters.fast_received += peer.counters.fast_received;
+        p.counters.fast_refused += peer.counters.fast_refused;
+        p.counters.fast_resent += peer.counters.fast_resent;
         for (_, track) in peer.received.values() {
             p.received_packets += track.packets;
             p.expected_packets += track.expected();
