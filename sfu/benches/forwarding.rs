@@ -153,11 +153,9 @@ fn forward_to(c: &mut Criterion, subscribers: usize) {
 }
 
 /// A datagram as the I/O layer hands it over: copied out of its receive
-/// batch into a buffer from the core's pool.
+/// batch (into a buffer from the core's pool when it is large).
 fn received(net: &mut Net, datagram: &[u8]) -> bytes::BytesMut {
-    let mut buf = net.sfu.take_buffer();
-    buf.extend_from_slice(datagram);
-    buf
+    net.sfu.buffer_for(datagram)
 }
 
 /// Forwards `count` prepared datagrams; the only function callgrind counts.

@@ -1,17 +1,25 @@
 //! Datagram buffers, reused: the fast send leg writes each forwarded copy
 //! into a buffer taken here, the I/O layer gives it back once the kernel
-//! has it ([`crate::core::Sfu::recycle`]), and reads each datagram it
-//! receives into one taken here too. A received buffer comes back when its
+//! has it ([`crate::core::Sfu::recycle`]), and reads each large datagram
+//! it receives (video) into one taken here too. A received buffer comes back when its
 //! packet leaves the track's packet cache (the forwarded payload is a
 //! slice of it, kept for NACKs; by then nothing else holds it). So the
-//! steady state allocates no buffer: what is left per datagram is the
-//! small reference count `bytes` puts beside a buffer it shares.
+//! steady state allocates no buffer for video: what is left per datagram
+//! is the small reference count `bytes` puts beside a buffer it shares. A
+//! small datagram (audio) gets a buffer of its own size instead: the cache
+//! keeps it for seconds, and memory matters more there than one
+//! allocation.
 
 use bytes::{Bytes, BytesMut};
 
 /// Room for one datagram: an Ethernet MTU's worth. Larger buffers come
 /// back too; smaller ones (or ones advanced past their start) are dropped.
 pub const BUFFER_CAPACITY: usize = 1500;
+
+/// Datagrams from this size on are read into a pooled buffer
+/// ([`crate::core::Sfu::buffer_for`]); smaller ones into one of their own
+/// size, which the packet cache then holds at no more than it needs.
+pub const POOLED_FROM: usize = 400;
 
 /// At most this many buffers wait (about 1.5 MB): enough for a burst of
 /// sends between two flushes, bounded whatever the traffic.

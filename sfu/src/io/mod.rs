@@ -424,8 +424,7 @@ async fn run(
                                     .map_or(local_addr, |ip| SocketAddr::new(ip, local_addr.port()));
                                 let stride = meta.stride.max(1);
                                 for segment in buf[..meta.len].chunks(stride) {
-                                    let mut datagram = core.take_buffer();
-                                    datagram.extend_from_slice(segment);
+                                    let datagram = core.buffer_for(segment);
                                     core.handle_datagram(now, Transport::Udp, meta.addr, local, datagram);
                                 }
                             }
