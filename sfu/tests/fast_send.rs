@@ -1,7 +1,7 @@
 //! The fast send leg (`engine::fast_send`, `SfuConfig::fast_send`) under
 //! the fake clock: forwarded RTP is written, numbered and protected past
 //! `rtc`'s pipeline, and the subscribers' RTCP is read past it. Forwarding
-//! must be the same as through the pipeline; a subscriber's NACK must be
+//! must be the same as through the pipeline (or the receive leg alone); a subscriber's NACK must be
 //! answered on its repair flow; its transport-wide feedback must make a
 //! downlink estimate (and so caps for the publishers); and it must hear
 //! our sender reports, once a second for each stream, from us alone.
@@ -41,23 +41,40 @@ fn tapped_to(net: &Net, i: usize) -> impl Iterator<Item = &[u8]> {
         .map(|t| &t.data[..])
 }
 
+/// The receive leg alone, as before the send leg.
+fn receive_leg_only() -> SfuConfig {
+    SfuConfig {
+        fast_receive: true,
+        fast_send: false,
+        ..SfuConfig::default()
+    }
+}
+
 #[test]
-fn forwarding_is_the_same_with_the_fast_send_leg() {
+fn forwarding_is_the_same_through_the_pipeline_and_either_fast_leg() {
     let mut runs = Vec::new();
-    for config in [pipeline_only(), fast_send()] {
-        let fast = config.fast_send;
+    for config in [pipeline_only(), receive_leg_only(), fast_send()] {
+        let (fast_in, fast_out) = (config.fast_receive, config.fast_send);
         let mut net = Net::new(config);
         let alice = net.join("room", "alice");
         let bob = net.join("room", "bob");
         net.talk(&[alice, bob], 0, 60);
         net.run_for(Duration::from_millis(200));
         let stats = net.sfu.stats();
-        if fast {
+        if fast_in {
+            assert!(
+                stats.rtp_fast_in > 150,
+                "most packets came in fast: {stats:?}"
+            );
+        } else {
+            assert_eq!(stats.rtp_fast_in, 0);
+        }
+        if fast_out {
             // The first packets of each stream go through `rtc`, until the
-            // subscriber's first RTCP shows where it is.
+            // subscriber's address is known.
             assert!(
                 stats.rtp_fast_out * 10 >= stats.rtp_forwarded * 7,
-                "most copies took the fast route: {stats:?}"
+                "most copies went out fast: {stats:?}"
             );
         } else {
             assert_eq!(stats.rtp_fast_out, 0);
@@ -66,7 +83,11 @@ fn forwarding_is_the_same_with_the_fast_send_leg() {
         runs.push((net.received_list(alice), net.received_list(bob)));
     }
     assert!(runs[0].1.len() >= 100, "{}", runs[0].1.len());
-    assert_eq!(runs[0], runs[1]);
+    assert_eq!(
+        runs[0], runs[1],
+        "the receive leg forwards what the pipeline does"
+    );
+    assert_eq!(runs[0], runs[2], "so do both legs");
 }
 
 #[test]
