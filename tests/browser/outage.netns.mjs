@@ -78,12 +78,20 @@ async function outage(h, network, { doctor, patient }, outageMs) {
     }
     return { ok: resumedAt.doctor && resumedAt.patient, detail: now };
   });
+  // Media can flow again on the old path a moment before the SDK has
+  // finished its own reconnection (ICE back to connected, the websocket
+  // resumed): the rooms say "connected" once it has.
+  await h.waitFor('both rooms to say connected again', 30_000, async () => {
+    const now = { doctor: await look(doctor), patient: await look(patient) };
+    return { ok: now.doctor.room === 'connected' && now.patient.room === 'connected', detail: now };
+  });
+  const connectedAfter = Date.now() - restoredAt;
   const events = await doctor.evaluate(() => window.participantEvents);
   const after = { doctor: await look(doctor), patient: await look(patient) };
   const flowedAfter = Math.max(resumedAt.doctor, resumedAt.patient) - restoredAt;
   console.log(
     `# ${outageMs / 1000} s outage: video decoded again on both sides ${flowedAfter} ms after the network came back ` +
-      `(doctor ${resumedAt.doctor - restoredAt} ms, patient ${resumedAt.patient - restoredAt} ms); ` +
+      `(doctor ${resumedAt.doctor - restoredAt} ms, patient ${resumedAt.patient - restoredAt} ms), both rooms connected after ${connectedAfter} ms; ` +
       `doctor saw ${events.map((e) => `${e.event} at ${((e.at - cutAt) / 1000).toFixed(1)} s`).join(', ') || 'nothing'}; ` +
       `page states: doctor ${[...seen.doctor]}, patient ${[...seen.patient]}`,
   );
