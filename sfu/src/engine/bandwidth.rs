@@ -21,7 +21,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rtc::interceptor::{
-    Acknowledgement, BandwidthEstimator, EstimatorStats, Gcc, History, Interceptor, PacketReport,
+    Acknowledgement, BandwidthEstimator, EstimatorStats, Gcc, Interceptor, PacketReport,
     StreamInfo, TaggedPacket,
 };
 use rtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
@@ -29,6 +29,7 @@ use rtc::rtcp::transport_feedbacks::cc_feedback_report::Ecn;
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error as RtcError;
 
+use super::send_history::SendHistory;
 use super::{DownlinkFigures, EnginePeer};
 use crate::wire::rtcp::TransportCc;
 
@@ -208,10 +209,10 @@ const PRUNE_INTERVAL: Duration = Duration::from_millis(500);
 /// record and the reports feed the same [`DownlinkEstimator`].
 pub(super) struct SendSide {
     next_transport_seq: u16,
-    history: History,
+    history: SendHistory,
     estimator: DownlinkEstimator,
-    /// Reused for each feedback's acknowledgements.
-    acknowledgements: Vec<Acknowledgement>,
+    /// Reused for each feedback's reports.
+    reports: Vec<PacketReport>,
     /// When the history is next pruned; `None` while it is empty.
     next_prune: Option<Instant>,
 }
@@ -220,9 +221,9 @@ impl SendSide {
     pub(super) fn new(published: Arc<DownlinkFigures>) -> Self {
         Self {
             next_transport_seq: 0,
-            history: History::new(),
+            history: SendHistory::new(),
             estimator: DownlinkEstimator::new(published),
-            acknowledgements: Vec::new(),
+            reports: Vec::new(),
             next_prune: None,
         }
     }
@@ -246,26 +247,20 @@ impl SendSide {
         size: usize,
     ) {
         self.history
-            .add_outgoing(ssrc, sequence_number, true, transport_seq, size, now);
+            .record(ssrc, sequence_number, transport_seq, size, now);
         self.next_prune.get_or_insert(now + PRUNE_INTERVAL);
     }
 
     /// Transport-wide feedback from the participant.
     pub(super) fn on_feedback(&mut self, now: Instant, feedback: &TransportCc<'_>) {
-        let mut acknowledgements = std::mem::take(&mut self.acknowledgements);
-        acknowledgements.clear();
-        acknowledgements.extend(twcc_acknowledgements(feedback));
         let mut applied = false;
-        for acknowledgement in acknowledgements.drain(..) {
-            applied |= self
-                .history
-                .on_twcc_feedback(now, acknowledgement)
-                .is_some();
+        for acknowledgement in twcc_acknowledgements(feedback) {
+            applied |= self.history.on_acknowledgement(acknowledgement);
         }
-        self.acknowledgements = acknowledgements;
         if applied {
-            let reports = self.history.take_reports();
-            self.estimator.on_reports(now, &reports);
+            self.reports.clear();
+            self.history.take_reports(&mut self.reports);
+            self.estimator.on_reports(now, &self.reports);
         }
     }
 
@@ -420,7 +415,7 @@ impl EnginePeer {
             let mut remb = bytes::BytesMut::with_capacity(20 + 4 * ssrcs.len());
             let sender_ssrc = fast.feedback.config().sender_ssrc;
             if crate::wire::rtcp::write_remb(&mut remb, sender_ssrc, bps, &ssrcs).is_ok()
-                && fast.send_rtcp(&mut self.pc, &remb)
+                && fast.send_rtcp(self.pc.quiet(), &remb)
             {
                 return;
             }

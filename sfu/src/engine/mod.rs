@@ -13,8 +13,11 @@
 //! `fast_send`: the fast send leg (forwarded RTP out, the peer's RTCP in,
 //! past `rtc` too); in
 //! `data`: data channels (data tracks); in `bandwidth`: the estimate of the participant's downlink
-//! and the REMB caps sent to it as a publisher. The children use this
-//! file; it names none of them.
+//! and the REMB caps sent to it as a publisher, with `send_history`, the
+//! fast send leg's record of what it sent; in `connection`: `rtc`'s peer
+//! connection, remembering when it has nothing to send, so the fast legs'
+//! packets do not walk its pipeline. The children use this file; it names
+//! none of them.
 //!
 //! What the engine is asked to do, and what we do around it:
 //! - ICE-lite with credentials we choose, so the demultiplexer can route
@@ -41,10 +44,12 @@
 
 mod bandwidth;
 mod candidate;
+mod connection;
 mod data;
 mod fast;
 mod fast_send;
 mod read;
+mod send_history;
 mod senders;
 mod setup;
 
@@ -57,7 +62,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use rtc::peer_connection::RTCPeerConnection;
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::peer_connection::transport::RTCIceCandidateInit;
 use rtc::rtp_transceiver::{RTCRtpReceiverId, RTCRtpSenderId};
@@ -259,7 +263,7 @@ struct SenderEntry {
 }
 
 pub struct EnginePeer {
-    pc: RTCPeerConnection,
+    pc: connection::EngineConnection,
     candidates: Vec<RTCIceCandidateInit>,
     senders: FxHashMap<SenderSlot, SenderEntry>,
     /// Remote track id → its receiver, extension ids and layers.

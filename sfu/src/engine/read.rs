@@ -51,7 +51,7 @@ impl EnginePeer {
             let mut pli = BytesMut::with_capacity(12);
             let sender_ssrc = fast.feedback.config().sender_ssrc;
             if crate::wire::rtcp::write_pli(&mut pli, sender_ssrc, media_ssrc).is_ok()
-                && fast.send_rtcp(&mut self.pc, &pli)
+                && fast.send_rtcp(self.pc.quiet(), &pli)
             {
                 return;
             }
@@ -93,7 +93,7 @@ impl EnginePeer {
         mut data: BytesMut,
     ) {
         if let Some(fast) = &mut self.fast {
-            match fast.receive_rtcp(&mut self.pc, transport, from, &data) {
+            match fast.receive_rtcp(self.pc.quiet(), transport, from, &data) {
                 RtcpIn::NotTaken => {}
                 RtcpIn::Refused => {
                     self.last_input = now;
@@ -111,7 +111,7 @@ impl EnginePeer {
         if let Some(fast) = &mut self.fast
             && fast.receive(
                 now,
-                &mut self.pc,
+                self.pc.quiet(),
                 transport,
                 from,
                 &mut data,
@@ -140,7 +140,7 @@ impl EnginePeer {
         });
         if stun && let Some(fast) = &mut self.fast {
             let sender = self.senders.values().next().map(|e| e.id);
-            fast.follow_selected_pair(&mut self.pc, sender);
+            fast.follow_selected_pair(self.pc.quiet(), sender);
         }
         self.last_input = now;
         // `handle_read` pushed the datagram through the whole pipeline:
@@ -150,13 +150,20 @@ impl EnginePeer {
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
-        let _ = self.pc.handle_timeout(now);
+        // The wake may be the fast legs' alone: `rtc` is not walked for a
+        // timer its last answer says is not due (`connection`).
+        let engine_due = self.pc.may_be_due(now);
+        if engine_due {
+            let _ = self.pc.handle_timeout(now);
+        }
         if let Some(fast) = &mut self.fast {
-            fast.handle_timeout(now, self.ntp_clock.ntp(now), &mut self.pc);
+            fast.handle_timeout(now, self.ntp_clock.ntp(now), self.pc.quiet());
         }
         self.last_input = now;
         // Timers leave what they produce inside the handlers: sweep.
-        self.drain(true);
+        if engine_due {
+            self.drain(true);
+        }
         self.just_drained = true;
     }
 

@@ -230,8 +230,8 @@ impl EnginePeer {
                     "not this sender's negotiated SSRC and payload type".into(),
                 ));
             }
-            fast.learn_destination(&mut self.pc, id);
-            match fast.send_rtp(now, &mut self.pc, packet, media, buffers.take()) {
+            fast.learn_destination(self.pc.quiet(), id);
+            match fast.send_rtp(now, self.pc.quiet(), packet, media, buffers.take()) {
                 Ok(()) => return Ok(()),
                 Err(unused) => buffers.give(unused),
             }

@@ -76,7 +76,7 @@ impl EnginePeer {
             candidates.push(init);
         }
         Ok(Self {
-            pc,
+            pc: super::connection::EngineConnection::new(pc),
             candidates,
             senders: FxHashMap::default(),
             incoming: FxHashMap::default(),
