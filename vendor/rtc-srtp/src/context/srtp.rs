@@ -114,7 +114,13 @@ impl Context {
         }
         let (ssrc, sequence_number) = ssrc_and_sequence_number(packet);
 
-        let state = self.get_srtp_ssrc_state(ssrc);
+        // One lookup of the SSRC's state for the whole packet: the cipher is
+        // a field of its own, so the state stays borrowed across it.
+        let state = srtp_ssrc_state(
+            &mut self.srtp_ssrc_states,
+            &self.new_srtp_replay_detector,
+            ssrc,
+        );
         let (roc, diff, _) = state.next_rollover_count(sequence_number);
         if let Some(replay_detector) = &mut state.replay_detector
             && !replay_detector.check(sequence_number as u64)
@@ -125,7 +131,6 @@ impl Context {
         self.cipher
             .decrypt_rtp_in_place(packet, header_len, ssrc, sequence_number, roc)?;
 
-        let state = self.get_srtp_ssrc_state(ssrc);
         if let Some(replay_detector) = &mut state.replay_detector {
             replay_detector.accept();
         }
@@ -144,9 +149,12 @@ impl Context {
     pub fn encrypt_rtp_in_place(&mut self, packet: &mut BytesMut) -> Result<()> {
         let header_len = rtp_header_len(packet)?;
         let (ssrc, sequence_number) = ssrc_and_sequence_number(packet);
-        let (roc, diff, ovf) = self
-            .get_srtp_ssrc_state(ssrc)
-            .next_rollover_count(sequence_number);
+        let state = srtp_ssrc_state(
+            &mut self.srtp_ssrc_states,
+            &self.new_srtp_replay_detector,
+            ssrc,
+        );
+        let (roc, diff, ovf) = state.next_rollover_count(sequence_number);
         if ovf {
             return Err(Error::ErrExceededMaxPackets);
         }
@@ -154,8 +162,7 @@ impl Context {
         self.cipher
             .encrypt_rtp_in_place(packet, header_len, ssrc, sequence_number, roc)?;
 
-        self.get_srtp_ssrc_state(ssrc)
-            .update_rollover_count(sequence_number, diff);
+        state.update_rollover_count(sequence_number, diff);
         Ok(())
     }
 
@@ -163,6 +170,20 @@ impl Context {
     pub fn rtp_auth_tag_len(&self) -> usize {
         self.cipher.rtp_auth_tag_len() + self.cipher.aead_auth_tag_len()
     }
+}
+
+/// [`Context::get_srtp_ssrc_state`] on the two fields it uses, so that the
+/// in-place functions can hold the state while they use the cipher.
+fn srtp_ssrc_state<'a>(
+    states: &'a mut HashMap<u32, SrtpSsrcState>,
+    new_replay_detector: &ContextOption,
+    ssrc: u32,
+) -> &'a mut SrtpSsrcState {
+    states.entry(ssrc).or_insert_with(|| SrtpSsrcState {
+        ssrc,
+        replay_detector: Some(new_replay_detector()),
+        ..Default::default()
+    })
 }
 
 /// The length of the RTP header at the start of `packet` (fixed part, CSRCs and extension
