@@ -28,8 +28,14 @@ const REORDER_WINDOW: u16 = 1000;
 pub struct SourceLayer {
     pub(super) cache: PacketCache,
     pub(super) keyframes: KeyframeRequestThrottle,
-    last_packet: Option<Instant>,
+    /// Until when the layer counts as arriving: its last packet plus
+    /// [`LAYER_TIMEOUT`]. Kept as a deadline, as is `window_end`, because
+    /// every packet asks and comparing instants is cheaper than
+    /// subtracting them.
+    live_until: Option<Instant>,
     window_start: Option<Instant>,
+    /// `window_start` plus [`RATE_WINDOW`].
+    window_end: Option<Instant>,
     window_bytes: u64,
     /// The bitrate of the last whole window in which the layer arrived
     /// throughout: kept while it is paused, so a subscriber can still
@@ -46,8 +52,9 @@ impl SourceLayer {
         Self {
             cache: PacketCache::new(cache_size),
             keyframes: KeyframeRequestThrottle::new(keyframe_interval),
-            last_packet: None,
+            live_until: None,
             window_start: None,
+            window_end: None,
             window_bytes: 0,
             bitrate: None,
             live_at_window_start: false,
@@ -81,37 +88,38 @@ impl SourceLayer {
         if started {
             // A window that began while the layer was stopped does not
             // measure it.
-            self.window_start = Some(now);
-            self.window_bytes = 0;
+            self.start_window(now);
             self.live_at_window_start = true;
         }
         self.window_bytes += bytes as u64;
-        self.last_packet = Some(now);
+        self.live_until = now.checked_add(LAYER_TIMEOUT);
         started
     }
 
     fn roll(&mut self, now: Instant) {
-        let Some(start) = self.window_start else {
-            self.window_start = Some(now);
-            self.live_at_window_start = self.is_live(now);
-            return;
-        };
-        let elapsed = now.saturating_duration_since(start);
-        if elapsed < RATE_WINDOW {
+        if self.window_end.is_some_and(|end| now < end) {
             return;
         }
-        if self.live_at_window_start && self.is_live(now) {
-            self.bitrate = Some((self.window_bytes * 8 * 1_000_000) / elapsed.as_micros() as u64);
+        if let Some(start) = self.window_start
+            && self.live_at_window_start
+            && self.is_live(now)
+        {
+            let elapsed = now.saturating_duration_since(start).as_micros().max(1) as u64;
+            self.bitrate = Some((self.window_bytes * 8 * 1_000_000) / elapsed);
         }
-        self.window_start = Some(now);
-        self.window_bytes = 0;
+        self.start_window(now);
         self.live_at_window_start = self.is_live(now);
+    }
+
+    fn start_window(&mut self, now: Instant) {
+        self.window_start = Some(now);
+        self.window_end = now.checked_add(RATE_WINDOW);
+        self.window_bytes = 0;
     }
 
     /// Whether packets of this layer are arriving.
     pub fn is_live(&self, now: Instant) -> bool {
-        self.last_packet
-            .is_some_and(|at| now.saturating_duration_since(at) < LAYER_TIMEOUT)
+        self.live_until.is_some_and(|until| now < until)
     }
 
     /// Bits per second (payload) over the last whole window it arrived
