@@ -136,6 +136,7 @@ impl Sfu {
                     layer,
                     header,
                     payload,
+                    buffer,
                 } => {
                     if !p.media_timers_armed {
                         p.media_timers_armed = true;
@@ -152,7 +153,7 @@ impl Sfu {
                         audio_level: header.audio_level,
                         descriptor_keyframe: header.descriptor_keyframe,
                     };
-                    self.forward(now, tk, layer, source);
+                    self.forward(now, tk, layer, source, buffer);
                 }
                 MediaIn::KeyframeRequest { sender } => {
                     if let Some(&tk) = p.track_by_sender.get(&sender) {
@@ -178,7 +179,16 @@ impl Sfu {
     /// The hot path: one publisher packet to the track's receiver, which
     /// caches it and fans it out; its copies go into the subscribers'
     /// engines here.
-    fn forward(&mut self, now: Instant, tk: TrackKey, layer: u8, source: SourcePacket) {
+    /// `buffer`: the claim on the packet's received buffer, kept in the
+    /// track's cache with it (`crate::buffers`).
+    fn forward(
+        &mut self,
+        now: Instant,
+        tk: TrackKey,
+        layer: u8,
+        source: SourcePacket,
+        buffer: Option<BytesMut>,
+    ) {
         let Sfu {
             tracks,
             participants,
@@ -206,6 +216,7 @@ impl Sfu {
         {
             room.dominant.observe(now, track.publisher, level);
         }
+        track.receiver.hold_buffer(buffer);
         let wants_keyframe = track
             .receiver
             .forward(now, layer, &source, |sub, slot, packet| {
@@ -218,8 +229,11 @@ impl Sfu {
                 }
                 dirty.mark(sub, &mut p.output_queued);
             });
-        if let Some(old) = track.receiver.take_evicted() {
-            buffers.give_bytes(old);
+        // The packet this one pushed out of the cache has been dropped, and
+        // this one's copies are written: its buffer is free for the next
+        // datagram unless something else still holds it.
+        if let Some(old) = track.receiver.release_buffer() {
+            buffers.give_received(old);
         }
         if wants_keyframe {
             self.send_keyframe_request(now, tk, layer);

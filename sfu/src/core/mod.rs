@@ -504,18 +504,11 @@ impl Sfu {
         self.buffers.give(buf);
     }
 
-    /// `datagram`, as the I/O layer hands it over: copied into a pooled
-    /// buffer when it is large (video), into one of its own size when it
-    /// is small (audio, RTCP, STUN). A packet's buffer stays in its track's
-    /// packet cache for seconds, and a pooled 1,500-byte buffer holding a
-    /// 100-byte audio packet would keep fifteen times its size.
+    /// `datagram`, as the I/O layer hands it over: copied into a received
+    /// buffer of the smallest size that holds it, which comes back when
+    /// its packet leaves the track's cache (`crate::buffers`).
     pub fn buffer_for(&mut self, datagram: &[u8]) -> BytesMut {
-        if datagram.len() < crate::buffers::POOLED_FROM {
-            return BytesMut::from(datagram);
-        }
-        let mut buf = self.buffers.take();
-        buf.extend_from_slice(datagram);
-        buf
+        self.buffers.receive(datagram)
     }
 
     /// Queues `key` for [`Sfu::poll_transmit`] (where its participant is

@@ -280,14 +280,15 @@ impl FastPath {
             descriptor_keyframe,
         };
         let (track_id, layer) = (route.track_id.clone(), route.layer);
-        let payload = std::mem::take(data)
-            .freeze()
-            .slice(payload_start..payload_end);
+        // The packet leaves as a handle of its own; what stays of `data`
+        // (empty) keeps a claim on the whole buffer (`crate::buffers`).
+        let payload = data.split().freeze().slice(payload_start..payload_end);
         media.push_back(MediaIn::Rtp {
             track_id,
             layer,
             header,
             payload,
+            buffer: Some(std::mem::take(data)),
         });
         true
     }

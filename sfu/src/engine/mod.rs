@@ -163,6 +163,10 @@ pub enum MediaIn {
         layer: u8,
         header: RtpFields,
         payload: Bytes,
+        /// The claim on the received buffer `payload` is a slice of, when
+        /// the fast receive leg read it (`crate::buffers`): kept with the
+        /// packet in its cache, and given back when the packet leaves.
+        buffer: Option<BytesMut>,
     },
     /// PLI or FIR about one of our senders.
     KeyframeRequest { sender: SenderSlot },

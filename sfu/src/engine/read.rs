@@ -270,6 +270,8 @@ impl EnginePeer {
                         track_id: remote.map_or_else(|| track_id.into(), |t| t.track_id.clone()),
                         layer,
                         payload: packet.payload,
+                        // `rtc` decrypted it into a buffer of its own.
+                        buffer: None,
                     });
                 }
                 RTCMessage::RtcpPacket(_, packets) => {

@@ -3,7 +3,7 @@
 //! publisher again. One cache per published track (not per subscriber): the
 //! payload is a reference-counted `Bytes`, so storing costs no copy.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 /// What the cache keeps of a packet: enough to send it again.
 #[derive(Debug, Clone)]
@@ -17,6 +17,9 @@ pub struct CachedPacket {
 #[derive(Debug)]
 pub struct PacketCache {
     slots: Vec<Option<CachedPacket>>,
+    /// Beside each packet, the claim on the received buffer its payload is
+    /// a slice of, when the fast receive leg made one (`crate::buffers`).
+    buffers: Vec<Option<BytesMut>>,
 }
 
 impl PacketCache {
@@ -25,14 +28,23 @@ impl PacketCache {
         let capacity = capacity.clamp(1, 1 << 15).next_power_of_two();
         Self {
             slots: vec![None; capacity],
+            buffers: (0..capacity).map(|_| None).collect(),
         }
     }
 
-    /// Stores `packet`; returns the one whose slot it took, if any (its
-    /// buffer can be reused).
-    pub fn insert(&mut self, packet: CachedPacket) -> Option<CachedPacket> {
+    /// Stores `packet`, dropping the one whose slot it takes.
+    pub fn insert(&mut self, packet: CachedPacket) {
+        self.insert_with_buffer(packet, &mut None);
+    }
+
+    /// Stores `packet` with `buffer`, its received buffer's claim; the
+    /// packet whose slot it takes is dropped, and its claim left in
+    /// `buffer` (nothing else holds that buffer then, but the copies
+    /// already written of it).
+    pub fn insert_with_buffer(&mut self, packet: CachedPacket, buffer: &mut Option<BytesMut>) {
         let slot = self.slot(packet.sequence_number);
-        self.slots[slot].replace(packet)
+        self.slots[slot] = Some(packet);
+        std::mem::swap(&mut self.buffers[slot], buffer);
     }
 
     /// The packet with this sequence number, if it is still held (a newer

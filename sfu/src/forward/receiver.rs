@@ -24,7 +24,7 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::BytesMut;
 
 use super::codec::Codec;
 use super::down_track::{DownTrack, Forward, OutgoingPacket, SourcePacket};
@@ -60,9 +60,12 @@ pub struct TrackReceiver<K> {
     /// while layers are paused (a lost message must not pause one for
     /// good).
     told_at: Option<Instant>,
-    /// The payload the last packet pushed out of the cache, for its
-    /// buffer to be reused ([`TrackReceiver::take_evicted`]).
-    evicted: Option<Bytes>,
+    /// Before [`TrackReceiver::forward`], the claim on the received buffer
+    /// of the packet it forwards (`crate::buffers`, given with
+    /// [`TrackReceiver::hold_buffer`]); after it, the claim of the packet it
+    /// pushed out of the cache, or the packet's own when it did not cache
+    /// it ([`TrackReceiver::release_buffer`]).
+    buffer: Option<BytesMut>,
 }
 
 /// How often a publisher with paused layers is told again.
@@ -93,15 +96,20 @@ impl<K: Copy + Eq> TrackReceiver<K> {
             sending: vec![true; usize::from(layers.max(1))],
             unwanted_since: vec![None; usize::from(layers.max(1))],
             told_at: None,
-            evicted: None,
+            buffer: None,
         }
     }
 
-    /// The payload of the packet the last [`TrackReceiver::forward`] pushed
-    /// out of the cache: nothing else holds it by then, so its buffer can
-    /// take the next datagram (`crate::buffers`).
-    pub fn take_evicted(&mut self) -> Option<Bytes> {
-        self.evicted.take()
+    /// The claim on the next forwarded packet's received buffer, to be
+    /// kept in the cache with it.
+    pub fn hold_buffer(&mut self, buffer: Option<BytesMut>) {
+        self.buffer = buffer;
+    }
+
+    /// The claim the last [`TrackReceiver::forward`] left: its buffer can
+    /// take the next datagram once nothing else holds it.
+    pub fn release_buffer(&mut self) -> Option<BytesMut> {
+        self.buffer.take()
     }
 
     pub fn codec(&self) -> Codec {
@@ -225,15 +233,18 @@ impl<K: Copy + Eq> TrackReceiver<K> {
         }
         let newest = l.is_newest(source.sequence_number);
         let started = l.on_packet(now, source.payload.len());
-        self.evicted = l
-            .cache
-            .insert(CachedPacket {
+        // The packet it pushes out is dropped, and with it (once its
+        // subscribers' copies are written) the last hold on its buffer,
+        // which the buffer pool then reclaims.
+        l.cache.insert_with_buffer(
+            CachedPacket {
                 sequence_number: source.sequence_number,
                 timestamp: source.timestamp,
                 marker: source.marker,
                 payload: source.payload.clone(),
-            })
-            .map(|old| old.payload);
+            },
+            &mut self.buffer,
+        );
         if started && self.layers.len() > 1 {
             self.select_targets(now);
         }
