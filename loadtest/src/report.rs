@@ -91,7 +91,7 @@ pub fn table(o: &Outcome) -> String {
         ("packets sent", w.packets_sent.to_string()),
         (
             "bitrate per received track",
-            format!("{:.0} kbit/s", o.bitrate_kbps_per_track),
+            format!("{:.0} kbit/s", w.bitrate_kbps_per_track),
         ),
         ("loss", format!("{:.3} %", w.loss_percent)),
         ("jitter (mean of tracks)", format!("{:.2} ms", o.jitter_ms)),
@@ -288,10 +288,10 @@ mod tests {
             window: Window {
                 seconds: 2.0,
                 latency_p99_ms: Some(1.5),
+                bitrate_kbps_per_track: 300.0,
                 ..Default::default()
             },
             jitter_ms: 0.2,
-            bitrate_kbps_per_track: 300.0,
             join_p50_ms: Some(120),
             join_p95_ms: Some(150),
             failures: vec!["join refused: <bad>".into()],
@@ -322,6 +322,7 @@ mod tests {
         );
         assert!(page.contains("&lt;bad&gt;"));
         assert!(table(&outcome()).contains("1.50 ms"));
+        assert!(table(&outcome()).contains("300 kbit/s"));
     }
 
     #[test]

@@ -77,6 +77,21 @@ pub struct Window {
     pub generator_sched_seconds: Option<f64>,
     pub plis_received: u64,
     pub nacks_received: u64,
+    /// Payload bytes received in the window, per second, per remote track
+    /// receiving at its end (0 with none): a window's own figure, so the
+    /// ramp and earlier `--find-max` steps do not dilute it.
+    pub bitrate_kbps_per_track: f64,
+}
+
+/// The workers' running totals at one sample.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    received: u64,
+    expected: u64,
+    sent: u64,
+    bytes: u64,
+    /// Remote tracks that have delivered media (not a running total).
+    tracks: usize,
 }
 
 /// The whole result.
@@ -90,7 +105,6 @@ pub struct Outcome {
     pub tracks_received: usize,
     pub window: Window,
     pub jitter_ms: f64,
-    pub bitrate_kbps_per_track: f64,
     pub join_p50_ms: Option<u64>,
     pub join_p95_ms: Option<u64>,
     pub failures: Vec<String>,
@@ -127,7 +141,8 @@ struct Load {
     series: Vec<Point>,
     joins_ms: Vec<u64>,
     failures: Vec<String>,
-    last: (u64, u64, u64, Option<monitor::Usage>, Instant),
+    /// The last sample: totals, the SFU's usage, and when.
+    last: (Totals, Option<monitor::Usage>, Instant),
 }
 
 impl Load {
@@ -214,22 +229,24 @@ impl Load {
     }
 
     async fn sample_if_due(&mut self) {
-        if self.last.4.elapsed() >= Duration::from_secs(1) {
+        if self.last.2.elapsed() >= Duration::from_secs(1) {
             self.sample().await;
         }
     }
 
     /// One second's point: takes the workers' progress.
-    async fn sample(&mut self) -> (u64, u64, u64, Vec<u64>) {
+    async fn sample(&mut self) -> (Totals, Vec<u64>) {
         let mut connected = 0;
-        let (mut received, mut expected, mut sent) = (0, 0, 0);
+        let mut totals = Totals::default();
         let mut latencies = Vec::new();
         for worker in &self.workers {
             let mut p = worker.progress.lock().expect("progress lock");
             connected += p.connected;
-            received += p.received_packets;
-            expected += p.expected_packets;
-            sent += p.counters.rtp_sent;
+            totals.received += p.received_packets;
+            totals.expected += p.expected_packets;
+            totals.sent += p.counters.rtp_sent;
+            totals.bytes += p.received_bytes;
+            totals.tracks += p.receiving_tracks;
             latencies.append(&mut p.latencies);
             self.joins_ms.append(&mut p.joins_ms);
         }
@@ -241,14 +258,14 @@ impl Load {
         self.tasks.retain(|t| !t.is_finished());
         let usage = monitor::sample(&self.source, &self.http).await;
         let now = Instant::now();
-        let dt = now.duration_since(self.last.4).as_secs_f64().max(1e-3);
+        let dt = now.duration_since(self.last.2).as_secs_f64().max(1e-3);
         let (d_received, d_expected) = (
-            received.saturating_sub(self.last.0),
-            expected.saturating_sub(self.last.1),
+            totals.received.saturating_sub(self.last.0.received),
+            totals.expected.saturating_sub(self.last.0.expected),
         );
         // CPU time moves in clock ticks (10 ms): a rate over a short gap
         // between samples would be noise.
-        let cpu = match (usage, self.last.3) {
+        let cpu = match (usage, self.last.1) {
             (Some(u), Some(prev)) if dt >= 0.5 => {
                 Some((u.cpu_seconds() - prev.cpu_seconds()) / dt * 100.0)
             }
@@ -289,19 +306,19 @@ impl Load {
             );
         }
         self.series.push(point);
-        self.last = (received, expected, sent, usage.or(self.last.3), now);
-        (received, expected, sent, latencies)
+        self.last = (totals, usage.or(self.last.1), now);
+        (totals, latencies)
     }
 
     /// Samples for `length`, and sums the window up.
     async fn measure(&mut self, length: Duration) -> Window {
-        let first = self.sample().await;
-        let usage_start = self.last.3;
+        let (first, _) = self.sample().await;
+        let usage_start = self.last.1;
         let own_start = this_process();
         let counters_start = self.counters();
         let start = Instant::now();
         let mut latencies = Vec::new();
-        let (mut received, mut expected, mut sent) = (first.0, first.1, first.2);
+        let mut end = first;
         while start.elapsed() < length {
             tokio::time::sleep(
                 Duration::from_secs(1)
@@ -309,15 +326,16 @@ impl Load {
                     .max(Duration::from_millis(10)),
             )
             .await;
-            let (r, e, s, mut l) = self.sample().await;
-            (received, expected, sent) = (r, e, s);
+            let (totals, mut l) = self.sample().await;
+            end = totals;
             latencies.append(&mut l);
         }
         let seconds = start.elapsed().as_secs_f64();
-        let packets_received = received.saturating_sub(first.0);
-        let packets_expected = expected.saturating_sub(first.1);
-        let packets_sent = sent.saturating_sub(first.2);
-        let usage_end = self.last.3;
+        let packets_received = end.received.saturating_sub(first.received);
+        let packets_expected = end.expected.saturating_sub(first.expected);
+        let packets_sent = end.sent.saturating_sub(first.sent);
+        let bytes_received = end.bytes.saturating_sub(first.bytes);
+        let usage_end = self.last.1;
         let sfu = match (usage_start, usage_end) {
             (Some(a), Some(b)) => Some(b.since(&a)),
             _ => None,
@@ -358,6 +376,11 @@ impl Load {
             generator_sched_seconds: own.and_then(|s| s.scheduled_seconds),
             plis_received: counters.0 - counters_start.0,
             nacks_received: counters.1 - counters_start.1,
+            bitrate_kbps_per_track: if end.tracks > 0 {
+                bytes_received as f64 * 8.0 / 1000.0 / seconds / end.tracks as f64
+            } else {
+                0.0
+            },
         }
     }
 
@@ -441,7 +464,7 @@ pub async fn run(options: Options) -> anyhow::Result<Outcome> {
         series: Vec::new(),
         joins_ms: Vec::new(),
         failures: Vec::new(),
-        last: (0, 0, 0, None, Instant::now()),
+        last: (Totals::default(), None, Instant::now()),
         options: options.clone(),
     };
     let mut steps = Vec::new();
@@ -483,13 +506,11 @@ pub async fn run(options: Options) -> anyhow::Result<Outcome> {
     }
     let participants = load.next_id;
     let (tracks, load) = load.finish().await;
-    let seconds = load.started.elapsed().as_secs_f64();
     let jitters: Vec<f64> = tracks
         .iter()
         .filter(|(_, t)| t.packets > 1)
         .map(|(_, t)| t.jitter_us / 1000.0)
         .collect();
-    let bytes: u64 = tracks.iter().map(|(_, t)| t.bytes).sum();
     let mut joins = load.joins_ms.clone();
     Ok(Outcome {
         target: format!("{:?}", options.target).to_lowercase(),
@@ -503,11 +524,6 @@ pub async fn run(options: Options) -> anyhow::Result<Outcome> {
             0.0
         } else {
             jitters.iter().sum::<f64>() / jitters.len() as f64
-        },
-        bitrate_kbps_per_track: if tracks.is_empty() {
-            0.0
-        } else {
-            bytes as f64 * 8.0 / 1000.0 / seconds / tracks.len() as f64
         },
         join_p50_ms: percentile(&mut joins, 50.0),
         join_p95_ms: percentile(&mut joins, 95.0),

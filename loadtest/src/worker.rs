@@ -66,6 +66,10 @@ pub struct Progress {
     pub counters: PeerCounters,
     pub received_packets: u64,
     pub expected_packets: u64,
+    /// Payload bytes of every received packet so far.
+    pub received_bytes: u64,
+    /// Remote tracks that have delivered at least one packet.
+    pub receiving_tracks: usize,
     /// Latency samples (µs) since the last take.
     pub latencies: Vec<u64>,
     /// Join times (ms) of participants that got their first media since
@@ -321,6 +325,8 @@ fn report(slots: &mut HashMap<usize, Slot>, progress: &Mutex<Progress>) {
     p.counters = PeerCounters::default();
     p.received_packets = 0;
     p.expected_packets = 0;
+    p.received_bytes = 0;
+    p.receiving_tracks = 0;
     for slot in slots.values_mut() {
         let peer = &mut slot.peer;
         p.connected += peer.connected() as usize;
@@ -336,6 +342,8 @@ fn report(slots: &mut HashMap<usize, Slot>, progress: &Mutex<Progress>) {
         for (_, track) in peer.received.values() {
             p.received_packets += track.packets;
             p.expected_packets += track.expected();
+            p.received_bytes += track.bytes;
+            p.receiving_tracks += (track.packets > 0) as usize;
         }
         p.latencies.append(&mut peer.latencies);
         if !slot.joined_reported
