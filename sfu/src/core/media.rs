@@ -142,7 +142,7 @@ impl Sfu {
                         p.media_timers_armed = true;
                         self.dirty.mark(key, &mut p.output_queued);
                     }
-                    let Some(&tk) = p.incoming.get(&*track_id) else {
+                    let Some(tk) = p.incoming.resolve(&track_id) else {
                         continue;
                     };
                     let source = SourcePacket {

@@ -17,14 +17,17 @@
 //! per-packet routing, timers), `reconnect` (interruptions, resume),
 //! `network_quality` (levels per participant), `downlink_shares`
 //! (subscribers' downlinks shared out: REMB caps to publishers, simulcast
-//! layers), `rooms` (the REST API's view), `wakeups` (which peers have
+//! layers), `rooms` (the REST API's view), `incoming` (a publisher's tracks by
+//! the engine's id, found per packet by pointer), `wakeups` (which peers have
 //! output to collect and whose timers are due, without a scan of all of
 //! them), and `stats` (counters). The sub-modules use this one; it names
-//! none of them but `stats` and `wakeups`, which use nothing here.
+//! none of them but `stats`, `wakeups` and `incoming`, which use nothing
+//! here (`incoming` only the `TrackKey` alias).
 
 mod data_tracks;
 mod downlink_shares;
 mod e2ee_keys;
+mod incoming;
 mod media;
 mod negotiation;
 mod network_quality;
@@ -245,7 +248,7 @@ struct Participant {
     /// until then.
     unnamed: HashMap<String, IncomingTrack>,
     /// Engine track id → published track, for the per-packet lookup.
-    incoming: FxHashMap<String, TrackKey>,
+    incoming: incoming::IncomingTracks,
     /// Our senders to this participant (their SSRCs) → the track each
     /// carries: RTCP from the subscriber (PLI, FIR, NACK) names a sender's
     /// SSRC and finds its track's receiver here in one lookup.

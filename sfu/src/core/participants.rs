@@ -162,7 +162,7 @@ impl Sfu {
             unnamed: HashMap::new(),
             e2ee_key: None,
             client_ip,
-            incoming: FxHashMap::default(),
+            incoming: Default::default(),
             track_by_sender: FxHashMap::default(),
             idle_senders: FxHashMap::default(),
             negotiation: Negotiation::default(),

@@ -24,7 +24,7 @@ impl Sfu {
         incoming: IncomingTrack,
     ) {
         let p = self.participants.get_mut(&key).expect("exists");
-        if p.incoming.contains_key(&incoming.track_id) {
+        if p.incoming.contains(&incoming.track_id) {
             return; // the engine reports the stream again: same track
         }
         let Some(spec) = p.specs.get(&incoming.mid).cloned() else {
