@@ -84,16 +84,25 @@ impl BufferPool {
     /// packet off), once its packet left the cache: the whole buffer is
     /// taken back if nothing else holds any of it any more.
     pub fn give_received(&mut self, mut claim: BytesMut) {
-        // Largest first: reclaiming a size the buffer does not have fails
-        // without allocating, and the first that succeeds is its own.
-        for (size, free) in RECEIVE_SIZES.iter().zip(&mut self.received).rev() {
-            if claim.try_reclaim(*size) {
-                if claim.capacity() == *size && free.len() < MAX_FREE {
-                    claim.clear();
-                    free.push(claim);
-                }
-                return;
-            }
+        // The claim is the part of its buffer after its packet, so the
+        // whole buffer is larger than the claim: asking for the smallest
+        // size above the claim's capacity can only be met by taking the
+        // whole buffer back (which `try_reclaim` does, without allocating,
+        // when nothing else holds any of it), and the capacity it then
+        // has is the buffer's size. One attempt, not one per size.
+        claim.clear();
+        let Some(&ask) = RECEIVE_SIZES.iter().find(|&&size| size > claim.capacity()) else {
+            return;
+        };
+        if !claim.try_reclaim(ask) {
+            return;
+        }
+        if let Some(i) = RECEIVE_SIZES
+            .iter()
+            .position(|&size| size == claim.capacity())
+            && self.received[i].len() < MAX_FREE
+        {
+            self.received[i].push(claim);
         }
     }
 
