@@ -435,6 +435,19 @@ async fn run(
                             if core.poll_timeout().is_some_and(|at| at <= now) {
                                 core.handle_timeout(now);
                             }
+                            // This batch's copies leave before the next
+                            // batch is read: a datagram waits behind at most
+                            // READ_BATCH others, not READ_CALLS times that.
+                            flush(
+                                &room_events,
+                                &mut core,
+                                &socket,
+                                &mut tcp,
+                                &mut sender,
+                                &mut outgoing,
+                                &mut sinks,
+                                &socket_errors,
+                            );
                         }
                         Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                         Err(err) => {
