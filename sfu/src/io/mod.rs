@@ -3,8 +3,9 @@
 //!
 //! The task waits on three things: the socket becoming readable, a command
 //! from a signaling session, and the core's next timeout. A readable socket
-//! is drained in one go before the core's output is flushed, so a burst
-//! costs one wake-up, not one per packet, and reads are batched: quinn-udp's
+//! is read in up to four batches per wake-up, each batch's output flushed
+//! before the next is read (so a burst costs one wake-up, not one per
+//! packet, and a datagram waits behind at most one batch): quinn-udp's
 //! `recvmmsg` (up to 32 datagrams a system call) with UDP GRO, which also
 //! reports the local IP each datagram was sent to. No task or channel is
 //! involved per packet. Sends are batched too: one `sendmmsg` for up to 64
@@ -45,7 +46,7 @@ use crate::core::{
 use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
 use crate::transport::Transport;
 
-/// `recvmmsg` calls per wake-up before output is flushed.
+/// `recvmmsg` calls per wake-up before commands and timers get a turn.
 const READ_CALLS: usize = 4;
 /// Buffers per `recvmmsg` call (quinn-udp's batch size on Linux).
 const READ_BATCH: usize = 32;
