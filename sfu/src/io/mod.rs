@@ -333,7 +333,6 @@ async fn run(
     room_events: mpsc::UnboundedSender<RoomEvent>,
 ) {
     let local_addr = socket.local_addr().unwrap_or(core.config().bind);
-    let mut sinks: Sinks = HashMap::new();
     let udp_state = match UdpSocketState::new((&socket).into()) {
         Ok(state) => state,
         Err(err) => {
@@ -343,21 +342,17 @@ async fn run(
     };
     let mut bufs: Vec<Vec<u8>> = (0..READ_BATCH).map(|_| vec![0u8; RECV_BUFFER]).collect();
     let mut metas = [RecvMeta::default(); READ_BATCH];
-    let mut outgoing: Vec<Transmit> = Vec::with_capacity(send_batch::MAX_BATCH);
-    let mut sender = SendBatcher::default();
+    let mut output = Output {
+        room_events,
+        sinks: HashMap::new(),
+        sender: SendBatcher::default(),
+        outgoing: Vec::with_capacity(send_batch::MAX_BATCH),
+        socket_errors: socket_errors.clone(),
+    };
     let mut stopped: Option<oneshot::Sender<()>> = None;
     let mut next_tcp_sweep = Instant::now() + Duration::from_secs(1);
     loop {
-        flush(
-            &room_events,
-            &mut core,
-            &socket,
-            &mut tcp,
-            &mut sender,
-            &mut outgoing,
-            &mut sinks,
-            &socket_errors,
-        );
+        output.flush(&mut core, &socket, &mut tcp);
         if let Some(paths) = &mut tcp {
             let now = Instant::now();
             if now >= next_tcp_sweep {
@@ -398,7 +393,7 @@ async fn run(
                         }
                         let _ = reply.send(stats);
                     }
-                    Some(command) => handle_command(&mut core, &mut sinks, command),
+                    Some(command) => handle_command(&mut core, &mut output.sinks, command),
                 }
             }
             readable = socket.readable() => {
@@ -439,16 +434,7 @@ async fn run(
                             // This batch's copies leave before the next
                             // batch is read: a datagram waits behind at most
                             // READ_BATCH others, not READ_CALLS times that.
-                            flush(
-                                &room_events,
-                                &mut core,
-                                &socket,
-                                &mut tcp,
-                                &mut sender,
-                                &mut outgoing,
-                                &mut sinks,
-                                &socket_errors,
-                            );
+                            output.flush(&mut core, &socket, &mut tcp);
                         }
                         Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                         Err(err) => {
@@ -476,16 +462,7 @@ async fn run(
         }
     }
     core.shutdown(Instant::now());
-    flush(
-        &room_events,
-        &mut core,
-        &socket,
-        &mut tcp,
-        &mut sender,
-        &mut outgoing,
-        &mut sinks,
-        &socket_errors,
-    );
+    output.flush(&mut core, &socket, &mut tcp);
     if let Some(done) = stopped {
         let _ = done.send(());
     }
@@ -499,59 +476,71 @@ async fn next_tcp(tcp: &mut Option<TcpPaths>) -> TcpInput {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn flush(
-    room_events: &mpsc::UnboundedSender<RoomEvent>,
-    core: &mut Sfu,
-    socket: &UdpSocket,
-    tcp: &mut Option<TcpPaths>,
-    sender: &mut SendBatcher,
-    outgoing: &mut Vec<Transmit>,
-    sinks: &mut Sinks,
-    socket_errors: &AtomicU64,
-) {
-    // Datagrams leave in batches of up to MAX_BATCH per system call; the
-    // core yields one participant's datagrams together, so a subscriber's
-    // video frame can leave as one GSO send.
-    // Each buffer goes back to the core once the kernel (or the TCP
-    // path's queue) has a copy: the next forwarded packet is written into
-    // it (`sfu::buffers`).
-    loop {
-        while outgoing.len() < send_batch::MAX_BATCH {
-            let Some(transmit) = core.poll_transmit() else {
-                break;
-            };
-            if transmit.transport == Transport::Tcp {
-                if let Some(paths) = tcp {
-                    paths.send(transmit.to, &transmit.data);
+/// Where the core's output goes: datagrams to the socket (batched) or a
+/// TCP path, messages to the participants' signaling sessions, room events
+/// to the API.
+struct Output {
+    room_events: mpsc::UnboundedSender<RoomEvent>,
+    sinks: Sinks,
+    sender: SendBatcher,
+    /// The batch being assembled; kept to reuse its capacity.
+    outgoing: Vec<Transmit>,
+    socket_errors: Arc<AtomicU64>,
+}
+
+impl Output {
+    /// Sends everything the core has queued.
+    fn flush(&mut self, core: &mut Sfu, socket: &UdpSocket, tcp: &mut Option<TcpPaths>) {
+        let Output {
+            room_events,
+            sinks,
+            sender,
+            outgoing,
+            socket_errors,
+        } = self;
+        // Datagrams leave in batches of up to MAX_BATCH per system call; the
+        // core yields one participant's datagrams together, so a subscriber's
+        // video frame can leave as one GSO send.
+        // Each buffer goes back to the core once the kernel (or the TCP
+        // path's queue) has a copy: the next forwarded packet is written into
+        // it (`sfu::buffers`).
+        loop {
+            while outgoing.len() < send_batch::MAX_BATCH {
+                let Some(transmit) = core.poll_transmit() else {
+                    break;
+                };
+                if transmit.transport == Transport::Tcp {
+                    if let Some(paths) = tcp {
+                        paths.send(transmit.to, &transmit.data);
+                    }
+                    core.recycle(transmit.data);
+                    continue;
                 }
-                core.recycle(transmit.data);
-                continue;
+                outgoing.push(transmit);
             }
-            outgoing.push(transmit);
+            if outgoing.is_empty() {
+                break;
+            }
+            let (_, failed) = sender.send_all(socket, outgoing);
+            if failed > 0 {
+                socket_errors.fetch_add(failed as u64, Ordering::Relaxed);
+                debug!(failed, "datagrams not sent");
+            }
+            for transmit in outgoing.drain(..) {
+                core.recycle(transmit.data);
+            }
         }
-        if outgoing.is_empty() {
-            break;
+        while let Some(event) = core.poll_room_event() {
+            let _ = room_events.send(event);
         }
-        let (_, failed) = sender.send_all(socket, outgoing);
-        if failed > 0 {
-            socket_errors.fetch_add(failed as u64, Ordering::Relaxed);
-            debug!(failed, "datagrams not sent");
-        }
-        for transmit in outgoing.drain(..) {
-            core.recycle(transmit.data);
-        }
-    }
-    while let Some(event) = core.poll_room_event() {
-        let _ = room_events.send(event);
-    }
-    while let Some((participant, event)) = core.poll_event() {
-        let closed = matches!(event, ToParticipant::Closed(_));
-        if let Some((_, sink)) = sinks.get(&participant) {
-            let _ = sink.send(event);
-        }
-        if closed {
-            sinks.remove(&participant);
+        while let Some((participant, event)) = core.poll_event() {
+            let closed = matches!(event, ToParticipant::Closed(_));
+            if let Some((_, sink)) = sinks.get(&participant) {
+                let _ = sink.send(event);
+            }
+            if closed {
+                sinks.remove(&participant);
+            }
         }
     }
 }
