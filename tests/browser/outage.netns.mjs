@@ -50,6 +50,34 @@ async function recordParticipants(page) {
   });
 }
 
+/** Records the page's own room going reconnecting (and why) and back. */
+async function recordRoom(page) {
+  await page.evaluate(() => {
+    window.roomEvents = [];
+    const room = window.confideVideo.room;
+    room.on('reconnecting', (error) => window.roomEvents.push({ event: 'reconnecting', why: String(error && error.message), at: Date.now() }));
+    room.on('reconnected', () => window.roomEvents.push({ event: 'reconnected', at: Date.now() }));
+    const pc = room._pc;
+    pc.addEventListener('iceconnectionstatechange', () => window.roomEvents.push({ event: `ice ${pc.iceConnectionState}`, at: Date.now() }));
+  });
+}
+
+/** @returns {string} the page's room events, in seconds from `since` */
+async function roomEvents(page, since) {
+  const events = await page.evaluate(() => window.roomEvents);
+  return events.map((e) => `${e.event}${e.why ? ` (${e.why})` : ''} at ${((e.at - since) / 1000).toFixed(1)} s`).join(', ') || 'nothing';
+}
+
+/** STUN responses the page's peer connection has had, on every candidate pair. */
+function stunResponses(page) {
+  return page.evaluate(async () => {
+    const pc = window.confideVideo.room && window.confideVideo.room._pc;
+    let responses = 0;
+    if (pc) (await pc.getStats()).forEach((s) => s.type === 'candidate-pair' && (responses += s.responsesReceived || 0));
+    return responses;
+  });
+}
+
 /** Cuts the patient's network for `outageMs`, then restores it; returns
  *  what each side went through. */
 async function outage(h, network, { doctor, patient }, outageMs) {
@@ -67,6 +95,7 @@ async function outage(h, network, { doctor, patient }, outageMs) {
   await network.restore();
   cleanups.pop();
   const restoredAt = Date.now();
+  const responsesBefore = await stunResponses(patient);
   // Media is back when both decode new frames (a new peer connection
   // after a rejoin counts from zero).
   const resumedAt = {};
@@ -78,6 +107,17 @@ async function outage(h, network, { doctor, patient }, outageMs) {
     }
     return { ok: resumedAt.doctor && resumedAt.patient, detail: now };
   });
+  // Chromium counts the connectivity checks it sent into the outage as
+  // failures as they time out, and a 5 s outage is about when those make
+  // it call the connection disconnected: that can happen just after the
+  // network is back, with media already flowing, and the room then goes
+  // reconnecting and back. A check answered after the restore clears that
+  // count, so from then on the rooms' state is settled.
+  await h.waitFor("a connectivity check answered after the network came back", 30_000, async () => {
+    const now = await stunResponses(patient);
+    return { ok: now > (now >= responsesBefore ? responsesBefore : 0), detail: { before: responsesBefore, now } };
+  });
+  const answeredAt = Date.now();
   // Media can flow again on the old path a moment before the SDK has
   // finished its own reconnection (ICE back to connected, the websocket
   // resumed): the rooms say "connected" once it has.
@@ -89,27 +129,29 @@ async function outage(h, network, { doctor, patient }, outageMs) {
   const events = await doctor.evaluate(() => window.participantEvents);
   const after = { doctor: await look(doctor), patient: await look(patient) };
   const flowedAfter = Math.max(resumedAt.doctor, resumedAt.patient) - restoredAt;
+  const ownRooms = `patient's room: ${await roomEvents(patient, cutAt)}; doctor's room: ${await roomEvents(doctor, cutAt)}`;
   console.log(
     `# ${outageMs / 1000} s outage: video decoded again on both sides ${flowedAfter} ms after the network came back ` +
       `(doctor ${resumedAt.doctor - restoredAt} ms, patient ${resumedAt.patient - restoredAt} ms), both rooms connected after ${connectedAfter} ms; ` +
       `doctor saw ${events.map((e) => `${e.event} at ${((e.at - cutAt) / 1000).toFixed(1)} s`).join(', ') || 'nothing'}; ` +
-      `page states: doctor ${[...seen.doctor]}, patient ${[...seen.patient]}`,
+      `page states: doctor ${[...seen.doctor]}, patient ${[...seen.patient]}; ${ownRooms} (network back at ${((restoredAt - cutAt) / 1000).toFixed(1)} s, a check answered by ${((answeredAt - cutAt) / 1000).toFixed(1)} s)`,
   );
-  return { before, after, events, seen, cutAt, flowedAfter };
+  return { before, after, events, seen, cutAt, flowedAfter, ownRooms };
 }
 
 async function setUp() {
   const across = await setUpAcross(cleanups);
   await recordParticipants(across.call.doctor);
+  for (const page of [across.call.doctor, across.call.patient]) await recordRoom(page);
   return across;
 }
 
 /** Within the window: the same participant goes on, and the psychologist
  *  is told the patient is reconnecting, never that the patient left. */
 function assertResumed(result, { toldReconnecting }) {
-  const { before, after, events, seen, flowedAfter } = result;
+  const { before, after, events, seen, flowedAfter, ownRooms } = result;
   assert.equal(after.patient.sid, before.patient.sid, 'the patient is still the same participant');
-  assert.equal(after.patient.room, 'connected');
+  assert.equal(after.patient.room, 'connected', ownRooms);
   assert.deepEqual(events.filter((e) => e.event === 'participantDisconnected' || e.event === 'participantConnected'), [], 'the patient never left');
   if (toldReconnecting) {
     assert.ok(events.some((e) => e.event === 'participantReconnecting' && e.sid === before.patient.sid), JSON.stringify(events));
