@@ -17,6 +17,14 @@
 //! Criterion runs a 1:1 call and a four-person call (1→3), and allocations
 //! are counted per datagram in and per forwarded copy for each.
 //!
+//! `CONFIDE_PROFILE_SPREAD=C` (with `CONFIDE_PROFILE_ROUNDS=R`, default 50)
+//! sets up C 1:1 calls, prepares R rounds of one audio and one video packet
+//! from each of the 2C publishers, interleaved as a live server receives
+//! them, and times forwarding them in [`spread_loop`] (best of three): what
+//! a packet costs when the state it touches is spread over C calls and the
+//! packets arrive cold, without the I/O layer's system calls and wake-ups.
+//! Against C = 1 it isolates the cost of memory from the cost of work.
+//!
 //! `CONFIDE_PROFILE_WAKES=N` (with `CONFIDE_PROFILE_CALLS=C`, default 20)
 //! instead sets up C 1:1 calls with media flowing and counts N timer
 //! wake-ups of the SFU in [`profile_wake`]: what a wake costs as the number
@@ -231,6 +239,91 @@ fn profile(count: usize, batch: usize, subscribers: usize) {
     println!("profiled: {count} datagrams in, {forwarded} forwarded (1→{subscribers})");
 }
 
+/// Forwards prepared datagrams from many publishers, `per_wake` at a time;
+/// returns the time taken. Between two groups (untimed) `evict` is written
+/// over, as the rest of a live machine (the kernel's socket buffers, the
+/// other processes) pushes the SFU's state out of the caches while it
+/// sleeps.
+#[inline(never)]
+fn spread_loop(
+    net: &mut Net,
+    datagrams: &[(usize, bytes::BytesMut)],
+    per_wake: usize,
+    evict: &mut [u8],
+) -> Duration {
+    let local = net.server_addr();
+    let now = net.now;
+    let mut elapsed = Duration::ZERO;
+    for wake in datagrams.chunks(per_wake) {
+        for line in evict.chunks_mut(64) {
+            line[0] = line[0].wrapping_add(1);
+        }
+        std::hint::black_box(&mut *evict);
+        let start = Instant::now();
+        for (publisher, datagram) in wake {
+            let from = net.client_addr(*publisher);
+            let datagram = received(net, datagram);
+            net.sfu
+                .handle_datagram(now, Transport::Udp, from, local, datagram);
+            while let Some(transmit) = net.sfu.poll_transmit() {
+                // As the I/O layer does once the kernel has the datagram.
+                net.sfu.recycle(std::hint::black_box(transmit).data);
+            }
+        }
+        elapsed += start.elapsed();
+    }
+    elapsed
+}
+
+fn profile_spread(calls: usize, rounds: usize, evict_mib: usize, per_wake: usize) {
+    let mut evict = vec![0u8; evict_mib << 20];
+    let mut net = Net::new(config());
+    let mut publishers = Vec::new();
+    for call in 0..calls {
+        let room = format!("bench-{call}");
+        publishers.push(net.join(&room, "alice"));
+        publishers.push(net.join(&room, "bob"));
+    }
+    let mut seq = 0u16;
+    for _ in 0..20 {
+        for &p in &publishers {
+            net.send(p, seq, seq.is_multiple_of(10));
+        }
+        seq = seq.wrapping_add(1);
+        net.run_for(Duration::from_millis(20));
+    }
+    // The steady state: every track's packet cache full, so each packet
+    // evicts one and the buffer pool no longer grows.
+    for _ in 0..net.sfu.config().packet_cache_size + 8 {
+        for &p in &publishers {
+            net.send(p, seq, false);
+        }
+        seq = seq.wrapping_add(1);
+        net.pump();
+    }
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let mut datagrams = Vec::with_capacity(rounds * publishers.len() * 2);
+        for _ in 0..rounds {
+            for &p in &publishers {
+                datagrams.extend(net.send_captured(p, seq, false).into_iter().map(|d| (p, d)));
+            }
+            seq = seq.wrapping_add(1);
+        }
+        let forwarded_before = net.sfu.stats().rtp_forwarded;
+        let elapsed = spread_loop(&mut net, &datagrams, per_wake, &mut evict);
+        let forwarded = net.sfu.stats().rtp_forwarded - forwarded_before;
+        assert_eq!(forwarded, datagrams.len() as u64, "every packet forwarded");
+        best = best.min(elapsed.as_nanos() as f64 / datagrams.len() as f64);
+        // The subscribers' side drained between rounds, outside the timing.
+        net.pump();
+    }
+    println!(
+        "spread over {calls} calls, {per_wake} a wake-up, {evict_mib} MiB evicted between: \
+         {best:.0} ns per datagram forwarded (best of 3)"
+    );
+}
+
 criterion_group!(benches, forward_one_to_one, forward_one_to_three);
 
 fn main() {
@@ -240,6 +333,16 @@ fn main() {
                 .unwrap_or_else(|_| panic!("{name} is a number"))
         })
     };
+    if let Some(calls) = number("CONFIDE_PROFILE_SPREAD") {
+        return profile_spread(
+            calls,
+            number("CONFIDE_PROFILE_ROUNDS").unwrap_or(50),
+            number("CONFIDE_PROFILE_EVICT_MIB").unwrap_or(0),
+            number("CONFIDE_PROFILE_PER_WAKE")
+                .unwrap_or(usize::MAX)
+                .max(1),
+        );
+    }
     if let Some(wakes) = number("CONFIDE_PROFILE_WAKES") {
         return profile_wakes(number("CONFIDE_PROFILE_CALLS").unwrap_or(20), wakes);
     }
