@@ -201,7 +201,8 @@ fn profile_wake(net: &mut Net) {
     }
 }
 
-fn profile_wakes(calls: usize, wakes: usize) {
+/// `calls` 1:1 calls, each in its own room; returns both publishers of each.
+fn one_to_one_calls(calls: usize) -> (Net, Vec<usize>) {
     let mut net = Net::new(config());
     let mut publishers = Vec::new();
     for call in 0..calls {
@@ -209,6 +210,11 @@ fn profile_wakes(calls: usize, wakes: usize) {
         publishers.push(net.join(&room, "alice"));
         publishers.push(net.join(&room, "bob"));
     }
+    (net, publishers)
+}
+
+fn profile_wakes(calls: usize, wakes: usize) {
+    let (mut net, publishers) = one_to_one_calls(calls);
     let mut seq = 0u16;
     for _ in 0..wakes {
         // Media keeps every peer's timers armed; the clients' own work is
@@ -277,13 +283,7 @@ fn spread_loop(
 
 fn profile_spread(calls: usize, rounds: usize, evict_mib: usize, per_wake: usize) {
     let mut evict = vec![0u8; evict_mib << 20];
-    let mut net = Net::new(config());
-    let mut publishers = Vec::new();
-    for call in 0..calls {
-        let room = format!("bench-{call}");
-        publishers.push(net.join(&room, "alice"));
-        publishers.push(net.join(&room, "bob"));
-    }
+    let (mut net, publishers) = one_to_one_calls(calls);
     let mut seq = 0u16;
     for _ in 0..20 {
         for &p in &publishers {
