@@ -104,6 +104,10 @@ pub struct SfuConfig {
     /// forwarded RTP skips `rtc`'s write pipeline and the peer's RTCP its
     /// read pipeline. On by default.
     pub fast_send: bool,
+    /// Which media worker of the process this core is (`crate::io`): the
+    /// top byte of its participant keys and the first two hex digits of
+    /// its ICE ufrags, so a key or a binding request names its worker.
+    pub worker: u8,
 }
 
 impl Default for SfuConfig {
@@ -122,6 +126,7 @@ impl Default for SfuConfig {
             socket_buffer_bytes: 4 << 20,
             fast_receive: true,
             fast_send: true,
+            worker: 0,
         }
     }
 }
@@ -363,6 +368,24 @@ pub struct Sfu {
 
 const HOUSEKEEPING: Duration = Duration::from_millis(250);
 
+/// Where a key's worker index sits ([`SfuConfig::worker`]).
+const WORKER_SHIFT: u32 = 56;
+
+/// The media worker a participant key belongs to.
+pub fn worker_of_key(key: ParticipantKey) -> usize {
+    (key >> WORKER_SHIFT) as usize
+}
+
+/// The media worker an ICE ufrag of ours names (its first two hex
+/// digits); `None` for one that is not ours.
+pub fn worker_of_ufrag(ufrag: &str) -> Option<usize> {
+    let digits = ufrag.get(..2)?;
+    (ufrag.len() == 16)
+        .then(|| u8::from_str_radix(digits, 16).ok())
+        .flatten()
+        .map(usize::from)
+}
+
 fn new_sid(prefix: &str) -> String {
     format!("{prefix}{:032x}", rand::random::<u128>())
 }
@@ -387,6 +410,7 @@ fn track_info(track: &PublishedTrack) -> TrackInfo {
 
 impl Sfu {
     pub fn new(config: SfuConfig, now: Instant) -> Self {
+        let worker = config.worker;
         let port = config.bind.port();
         let mut candidates: Vec<SocketAddr> = config
             .advertise
@@ -414,7 +438,7 @@ impl Sfu {
             tracks: FxHashMap::default(),
             data_tracks: FxHashMap::default(),
             demux: Demux::default(),
-            next_key: 1,
+            next_key: (u64::from(worker) << WORKER_SHIFT) | 1,
             dirty: wakeups::DirtyPeers::default(),
             deadlines: wakeups::PeerDeadlines::default(),
             events: VecDeque::new(),
@@ -546,6 +570,16 @@ impl Sfu {
             self.deadlines.pop();
         }
         Some(self.next_housekeeping)
+    }
+
+    /// Whether `name` is a live room here (registered, or with someone in
+    /// it); the I/O layer releases a room's worker placement when not.
+    pub fn has_room(&self, name: &str) -> bool {
+        self.rooms.contains_key(name)
+    }
+
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
     }
 
     pub fn stats(&self) -> SfuStats {

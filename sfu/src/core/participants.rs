@@ -123,7 +123,13 @@ impl Sfu {
     ) -> Result<Joined, JoinError> {
         let key = self.next_key;
         self.next_key += 1;
-        let ice_ufrag = format!("{:016x}", rand::random::<u64>());
+        // The worker's index first: an ICE-over-TCP connection accepted by
+        // another worker is handed to this one by it (`crate::io`).
+        let ice_ufrag = format!(
+            "{:02x}{:014x}",
+            self.config.worker,
+            rand::random::<u64>() >> 8
+        );
         let ice_pwd = format!("{:032x}", rand::random::<u128>());
         let settings = PeerSettings {
             ice_ufrag: ice_ufrag.clone(),

@@ -56,6 +56,72 @@ pub struct SfuStats {
     pub timers_late: u64,
 }
 
+impl SfuStats {
+    /// Adds another media worker's counters to these (`crate::io` sums
+    /// its workers' for whoever asks).
+    pub fn add(&mut self, other: &SfuStats) {
+        // Destructured, so a new counter cannot be left out of the sum.
+        let SfuStats {
+            rooms,
+            participants,
+            participants_tcp,
+            participants_relayed,
+            datagrams_in,
+            datagrams_out,
+            datagrams_dropped,
+            tcp_datagrams_in,
+            tcp_datagrams_out,
+            relayed_datagrams_in,
+            relayed_datagrams_out,
+            tcp_connections,
+            tcp_connections_refused,
+            rtp_forwarded,
+            rtp_retransmitted,
+            rtp_fast_in,
+            rtp_fast_out,
+            keyframe_requests,
+            bitrate_caps_sent,
+            layer_changes_sent,
+            track_switches,
+            data_messages_in,
+            data_messages_out,
+            data_messages_dropped,
+            socket_errors,
+            timers_fired,
+            timer_lateness_micros,
+            timers_late,
+        } = other;
+        self.rooms += rooms;
+        self.participants += participants;
+        self.participants_tcp += participants_tcp;
+        self.participants_relayed += participants_relayed;
+        self.datagrams_in += datagrams_in;
+        self.datagrams_out += datagrams_out;
+        self.datagrams_dropped += datagrams_dropped;
+        self.tcp_datagrams_in += tcp_datagrams_in;
+        self.tcp_datagrams_out += tcp_datagrams_out;
+        self.relayed_datagrams_in += relayed_datagrams_in;
+        self.relayed_datagrams_out += relayed_datagrams_out;
+        self.tcp_connections += tcp_connections;
+        self.tcp_connections_refused += tcp_connections_refused;
+        self.rtp_forwarded += rtp_forwarded;
+        self.rtp_retransmitted += rtp_retransmitted;
+        self.rtp_fast_in += rtp_fast_in;
+        self.rtp_fast_out += rtp_fast_out;
+        self.keyframe_requests += keyframe_requests;
+        self.bitrate_caps_sent += bitrate_caps_sent;
+        self.layer_changes_sent += layer_changes_sent;
+        self.track_switches += track_switches;
+        self.data_messages_in += data_messages_in;
+        self.data_messages_out += data_messages_out;
+        self.data_messages_dropped += data_messages_dropped;
+        self.socket_errors += socket_errors;
+        self.timers_fired += timers_fired;
+        self.timer_lateness_micros += timer_lateness_micros;
+        self.timers_late += timers_late;
+    }
+}
+
 /// Past this, a timer counts as late (`SfuStats::timers_late`): a tenth of
 /// the shortest interval `rtc`'s interceptors keep (NACK and TWCC feedback
 /// every 50–100 ms).
