@@ -62,11 +62,28 @@ pub async fn run(config: &Config) -> Vec<Finding> {
         std::net::TcpListener::bind(config.http.listen).map(drop),
         config.http.listen,
     ));
-    found.push(port(
-        "media port",
-        std::net::UdpSocket::bind(config.media.listen).map(drop),
-        config.media.listen,
-    ));
+    // One UDP port per media worker, from media.listen's up; the first one
+    // taken is the finding (port 0: the kernel picks each).
+    let media = config.media.listen;
+    let workers = config.media.worker_count();
+    let media_ports = (0..workers as u16)
+        .map(|i| std::net::SocketAddr::new(media.ip(), media.port().saturating_add(i)))
+        .take(if media.port() == 0 { 1 } else { workers });
+    let taken = media_ports
+        .map(|addr| (addr, std::net::UdpSocket::bind(addr).map(drop)))
+        .find(|(_, bound)| bound.is_err());
+    found.push(match taken {
+        Some((addr, bound)) => port("media ports", bound, addr),
+        None if media.port() == 0 => port("media ports", Ok(()), media),
+        None => finding(
+            Level::Fine,
+            "media ports",
+            format!(
+                "{media} and the next {} (one per media worker) are free",
+                workers - 1
+            ),
+        ),
+    });
     if let Some(tcp) = config.media.tcp_listen {
         found.push(port(
             "ICE-over-TCP port",

@@ -185,8 +185,12 @@ pub struct HttpConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MediaConfig {
-    /// The single UDP port for every participant's media.
+    /// The UDP address for participants' media: the first media worker's
+    /// port; worker *i* uses this port + *i* (open the whole range).
     pub listen: SocketAddr,
+    /// Media workers: threads that each forward their own rooms, with
+    /// their own UDP port. 0: one per core.
+    pub workers: usize,
     /// ICE over TCP: a TCP address browsers on networks that block UDP
     /// connect to for media (its port is offered on every advertised IP).
     /// Unset: UDP only. 443 gets through most firewalls, when the HTTPS
@@ -221,6 +225,17 @@ pub struct MediaConfig {
     pub fast_send: bool,
 }
 
+impl MediaConfig {
+    /// How many media workers run: `workers`, or one per core when 0.
+    pub fn worker_count(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+        .min(sfu::io::MAX_WORKERS)
+    }
+}
+
 /// The Twilio-style account and API key that sign access tokens.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -245,6 +260,7 @@ impl Default for Config {
             },
             media: MediaConfig {
                 listen: "127.0.0.1:50000".parse().expect("valid"),
+                workers: 0,
                 tcp_listen: None,
                 advertise: Vec::new(),
                 max_participants_per_room: 10,
@@ -440,6 +456,17 @@ impl Config {
         }
         if !(1..=600).contains(&self.shutdown.deadline_secs) {
             bail!("shutdown.deadline_secs must be between 1 and 600");
+        }
+        if self.media.workers > sfu::io::MAX_WORKERS {
+            bail!("media.workers must be at most {}", sfu::io::MAX_WORKERS);
+        }
+        let last_port = usize::from(self.media.listen.port()) + self.media.worker_count() - 1;
+        if self.media.listen.port() != 0 && last_port > usize::from(u16::MAX) {
+            bail!(
+                "media.listen's port {} leaves no room for {} media workers (one UDP port each, up to {last_port})",
+                self.media.listen.port(),
+                self.media.worker_count()
+            );
         }
         if self.media.max_participants_per_room == 0 {
             bail!("media.max_participants_per_room must be at least 1");

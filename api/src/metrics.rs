@@ -44,6 +44,9 @@ fn process_usage() -> (f64, u64) {
     (cpu, rss)
 }
 
+/// One per-worker figure of a worker's counters.
+type WorkerFigure = fn(&sfu::core::SfuStats) -> u64;
+
 /// One metric with its help and type lines.
 fn metric(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
     let _ = writeln!(
@@ -69,7 +72,32 @@ pub async fn metrics(State(Sources { sfu, turn }): State<Sources>) -> impl IntoR
         "Resident memory.",
         rss as f64,
     );
-    if let Some(stats) = sfu.stats().await {
+    let per_worker = sfu.worker_stats().await;
+    let mut total: Option<sfu::core::SfuStats> = None;
+    for stats in per_worker.iter().flatten() {
+        total.get_or_insert_with(Default::default).add(stats);
+    }
+    let by_worker: [(&str, &str, WorkerFigure); 3] = [
+        ("confide_sfu_worker_rooms", "gauge", |s| s.rooms as u64),
+        ("confide_sfu_worker_participants", "gauge", |s| {
+            s.participants as u64
+        }),
+        ("confide_sfu_worker_datagrams_in_total", "counter", |s| {
+            s.datagrams_in
+        }),
+    ];
+    for (name, kind, value) in by_worker {
+        let _ = writeln!(
+            out,
+            "# HELP {name} Per media worker (a thread with its own UDP port), by index.\n# TYPE {name} {kind}"
+        );
+        for (worker, stats) in per_worker.iter().enumerate() {
+            if let Some(stats) = stats {
+                let _ = writeln!(out, "{name}{{worker=\"{worker}\"}} {}", value(stats));
+            }
+        }
+    }
+    if let Some(stats) = total {
         metric(
             &mut out,
             "confide_sfu_rooms",

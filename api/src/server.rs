@@ -144,18 +144,26 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
             }
         }
     }
-    let (sfu, room_events) = SfuHandle::start(SfuConfig {
-        bind: config.media.listen,
-        tcp_bind: config.media.tcp_listen,
-        advertise: config.media.advertise.clone(),
-        max_participants_per_room: config.media.max_participants_per_room,
-        socket_buffer_bytes: config.media.socket_buffer_bytes,
-        fast_receive: config.media.fast_receive,
-        fast_send: config.media.fast_send,
-        reconnect_window: Duration::from_secs(config.media.reconnect_window_secs),
-        ..SfuConfig::default()
-    })
-    .with_context(|| format!("binding the media port {}", config.media.listen))?;
+    let (sfu, room_events) = SfuHandle::start(
+        SfuConfig {
+            bind: config.media.listen,
+            tcp_bind: config.media.tcp_listen,
+            advertise: config.media.advertise.clone(),
+            max_participants_per_room: config.media.max_participants_per_room,
+            socket_buffer_bytes: config.media.socket_buffer_bytes,
+            fast_receive: config.media.fast_receive,
+            fast_send: config.media.fast_send,
+            reconnect_window: Duration::from_secs(config.media.reconnect_window_secs),
+            ..SfuConfig::default()
+        },
+        config.media.worker_count(),
+    )
+    .with_context(|| {
+        format!(
+            "binding the media ports ({} and up, one per media worker)",
+            config.media.listen
+        )
+    })?;
     let app_state = AppState {
         db: database.clone(),
         backend: db::Backend::of(&url),
@@ -240,7 +248,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         &config.turn,
         &config.app.public_url,
         &config.media.advertise,
-        sfu.local_addr(),
+        &sfu.media_addrs(),
         http_addr,
         turn_tls,
     )
@@ -360,6 +368,7 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     tracing::info!(
         http = %http_addr,
         media = %sfu.local_addr(),
+        media_workers = sfu.workers(),
         took_ms = started.elapsed().as_millis() as u64,
         "Confide is running"
     );

@@ -2,7 +2,7 @@
 //!
 //! Patients on networks that block UDP (hospitals, hotels, offices) need a
 //! relay. Either Confide's own TURN server (`listen`, `tls_listen`: the
-//! `turn` crate, relaying only to this server's media port), or an external
+//! `turn` crate, relaying only to this server's media ports), or an external
 //! one such as coturn configured with `use-auth-secret` and
 //! `static-auth-secret` (`urls`, `secret`). Either way each participant is
 //! handed short-lived credentials (`turn::rest`).
@@ -140,14 +140,15 @@ pub struct EmbeddedTurn {
 
 /// Starts the embedded TURN server when `[turn]` asks for it. Its only
 /// peers are the SFU's media addresses: `advertise` (what ICE candidates
-/// name, on `media.port`), reached at `media_local`. TURN over TLS listens
+/// name) on each media worker's port, reached at that worker's socket
+/// (`media_locals`). TURN over TLS listens
 /// on its own port, or shares HTTPS's (`http_addr`) when `tls_listen` is
 /// that address.
 pub async fn start_embedded(
     config: &TurnConfig,
     public_url: &str,
     advertise: &[IpAddr],
-    media_local: SocketAddr,
+    media_locals: &[SocketAddr],
     http_addr: SocketAddr,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) -> anyhow::Result<Option<EmbeddedTurn>> {
@@ -170,15 +171,18 @@ pub async fn start_embedded(
         }
         (None, _) => None,
     };
+    let Some(first_local) = media_locals.first() else {
+        anyhow::bail!("no media socket for the TURN server to relay to");
+    };
     let advertised: Vec<IpAddr> = if advertise.is_empty() {
-        vec![media_local.ip()]
+        vec![first_local.ip()]
     } else {
         advertise.to_vec()
     };
     // Where a relay socket reaches the SFU: its advertised address when
     // that is one of this machine's (the SFU then sees the relay address
     // the browser announced), else the media socket's own address.
-    let local_target = |ip: IpAddr| {
+    let local_target = |ip: IpAddr, media_local: SocketAddr| {
         if !ip.is_unspecified() && std::net::UdpSocket::bind((ip, 0)).is_ok() {
             SocketAddr::new(ip, media_local.port())
         } else if media_local.ip().is_unspecified() {
@@ -189,9 +193,11 @@ pub async fn start_embedded(
     };
     let peers: Vec<PeerRoute> = advertised
         .iter()
-        .map(|ip| PeerRoute {
-            advertised: SocketAddr::new(*ip, media_local.port()),
-            local: local_target(*ip),
+        .flat_map(|ip| {
+            media_locals.iter().map(|local| PeerRoute {
+                advertised: SocketAddr::new(*ip, local.port()),
+                local: local_target(*ip, *local),
+            })
         })
         .collect();
     let relay_bind = peers[0].local.ip();
@@ -297,10 +303,17 @@ mod tests {
         };
         let media: SocketAddr = "127.0.0.1:50000".parse().unwrap();
         let http: SocketAddr = "127.0.0.1:8443".parse().unwrap();
-        let turn = start_embedded(&config, "https://ignored.example", &[], media, http, None)
-            .await
-            .unwrap()
-            .expect("listen is set");
+        let turn = start_embedded(
+            &config,
+            "https://ignored.example",
+            &[],
+            &[media],
+            http,
+            None,
+        )
+        .await
+        .unwrap()
+        .expect("listen is set");
         let servers = turn.ice_servers.for_participant("PA1", 1_000);
         assert_eq!(servers.len(), 1);
         let udp = turn.handle.bound.udp.unwrap().port();
@@ -323,7 +336,7 @@ mod tests {
             tls_listen: Some("127.0.0.1:0".parse().unwrap()),
             ..TurnConfig::default()
         };
-        let refused = start_embedded(&tls, "https://x.example", &[], media, http, None).await;
+        let refused = start_embedded(&tls, "https://x.example", &[], &[media], http, None).await;
         assert!(refused.err().unwrap().to_string().contains("certificate"));
     }
 }

@@ -48,10 +48,7 @@ async fn login(addr: &str) -> StatusCode {
 async fn a_backup_restores_the_clinic() {
     let store = Store::new(Backend::Sqlite).await;
     let data = store.dir.join("data");
-    let media = std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let media = testkit::udp::free_port_range();
     let config = store.dir.join("confide.toml");
     std::fs::write(
         &config,

@@ -40,7 +40,7 @@ async fn check_tries_every_service_and_sends_nothing() {
         "configuration",
         "data dir",
         "HTTP port",
-        "media port",
+        "media ports",
         "media address",
         "database",
         "e-mail",

@@ -29,10 +29,9 @@ fn config_file(store: &Store) -> PathBuf {
     process_support::config_file(store, "https://clinic.test", &tokens)
 }
 
-/// A UDP port free now, for every run of the test's server to bind.
+/// UDP ports free now, for every run of the test's server to bind.
 fn free_media_address() -> String {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.local_addr().unwrap().to_string()
+    testkit::udp::free_port_range().to_string()
 }
 
 fn token(identity: &str, room: &str) -> String {

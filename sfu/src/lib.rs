@@ -1,4 +1,5 @@
-//! Confide's media plane: a selective forwarding unit (SFU) on one UDP port.
+//! Confide's media plane: a selective forwarding unit (SFU), one core per
+//! media worker thread, each worker on one UDP port for all its rooms.
 //!
 //! The crates, and the paths a media packet, a subscriber's PLI or NACK,
 //! a video-token request and a reminder take through them, file by file:
@@ -11,7 +12,8 @@
 //! datagrams, timeouts — each with the current `Instant`, and yields outputs
 //! — datagrams to send, messages for participants, the next deadline. It has
 //! no sockets, threads or clock, so tests drive it with a fake clock.
-//! [`io`] is the thin tokio layer that owns the socket and calls it.
+//! [`io`] is the thin tokio layer: media workers, each a thread that owns a
+//! socket and a core and calls it, rooms placed on them by load.
 //!
 //! # How a packet flows
 //!
@@ -67,8 +69,8 @@
 //!   [`signal::SfuError`], why a request was refused (signaling gives it its
 //!   Twilio code).
 //! - [`transport`]: UDP or TCP (ICE over TCP), and RFC 4571 framing.
-//! - [`io`]: the tokio driver and [`io::SfuHandle`]; `io::tcp` holds the
-//!   ICE-over-TCP connections.
+//! - [`io`]: the media workers (the tokio driver), room placement and
+//!   [`io::SfuHandle`]; `io::tcp` holds the ICE-over-TCP connections.
 //! - [`wire`]: allocation-free views and writers for RTP and RTCP bytes
 //!   (header extensions, compound RTCP, feedback writers), for the SRTP
 //!   fast path (`docs/design/srtp-fast-path.md`).

@@ -79,10 +79,13 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
         .build()
         .unwrap();
     let addr: SocketAddr = runtime.block_on(async {
-        let (sfu, _room_events) = SfuHandle::start(SfuConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            ..SfuConfig::default()
-        })
+        let (sfu, _room_events) = SfuHandle::start(
+            SfuConfig {
+                bind: "127.0.0.1:0".parse().unwrap(),
+                ..SfuConfig::default()
+            },
+            2,
+        )
         .unwrap();
         let key = ApiKey {
             sid: KEY_SID.into(),

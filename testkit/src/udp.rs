@@ -17,6 +17,30 @@ pub async fn bind() -> std::io::Result<(UdpSocket, SocketAddr)> {
     Ok((socket, local))
 }
 
+/// How many consecutive UDP ports [`free_port_range`] finds: room for a
+/// server's media workers (one port each) on any machine the tests run on.
+pub const MEDIA_PORTS: u16 = 8;
+
+/// The first of [`MEDIA_PORTS`] consecutive UDP ports on 127.0.0.1 that
+/// are all free now, for a server started with `--media-listen` on it (a
+/// test that restarts it on the same address needs a fixed port, and the
+/// server's worker *i* binds the port + *i*).
+pub fn free_port_range() -> SocketAddr {
+    loop {
+        let first = std::net::UdpSocket::bind("127.0.0.1:0").expect("an ephemeral UDP port");
+        let start = first.local_addr().expect("bound").port();
+        if start > u16::MAX - MEDIA_PORTS {
+            continue;
+        }
+        let rest: Result<Vec<_>, _> = (1..MEDIA_PORTS)
+            .map(|i| std::net::UdpSocket::bind(("127.0.0.1", start + i)))
+            .collect();
+        if rest.is_ok() {
+            return SocketAddr::from(([127, 0, 0, 1], start));
+        }
+    }
+}
+
 /// Sends everything the peer wrote.
 pub async fn flush(peer: &mut Peer, socket: &UdpSocket) {
     while let Some((to, datagram)) = peer.poll_transmit() {

@@ -65,7 +65,34 @@ function freePort(kind, host = '127.0.0.1') {
   });
 }
 
-export { freePort };
+/** How many consecutive UDP ports `freeMediaPorts` finds: room for the
+ *  server's media workers (worker i binds the first port + i). */
+const MEDIA_PORTS = 8;
+
+/** The first of MEDIA_PORTS consecutive UDP ports on `host` that are all
+ *  free now: `--media-listen` takes the first (a restart reuses it). */
+async function freeMediaPorts(host = '127.0.0.1') {
+  for (;;) {
+    const first = await freePort('udp', host);
+    if (first > 65535 - MEDIA_PORTS) continue;
+    const held = [];
+    let free = true;
+    for (let i = 1; i < MEDIA_PORTS && free; i++) {
+      const sock = dgram.createSocket('udp4');
+      free = await new Promise((resolve) => {
+        sock.once('error', () => resolve(false));
+        sock.bind(first + i, host, () => resolve(true));
+      });
+      held.push(sock);
+    }
+    await Promise.all(held.map((sock) => new Promise((resolve) => {
+      try { sock.close(resolve); } catch { resolve(); }
+    })));
+    if (free) return first;
+  }
+}
+
+export { freePort, freeMediaPorts };
 
 export class Harness {
   constructor() {
@@ -122,7 +149,7 @@ export class Harness {
     }
     await writeFile(this.configFile, configText);
     this.httpPort = httpPort ?? (await freePort('tcp', host));
-    this.mediaPort = await freePort('udp', host);
+    this.mediaPort = await freeMediaPorts(host);
     await this.launch();
   }
 

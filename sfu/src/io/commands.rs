@@ -54,6 +54,37 @@ pub(super) enum Command {
     Shutdown {
         done: oneshot::Sender<()>,
     },
+    /// An ICE-over-TCP connection another worker accepted, whose binding
+    /// request (`first`) names a participant of this one.
+    AdoptTcp {
+        connection: super::tcp::HandedOver,
+        from: std::net::SocketAddr,
+        local: std::net::SocketAddr,
+        first: bytes::BytesMut,
+    },
+}
+
+impl Command {
+    /// The room this command was routed by ([`super::placement`]): its
+    /// worker settles the room's placement once it is handled.
+    pub(super) fn routed_room(&self) -> Option<&str> {
+        match self {
+            Command::Join {
+                target: JoinTarget::Room { name, .. },
+                ..
+            } => Some(name),
+            Command::Rooms(room) => match room {
+                RoomCommand::Register { name, .. }
+                | RoomCommand::Snapshot { name, .. }
+                | RoomCommand::CachedMedia { name, .. }
+                | RoomCommand::End { name, .. }
+                | RoomCommand::Remove { name, .. } => Some(name),
+                // Sent to every worker, placed or not.
+                RoomCommand::Close { .. } => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 pub(super) enum RoomCommand {
@@ -162,6 +193,8 @@ pub(super) fn handle_command(core: &mut Sfu, sinks: &mut Sinks, command: Command
         }
         // Handled by the loop, which stops.
         Command::Shutdown { done } => drop(done),
+        // Handled by the loop, which holds the TCP paths.
+        Command::AdoptTcp { .. } => {}
         Command::Stats { reply } => {
             let _ = reply.send(core.stats());
         }

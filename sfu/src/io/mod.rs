@@ -1,139 +1,201 @@
-//! The thin tokio layer: one task, on a thread of its own, owns the UDP
-//! socket and the [`Sfu`] core.
+//! The thin tokio layer: media workers, each a thread of its own owning a
+//! UDP socket and an [`Sfu`] core, and [`SfuHandle`], through which the
+//! rest of the server reaches them.
 //!
-//! The task waits on three things: the socket becoming readable, a command
-//! from a signaling session, and the core's next timeout. A readable socket
-//! is read in up to four batches per wake-up, each batch's output flushed
-//! before the next is read (so a burst costs one wake-up, not one per
-//! packet, and a datagram waits behind at most one batch): quinn-udp's
-//! `recvmmsg` (up to 32 datagrams a system call) with UDP GRO, which also
-//! reports the local IP each datagram was sent to. No task or channel is
-//! involved per packet. Sends are batched too: one `sendmmsg` for up to 64
-//! datagrams to any mix of peers, a run to one peer merged by UDP GSO
-//! ([`send_batch`]). Socket errors (EINTR,
-//! ICMP port unreachable surfacing as ECONNREFUSED, ENOBUFS) are counted and
-//! skipped: the loop never dies because one peer went away.
+//! # Workers
+//!
+//! A process runs `workers` media workers (by default one per core;
+//! [`worker`] holds one's loop). Worker *i* owns UDP port `bind.port() + i`
+//! (a small range, opened in the firewall as one rule; an ephemeral port
+//! each when `bind`'s is 0), and every worker listens on the one ICE-over-TCP
+//! port with `SO_REUSEPORT`. A room lives on one worker, placed by load when
+//! first asked for ([`placement`]), so forwarding never crosses threads: a
+//! participant's ICE candidates name its room's worker's port, and its
+//! datagrams arrive on that worker's socket. The kernel spreads TCP
+//! connections over the workers by hash; a worker hands one whose first
+//! binding request names another worker's participant (its ufrag's first two
+//! hex digits, its key's top byte: [`crate::core::worker_of_key`]) to that
+//! worker, once per connection.
+//!
+//! Signaling and the REST API send commands over each worker's queue: a
+//! participant's go to the worker its key names, a room's to the worker it
+//! is placed on. Nothing crosses threads per packet.
+//!
+//! - [`worker`]: one worker's thread and loop: batched `recvmmsg`, the
+//!   core, batched `sendmmsg` ([`send_batch`]), commands, timers.
+//! - [`placement`]: which worker holds each room.
+//! - [`commands`]: what the handle asks of a worker.
+//! - [`tcp`]: a worker's ICE-over-TCP connections.
+//! - [`media_socket`]: binding a UDP socket with large kernel buffers.
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use std::io::IoSliceMut;
-
-use quinn_udp::{RecvMeta, UdpSocketState};
-use tokio::io::Interest;
-use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, info, warn};
+use tracing::info;
 
 mod commands;
 mod media_socket;
+mod placement;
 mod send_batch;
 mod tcp;
+mod worker;
 
-use commands::{Command, JoinTarget, RoomCommand, Sinks, handle_command};
-use send_batch::SendBatcher;
-use tcp::{TcpInput, TcpPaths};
+use commands::{Command, JoinTarget, RoomCommand};
+use placement::RoomPlacements;
 
 pub use crate::core::SfuStats;
 use crate::core::{
-    CachedTrack, JoinError, Joined, ParticipantKey, ResumeError, RoomScope, RoomSnapshot, Sfu,
-    SfuConfig, Transmit,
+    CachedTrack, JoinError, Joined, ParticipantKey, ResumeError, RoomScope, RoomSnapshot,
+    SfuConfig, worker_of_key,
 };
 use crate::signal::{FromParticipant, ParticipantInfo, RoomEvent, ToParticipant};
-use crate::transport::Transport;
 
-/// `recvmmsg` calls per wake-up before commands and timers get a turn.
-const READ_CALLS: usize = 4;
-/// Buffers per `recvmmsg` call (quinn-udp's batch size on Linux).
-const READ_BATCH: usize = 32;
-/// One buffer: room for a GRO-coalesced run of datagrams from one peer.
-const RECV_BUFFER: usize = 64 * 1024;
-/// Timer used when the core has nothing scheduled.
-const IDLE_TICK: Duration = Duration::from_secs(1);
+/// The most workers a process runs: a participant key's top byte and a
+/// ufrag's first two hex digits name one.
+pub const MAX_WORKERS: usize = 256;
 
-/// A cheap, cloneable way for signaling sessions to reach the SFU task.
-#[derive(Clone)]
-pub struct SfuHandle {
+/// The handle's side of one worker.
+struct WorkerLink {
     commands: mpsc::UnboundedSender<Command>,
     local_addr: SocketAddr,
+}
+
+/// A cheap, cloneable way for signaling sessions to reach the media
+/// workers.
+#[derive(Clone)]
+pub struct SfuHandle {
+    workers: Arc<[WorkerLink]>,
+    placements: Arc<RoomPlacements>,
+    tcp_addr: Option<SocketAddr>,
     socket_errors: Arc<AtomicU64>,
     reconnect_window: Duration,
 }
 
 impl SfuHandle {
-    /// Binds the media socket and starts the SFU on its own thread. The
-    /// thread ends when every handle is dropped. The receiver yields
-    /// room-level events (participants, tracks, rooms ended) for status
-    /// callbacks; dropping it is fine.
-    ///
-    /// Why a thread of its own, with a single-threaded tokio runtime: the
-    /// SFU is one task that wakes for every burst of datagrams. On the
-    /// server's multi-threaded runtime each wake could land on another
-    /// worker (cold caches, work-stealing wake-ups of idle workers); here
-    /// the thread that waits in `epoll` is the one that forwards.
+    /// Binds the media sockets and starts `workers` media workers (0: one
+    /// per core), each on its own thread. The threads end when every handle
+    /// is dropped. The receiver yields room-level events (participants,
+    /// tracks, rooms ended) for status callbacks; dropping it is fine.
     pub fn start(
         mut config: SfuConfig,
+        workers: usize,
     ) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<RoomEvent>)> {
-        let (socket, _) = media_socket::bind(config.bind, config.socket_buffer_bytes)?;
-        let local_addr = socket.local_addr()?;
-        info!(%local_addr, "media socket bound");
-        let tcp_listener = match config.tcp_bind {
-            Some(addr) => {
-                let listener = std::net::TcpListener::bind(addr)?;
-                listener.set_nonblocking(true)?;
-                let bound = listener.local_addr()?;
-                info!(%bound, "ICE-over-TCP port bound");
-                config.tcp_bind = Some(bound);
-                Some(listener)
-            }
-            None => None,
-        };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()?;
-        let (commands, rx) = mpsc::unbounded_channel();
-        let socket_errors = Arc::new(AtomicU64::new(0));
-        if config.advertise.is_empty() {
-            config.advertise.push(local_addr.ip());
+        let workers = match workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
         }
-        config.bind = local_addr;
-        let reconnect_window = config.reconnect_window;
-        let core = Sfu::new(config, Instant::now());
+        .min(MAX_WORKERS);
+        let base = config.bind.port();
+        if base != 0 && usize::from(base) + workers - 1 > usize::from(u16::MAX) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("media ports {base}..{base}+{workers} run past 65535"),
+            ));
+        }
+        let mut sockets = Vec::with_capacity(workers);
+        for index in 0..workers {
+            let port = if base == 0 { 0 } else { base + index as u16 };
+            let addr = SocketAddr::new(config.bind.ip(), port);
+            let (socket, _) = media_socket::bind(addr, config.socket_buffer_bytes)?;
+            sockets.push(socket);
+        }
+        let mut tcp_listeners = Vec::with_capacity(workers);
+        if let Some(addr) = config.tcp_bind {
+            for _ in 0..workers {
+                let at = config.tcp_bind.unwrap_or(addr);
+                let listener = tcp::bind_shared(at)?;
+                config.tcp_bind = Some(listener.local_addr()?);
+                tcp_listeners.push(listener);
+            }
+            info!(bound = ?config.tcp_bind, workers, "ICE-TCP port bound");
+        }
+        if config.advertise.is_empty() {
+            config.advertise.push(sockets[0].local_addr()?.ip());
+        }
+        let socket_errors = Arc::new(AtomicU64::new(0));
+        let placements = Arc::new(RoomPlacements::new(workers));
         let (room_events, room_events_rx) = mpsc::unbounded_channel();
-        let errors = socket_errors.clone();
-        std::thread::Builder::new()
-            .name("confide-sfu".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let tcp = match tcp_listener.map(tokio::net::TcpListener::from_std) {
-                        Some(Ok(listener)) => Some(TcpPaths::new(listener)),
-                        Some(Err(err)) => {
-                            return warn!(%err, "cannot register the ICE-TCP port; SFU stopped");
-                        }
-                        None => None,
-                    };
-                    match UdpSocket::from_std(socket) {
-                        Ok(socket) => run(core, socket, tcp, rx, errors, room_events).await,
-                        Err(err) => warn!(%err, "cannot register the media socket; SFU stopped"),
-                    }
-                });
-            })?;
+        let queues: Vec<_> = (0..workers).map(|_| mpsc::unbounded_channel()).collect();
+        let shared = worker::Shared {
+            placements: placements.clone(),
+            socket_errors: socket_errors.clone(),
+            room_events,
+            peers: queues.iter().map(|(tx, _)| tx.downgrade()).collect(),
+        };
+        let mut tcp_listeners = tcp_listeners.into_iter();
+        let mut links = Vec::with_capacity(workers);
+        for (index, (socket, (commands, rx))) in sockets.into_iter().zip(queues).enumerate() {
+            let local_addr = socket.local_addr()?;
+            info!(%local_addr, worker = index, "media socket bound");
+            let mut worker_config = config.clone();
+            worker_config.bind = local_addr;
+            worker_config.worker = index as u8;
+            worker::spawn(
+                worker_config,
+                socket,
+                tcp_listeners.next(),
+                rx,
+                shared.clone(),
+            )?;
+            links.push(WorkerLink {
+                commands,
+                local_addr,
+            });
+        }
         let handle = SfuHandle {
-            commands,
-            local_addr,
+            workers: links.into(),
+            placements,
+            tcp_addr: config.tcp_bind,
             socket_errors,
-            reconnect_window,
+            reconnect_window: config.reconnect_window,
         };
         Ok((handle, room_events_rx))
     }
 
+    /// The first worker's media address (the start of the port range).
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.workers[0].local_addr
+    }
+
+    /// Every worker's media address, by worker.
+    pub fn media_addrs(&self) -> Vec<SocketAddr> {
+        self.workers.iter().map(|w| w.local_addr).collect()
+    }
+
+    /// The ICE-over-TCP address every worker listens on, if any.
+    pub fn tcp_addr(&self) -> Option<SocketAddr> {
+        self.tcp_addr
+    }
+
+    /// How many media workers run.
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Rooms placed on each worker now.
+    pub fn rooms_per_worker(&self) -> Vec<usize> {
+        self.placements.rooms_per_worker()
+    }
+
+    fn send_to(&self, worker: usize, command: Command) -> bool {
+        self.workers
+            .get(worker)
+            .is_some_and(|w| w.commands.send(command).is_ok())
+    }
+
+    /// Sends a command about `room` to its worker (placing the room when
+    /// `place`); false when it is not placed, or its worker is gone.
+    fn send_for_room(&self, room: &str, place: bool, command: Command) -> bool {
+        let mut command = Some(command);
+        self.placements
+            .route(room, place, |w| {
+                command.take().is_some_and(|c| self.send_to(w, c))
+            })
+            .is_some()
     }
 
     /// How long a participant keeps its place after an interruption.
@@ -173,59 +235,79 @@ impl SfuHandle {
     ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), JoinError> {
         let (events, events_rx) = mpsc::unbounded_channel();
         let (reply, reply_rx) = oneshot::channel();
-        self.commands
-            .send(Command::Join {
-                target,
-                identity,
-                client_ip,
-                events,
-                reply,
-            })
-            .map_err(|_| JoinError::Unavailable)?;
+        let room = match &target {
+            JoinTarget::Room { name, .. } => Some(name.clone()),
+            JoinTarget::Preflight => None,
+        };
+        let command = Command::Join {
+            target,
+            identity,
+            client_ip,
+            events,
+            reply,
+        };
+        let sent = match room {
+            Some(room) => self.send_for_room(&room, true, command),
+            None => self.send_to(self.placements.least_loaded_worker(), command),
+        };
+        if !sent {
+            return Err(JoinError::Unavailable);
+        }
         let joined = reply_rx.await.map_err(|_| JoinError::Unavailable)??;
         Ok((joined, events_rx))
     }
 
     pub fn signal(&self, participant: ParticipantKey, message: FromParticipant) {
-        let _ = self.commands.send(Command::Signal {
+        let command = Command::Signal {
             participant,
             message,
-        });
+        };
+        self.send_to(worker_of_key(participant), command);
     }
 
     pub fn leave(&self, participant: ParticipantKey) {
-        let _ = self.commands.send(Command::Leave { participant });
+        self.send_to(worker_of_key(participant), Command::Leave { participant });
     }
 
     /// Signaling connection `connection` of `participant` ended without a
     /// `leave`: the participant keeps its place for the reconnect window.
     pub fn detach(&self, participant: ParticipantKey, connection: u64) {
-        let _ = self.commands.send(Command::Detach {
+        let command = Command::Detach {
             participant,
             connection,
-        });
+        };
+        self.send_to(worker_of_key(participant), command);
     }
 
     /// Attaches a new signaling connection to a participant that is still
     /// in its room; the receiver yields what the SFU tells it from now on
     /// (the one of its previous connection gets `Closed(Replaced)`).
+    ///
+    /// A resume names the participant by its SID only, so each worker is
+    /// asked in turn until one holds it (a resume is rare: a network
+    /// change, not a packet).
     pub async fn resume(
         &self,
         participant_sid: String,
         resume_token: String,
     ) -> Result<(Joined, mpsc::UnboundedReceiver<ToParticipant>), ResumeError> {
-        let (events, events_rx) = mpsc::unbounded_channel();
-        let (reply, reply_rx) = oneshot::channel();
-        self.commands
-            .send(Command::Resume {
-                participant_sid,
-                resume_token,
+        for worker in 0..self.workers.len() {
+            let (events, events_rx) = mpsc::unbounded_channel();
+            let (reply, reply_rx) = oneshot::channel();
+            let command = Command::Resume {
+                participant_sid: participant_sid.clone(),
+                resume_token: resume_token.clone(),
                 events,
                 reply,
-            })
-            .map_err(|_| ResumeError)?;
-        let resumed = reply_rx.await.map_err(|_| ResumeError)??;
-        Ok((resumed, events_rx))
+            };
+            if !self.send_to(worker, command) {
+                continue;
+            }
+            if let Ok(Ok(resumed)) = reply_rx.await {
+                return Ok((resumed, events_rx));
+            }
+        }
+        Err(ResumeError)
     }
 
     /// Registers a room under the API's sid, kept while empty.
@@ -242,7 +324,7 @@ impl SfuHandle {
             max_participants,
             reply,
         };
-        self.commands.send(Command::Rooms(command)).is_ok() && rx.await.unwrap_or(false)
+        self.send_for_room(name, true, Command::Rooms(command)) && rx.await.unwrap_or(false)
     }
 
     /// Who is in a room now; `None` when the SFU has no such room.
@@ -252,7 +334,9 @@ impl SfuHandle {
             name: name.to_owned(),
             reply,
         };
-        self.commands.send(Command::Rooms(command)).ok()?;
+        if !self.send_for_room(name, false, Command::Rooms(command)) {
+            return None;
+        }
         rx.await.ok().flatten()
     }
 
@@ -263,20 +347,33 @@ impl SfuHandle {
             name: name.to_owned(),
             reply,
         };
-        self.commands.send(Command::Rooms(command)).is_ok() && rx.await.unwrap_or(false)
+        self.send_for_room(name, false, Command::Rooms(command)) && rx.await.unwrap_or(false)
     }
 
     /// Ends a room for good: everyone is disconnected (53118) and joins by
     /// its name are refused for `refuse_for` (the life of tokens already
     /// issued). Returns whether the room was live.
+    ///
+    /// Every worker records the refusal, so a later join is refused
+    /// wherever it would have been placed.
     pub async fn close_room(&self, name: &str, refuse_for: Duration) -> bool {
-        let (reply, rx) = oneshot::channel();
-        let command = RoomCommand::Close {
-            name: name.to_owned(),
-            refuse_for,
-            reply,
-        };
-        self.commands.send(Command::Rooms(command)).is_ok() && rx.await.unwrap_or(false)
+        let mut replies = Vec::with_capacity(self.workers.len());
+        for worker in 0..self.workers.len() {
+            let (reply, rx) = oneshot::channel();
+            let command = RoomCommand::Close {
+                name: name.to_owned(),
+                refuse_for,
+                reply,
+            };
+            if self.send_to(worker, Command::Rooms(command)) {
+                replies.push(rx);
+            }
+        }
+        let mut live = false;
+        for rx in replies {
+            live |= rx.await.unwrap_or(false);
+        }
+        live
     }
 
     /// What the packet caches of a room's tracks hold
@@ -287,7 +384,9 @@ impl SfuHandle {
             name: room.to_owned(),
             reply,
         };
-        self.commands.send(Command::Rooms(command)).ok()?;
+        if !self.send_for_room(room, false, Command::Rooms(command)) {
+            return None;
+        }
         rx.await.ok().flatten()
     }
 
@@ -299,248 +398,55 @@ impl SfuHandle {
             who: who.to_owned(),
             reply,
         };
-        self.commands.send(Command::Rooms(command)).ok()?;
+        if !self.send_for_room(room, false, Command::Rooms(command)) {
+            return None;
+        }
         rx.await.ok().flatten()
     }
 
     /// Ends every session (signaling tells each client the server is
-    /// restarting)
-    /// and stops the SFU; returns once the participants have been told.
+    /// restarting) and stops every worker; returns once the participants
+    /// have been told.
     pub async fn shutdown(&self) {
-        let (done, rx) = oneshot::channel();
-        if self.commands.send(Command::Shutdown { done }).is_ok() {
+        let mut stopped = Vec::with_capacity(self.workers.len());
+        for worker in 0..self.workers.len() {
+            let (done, rx) = oneshot::channel();
+            if self.send_to(worker, Command::Shutdown { done }) {
+                stopped.push(rx);
+            }
+        }
+        for rx in stopped {
             let _ = rx.await;
         }
     }
 
+    /// The workers' counters, summed; `None` once none answers.
     pub async fn stats(&self) -> Option<SfuStats> {
-        let (reply, rx) = oneshot::channel();
-        self.commands.send(Command::Stats { reply }).ok()?;
-        rx.await.ok()
+        let mut total: Option<SfuStats> = None;
+        for stats in self.worker_stats().await.into_iter().flatten() {
+            total.get_or_insert_with(SfuStats::default).add(&stats);
+        }
+        total
+    }
+
+    /// Each worker's counters, by worker (`None` for one that stopped).
+    pub async fn worker_stats(&self) -> Vec<Option<SfuStats>> {
+        let mut replies = Vec::with_capacity(self.workers.len());
+        for worker in 0..self.workers.len() {
+            let (reply, rx) = oneshot::channel();
+            replies.push(self.send_to(worker, Command::Stats { reply }).then_some(rx));
+        }
+        let mut stats = Vec::with_capacity(replies.len());
+        for rx in replies {
+            stats.push(match rx {
+                Some(rx) => rx.await.ok(),
+                None => None,
+            });
+        }
+        stats
     }
 
     pub fn socket_errors(&self) -> u64 {
         self.socket_errors.load(Ordering::Relaxed)
-    }
-}
-
-async fn run(
-    mut core: Sfu,
-    socket: UdpSocket,
-    mut tcp: Option<TcpPaths>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
-    socket_errors: Arc<AtomicU64>,
-    room_events: mpsc::UnboundedSender<RoomEvent>,
-) {
-    let local_addr = socket.local_addr().unwrap_or(core.config().bind);
-    let udp_state = match UdpSocketState::new((&socket).into()) {
-        Ok(state) => state,
-        Err(err) => {
-            warn!(%err, "cannot set up batched receive; media socket unusable");
-            return;
-        }
-    };
-    let mut bufs: Vec<Vec<u8>> = (0..READ_BATCH).map(|_| vec![0u8; RECV_BUFFER]).collect();
-    let mut metas = [RecvMeta::default(); READ_BATCH];
-    let mut output = Output {
-        room_events,
-        sinks: HashMap::new(),
-        sender: SendBatcher::default(),
-        outgoing: Vec::with_capacity(send_batch::MAX_BATCH),
-        socket_errors: socket_errors.clone(),
-    };
-    let mut stopped: Option<oneshot::Sender<()>> = None;
-    let mut next_tcp_sweep = Instant::now() + Duration::from_secs(1);
-    loop {
-        output.flush(&mut core, &socket, &mut tcp);
-        if let Some(paths) = &mut tcp {
-            let now = Instant::now();
-            if now >= next_tcp_sweep {
-                paths.sweep(now);
-                next_tcp_sweep = now + Duration::from_secs(1);
-            }
-        }
-        let deadline = core
-            .poll_timeout()
-            .unwrap_or_else(|| Instant::now() + IDLE_TICK);
-        // Timers fire on time even when a socket is always readable (the
-        // branches below are biased towards input): a due deadline is
-        // handled before waiting again.
-        let now = Instant::now();
-        if deadline <= now {
-            core.handle_timeout(now);
-            continue;
-        }
-        if let Some(paths) = &mut tcp {
-            for addr in paths.take_closed() {
-                core.forget_path(Transport::Tcp, addr);
-            }
-        }
-        tokio::select! {
-            biased;
-            command = commands.recv() => {
-                match command {
-                    None => break,
-                    Some(Command::Shutdown { done }) => {
-                        stopped = Some(done);
-                        break;
-                    }
-                    Some(Command::Stats { reply }) => {
-                        let mut stats = core.stats();
-                        if let Some(paths) = &tcp {
-                            stats.tcp_connections = paths.open();
-                            stats.tcp_connections_refused = paths.refused();
-                        }
-                        let _ = reply.send(stats);
-                    }
-                    Some(command) => handle_command(&mut core, &mut output.sinks, command),
-                }
-            }
-            readable = socket.readable() => {
-                if let Err(err) = readable {
-                    socket_errors.fetch_add(1, Ordering::Relaxed);
-                    warn!(%err, "media socket not readable");
-                    continue;
-                }
-                for _ in 0..READ_CALLS {
-                    let received = socket.try_io(Interest::READABLE, || {
-                        let mut iovs: [IoSliceMut<'_>; READ_BATCH] =
-                            std::array::from_fn(|_| IoSliceMut::new(&mut []));
-                        for (iov, buf) in iovs.iter_mut().zip(bufs.iter_mut()) {
-                            *iov = IoSliceMut::new(buf);
-                        }
-                        udp_state.recv((&socket).into(), &mut iovs, &mut metas)
-                    });
-                    match received {
-                        Ok(count) => {
-                            let now = Instant::now();
-                            for (meta, buf) in metas.iter().zip(bufs.iter()).take(count) {
-                                let local = meta
-                                    .dst_ip
-                                    .map_or(local_addr, |ip| SocketAddr::new(ip, local_addr.port()));
-                                let stride = meta.stride.max(1);
-                                for segment in buf[..meta.len].chunks(stride) {
-                                    let datagram = core.buffer_for(segment);
-                                    core.handle_datagram(now, Transport::Udp, meta.addr, local, datagram);
-                                }
-                            }
-                            // A timer that came due during this batch is
-                            // not kept waiting behind the next ones (the
-                            // deadline is a heap's top: cheap to ask).
-                            let now = Instant::now();
-                            if core.poll_timeout().is_some_and(|at| at <= now) {
-                                core.handle_timeout(now);
-                            }
-                            // This batch's copies leave before the next
-                            // batch is read: a datagram waits behind at most
-                            // READ_BATCH others, not READ_CALLS times that.
-                            output.flush(&mut core, &socket, &mut tcp);
-                        }
-                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
-                        Err(err) => {
-                            // ICMP errors from a peer that left, EINTR: not fatal.
-                            socket_errors.fetch_add(1, Ordering::Relaxed);
-                            debug!(%err, "recv error");
-                        }
-                    }
-                }
-            }
-            input = next_tcp(&mut tcp), if tcp.is_some() => {
-                if let (TcpInput::Frame { from, local, data }, Some(paths)) = (input, &mut tcp) {
-                    core.handle_datagram(Instant::now(), Transport::Tcp, from, local, data);
-                    // Only a connection a participant's signed check came
-                    // on is kept, and only while it carries that
-                    // participant's traffic.
-                    if core.knows_path(Transport::Tcp, from) {
-                        paths.heard_from_participant(from);
-                    }
-                }
-            }
-            _ = tokio::time::sleep_until(deadline.into()) => {
-                core.handle_timeout(Instant::now());
-            }
-        }
-    }
-    core.shutdown(Instant::now());
-    output.flush(&mut core, &socket, &mut tcp);
-    if let Some(done) = stopped {
-        let _ = done.send(());
-    }
-    info!("SFU stopped");
-}
-
-async fn next_tcp(tcp: &mut Option<TcpPaths>) -> TcpInput {
-    match tcp {
-        Some(paths) => paths.next().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Where the core's output goes: datagrams to the socket (batched) or a
-/// TCP path, messages to the participants' signaling sessions, room events
-/// to the API.
-struct Output {
-    room_events: mpsc::UnboundedSender<RoomEvent>,
-    sinks: Sinks,
-    sender: SendBatcher,
-    /// The batch being assembled; kept to reuse its capacity.
-    outgoing: Vec<Transmit>,
-    socket_errors: Arc<AtomicU64>,
-}
-
-impl Output {
-    /// Sends everything the core has queued.
-    fn flush(&mut self, core: &mut Sfu, socket: &UdpSocket, tcp: &mut Option<TcpPaths>) {
-        let Output {
-            room_events,
-            sinks,
-            sender,
-            outgoing,
-            socket_errors,
-        } = self;
-        // Datagrams leave in batches of up to MAX_BATCH per system call; the
-        // core yields one participant's datagrams together, so a subscriber's
-        // video frame can leave as one GSO send.
-        // Each buffer goes back to the core once the kernel (or the TCP
-        // path's queue) has a copy: the next forwarded packet is written into
-        // it (`sfu::buffers`).
-        loop {
-            while outgoing.len() < send_batch::MAX_BATCH {
-                let Some(transmit) = core.poll_transmit() else {
-                    break;
-                };
-                if transmit.transport == Transport::Tcp {
-                    if let Some(paths) = tcp {
-                        paths.send(transmit.to, &transmit.data);
-                    }
-                    core.recycle(transmit.data);
-                    continue;
-                }
-                outgoing.push(transmit);
-            }
-            if outgoing.is_empty() {
-                break;
-            }
-            let (_, failed) = sender.send_all(socket, outgoing);
-            if failed > 0 {
-                socket_errors.fetch_add(failed as u64, Ordering::Relaxed);
-                debug!(failed, "datagrams not sent");
-            }
-            for transmit in outgoing.drain(..) {
-                core.recycle(transmit.data);
-            }
-        }
-        while let Some(event) = core.poll_room_event() {
-            let _ = room_events.send(event);
-        }
-        while let Some((participant, event)) = core.poll_event() {
-            let closed = matches!(event, ToParticipant::Closed(_));
-            if let Some((_, sink)) = sinks.get(&participant) {
-                let _ = sink.send(event);
-            }
-            if closed {
-                sinks.remove(&participant);
-            }
-        }
     }
 }

@@ -31,7 +31,7 @@ use futures_util::StreamExt;
 use tokio::net::TcpListener;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_stream::StreamMap;
-use tokio_util::codec::{FramedRead, LengthDelimitedCodec};
+use tokio_util::codec::{Decoder, FramedRead, LengthDelimitedCodec};
 use tracing::debug;
 
 use crate::transport::frame_into;
@@ -46,6 +46,38 @@ const MAX_BACKLOG: usize = 256 * 1024;
 pub const PROVE_WITHIN: Duration = Duration::from_secs(10);
 /// A connection silent this long is closed.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(30);
+
+/// Binds one worker's listener on the shared ICE-over-TCP port
+/// (`SO_REUSEPORT`: the kernel spreads new connections over the workers'
+/// listeners; [`TcpPaths::release`] moves one to the worker it belongs to).
+pub fn bind_shared(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // As std's listeners do: a restart binds while old connections linger.
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+/// RFC 4571 framing: a two-byte length before each datagram.
+fn rfc4571_codec() -> LengthDelimitedCodec {
+    LengthDelimitedCodec::builder()
+        .length_field_type::<u16>()
+        .new_codec()
+}
+
+/// A connection on its way from the worker that accepted it to the worker
+/// its participant is on ([`TcpPaths::release`], [`TcpPaths::adopt`]).
+pub struct HandedOver {
+    stream: std::net::TcpStream,
+    codec: LengthDelimitedCodec,
+    partial: BytesMut,
+    /// Whole frames it sent that the first worker read but did not yield.
+    pub frames: Vec<BytesMut>,
+}
 
 /// What the listener and the connections yielded.
 pub enum TcpInput {
@@ -68,6 +100,9 @@ struct Connection {
     last_heard: Instant,
     /// A participant's signed binding request came on it.
     proven: bool,
+    /// Another worker handed it over: it is not handed on again, so junk
+    /// naming one worker and then another cannot bounce it between them.
+    adopted: bool,
 }
 
 /// The ICE-over-TCP listener and its connections.
@@ -110,7 +145,9 @@ impl TcpPaths {
         tokio::select! {
             accepted = self.listener.accept() => {
                 match accepted {
-                    Ok((stream, from)) => self.accept(stream, from),
+                    Ok((stream, from)) => {
+                        self.accept(stream, from, rfc4571_codec(), &[]);
+                    }
                     Err(err) => debug!(%err, "ICE-TCP accept failed"),
                 }
                 TcpInput::Handled
@@ -135,7 +172,70 @@ impl TcpPaths {
         }
     }
 
-    fn accept(&mut self, stream: tokio::net::TcpStream, from: SocketAddr) {
+    /// Whether the connection from `from` may move to another worker: no
+    /// participant here has claimed it, and it did not come from one.
+    pub fn may_hand_over(&self, from: SocketAddr) -> bool {
+        self.connections
+            .get(&from)
+            .is_some_and(|c| !c.proven && !c.adopted)
+    }
+
+    /// Takes the connection from `from` out of this worker, for another,
+    /// with the frames it has sent that were read but not yet yielded.
+    pub fn release(&mut self, from: SocketAddr) -> Option<HandedOver> {
+        let reader = self.readers.remove(&from)?;
+        let connection = self.connections.remove(&from)?;
+        let parts = reader.into_parts();
+        // The codec goes along: it may have read a partial frame's length
+        // already, and the rest of that frame is in `partial`.
+        let mut codec = parts.codec;
+        let mut partial = parts.read_buf;
+        let mut frames = Vec::new();
+        while let Some(frame) = codec.decode(&mut partial).ok()? {
+            frames.push(frame);
+        }
+        let stream = parts.io.reunite(connection.writer).ok()?.into_std().ok()?;
+        Some(HandedOver {
+            stream,
+            codec,
+            partial,
+            frames,
+        })
+    }
+
+    /// Takes a connection another worker accepted ([`Self::release`]);
+    /// false when it is over this worker's caps or cannot be registered.
+    /// Its pending frames are the caller's to hand to the core.
+    pub fn adopt(&mut self, connection: HandedOver) -> bool {
+        let HandedOver {
+            stream,
+            codec,
+            partial,
+            ..
+        } = connection;
+        let Ok(from) = stream.peer_addr() else {
+            return false;
+        };
+        let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
+            return false;
+        };
+        self.accept(stream, from, codec, &partial)
+            && self
+                .connections
+                .get_mut(&from)
+                .map(|c| c.adopted = true)
+                .is_some()
+    }
+
+    /// Registers an accepted connection (`codec` and `partial`: how far a
+    /// previous worker read into it); false when refused.
+    fn accept(
+        &mut self,
+        stream: tokio::net::TcpStream,
+        from: SocketAddr,
+        codec: LengthDelimitedCodec,
+        partial: &[u8],
+    ) -> bool {
         let unproven_here = self
             .connections
             .iter()
@@ -146,18 +246,18 @@ impl TcpPaths {
             || self.connections.contains_key(&from)
         {
             self.refused += 1;
-            return;
+            return false;
         }
         let Ok(local) = stream.local_addr() else {
-            return;
+            return false;
         };
         // Media is latency-bound: no Nagle delay on small RTP packets.
         let _ = stream.set_nodelay(true);
         let (reader, writer) = stream.into_split();
-        let codec = LengthDelimitedCodec::builder()
-            .length_field_type::<u16>()
-            .new_codec();
-        self.readers.insert(from, FramedRead::new(reader, codec));
+        // A partial frame is decoded once the rest of it is read.
+        let mut reader = FramedRead::new(reader, codec);
+        reader.read_buffer_mut().extend_from_slice(partial);
+        self.readers.insert(from, reader);
         let now = Instant::now();
         self.connections.insert(
             from,
@@ -168,8 +268,10 @@ impl TcpPaths {
                 opened: now,
                 last_heard: now,
                 proven: false,
+                adopted: false,
             },
         );
+        true
     }
 
     /// A frame from `from` went to the participant this connection
@@ -270,4 +372,73 @@ async fn writable(connections: &HashMap<SocketAddr, Connection>) {
         return std::future::pending().await;
     }
     let _ = futures_util::future::select_all(waiting).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn framed(frames: &[&[u8]]) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        for frame in frames {
+            assert!(frame_into(&mut out, frame));
+        }
+        out.to_vec()
+    }
+
+    async fn next_frame(paths: &mut TcpPaths) -> (SocketAddr, BytesMut) {
+        loop {
+            if let TcpInput::Frame { from, data, .. } = paths.next().await {
+                return (from, data);
+            }
+        }
+    }
+
+    /// Two workers' listeners on one port; a connection one accepted moves
+    /// to the other with the frames it had already sent, in order, and
+    /// the other answers on it.
+    #[tokio::test]
+    async fn a_connection_moves_to_another_worker_with_what_it_sent() {
+        let first = bind_shared("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = first.local_addr().unwrap();
+        let second = bind_shared(addr).unwrap();
+        let mut workers = [
+            TcpPaths::new(TcpListener::from_std(first).unwrap()),
+            TcpPaths::new(TcpListener::from_std(second).unwrap()),
+        ];
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client
+            .write_all(&framed(&[b"check", b"one", b"two"]))
+            .await
+            .unwrap();
+        // Whichever listener the kernel chose yields the first frame.
+        let (from, data, at) = {
+            let [a, b] = &mut workers;
+            tokio::select! {
+                (from, data) = next_frame(a) => (from, data, 0),
+                (from, data) = next_frame(b) => (from, data, 1),
+            }
+        };
+        assert_eq!(&data[..], b"check");
+        assert!(workers[at].may_hand_over(from));
+        let connection = workers[at].release(from).unwrap();
+        assert_eq!(workers[at].open(), 0);
+        // Read together with the first: they travel as frames.
+        let pending: Vec<&[u8]> = connection.frames.iter().map(|f| &f[..]).collect();
+        assert_eq!(pending, [&b"one"[..], b"two"]);
+        let other = 1 - at;
+        assert!(workers[other].adopt(connection));
+        assert!(!workers[other].may_hand_over(from), "handed over once only");
+        // A frame split across the hand-over arrives whole.
+        let split = framed(&[b"three"]);
+        client.write_all(&split[..3]).await.unwrap();
+        client.write_all(&split[3..]).await.unwrap();
+        let (got_from, data) = next_frame(&mut workers[other]).await;
+        assert_eq!((got_from, &data[..]), (from, &b"three"[..]));
+        workers[other].send(from, b"answer");
+        let mut reply = [0u8; 8];
+        client.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply[..], &framed(&[b"answer"])[..]);
+    }
 }

@@ -1,5 +1,6 @@
-//! The `confide` binary serves two calls with one UDP socket for all media,
-//! as `ss -uapn` reports it.
+//! The `confide` binary serves its calls with one UDP socket per media
+//! worker, whatever the number of peers (as `ss -uapn` reports it), and
+//! places rooms on its workers by load (as `/metrics` reports it).
 
 mod common;
 
@@ -47,9 +48,14 @@ fn mint(data_dir: &std::path::Path, room: &str, identity: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_calls_share_one_udp_port() {
-    let data_dir = std::env::temp_dir().join(format!("confide-one-port-{}", rand::random::<u64>()));
+async fn four_calls_on_two_workers_use_two_udp_ports() {
+    let data_dir = std::env::temp_dir().join(format!("confide-workers-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let config = data_dir.join("confide.toml");
+    std::fs::write(&config, "[media]\nworkers = 2\n").unwrap();
     let mut child = confide(&data_dir)
+        .arg("--config")
+        .arg(&config)
         .args([
             "--http-listen",
             "127.0.0.1:0",
@@ -85,7 +91,17 @@ async fn two_calls_share_one_udp_port() {
     let ws = format!("ws://{http}/rtc");
 
     let mut people = Vec::new();
-    for (room, identity) in [("one", "a1"), ("one", "a2"), ("two", "b1"), ("two", "b2")] {
+    let calls = [
+        ("one", "a1"),
+        ("one", "a2"),
+        ("two", "b1"),
+        ("two", "b2"),
+        ("three", "c1"),
+        ("three", "c2"),
+        ("four", "d1"),
+        ("four", "d2"),
+    ];
+    for (room, identity) in calls {
         let token = mint(&server.data_dir, room, identity);
         people.push(Participant::join(&ws, &token, identity).await.unwrap());
     }
@@ -93,7 +109,17 @@ async fn two_calls_share_one_udp_port() {
     for result in futures_util::future::join_all(sends).await {
         result.unwrap();
     }
-    for (at, from) in [(0, "a2"), (1, "a1"), (2, "b2"), (3, "b1")] {
+    let heard = [
+        (0, "a2"),
+        (1, "a1"),
+        (2, "b2"),
+        (3, "b1"),
+        (4, "c2"),
+        (5, "c1"),
+        (6, "d2"),
+        (7, "d1"),
+    ];
+    for (at, from) in heard {
         people[at]
             .collect_media(|got| {
                 got.iter()
@@ -114,11 +140,40 @@ async fn two_calls_share_one_udp_port() {
     let sockets: Vec<&str> = table.lines().filter(|l| l.contains(&pid)).collect();
     assert_eq!(
         sockets.len(),
-        1,
-        "confide's UDP sockets during two calls:\n{}",
+        2,
+        "confide's UDP sockets during four calls on two workers:\n{}",
         sockets.join("\n")
     );
-    println!("one UDP socket for two calls: {}", sockets[0]);
+    println!("two UDP sockets for four calls:\n{}", sockets.join("\n"));
+
+    // Rooms are placed by load: two calls on each worker (besides the
+    // demo appointments' rooms, registered empty at start), and each
+    // worker's socket carried media.
+    let metrics = reqwest::get(format!("http://{http}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in\n{metrics}"))
+    };
+    for worker in 0..2 {
+        let label = format!("{{worker=\"{worker}\"}}");
+        assert!(
+            value(&format!("confide_sfu_worker_rooms{label}")) >= 2,
+            "{metrics}"
+        );
+        assert_eq!(
+            value(&format!("confide_sfu_worker_participants{label}")),
+            4,
+            "{metrics}"
+        );
+        assert!(value(&format!("confide_sfu_worker_datagrams_in_total{label}")) > 0);
+    }
 
     for p in people {
         p.leave().await;
