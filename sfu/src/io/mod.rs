@@ -104,14 +104,15 @@ impl SfuHandle {
             sockets.push(socket);
         }
         let mut tcp_listeners = Vec::with_capacity(workers);
-        if let Some(addr) = config.tcp_bind {
+        if let Some(mut at) = config.tcp_bind {
             for _ in 0..workers {
-                let at = config.tcp_bind.unwrap_or(addr);
                 let listener = tcp::bind_shared(at)?;
-                config.tcp_bind = Some(listener.local_addr()?);
+                // Port 0: the other workers join the port the first got.
+                at = listener.local_addr()?;
                 tcp_listeners.push(listener);
             }
-            info!(bound = ?config.tcp_bind, workers, "ICE-TCP port bound");
+            config.tcp_bind = Some(at);
+            info!(bound = %at, workers, "ICE-TCP port bound");
         }
         if config.advertise.is_empty() {
             config.advertise.push(sockets[0].local_addr()?.ip());
