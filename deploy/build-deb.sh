@@ -44,8 +44,8 @@ Depends: libc6, systemd
 Installed-Size: $(du -sk "$stage" | cut -f1)
 Description: video visits for therapy clinics, hosted by the clinic
  Appointments, reminders by e-mail and WhatsApp, and browser video calls
- through the clinic's own server (an SFU on one UDP port). A drop-in
- replacement for Twilio Video's rooms API and SDK.
+ through the clinic's own server (an SFU with one UDP port per core). A
+ drop-in replacement for Twilio Video's rooms API and SDK.
 EOF
 echo "/etc/confide/confide.toml" >"$stage/DEBIAN/conffiles"
 cat >"$stage/DEBIAN/postinst" <<'EOF'

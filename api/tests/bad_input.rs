@@ -291,8 +291,9 @@ async fn room_full_and_duplicate_identity() {
     let _ = std::fs::remove_dir_all(data_dir);
 }
 
-/// Random bytes and truncated STUN/DTLS/RTP/RTCP at the media port while a
-/// call runs: dropped, and the call goes on.
+/// Random bytes and truncated STUN/DTLS/RTP/RTCP at every media worker's
+/// port (the call's among them) while a call runs: dropped, and the call
+/// goes on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_datagrams_do_not_disturb_a_call() {
     let (running, data_dir) = start_server(10).await;
@@ -304,7 +305,7 @@ async fn garbage_datagrams_do_not_disturb_a_call() {
         .await
         .unwrap();
 
-    let media = running.media_addr;
+    let media = running.sfu.media_addrs();
     let noise = tokio::spawn(async move {
         let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let mut state = 0x9e37_79b9_u32;
@@ -325,7 +326,9 @@ async fn garbage_datagrams_do_not_disturb_a_call() {
                 3 => datagram.splice(0..0, [0x80u8, 96]).for_each(drop),
                 _ => datagram.splice(0..0, [0x80u8, 200, 0, 1]).for_each(drop),
             }
-            let _ = socket.send_to(&datagram, media).await;
+            let _ = socket
+                .send_to(&datagram, media[i as usize % media.len()])
+                .await;
             if i % 100 == 0 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
