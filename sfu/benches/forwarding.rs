@@ -24,6 +24,10 @@
 //! a packet costs when the state it touches is spread over C calls and the
 //! packets arrive cold, without the I/O layer's system calls and wake-ups.
 //! Against C = 1 it isolates the cost of memory from the cost of work.
+//! `CONFIDE_PROFILE_PER_WAKE=K` forwards them in groups of K (one wake-up
+//! each) and `CONFIDE_PROFILE_EVICT_MIB=M` writes over M MiB between groups,
+//! untimed, as the rest of a live machine evicts the SFU's caches while it
+//! sleeps.
 //!
 //! `CONFIDE_PROFILE_WAKES=N` (with `CONFIDE_PROFILE_CALLS=C`, default 20)
 //! instead sets up C 1:1 calls with media flowing and counts N timer
@@ -119,10 +123,7 @@ fn forward_to(c: &mut Criterion, subscribers: usize) {
                 let datagram = received(&mut net, datagram);
                 net.sfu
                     .handle_datagram(now, Transport::Udp, from, local, datagram);
-                while let Some(transmit) = net.sfu.poll_transmit() {
-                    // As the I/O layer does once the kernel has the datagram.
-                    net.sfu.recycle(std::hint::black_box(transmit).data);
-                }
+                drain_transmits(&mut net);
             }
             let elapsed = start.elapsed();
             // Keep the subscriber's side of the net drained between batches.
@@ -146,10 +147,7 @@ fn forward_to(c: &mut Criterion, subscribers: usize) {
         let datagram = received(&mut net, datagram);
         net.sfu
             .handle_datagram(now, Transport::Udp, from, local, datagram);
-        while let Some(transmit) = net.sfu.poll_transmit() {
-            // As the I/O layer does once the kernel has the datagram.
-            net.sfu.recycle(std::hint::black_box(transmit).data);
-        }
+        drain_transmits(&mut net);
     }
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
     let forwarded = net.sfu.stats().rtp_forwarded - forwarded_before;
@@ -159,6 +157,15 @@ fn forward_to(c: &mut Criterion, subscribers: usize) {
         allocations as f64 / count as f64,
         allocations as f64 / forwarded.max(1) as f64
     );
+}
+
+/// Takes every datagram the SFU has to send and hands its buffer back, as
+/// the I/O layer does once the kernel has the datagram.
+#[inline(always)]
+fn drain_transmits(net: &mut Net) {
+    while let Some(transmit) = net.sfu.poll_transmit() {
+        net.sfu.recycle(std::hint::black_box(transmit).data);
+    }
 }
 
 /// A datagram as the I/O layer hands it over: copied out of its receive
@@ -181,10 +188,7 @@ fn profile_loop(net: &mut Net, datagrams: &[bytes::BytesMut], alice: usize, batc
             net.sfu
                 .handle_datagram(now, Transport::Udp, from, local, datagram);
         }
-        while let Some(transmit) = net.sfu.poll_transmit() {
-            // As the I/O layer does once the kernel has the datagram.
-            net.sfu.recycle(std::hint::black_box(transmit).data);
-        }
+        drain_transmits(net);
     }
 }
 
@@ -195,10 +199,7 @@ fn profile_loop(net: &mut Net, datagrams: &[bytes::BytesMut], alice: usize, batc
 fn profile_wake(net: &mut Net) {
     let _deadline = std::hint::black_box(net.sfu.poll_timeout());
     net.sfu.handle_timeout(net.now);
-    while let Some(transmit) = net.sfu.poll_transmit() {
-        // As the I/O layer does once the kernel has the datagram.
-        net.sfu.recycle(std::hint::black_box(transmit).data);
-    }
+    drain_transmits(net);
 }
 
 /// `calls` 1:1 calls, each in its own room; returns both publishers of each.
@@ -271,10 +272,7 @@ fn spread_loop(
             let datagram = received(net, datagram);
             net.sfu
                 .handle_datagram(now, Transport::Udp, from, local, datagram);
-            while let Some(transmit) = net.sfu.poll_transmit() {
-                // As the I/O layer does once the kernel has the datagram.
-                net.sfu.recycle(std::hint::black_box(transmit).data);
-            }
+            drain_transmits(net);
         }
         elapsed += start.elapsed();
     }

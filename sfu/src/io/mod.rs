@@ -70,9 +70,18 @@ struct WorkerLink {
 pub struct SfuHandle {
     workers: Arc<[WorkerLink]>,
     placements: Arc<RoomPlacements>,
-    tcp_addr: Option<SocketAddr>,
     socket_errors: Arc<AtomicU64>,
     reconnect_window: Duration,
+}
+
+/// How many media workers `workers` asks for: itself, or one per core
+/// when 0, at most [`MAX_WORKERS`].
+pub fn worker_count(workers: usize) -> usize {
+    match workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(MAX_WORKERS)
 }
 
 impl SfuHandle {
@@ -84,11 +93,7 @@ impl SfuHandle {
         mut config: SfuConfig,
         workers: usize,
     ) -> io::Result<(SfuHandle, mpsc::UnboundedReceiver<RoomEvent>)> {
-        let workers = match workers {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        }
-        .min(MAX_WORKERS);
+        let workers = worker_count(workers);
         let base = config.bind.port();
         if base != 0 && usize::from(base) + workers - 1 > usize::from(u16::MAX) {
             return Err(io::Error::new(
@@ -150,7 +155,6 @@ impl SfuHandle {
         let handle = SfuHandle {
             workers: links.into(),
             placements,
-            tcp_addr: config.tcp_bind,
             socket_errors,
             reconnect_window: config.reconnect_window,
         };
@@ -167,19 +171,9 @@ impl SfuHandle {
         self.workers.iter().map(|w| w.local_addr).collect()
     }
 
-    /// The ICE-over-TCP address every worker listens on, if any.
-    pub fn tcp_addr(&self) -> Option<SocketAddr> {
-        self.tcp_addr
-    }
-
     /// How many media workers run.
     pub fn workers(&self) -> usize {
         self.workers.len()
-    }
-
-    /// Rooms placed on each worker now.
-    pub fn rooms_per_worker(&self) -> Vec<usize> {
-        self.placements.rooms_per_worker()
     }
 
     fn send_to(&self, worker: usize, command: Command) -> bool {

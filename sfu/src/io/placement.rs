@@ -149,6 +149,7 @@ impl RoomPlacements {
     }
 
     /// Rooms placed on each worker now.
+    #[cfg(test)]
     pub fn rooms_per_worker(&self) -> Vec<usize> {
         let table = self.table.lock().unwrap_or_else(|e| e.into_inner());
         let mut rooms = vec![0usize; self.workers()];

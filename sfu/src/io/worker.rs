@@ -264,9 +264,10 @@ async fn run(
             input = next_tcp(&mut tcp), if tcp.is_some() => {
                 if let (TcpInput::Frame { from, local, data }, Some(paths)) = (input, &mut tcp) {
                     // The kernel spreads the port's connections over the
-                    // workers; one whose first check names another
-                    // worker's participant (its ufrag says which) moves
-                    // there, with whatever it has sent since.
+                    // workers; a connection not yet handed over whose
+                    // check names another worker's participant (its ufrag
+                    // says which) moves there, with whatever it has sent
+                    // since.
                     let owner = stun_local_ufrag(&data)
                         .and_then(worker_of_ufrag)
                         .filter(|&w| w != worker && paths.may_hand_over(from))
