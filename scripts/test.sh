@@ -59,6 +59,13 @@ if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
 else
   echo "PostgreSQL: NOT reachable on 127.0.0.1:5432 — tests that need it will fail"
 fi
+# Redis: the cluster tests (several nodes: api/tests/cluster_placement.rs,
+# api/tests/reminders_crash.rs, tests/browser/nodes.test.mjs).
+if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  echo "Redis: listening on 127.0.0.1:6379"
+else
+  echo "Redis: NOT reachable on 127.0.0.1:6379 — the cluster tests will fail"
+fi
 
 say "the SDK's compatibility table and error codes (scripts/sdk-compat.mjs, from twilio-video's definitions)"
 node scripts/sdk-compat.mjs --check

@@ -3,7 +3,7 @@
 //! - the configuration and data directory;
 //! - the ports;
 //! - the HTTPS certificate (loads, matches its key, not near expiry);
-//! - the database;
+//! - the database, and Redis with several nodes;
 //! - whether browsers can reach the media;
 //! - SMTP (a dry connection: greeting, STARTTLS, sign-in, no message);
 //! - WhatsApp (the phone number read back with the access token);
@@ -126,6 +126,23 @@ pub async fn run(config: &Config) -> Vec<Finding> {
         });
     }
     found.push(database(config).await);
+    if config.cluster.redis_url.is_some() {
+        found.push(match crate::cluster::probe(&config.cluster).await {
+            Ok(nodes) => finding(
+                Level::Fine,
+                "cluster",
+                format!(
+                    "Redis answers; it lists {nodes} node(s) of cluster {:?} now",
+                    config.cluster.name
+                ),
+            ),
+            Err(err) => finding(
+                Level::Problem,
+                "cluster",
+                format!("Redis at cluster.redis_url does not answer: {err:#}"),
+            ),
+        });
+    }
     found.push(smtp(config).await);
     found.push(whatsapp(config).await);
     if let Some(video_app) = &config.video_app {

@@ -34,6 +34,8 @@ pub struct Config {
     /// STUN/TURN servers for patients on networks that block UDP.
     pub turn: crate::turn::TurnConfig,
     pub shutdown: ShutdownConfig,
+    /// Several nodes sharing PostgreSQL and Redis.
+    pub cluster: crate::cluster::ClusterConfig,
 }
 
 /// How the server stops on SIGTERM or SIGINT.
@@ -228,11 +230,7 @@ pub struct MediaConfig {
 impl MediaConfig {
     /// How many media workers run: `workers`, or one per core when 0.
     pub fn worker_count(&self) -> usize {
-        match self.workers {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        }
-        .min(sfu::io::MAX_WORKERS)
+        sfu::io::worker_count(self.workers)
     }
 }
 
@@ -280,6 +278,7 @@ impl Default for Config {
             log: LogConfig::default(),
             turn: Default::default(),
             shutdown: ShutdownConfig { deadline_secs: 20 },
+            cluster: Default::default(),
         }
     }
 }
@@ -387,6 +386,11 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        let on_postgres = self
+            .database_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"));
+        self.cluster.validate(on_postgres)?;
         if self.media.advertise.is_empty() && self.media.listen.ip().is_unspecified() {
             bail!(
                 "media.listen is {} but media.advertise is empty: say which IP browsers should send media to",

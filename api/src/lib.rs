@@ -28,6 +28,8 @@
 //!   letters) and its runner, used by reminders, account e-mail and status
 //!   callbacks.
 //! - [`callbacks`]: Twilio-style room status callbacks from a durable queue.
+//! - [`cluster`]: several nodes on one PostgreSQL and one Redis: the node
+//!   registry, which node each room lives on, signaling relayed there.
 //! - [`room_reaper`]: ends rooms past their empty/unused timeout; keeps
 //!   this run's heartbeat and closes what dead runs left open.
 //! - [`reminders`]: booking confirmations and reminders by email and
@@ -61,6 +63,7 @@ pub mod backup;
 pub mod callbacks;
 pub mod check;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -3,7 +3,8 @@
 //! plane answer, and it is not stopping), who may read `/metrics` (this
 //! machine, or anyone with `http.metrics_token`), and, when the operator
 //! turns it on, `/ops/packet-cache/{room}` (what the SFU holds of a room's
-//! media, the same readers).
+//! media, the same readers); and `POST /ops/drain` (with several nodes: no
+//! new rooms here, before an upgrade; the same readers).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -39,6 +40,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let mut problems = Vec::new();
     if state.draining.is_on() {
         problems.push("stopping");
+    }
+    if state.cluster.as_ref().is_some_and(|c| c.is_draining()) {
+        problems.push("draining");
     }
     let database = tokio::time::timeout(
         CHECK_TIMEOUT,
@@ -99,6 +103,34 @@ pub async fn packet_cache(State(state): State<AppState>, Path(room): Path<String
         })
         .collect();
     Json(json!({"room": room, "tracks": tracks})).into_response()
+}
+
+/// `POST /ops/drain` (behind [`metrics_access`]): with several nodes, no
+/// new room is placed on this node from now on and `/readyz` answers 503,
+/// so the load balancer sends it nobody new; the calls here go on until
+/// they end. Answers what is still here (call again to watch it empty);
+/// then stop the node. One node: 409, there is nowhere else for rooms.
+pub async fn drain(State(state): State<AppState>) -> Response {
+    let Some(cluster) = &state.cluster else {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"message": "this is the only node (no [cluster]): there is no other node to take its rooms; stop it instead"})),
+        )
+            .into_response();
+    };
+    cluster.start_draining();
+    let stats = state.sfu.stats().await.unwrap_or_default();
+    // Told at once, not at the next beat.
+    if let Err(err) = cluster.heartbeat(stats.participants as u64).await {
+        tracing::warn!(error = %err, "telling the cluster this node drains failed; the next heartbeat does");
+    }
+    tracing::info!(
+        participants = stats.participants,
+        rooms = stats.rooms,
+        "draining: no new rooms here"
+    );
+    Json(json!({"draining": true, "participants": stats.participants, "rooms": stats.rooms}))
+        .into_response()
 }
 
 /// Guards `/metrics`: with `http.metrics_token`, a bearer token equal to

@@ -17,6 +17,8 @@ use crate::api_key::{self, Credentials};
 use crate::auth::rate_limit::LoginLimits;
 use crate::auth::session::SessionKeys;
 use crate::clock::{Clock, SystemClock};
+use crate::cluster::Cluster;
+use crate::cluster::router::ClusterRouter;
 use crate::config::Config;
 use crate::model::rooms::lifecycle;
 use crate::model::rooms::reconcile::{self, ServerRun};
@@ -66,6 +68,18 @@ impl Running {
         let deadline = tokio::time::Instant::now()
             + Duration::from_secs(self.state.config.shutdown.deadline_secs);
         self.state.draining.start();
+        // With several nodes, this node's rooms are given back first, so
+        // the participants told to reconnect join them again on another
+        // node at once.
+        if let Some(cluster) = &self.state.cluster {
+            cluster.start_draining();
+            let left = tokio::time::timeout_at(deadline, cluster.leave()).await;
+            if !matches!(left, Ok(Ok(()))) {
+                tracing::warn!(
+                    "leaving the cluster failed: the other nodes place this node's rooms again after its TTL"
+                );
+            }
+        }
         self.sfu.shutdown().await;
         let _ = tokio::time::timeout_at(deadline, self.sessions.all_closed()).await;
         // The participants' last `disconnected` events are recorded before
@@ -164,12 +178,47 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
             config.media.listen
         )
     })?;
+    let run = ServerRun::new(sfu.local_addr());
+    // Registered in Redis before the database: a run the database lists is
+    // one the registry has seen (reconcile's test for dead nodes).
+    let cluster = Cluster::join(&config.cluster, &run.id, clock.now().timestamp()).await?;
+    let sessions = SessionKeys::load_or_create(&config.data_dir)?;
+    if let Some(cluster) = &cluster {
+        // The same keys on every node, or users and tokens would work on
+        // some nodes only (the load balancer picks one per request).
+        let fingerprint = |text: &str| {
+            hex::encode(
+                &ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref()[..16],
+            )
+        };
+        cluster
+            .agree_on(
+                "session key",
+                &fingerprint(&sessions.access_token(0, 0, 0)),
+                "copy data_dir/session.key from a node already running",
+            )
+            .await?;
+        cluster
+            .agree_on(
+                "API key",
+                &fingerprint(&format!(
+                    "{}\n{}\n{}",
+                    credentials.account_sid, credentials.api_key_sid, credentials.api_key_secret
+                )),
+                "set the same [tokens] on every node, or copy data_dir/api-key.toml",
+            )
+            .await?;
+        cluster
+            .heartbeat(0)
+            .await
+            .context("registering this node in Redis")?;
+    }
     let app_state = AppState {
         db: database.clone(),
         backend: db::Backend::of(&url),
         config: Arc::new(config.clone()),
         credentials: Arc::new(credentials.clone()),
-        sessions: SessionKeys::load_or_create(&config.data_dir)?,
+        sessions,
         login_limits: Arc::new(LoginLimits::default()),
         clock: clock.clone(),
         sfu: sfu.clone(),
@@ -177,7 +226,8 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         account_mail_wake: Arc::new(tokio::sync::Notify::new()),
         waiting_room_news: Default::default(),
         callback_wake: Arc::new(tokio::sync::Notify::new()),
-        run: Arc::new(ServerRun::new(sfu.local_addr())),
+        run: Arc::new(run),
+        cluster: cluster.clone(),
         draining: crate::ops::Draining::default(),
     };
     // Before anyone can join: this run is recorded, and what a previous run
@@ -199,6 +249,12 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
     let [recorder, runner] = callbacks::spawn(app_state.clone(), room_events)?;
     let mut background = vec![runner];
     background.push(room_reaper::spawn(app_state.clone()));
+    if let Some(cluster) = &cluster {
+        background.push(crate::cluster::registry::spawn_heartbeat(
+            cluster.clone(),
+            sfu.clone(),
+        ));
+    }
     background.push(crate::retention::spawn(app_state.clone()));
     // Rate-limit tables forget idle clients, so they stay small.
     let limits = app_state.login_limits.clone();
@@ -269,6 +325,10 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         ice_servers: Arc::new(ice_servers),
         sessions: sessions.clone(),
         draining: app_state.draining.clone(),
+        router: cluster.clone().map(|cluster| {
+            Arc::new(ClusterRouter::new(app_state.clone(), cluster))
+                as Arc<dyn signaling::relay::NodeRouter>
+        }),
     })
     .layer(axum::middleware::from_fn_with_state(
         app_state.clone(),
@@ -290,6 +350,15 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
                 )),
         )
         .route(
+            "/ops/drain",
+            axum::routing::post(ops::drain)
+                .with_state(app_state.clone())
+                .route_layer(axum::middleware::from_fn_with_state(
+                    app_state.clone(),
+                    ops::metrics_access,
+                )),
+        )
+        .route(
             "/ops/packet-cache/{room}",
             get(ops::packet_cache)
                 .with_state(app_state.clone())
@@ -300,6 +369,10 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
         )
         .merge(signaling)
         .merge(http::router(app_state.clone()));
+    let app = match &cluster {
+        Some(_) => app.merge(crate::cluster::remote::router(app_state.clone())),
+        None => app,
+    };
     let app = WebSource::new(&config).serve(app);
     let app = app.layer(axum::middleware::from_fn(
         http::text_guard::refuse_control_characters,

@@ -21,6 +21,9 @@ pub struct AppState {
     pub login_limits: Arc<LoginLimits>,
     pub clock: Arc<dyn Clock>,
     pub sfu: sfu::io::SfuHandle,
+    /// Several nodes: the others, and where rooms live. `None`: this is
+    /// the only node.
+    pub cluster: Option<crate::cluster::Cluster>,
     /// This process's run: participants are recorded under it, so the next
     /// start can close what a crash left open.
     pub run: Arc<crate::model::rooms::reconcile::ServerRun>,

@@ -5,6 +5,8 @@
 //! callbacks. Nothing may be lost, and a message may arrive twice only when a
 //! kill fell between the provider's acceptance and the commit: at most
 //! `max_in_flight` messages per kill. With no kill, nothing arrives twice.
+//! And three cluster nodes (PostgreSQL and Redis) deliver together while one
+//! of them is killed: the two left finish its work.
 
 mod http_support;
 mod notify_support;
@@ -430,5 +432,112 @@ async fn two_processes_share_postgres_without_duplicates() {
         2,
         "both processes sent some: {processes:?}"
     );
+    store.drop_all().await;
+}
+
+/// A free TCP port on 127.0.0.1 for a node's HTTP listener.
+fn free_http_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_cluster_nodes_one_killed_mid_dispatch_lose_nothing() {
+    const IN_FLIGHT: usize = 4;
+    let store = Store::new(Backend::Postgres).await;
+    let owed = seed(&store.url).await;
+    let mocks = Mocks::start();
+    mocks.configure(json!({"delay_ms": 5})).await;
+    let hook = CallbackReceiver::start().await;
+    let cluster = format!("confide-crash-{:016x}", rand::random::<u64>());
+    let redis_url =
+        std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let mut nodes = Vec::new();
+    let mut addrs = Vec::new();
+    for name in ["a", "b", "c"] {
+        let port = free_http_port();
+        let config = config_file(&store, &mocks, name, IN_FLIGHT);
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "[cluster]\nredis_url = \"{redis_url}\"\nnode_url = \"http://127.0.0.1:{port}\"\nname = \"{cluster}\"\nnode_ttl_secs = 2\n"
+        ));
+        std::fs::write(&config, text).unwrap();
+        // Every node signs users in with the same key (checked at start).
+        std::fs::create_dir_all(store.dir.join(name)).unwrap();
+        std::fs::write(
+            store.dir.join(name).join("session.key"),
+            "a-session-key-every-node-shares-0123456789",
+        )
+        .unwrap();
+        let log = store.dir.join(format!("{name}.log"));
+        let node = Confide::spawn_at(&config, &log, &format!("127.0.0.1:{port}"), "127.0.0.1:0");
+        addrs.push(http_addr(&log).await);
+        nodes.push(node);
+    }
+    // Rooms made through the two nodes that stay, their callbacks owed
+    // while the third is killed mid-dispatch.
+    let killed = nodes.pop().unwrap();
+    let (a_rooms, b_rooms) = tokio::join!(
+        create_and_complete_rooms(&addrs[0], "a", &hook.url),
+        create_and_complete_rooms(&addrs[1], "b", &hook.url),
+    );
+    wait_for_count(&mocks, 1, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_micros(rand::random_range(0..150_000))).await;
+    killed.kill();
+    wait_until_done(&store.url).await;
+    drop(nodes);
+
+    let mut copies: HashMap<String, usize> = HashMap::new();
+    for (key, _) in deliveries(&mocks).await {
+        *copies.entry(key).or_default() += 1;
+    }
+    assert_eq!(copies.len(), owed.len(), "every message arrived");
+    let repeated: usize = copies.values().map(|n| n - 1).sum();
+    assert!(
+        repeated <= IN_FLIGHT,
+        "a message repeats only if the killed node had sent it and not recorded it: {repeated}"
+    );
+    let got = hook.sequences();
+    for room in a_rooms.iter().chain(&b_rooms) {
+        let mut sequence: Vec<i64> = got
+            .iter()
+            .filter(|(sid, _)| sid == room)
+            .map(|(_, n)| *n)
+            .collect();
+        sequence.dedup();
+        assert_eq!(sequence, [0, 1], "room {room}: every event, in order");
+    }
+    let callback_repeats = got.len() - (a_rooms.len() + b_rooms.len()) * 2;
+    assert!(
+        repeated + callback_repeats <= IN_FLIGHT * 2,
+        "repeats only from the kill: {repeated} messages, {callback_repeats} callbacks"
+    );
+    eprintln!(
+        "{} messages and {} callbacks across the kill of one node of three: \
+         {repeated} message and {callback_repeats} callback repeats",
+        owed.len(),
+        got.len()
+    );
+
+    let mut redis = redis::Client::open(redis_url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{cluster}:*"))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+    }
     store.drop_all().await;
 }

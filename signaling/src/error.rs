@@ -52,6 +52,11 @@ pub enum SignalError {
     /// new process starts.
     #[error("Signaling connection disconnected: the server is restarting, reconnect")]
     Restarting,
+    /// The room lives on another node, which cannot be reached now (it
+    /// died, and the room is placed again once that is known): the client
+    /// tries again.
+    #[error("Signaling connection disconnected: the room's server cannot be reached, reconnect")]
+    NodeUnreachable,
     /// A request the SFU refused (a bad candidate, offer or answer); its
     /// message is the SFU's.
     #[error(transparent)]
@@ -83,7 +88,7 @@ impl SignalError {
             SignalError::Unavailable => 53000,
             // Twilio's "signaling connection disconnected": its SDKs
             // reconnect on it.
-            SignalError::Restarting => 53001,
+            SignalError::Restarting | SignalError::NodeUnreachable => 53001,
             SignalError::Sfu(err) => match err {
                 SfuError::BadCandidate(_)
                 | SfuError::UnknownTrack(_)

@@ -27,6 +27,7 @@ use crate::protocol::{
     Welcome,
 };
 use crate::rate_limit::TokenBucket;
+use crate::relay::{Route, relay};
 use crate::state::SignalingState;
 
 /// Largest message accepted; SDP for a few tracks is ~5–10 KiB.
@@ -44,13 +45,46 @@ const RATE_PER_SECOND: u32 = 20;
 
 /// One websocket from `client_ip` (when the server knows it), from its
 /// first message to its close.
-pub async fn run(mut socket: WebSocket, state: SignalingState, client_ip: Option<IpAddr>) {
+/// `relayed`: another node sent it here (`relay`), so it is served here.
+pub async fn run(
+    mut socket: WebSocket,
+    state: SignalingState,
+    client_ip: Option<IpAddr>,
+    relayed: bool,
+) {
     let _open = state.sessions.enter();
-    let first = match timeout(JOIN_TIMEOUT, wait_for_join(&mut socket, &state)).await {
+    let (first, text) = match timeout(JOIN_TIMEOUT, wait_for_join(&mut socket, &state)).await {
         Ok(Ok(first)) => first,
         Ok(Err(err)) => return fail(&mut socket, err).await,
         Err(_) => return fail(&mut socket, SignalError::Timeout).await,
     };
+    // A stopping node serves nobody new, and relays nobody either: the
+    // client tries again and the load balancer picks another node.
+    if state.draining.is_on() {
+        return fail(&mut socket, SignalError::Restarting).await;
+    }
+    if let Some(router) = &state.router {
+        let route = match &first {
+            FirstMessage::Join { room, .. } => router.route_join(room, relayed).await,
+            FirstMessage::Resume {
+                participant_sid, ..
+            } if !relayed => router.route_resume(participant_sid).await,
+            _ => Ok(Route::Here),
+        };
+        match route {
+            Ok(Route::Here) => {}
+            Ok(Route::Node { url, secret }) => {
+                let stopping = state.draining.started();
+                if let Err(err) =
+                    relay(&mut socket, &url, &secret, client_ip, &text, stopping).await
+                {
+                    fail(&mut socket, err).await;
+                }
+                return;
+            }
+            Err(err) => return fail(&mut socket, err).await,
+        }
+    }
     if state.draining.is_on() {
         return fail(&mut socket, SignalError::Restarting).await;
     }
@@ -286,10 +320,11 @@ enum FirstMessage {
     },
 }
 
+/// The first message, checked, and its text (to relay it as it came).
 async fn wait_for_join(
     socket: &mut WebSocket,
     state: &SignalingState,
-) -> Result<FirstMessage, SignalError> {
+) -> Result<(FirstMessage, String), SignalError> {
     loop {
         let message = match socket.recv().await {
             Some(Ok(message)) => message,
@@ -317,9 +352,12 @@ async fn wait_for_join(
             Ok(ClientMessage::Preflight { version, token }) => {
                 check_version(version)?;
                 let grant = state.verifier.verify(&token, state.clock.unix_now())?;
-                return Ok(FirstMessage::Preflight {
-                    identity: grant.identity,
-                });
+                return Ok((
+                    FirstMessage::Preflight {
+                        identity: grant.identity,
+                    },
+                    text.to_string(),
+                ));
             }
             Ok(ClientMessage::Resume {
                 version,
@@ -327,10 +365,13 @@ async fn wait_for_join(
                 resume_token,
             }) => {
                 check_version(version)?;
-                return Ok(FirstMessage::Resume {
-                    participant_sid,
-                    resume_token,
-                });
+                return Ok((
+                    FirstMessage::Resume {
+                        participant_sid,
+                        resume_token,
+                    },
+                    text.to_string(),
+                ));
             }
             _ => {
                 return Err(SignalError::Protocol(
@@ -353,11 +394,14 @@ async fn wait_for_join(
                 ));
             }
         };
-        return Ok(FirstMessage::Join {
-            room,
-            identity: grant.identity,
-            scope: grant.rooms,
-        });
+        return Ok((
+            FirstMessage::Join {
+                room,
+                identity: grant.identity,
+                scope: grant.rooms,
+            },
+            text.to_string(),
+        ));
     }
 }
 

@@ -12,6 +12,7 @@ use sfu::io::SfuHandle;
 
 use crate::clock::Clock;
 use crate::ice_servers::IceServers;
+use crate::relay::NodeRouter;
 use crate::token::TokenVerifier;
 
 /// What every session needs.
@@ -30,6 +31,9 @@ pub struct SignalingState {
     /// On once the server is stopping: joins are refused with
     /// [`crate::error::SignalError::Restarting`].
     pub draining: Draining,
+    /// Several nodes: where each room lives, so a session for a room on
+    /// another node is relayed there. `None`: one node, all here.
+    pub router: Option<Arc<dyn NodeRouter>>,
 }
 
 /// The client address of a `/rtc` request, put there by whoever knows
@@ -40,15 +44,27 @@ pub struct ClientAddress(pub std::net::IpAddr);
 
 /// Whether the server is stopping.
 #[derive(Clone, Default)]
-pub struct Draining(Arc<AtomicBool>);
+pub struct Draining(Arc<(AtomicBool, Notify)>);
 
 impl Draining {
     pub fn start(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.0.store(true, Ordering::SeqCst);
+        self.0.1.notify_waiters();
     }
 
     pub fn is_on(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.0.load(Ordering::SeqCst)
+    }
+
+    /// Returns once the server is stopping.
+    pub async fn started(&self) {
+        loop {
+            let started = self.0.1.notified();
+            if self.is_on() {
+                return;
+            }
+            started.await;
+        }
     }
 }
 

@@ -98,6 +98,7 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
             clock: Arc::new(clock),
             ice_servers: Arc::new(Default::default()),
             draining: Default::default(),
+            router: None,
             sessions: Sessions::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

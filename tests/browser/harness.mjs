@@ -131,12 +131,15 @@ export class Harness {
    *  HTTP and media ports on `host` (default 127.0.0.1). `https`: serve
    *  HTTPS with a certificate made here for `host` (browsers allow camera
    *  and microphone only to secure origins, and an address other than
-   *  127.0.0.1 is one only over HTTPS); `this.certificate` is its PEM. */
-  async start(configText = '# defaults plus command-line flags\n', { host = '127.0.0.1', https = false, httpPort = null } = {}) {
+   *  127.0.0.1 is one only over HTTPS); `this.certificate` is its PEM.
+   *  `files`: written into the data folder first ({name: text}: keys
+   *  several nodes share). */
+  async start(configText = '# defaults plus command-line flags\n', { host = '127.0.0.1', https = false, httpPort = null, files = {} } = {}) {
     this.host = host;
     this.https = https;
     await mkdir(this.artifacts, { recursive: true });
     this.dataDir = await this.tempDir('confide-data-');
+    for (const [name, text] of Object.entries(files)) await writeFile(join(this.dataDir, name), text, { mode: 0o600 });
     this.configFile = join(this.dataDir, 'confide.toml');
     if (https) {
       const cert = join(this.dataDir, 'cert.pem');

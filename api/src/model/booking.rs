@@ -186,7 +186,7 @@ pub async fn book(state: &AppState, actor: &User, input: BookInput) -> Result<Ap
     .await?;
     reminders::plan::booked(&mut tx, id, now).await?;
     if session_type == "telehealth" {
-        rooms::open(tx, &state.sfu, RoomFor::Appointment(id)).await?;
+        rooms::open(tx, state, RoomFor::Appointment(id)).await?;
     } else {
         tx.commit().await?;
     }

@@ -25,7 +25,7 @@ pub async fn ensure_room(state: &AppState, user: &User, id: i64) -> Result<Appoi
         return Ok(a);
     }
     let tx = crate::db::begin_write(&state.db).await?;
-    rooms::open(tx, &state.sfu, RoomFor::Appointment(a.id)).await?;
+    rooms::open(tx, state, RoomFor::Appointment(a.id)).await?;
     Appointment::reload(&state.db, a.id).await
 }
 

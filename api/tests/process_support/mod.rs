@@ -110,6 +110,12 @@ impl Confide {
     /// Starts the binary with its media socket on `media` (a restart on the
     /// same socket finds what the last run left open at once).
     pub fn spawn_on(config: &Path, log: &Path, media: &str) -> Confide {
+        Self::spawn_at(config, log, "127.0.0.1:0", media)
+    }
+
+    /// Starts the binary with its HTTP listener on `http` (a cluster node,
+    /// whose `node_url` names it) and media on `media`.
+    pub fn spawn_at(config: &Path, log: &Path, http: &str, media: &str) -> Confide {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -120,7 +126,7 @@ impl Confide {
                 "--config",
                 config.to_str().unwrap(),
                 "--http-listen",
-                "127.0.0.1:0",
+                http,
                 "--media-listen",
                 media,
             ])

@@ -60,7 +60,7 @@ pub async fn create(
         now: state.clock.now().timestamp(),
     };
     let tx = crate::db::begin_write(&state.db).await?;
-    let opened = rooms::open(tx, &state.sfu, request)
+    let opened = rooms::open(tx, &state, request)
         .await?
         .ok_or(ApiError::NotFound)?;
     let room = rooms::get(&state.db, &opened.sid).await?;

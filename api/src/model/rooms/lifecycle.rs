@@ -38,9 +38,14 @@ async fn finish(
     .bind(&room.sid)
     .execute(&state.db)
     .await?;
-    let live = match refuse_rejoin_for {
-        None => state.sfu.end_room(&room.unique_name).await,
-        Some(refuse_for) => state.sfu.close_room(&room.unique_name, refuse_for).await,
+    let live = match crate::cluster::remote::end(state, &room.unique_name, refuse_rejoin_for).await
+    {
+        Ok(live) => live,
+        Err(err) => {
+            // Its node went away meanwhile: nobody is left in it.
+            tracing::warn!(room = %room.unique_name, error = %err, "ending a room on its node failed");
+            false
+        }
     };
     if !live && room.status == "in-progress" {
         // The SFU never had it (nobody joined): say it ended anyway.
@@ -76,9 +81,15 @@ pub async fn reap(state: &AppState) -> sqlx::Result<usize> {
     .bind(grace)
     .fetch_all(&state.db)
     .await?;
-    let count = rows.len();
+    let mut count = 0;
     for row in rows {
-        complete(state, &from_row(row)).await?;
+        let room = from_row(row);
+        // With several nodes, the room's own node ends it.
+        if crate::cluster::router::lives_elsewhere(state, &room.unique_name).await {
+            continue;
+        }
+        complete(state, &room).await?;
+        count += 1;
     }
     Ok(count)
 }
@@ -86,8 +97,13 @@ pub async fn reap(state: &AppState) -> sqlx::Result<usize> {
 /// Registers every room in progress with the SFU (at start), so joins find
 /// them under their own sids; and closes again the rooms of appointments
 /// cancelled while tokens for them may still be valid, so a restart does
-/// not let those tokens into an ad-hoc room of the same name.
+/// not let those tokens into an ad-hoc room of the same name. With several
+/// nodes nothing is placed on a node that has just started: each room is
+/// made ready by [`prepare`] on the node its first join is placed on.
 pub async fn register_all(state: &AppState) -> sqlx::Result<usize> {
+    if state.cluster.is_some() {
+        return Ok(0);
+    }
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT unique_name, sid, max_participants FROM rooms WHERE status = 'in-progress'",
     )
@@ -100,20 +116,57 @@ pub async fn register_all(state: &AppState) -> sqlx::Result<usize> {
             .await;
     }
     let now = state.clock.now().timestamp();
-    let refuse_secs = refuse_rejoin_for(state).as_secs() as i64;
     let closed: Vec<(String, i64)> = sqlx::query_as(
         "SELECT r.unique_name, r.end_time FROM rooms r JOIN appointments a ON a.room_sid = r.sid \
          WHERE a.status = 'cancelled' AND r.status = 'completed' AND r.end_time > $1",
     )
-    .bind(now - refuse_secs)
+    .bind(now - refuse_rejoin_for(state).as_secs() as i64)
     .fetch_all(&state.db)
     .await?;
     for (name, ended) in closed {
-        let left = (ended + refuse_secs - now).max(0) as u64;
-        state
-            .sfu
-            .close_room(&name, std::time::Duration::from_secs(left))
-            .await;
+        refuse_rest_of_window(state, &name, ended).await;
     }
     Ok(rows.len())
+}
+
+/// Makes this node's SFU ready for a join to the room named `name`, which
+/// was just placed here: registered when it is in progress, closed when
+/// its appointment was cancelled while tokens for it may still be valid.
+pub async fn prepare(state: &AppState, name: &str) -> sqlx::Result<()> {
+    let now = state.clock.now().timestamp();
+    let room: Option<(String, String, i64, Option<i64>, bool)> = sqlx::query_as(
+        "SELECT r.sid, r.status, r.max_participants, r.end_time, \
+           EXISTS (SELECT 1 FROM appointments a WHERE a.room_sid = r.sid AND a.status = 'cancelled') \
+         FROM rooms r WHERE r.unique_name = $1 \
+         ORDER BY CASE WHEN r.status = 'in-progress' THEN 0 ELSE 1 END, r.created_at DESC LIMIT 1",
+    )
+    .bind(name)
+    .fetch_optional(&state.db)
+    .await?;
+    match room {
+        Some((sid, status, max, _, _)) if status == "in-progress" => {
+            state
+                .sfu
+                .register_room(name, &sid, Some(max as usize))
+                .await;
+        }
+        Some((_, _, _, Some(ended), true))
+            if ended > now - refuse_rejoin_for(state).as_secs() as i64 =>
+        {
+            refuse_rest_of_window(state, name, ended).await;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Closes `name` in the SFU for what is left of the refusal window of a
+/// room that `ended` (Unix seconds).
+async fn refuse_rest_of_window(state: &AppState, name: &str, ended: i64) {
+    let now = state.clock.now().timestamp();
+    let left = (ended + refuse_rejoin_for(state).as_secs() as i64 - now).max(0) as u64;
+    state
+        .sfu
+        .close_room(name, std::time::Duration::from_secs(left))
+        .await;
 }

@@ -8,7 +8,6 @@ pub mod lifecycle;
 pub mod reconcile;
 
 use chrono::Utc;
-use sfu::io::SfuHandle;
 
 use super::{Error, Result};
 use crate::db::Db;
@@ -134,11 +133,12 @@ pub struct Opened {
     pub sid: String,
 }
 
-/// Opens a room: writes it in `tx`, commits, and registers it with the SFU.
+/// Opens a room: writes it in `tx`, commits, and registers it with the SFU
+/// (with several nodes, places it on one, which registers it).
 /// `None` when an appointment had its room already.
 pub async fn open(
     mut tx: sqlx::Transaction<'_, sqlx::Any>,
-    sfu: &SfuHandle,
+    state: &AppState,
     room: RoomFor,
 ) -> Result<Option<Opened>> {
     let (opened, size) = match room {
@@ -155,8 +155,7 @@ pub async fn open(
     };
     tx.commit().await?;
     if let Some(room) = &opened {
-        sfu.register_room(&room.name, &room.sid, Some(size as usize))
-            .await;
+        crate::cluster::router::host_new_room(state, &room.name, &room.sid, size as usize).await;
     }
     Ok(opened)
 }
@@ -304,11 +303,8 @@ pub async fn people(state: &AppState, id: &str) -> Result<(RoomRow, Vec<Particip
     let room = get(&state.db, id).await?;
     let recorded = recorded_participants(&state.db, &room.sid).await?;
     let live = if room.status == "in-progress" {
-        state
-            .sfu
-            .room(&room.unique_name)
-            .await
-            .map(|s| s.participants)
+        crate::cluster::remote::participants(state, &room.unique_name)
+            .await?
             .unwrap_or_default()
     } else {
         Vec::new()
@@ -345,10 +341,8 @@ pub async fn remove_participant(
     who: &str,
 ) -> Result<(RoomRow, Participant)> {
     let room = get(&state.db, id).await?;
-    let removed = state
-        .sfu
-        .remove_participant(&room.unique_name, who)
-        .await
+    let removed = crate::cluster::remote::remove(state, &room.unique_name, who)
+        .await?
         .ok_or(Error::NotFound)?;
     let start = recorded_participants(&state.db, &room.sid)
         .await?

@@ -90,18 +90,24 @@ pub async fn close_left_open(state: &AppState) -> sqlx::Result<Reconciled> {
     let stale = now - STALE_AFTER_SECS;
     // The run's last heartbeat is when it was last known alive: its calls
     // end then (never before they started). Unknown runs end now.
-    let orphans: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+    let dead = dead_in_cluster(state, now).await;
+    // `$4, $5, …`: the runs the cluster's registry no longer lists.
+    let listed = placeholders("r.id", 4, dead.len());
+    let sql = format!(
         "SELECT p.sid, p.room_sid, p.identity, p.start_time, r.heartbeat_at \
          FROM room_participants p LEFT JOIN server_runs r ON r.id = p.run_id \
          WHERE p.status = 'connected' AND (p.run_id IS NULL OR r.id IS NULL \
-           OR (r.id <> $1 AND (r.media_socket = $2 OR r.heartbeat_at < $3))) \
-         ORDER BY p.start_time",
-    )
-    .bind(&state.run.id)
-    .bind(&state.run.media_socket)
-    .bind(stale)
-    .fetch_all(&state.db)
-    .await?;
+           OR (r.id <> $1 AND (r.media_socket = $2 OR r.heartbeat_at < $3{listed}))) \
+         ORDER BY p.start_time"
+    );
+    let mut orphans = sqlx::query_as::<_, (String, String, String, i64, Option<i64>)>(&sql)
+        .bind(&state.run.id)
+        .bind(&state.run.media_socket)
+        .bind(stale);
+    for id in &dead {
+        orphans = orphans.bind(id);
+    }
+    let orphans = orphans.fetch_all(&state.db).await?;
     let mut closed = 0;
     for (sid, room_sid, identity, start, last_alive) in orphans {
         let end = last_alive.unwrap_or(now).clamp(start, now);
@@ -127,22 +133,62 @@ pub async fn close_left_open(state: &AppState) -> sqlx::Result<Reconciled> {
         callbacks::record_participant_disconnected(state, &room, &sid, &identity).await?;
         mark_empty_if_nobody_left(state, &room.sid, &room.unique_name, end).await?;
     }
-    let forgotten = sqlx::query(
-        "DELETE FROM server_runs WHERE id <> $1 AND (media_socket = $2 OR heartbeat_at < $3)",
-    )
-    .bind(&state.run.id)
-    .bind(&state.run.media_socket)
-    .bind(stale)
-    .execute(&state.db)
-    .await?;
+    let sql = format!(
+        "DELETE FROM server_runs WHERE id <> $1 AND (media_socket = $2 OR heartbeat_at < $3{})",
+        placeholders("id", 4, dead.len())
+    );
+    let mut forget = sqlx::query(&sql)
+        .bind(&state.run.id)
+        .bind(&state.run.media_socket)
+        .bind(stale);
+    for id in &dead {
+        forget = forget.bind(id);
+    }
+    let forgotten = forget.execute(&state.db).await?;
     Ok(Reconciled {
         participants: closed,
         runs: forgotten.rows_affected() as usize,
     })
 }
 
-/// A room is empty once no run records anyone connected and this
-/// process's SFU has nobody in it (someone may have rejoined already).
+/// Runs older than the cluster's node TTL that its registry does not list:
+/// dead nodes. None on one node, or when Redis cannot be asked (then only
+/// the database's heartbeats decide).
+async fn dead_in_cluster(state: &AppState, now: i64) -> Vec<String> {
+    let Some(cluster) = &state.cluster else {
+        return Vec::new();
+    };
+    let live = match cluster.live_nodes().await {
+        Ok(live) => live,
+        Err(err) => {
+            tracing::warn!(error = %err, "reading the node registry failed: dead nodes wait for their database heartbeat");
+            return Vec::new();
+        }
+    };
+    let registered_by = now - cluster.ttl().as_secs() as i64;
+    let runs: sqlx::Result<Vec<String>> =
+        sqlx::query_scalar("SELECT id FROM server_runs WHERE id <> $1 AND started_at < $2")
+            .bind(&state.run.id)
+            .bind(registered_by)
+            .fetch_all(&state.db)
+            .await;
+    runs.unwrap_or_default()
+        .into_iter()
+        .filter(|run| !live.iter().any(|node| &node.id == run))
+        .collect()
+}
+
+/// ` OR {column} IN ($first, …)` for `count` runs (nothing for none).
+fn placeholders(column: &str, first: usize, count: usize) -> String {
+    if count == 0 {
+        return String::new();
+    }
+    let list: Vec<String> = (first..first + count).map(|n| format!("${n}")).collect();
+    format!(" OR {column} IN ({})", list.join(", "))
+}
+
+/// A room is empty once no run records anyone connected and its node's
+/// SFU has nobody in it (someone may have rejoined already).
 async fn mark_empty_if_nobody_left(
     state: &AppState,
     room_sid: &str,
@@ -155,11 +201,10 @@ async fn mark_empty_if_nobody_left(
     .bind(room_sid)
     .fetch_one(&state.db)
     .await?;
-    let here = state
-        .sfu
-        .room(room_name)
+    let here = crate::cluster::remote::participants(state, room_name)
         .await
-        .is_some_and(|r| !r.participants.is_empty());
+        .unwrap_or(None)
+        .is_some_and(|people| !people.is_empty());
     if connected == 0 && !here {
         sqlx::query(
             "UPDATE rooms SET empty_since = $1 WHERE sid = $2 AND status = 'in-progress' AND empty_since IS NULL",

@@ -1,0 +1,74 @@
+//! `[cluster]`: several nodes sharing one PostgreSQL database and one Redis.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    /// `redis://host:6379/0`: this node is one of several. Unset: one node
+    /// (the default), nothing is kept in Redis.
+    pub redis_url: Option<String>,
+    /// How the other nodes reach this node's HTTP listener, on the private
+    /// network (`http://10.0.0.2:8080`): signaling for a room on this node
+    /// is relayed here.
+    pub node_url: Option<String>,
+    /// Prefix of every Redis key, so one Redis can serve several clusters
+    /// (or test runs).
+    pub name: String,
+    /// A node whose heartbeat is this old is dead: its rooms are placed
+    /// again and its participants' calls closed. It beats every second.
+    pub node_ttl_secs: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            redis_url: None,
+            node_url: None,
+            name: "confide".into(),
+            node_ttl_secs: 5,
+        }
+    }
+}
+
+impl ClusterConfig {
+    pub fn validate(&self, production_db: bool) -> anyhow::Result<()> {
+        let Some(redis_url) = &self.redis_url else {
+            if self.node_url.is_some() {
+                anyhow::bail!("cluster.node_url is set without cluster.redis_url");
+            }
+            return Ok(());
+        };
+        if !(redis_url.starts_with("redis://") || redis_url.starts_with("unix://")) {
+            anyhow::bail!(
+                "cluster.redis_url must start with redis:// or unix:// (got {redis_url:?})"
+            );
+        }
+        match &self.node_url {
+            Some(url) if url.starts_with("http://") && url::Url::parse(url).is_ok() => {}
+            Some(url) => anyhow::bail!(
+                "cluster.node_url must be an http:// URL on the nodes' private network (got {url:?})"
+            ),
+            None => anyhow::bail!(
+                "cluster.node_url is needed with cluster.redis_url: how the other nodes reach this one"
+            ),
+        }
+        if !production_db {
+            anyhow::bail!(
+                "cluster.redis_url needs database_url = \"postgres://…\": the nodes share one database"
+            );
+        }
+        if self.name.is_empty()
+            || !self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            anyhow::bail!("cluster.name must be letters, digits, - or _");
+        }
+        if !(2..=60).contains(&self.node_ttl_secs) {
+            anyhow::bail!("cluster.node_ttl_secs must be between 2 and 60");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,253 @@
+//! A room's media, wherever its node is: what the API asks of a room's SFU
+//! (who is in it, removing someone, ending it) goes to this node's SFU when
+//! the room lives here, and over HTTP to the room's node when it lives on
+//! another ([`router`] is that node's side, under `/cluster/v1`, open only
+//! to requests carrying the cluster's secret).
+//!
+//! A room on no live node has no media anywhere: nobody is in it, and
+//! ending it is only the database's business.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use signaling::relay::RELAY_HEADER;
+use tracing::warn;
+
+use super::Cluster;
+use crate::state::AppState;
+
+/// How long the API waits for a room's node.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Someone in a room, as its SFU sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Present {
+    pub sid: String,
+    pub identity: String,
+}
+
+/// Where a room's media is.
+enum Place {
+    Here,
+    Node { url: String, secret: String },
+    Nowhere,
+}
+
+async fn place_of(state: &AppState, room: &str) -> Result<Place, String> {
+    let Some(cluster) = &state.cluster else {
+        return Ok(Place::Here);
+    };
+    match cluster.owner(room).await {
+        Ok(Some(node)) if node.id == cluster.id() => Ok(Place::Here),
+        Ok(Some(node)) => Ok(Place::Node {
+            url: node.url,
+            secret: cluster.secret().to_owned(),
+        }),
+        Ok(None) => Ok(Place::Nowhere),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// Who is connected to `room` now; `None` when its SFU does not have it.
+pub async fn participants(state: &AppState, room: &str) -> anyhow::Result<Option<Vec<Present>>> {
+    match place_of(state, room).await.map_err(anyhow::Error::msg)? {
+        Place::Here => Ok(state.sfu.room(room).await.map(|snapshot| {
+            snapshot
+                .participants
+                .into_iter()
+                .map(|p| Present {
+                    sid: p.sid,
+                    identity: p.identity,
+                })
+                .collect()
+        })),
+        Place::Node { url, secret } => {
+            let response = client()?
+                .get(room_url(&url, room, "participants"))
+                .header(RELAY_HEADER, secret)
+                .send()
+                .await?;
+            if response.status() == StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            Ok(Some(response.error_for_status()?.json().await?))
+        }
+        Place::Nowhere => Ok(None),
+    }
+}
+
+/// Disconnects `who` (a sid or an identity) from `room`; who it was, or
+/// `None` when nobody by that name is in it.
+pub async fn remove(state: &AppState, room: &str, who: &str) -> anyhow::Result<Option<Present>> {
+    match place_of(state, room).await.map_err(anyhow::Error::msg)? {
+        Place::Here => Ok(state
+            .sfu
+            .remove_participant(room, who)
+            .await
+            .map(|p| Present {
+                sid: p.sid,
+                identity: p.identity,
+            })),
+        Place::Node { url, secret } => {
+            let response = client()?
+                .post(room_url(&url, room, "remove"))
+                .header(RELAY_HEADER, secret)
+                .json(&Remove {
+                    who: who.to_owned(),
+                })
+                .send()
+                .await?;
+            if response.status() == StatusCode::NOT_FOUND {
+                return Ok(None);
+            }
+            Ok(Some(response.error_for_status()?.json().await?))
+        }
+        Place::Nowhere => Ok(None),
+    }
+}
+
+/// Ends `room` in its SFU, disconnecting everyone (53118); refusing joins
+/// for `refuse_for` when given. Whether the SFU had it live (then its
+/// `room-ended` event follows from there). The placement is given back.
+pub async fn end(
+    state: &AppState,
+    room: &str,
+    refuse_for: Option<Duration>,
+) -> anyhow::Result<bool> {
+    let live = match place_of(state, room).await.map_err(anyhow::Error::msg)? {
+        Place::Here => end_here(state, room, refuse_for).await,
+        Place::Node { url, secret } => {
+            let response = client()?
+                .post(room_url(&url, room, "end"))
+                .header(RELAY_HEADER, secret)
+                .json(&End {
+                    refuse_secs: refuse_for.map(|d| d.as_secs()),
+                })
+                .send()
+                .await?;
+            response.error_for_status()?.json::<Ended>().await?.live
+        }
+        Place::Nowhere => false,
+    };
+    Ok(live)
+}
+
+async fn end_here(state: &AppState, room: &str, refuse_for: Option<Duration>) -> bool {
+    let live = match refuse_for {
+        None => state.sfu.end_room(room).await,
+        Some(refuse_for) => state.sfu.close_room(room, refuse_for).await,
+    };
+    if let Some(cluster) = &state.cluster
+        && let Err(err) = cluster.release(room).await
+    {
+        warn!(room, error = %err, "giving back an ended room's placement failed");
+    }
+    live
+}
+
+/// A room's address on its node: names may hold any character.
+fn room_url(node: &str, room: &str, what: &str) -> String {
+    let room = percent_encoding::utf8_percent_encode(room, percent_encoding::NON_ALPHANUMERIC);
+    format!("{node}/cluster/v1/rooms/{room}/{what}")
+}
+
+fn client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder().timeout(TIMEOUT).build()
+}
+
+#[derive(Serialize, Deserialize)]
+struct Remove {
+    who: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct End {
+    refuse_secs: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Ended {
+    live: bool,
+}
+
+/// `/cluster/v1`: the room's node's side of the calls above.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/cluster/v1/rooms/{room}/participants",
+            get(serve_participants),
+        )
+        .route("/cluster/v1/rooms/{room}/remove", post(serve_remove))
+        .route("/cluster/v1/rooms/{room}/end", post(serve_end))
+        .with_state(state)
+}
+
+fn from_cluster(state: &AppState, headers: &HeaderMap) -> Option<Cluster> {
+    let cluster = state.cluster.as_ref()?;
+    let given = headers.get(RELAY_HEADER)?.to_str().ok()?;
+    super::router::same_secret(cluster.secret(), given).then(|| cluster.clone())
+}
+
+async fn serve_participants(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if from_cluster(&state, &headers).is_none() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match state.sfu.room(&room).await {
+        Some(snapshot) => Json(
+            snapshot
+                .participants
+                .into_iter()
+                .map(|p| Present {
+                    sid: p.sid,
+                    identity: p.identity,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn serve_remove(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Remove>,
+) -> Response {
+    if from_cluster(&state, &headers).is_none() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match state.sfu.remove_participant(&room, &body.who).await {
+        Some(p) => Json(Present {
+            sid: p.sid,
+            identity: p.identity,
+        })
+        .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn serve_end(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<End>,
+) -> Response {
+    if from_cluster(&state, &headers).is_none() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let refuse_for = body.refuse_secs.map(Duration::from_secs);
+    Json(Ended {
+        live: end_here(&state, &room, refuse_for).await,
+    })
+    .into_response()
+}
