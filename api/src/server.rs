@@ -254,6 +254,15 @@ pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::
             cluster.clone(),
             sfu.clone(),
         ));
+        let news = app_state.waiting_room_news.clone();
+        background.push(crate::cluster::news::spawn_listener(
+            cluster.clone(),
+            move |topic| {
+                if topic == crate::cluster::news::WAITING_ROOM {
+                    news.tell();
+                }
+            },
+        ));
     }
     background.push(crate::retention::spawn(app_state.clone()));
     // Rate-limit tables forget idle clients, so they stay small.

@@ -184,3 +184,29 @@ async fn the_relay_secret_is_made_once_and_shared() {
     assert_eq!(a.secret().len(), 32);
     cluster.remove().await;
 }
+
+#[tokio::test]
+async fn news_announced_on_one_node_is_heard_on_the_others() {
+    let cluster = TestCluster::new();
+    let a = cluster.node("RNa").await;
+    let b = cluster.node("RNb").await;
+    let (tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let listener = api::cluster::news::spawn_listener(b, move |topic| {
+        let _ = tx.send(topic.to_owned());
+    });
+    // The listener subscribes in its own time: announce until it hears.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let topic = loop {
+        a.announce("waiting-room").await.unwrap();
+        match tokio::time::timeout(std::time::Duration::from_millis(100), heard.recv()).await {
+            Ok(Some(topic)) => break topic,
+            _ => assert!(
+                tokio::time::Instant::now() < deadline,
+                "node b never heard node a"
+            ),
+        }
+    };
+    assert_eq!(topic, "waiting-room");
+    listener.abort();
+    cluster.remove().await;
+}

@@ -72,3 +72,74 @@ impl ClusterConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(redis: &str, node: Option<&str>) -> ClusterConfig {
+        ClusterConfig {
+            redis_url: Some(redis.into()),
+            node_url: node.map(Into::into),
+            ..ClusterConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_cluster_needs_redis_a_node_url_and_postgres() {
+        assert!(ClusterConfig::default().validate(false).is_ok(), "one node");
+        let good = cluster("redis://10.0.0.10:6379/0", Some("http://10.0.0.11:8080"));
+        assert!(good.validate(true).is_ok());
+        let problems = [
+            (
+                cluster("http://10.0.0.10", Some("http://10.0.0.11:8080")),
+                true,
+                "redis://",
+            ),
+            (
+                cluster("redis://10.0.0.10", None),
+                true,
+                "node_url is needed",
+            ),
+            (
+                cluster("redis://10.0.0.10", Some("https://a:1")),
+                true,
+                "http:// URL",
+            ),
+            (
+                cluster("redis://10.0.0.10", Some("http://")),
+                true,
+                "http:// URL",
+            ),
+            (good.clone(), false, "postgres"),
+            (
+                ClusterConfig {
+                    name: "a b".into(),
+                    ..good.clone()
+                },
+                true,
+                "cluster.name",
+            ),
+            (
+                ClusterConfig {
+                    node_ttl_secs: 1,
+                    ..good.clone()
+                },
+                true,
+                "node_ttl_secs",
+            ),
+            (
+                ClusterConfig {
+                    redis_url: None,
+                    ..good.clone()
+                },
+                true,
+                "without cluster.redis_url",
+            ),
+        ];
+        for (config, postgres, says) in problems {
+            let err = config.validate(postgres).expect_err(says).to_string();
+            assert!(err.contains(says), "{err:?} should say {says:?}");
+        }
+    }
+}

@@ -17,6 +17,8 @@
 //!   its first join.
 //! - [`remote`]: what the API asks of a room's SFU (who is in it, removing
 //!   someone, ending it), answered by the room's node over HTTP.
+//! - [`news`]: what pages long-poll for (a waiting room changed), published
+//!   so that a change made on one node wakes the pages waiting on another.
 //! - [`config`]: the `[cluster]` settings.
 //!
 //! The node's id is its run's id ([`crate::model::rooms::reconcile`]): a
@@ -24,6 +26,7 @@
 //! database is closed once Redis no longer lists it.
 
 pub mod config;
+pub mod news;
 pub mod placement;
 pub mod registry;
 pub mod remote;
@@ -60,6 +63,7 @@ pub struct Cluster {
 }
 
 struct Inner {
+    client: redis::Client,
     redis: ConnectionManager,
     keys: Keys,
     id: String,
@@ -92,6 +96,10 @@ impl Keys {
     }
     fn secret(&self) -> String {
         format!("{}:secret", self.prefix)
+    }
+    /// The channel news is published on ([`news`]).
+    fn news(&self) -> String {
+        format!("{}:news", self.prefix)
     }
     fn agreed(&self, what: &str) -> String {
         format!("{}:agreed:{what}", self.prefix)
@@ -127,6 +135,7 @@ impl Cluster {
             .context("reading the cluster's relay secret from Redis")?;
         let cluster = Cluster {
             inner: Arc::new(Inner {
+                client,
                 redis,
                 keys,
                 id: id.to_owned(),

@@ -40,7 +40,9 @@ impl Default for WaitingRoomNews {
 }
 
 impl WaitingRoomNews {
-    fn tell(&self) {
+    /// Wakes this node's waiters (the other nodes' hear it through the
+    /// cluster's news, `crate::cluster::news`).
+    pub fn tell(&self) {
         self.0.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
@@ -155,6 +157,11 @@ async fn change(
     }
     query.execute(&state.db).await?;
     state.waiting_room_news.tell();
+    if let Some(cluster) = &state.cluster
+        && let Err(err) = cluster.announce(crate::cluster::news::WAITING_ROOM).await
+    {
+        tracing::warn!(error = %err, "telling the other nodes a waiting room changed failed: their pages hear it at their longest wait");
+    }
     load(state, appointment).await
 }
 
