@@ -97,6 +97,22 @@ systemd-analyze verify "$unit_dir/confide.service"
 rm -rf "$unit_dir"
 echo "the unit verifies"
 
+say "deploy/haproxy.cfg (haproxy -c), the multi-node load balancer"
+if ! command -v haproxy >/dev/null; then
+  say "installing Debian haproxy (to check the example configuration)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq haproxy >/dev/null
+fi
+# Checked as written, with a certificate made here in place of the clinic's.
+lb_dir=$(mktemp -d)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=confide.test \
+  -keyout "$lb_dir/key.pem" -out "$lb_dir/cert.pem" 2>/dev/null
+cat "$lb_dir/cert.pem" "$lb_dir/key.pem" >"$lb_dir/site.pem"
+sed "s#/etc/haproxy/certs/video.yourclinic.example.pem#$lb_dir/site.pem#" deploy/haproxy.cfg >"$lb_dir/haproxy.cfg"
+haproxy -c -f "$lb_dir/haproxy.cfg"
+rm -rf "$lb_dir"
+
 say "browser tests"
 TEST_CONFIDE_BIN="$PWD/target/debug/confide" node --test tests/browser/
 
