@@ -75,7 +75,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /ops/packet-cache/{room}` (behind [`metrics_access`], and only
-/// with `media.inspect_packet_cache`): each published track of the room
+/// with `media.inspect_packet_cache`; with several nodes, asked of the
+/// room's node): each published track of the room
 /// with the packets its cache holds, payloads in base64, so an operator
 /// can see for themselves that an end-to-end encrypted session leaves the
 /// server nothing but ciphertext.
@@ -106,9 +107,10 @@ pub async fn packet_cache(State(state): State<AppState>, Path(room): Path<String
 }
 
 /// `POST /ops/drain` (behind [`metrics_access`]): with several nodes, no
-/// new room is placed on this node from now on and `/readyz` answers 503,
-/// so the load balancer sends it nobody new; the calls here go on until
-/// they end. Answers what is still here (call again to watch it empty);
+/// new room is placed on this node from now on, the rooms placed here with
+/// nobody in them (booked appointments, ended calls) are given back, and
+/// `/readyz` answers 503, so the load balancer sends it nobody new; the
+/// calls here go on until they end. Answers what is still here (call again to watch it empty);
 /// then stop the node. One node: 409, there is nowhere else for rooms.
 pub async fn drain(State(state): State<AppState>) -> Response {
     let Some(cluster) = &state.cluster else {
@@ -120,8 +122,13 @@ pub async fn drain(State(state): State<AppState>) -> Response {
     };
     cluster.start_draining();
     let stats = state.sfu.stats().await.unwrap_or_default();
-    // Told at once, not at the next beat.
-    if let Err(err) = cluster.heartbeat(stats.participants as u64).await {
+    // Told at once, not at the next beat; rooms booked here but not in a
+    // call now go to other nodes.
+    let told = match cluster.heartbeat(stats.participants as u64).await {
+        Ok(_) => cluster.give_back_idle(&state.sfu).await.map(drop),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = told {
         tracing::warn!(error = %err, "telling the cluster this node drains failed; the next heartbeat does");
     }
     tracing::info!(

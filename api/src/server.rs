@@ -73,7 +73,7 @@ impl Running {
         // node at once.
         if let Some(cluster) = &self.state.cluster {
             cluster.start_draining();
-            let left = tokio::time::timeout_at(deadline, cluster.leave()).await;
+            let left = tokio::time::timeout(LEAVE_TIMEOUT, cluster.leave()).await;
             if !matches!(left, Ok(Ok(()))) {
                 tracing::warn!(
                     "leaving the cluster failed: the other nodes place this node's rooms again after its TTL"
@@ -114,6 +114,10 @@ impl Running {
         let _ = tokio::time::timeout_at(grace, self.server).await;
     }
 }
+
+/// The most a stopping node waits for Redis to take its rooms back (then
+/// the others place them after its TTL).
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     start_with_clock(config, Arc::new(SystemClock)).await

@@ -210,3 +210,54 @@ async fn news_announced_on_one_node_is_heard_on_the_others() {
     listener.abort();
     cluster.remove().await;
 }
+
+#[tokio::test]
+async fn after_redis_loses_everything_the_next_beats_write_it_back() {
+    let cluster = TestCluster::new();
+    let a = cluster.node("RNa").await;
+    let b = cluster.node("RNb").await;
+    a.agree_on("session key", "fp-1", "copy it").await.unwrap();
+    assert_eq!(a.place("r1").await.unwrap().id, "RNa");
+    assert_eq!(a.place("r2").await.unwrap().id, "RNb");
+    let secret = a.secret().to_owned();
+
+    // Redis restarts empty (as far as this cluster is concerned).
+    let mut redis = cluster.redis().await;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}:*", cluster.config.name))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("DEL")
+        .arg(keys)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+
+    // Each node's next beat: it counts no room placed on it, and writes
+    // back those its SFU holds.
+    assert_eq!(a.heartbeat(0).await.unwrap(), 0);
+    a.reclaim(&["r1".to_owned()]).await.unwrap();
+    assert_eq!(b.heartbeat(0).await.unwrap(), 0);
+    b.reclaim(&["r2".to_owned(), "r1".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(
+        b.owner("r1").await.unwrap().unwrap().id,
+        "RNa",
+        "first to write it back keeps it"
+    );
+    assert_eq!(a.owner("r2").await.unwrap().unwrap().id, "RNb");
+    assert_eq!(a.heartbeat(0).await.unwrap(), 1);
+
+    // A node starting now finds the same secret and fingerprints.
+    let c = cluster.node("RNc").await;
+    assert_eq!(c.secret(), secret);
+    assert!(c.agree_on("session key", "fp-1", "copy it").await.is_ok());
+    let refused = c
+        .agree_on("session key", "fp-2", "copy it")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("differs"), "{refused}");
+    cluster.remove().await;
+}

@@ -462,7 +462,7 @@ async fn three_cluster_nodes_one_killed_mid_dispatch_lose_nothing() {
         let config = config_file(&store, &mocks, name, IN_FLIGHT);
         let mut text = std::fs::read_to_string(&config).unwrap();
         text.push_str(&format!(
-            "[cluster]\nredis_url = \"{redis_url}\"\nnode_url = \"http://127.0.0.1:{port}\"\nname = \"{cluster}\"\nnode_ttl_secs = 2\n"
+            "[cluster]\nredis_url = \"{redis_url}\"\nnode_url = \"http://127.0.0.1:{port}\"\nname = \"{cluster}\"\nnode_ttl_secs = 3\n"
         ));
         std::fs::write(&config, text).unwrap();
         // Every node signs users in with the same key (checked at start).

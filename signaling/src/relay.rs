@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
+use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -39,6 +40,14 @@ pub const RELAY_HEADER: &str = "x-confide-relay";
 pub const CLIENT_HEADER: &str = "x-confide-client";
 /// How long the first node waits for the room's node to answer.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A client heard from less often than this is gone. The room's node
+/// cannot tell (this node's websocket client answers its pings), so the
+/// relay checks, as a session does (`session::SILENCE_LIMIT`): the room's
+/// node then sees the connection drop and keeps the participant's place
+/// for a resume.
+const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// The longest one message may take to go out either way.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where a session is served.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,26 +111,38 @@ pub async fn relay(
         return Err(SignalError::NodeUnreachable);
     }
     tokio::pin!(stopping);
+    let mut last_heard = Instant::now();
+    let mut check = tokio::time::interval(SILENCE_LIMIT / 3);
     loop {
         tokio::select! {
             () = &mut stopping => {
-                let _ = client
-                    .send(Message::Close(Some(CloseFrame {
+                let _ = timeout(
+                    SEND_TIMEOUT,
+                    client.send(Message::Close(Some(CloseFrame {
                         code: 1012,
                         reason: Utf8Bytes::from_static("this server is restarting"),
-                    })))
-                    .await;
+                    }))),
+                )
+                .await;
                 break;
+            }
+            _ = check.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT {
+                    debug!(node = %url, "relayed session: the client went silent");
+                    break;
+                }
             }
             from_client = client.recv() => match from_client {
                 Some(Ok(message)) => {
+                    last_heard = Instant::now();
                     let closing = matches!(message, Message::Close(_));
-                    if up_tx.send(to_upstream(message)).await.is_err() || closing {
+                    let sent = timeout(SEND_TIMEOUT, up_tx.send(to_upstream(message))).await;
+                    if !matches!(sent, Ok(Ok(()))) || closing {
                         break;
                     }
                 }
                 _ => {
-                    let _ = up_tx.close().await;
+                    let _ = timeout(SEND_TIMEOUT, up_tx.close()).await;
                     break;
                 }
             },
@@ -129,7 +150,8 @@ pub async fn relay(
                 Some(Ok(message)) => {
                     let Some(message) = to_client(message) else { continue };
                     let closing = matches!(message, Message::Close(_));
-                    if client.send(message).await.is_err() || closing {
+                    let sent = timeout(SEND_TIMEOUT, client.send(message)).await;
+                    if !matches!(sent, Ok(Ok(()))) || closing {
                         break;
                     }
                 }

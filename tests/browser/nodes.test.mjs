@@ -163,9 +163,9 @@ test('three nodes: calls spread over them, and a node killed mid-call is survive
   // Times are read on each page's own clock (its events carry them).
   // The nodes' own API answers only to the cluster's secret.
   for (const headers of [{}, { 'X-Confide-Relay': 'not-the-secret' }]) {
-    const response = await fetch(`${ownerB.base}/cluster/v1/rooms/${rooms[0]}/participants`, { headers });
+    const response = await fetch(`${ownerB.base}/cluster/v1/participants?room=${rooms[0]}`, { headers });
     assert.equal(response.status, 403, `without the cluster's secret: ${JSON.stringify(headers)}`);
-    const ended = await fetch(`${ownerB.base}/cluster/v1/rooms/${rooms[1]}/end`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: '{}' });
+    const ended = await fetch(`${ownerB.base}/cluster/v1/end?room=${rooms[1]}`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: '{}' });
     assert.equal(ended.status, 403);
   }
 

@@ -66,8 +66,9 @@ impl ClusterConfig {
         {
             anyhow::bail!("cluster.name must be letters, digits, - or _");
         }
-        if !(2..=60).contains(&self.node_ttl_secs) {
-            anyhow::bail!("cluster.node_ttl_secs must be between 2 and 60");
+        // Above Redis's 3 s answer timeout: one slow answer is not death.
+        if !(3..=60).contains(&self.node_ttl_secs) {
+            anyhow::bail!("cluster.node_ttl_secs must be between 3 and 60");
         }
         Ok(())
     }

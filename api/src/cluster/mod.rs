@@ -71,7 +71,11 @@ struct Inner {
     started_at: i64,
     ttl: Duration,
     secret: String,
+    /// What every node must share, by fingerprint ([`Cluster::agree_on`]).
+    agreed: std::sync::Mutex<Vec<(String, String)>>,
     draining: AtomicBool,
+    /// It left the cluster (a clean stop): the heartbeat stops.
+    left: AtomicBool,
 }
 
 /// Every Redis key, under the cluster's name.
@@ -143,7 +147,9 @@ impl Cluster {
                 started_at,
                 ttl: Duration::from_secs(config.node_ttl_secs),
                 secret,
+                agreed: Default::default(),
                 draining: AtomicBool::new(false),
+                left: AtomicBool::new(false),
             }),
         };
         Ok(Some(cluster))
@@ -169,7 +175,13 @@ impl Cluster {
             .query_async(&mut redis)
             .await?;
         let agreed: String = redis::cmd("GET").arg(&key).query_async(&mut redis).await?;
-        if agreed != fingerprint {
+        if agreed == fingerprint {
+            self.inner
+                .agreed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((what.to_owned(), fingerprint.to_owned()));
+        } else {
             anyhow::bail!(
                 "this node's {what} differs from the other nodes' ({remedy}); if every node's was \
                  changed on purpose, delete the Redis key {key}"
@@ -201,6 +213,20 @@ impl Cluster {
 
     pub fn is_draining(&self) -> bool {
         self.inner.draining.load(Ordering::SeqCst)
+    }
+
+    /// Whether this node left the cluster ([`Cluster::leave`]).
+    pub fn has_left(&self) -> bool {
+        self.inner.left.load(Ordering::SeqCst)
+    }
+
+    /// The fingerprints this node agreed on, to write back each beat.
+    fn agreed(&self) -> Vec<(String, String)> {
+        self.inner
+            .agreed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn redis(&self) -> ConnectionManager {

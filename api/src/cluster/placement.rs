@@ -35,6 +35,18 @@ end
 return 0
 ";
 
+/// KEYS: the room, this node's rooms. ARGV: this node, the room's name.
+/// The room is placed here again if it is placed nowhere (or here).
+const RECLAIM: &str = r"
+local current = redis.call('GET', KEYS[1])
+if current == false or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('SADD', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+";
+
 /// How often placing retries when the room moved under it.
 const ATTEMPTS: usize = 4;
 
@@ -93,6 +105,45 @@ impl Cluster {
         }
         // Lost every race: the next join asks again.
         Err(ClusterError::Contended)
+    }
+
+    /// Places `rooms` (this node's SFU holds them) here again where Redis
+    /// lost them; a room placed on another node since is left there.
+    pub async fn reclaim(&self, rooms: &[String]) -> Result<(), ClusterError> {
+        let keys = &self.inner.keys;
+        let mut redis = self.redis();
+        let script = Script::new(RECLAIM);
+        for room in rooms {
+            let _: i64 = script
+                .key(keys.room(room))
+                .key(keys.node_rooms(&self.inner.id))
+                .arg(&self.inner.id)
+                .arg(room)
+                .invoke_async(&mut redis)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// While draining: gives back every room placed here with nobody in it
+    /// on this node's SFU, so its next join is placed on another node.
+    /// Rooms with a call go on here. Returns how many were given back.
+    pub async fn give_back_idle(&self, sfu: &sfu::io::SfuHandle) -> Result<usize, ClusterError> {
+        let placed: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.inner.keys.node_rooms(&self.inner.id))
+            .query_async(&mut self.redis())
+            .await?;
+        let mut given = 0;
+        for room in placed {
+            let busy = sfu
+                .room(&room)
+                .await
+                .is_some_and(|r| !r.participants.is_empty());
+            if !busy && self.release(&room).await? {
+                given += 1;
+            }
+        }
+        Ok(given)
     }
 
     /// Gives `room` back (it ended here, or this node is leaving), if it

@@ -43,12 +43,15 @@ impl Cluster {
         }
     }
 
-    /// Rewrites this node's entry, alive for another TTL.
-    pub async fn heartbeat(&self, participants: u64) -> Result<(), ClusterError> {
+    /// Rewrites this node's entry, alive for another TTL. Also writes back
+    /// what every node holds and a Redis that restarted empty lost: the
+    /// relay secret and the keys' fingerprints (unless another node did
+    /// already). Returns how many rooms Redis counts as placed here.
+    pub async fn heartbeat(&self, participants: u64) -> Result<u64, ClusterError> {
         let keys = &self.inner.keys;
         let entry = serde_json::to_string(&self.me(participants)).expect("a node entry serializes");
-        redis::pipe()
-            .atomic()
+        let mut beat = redis::pipe();
+        beat.atomic()
             .cmd("SET")
             .arg(keys.node(&self.inner.id))
             .arg(entry)
@@ -59,9 +62,21 @@ impl Cluster {
             .arg(keys.nodes())
             .arg(&self.inner.id)
             .ignore()
-            .query_async::<()>(&mut self.redis())
-            .await?;
-        Ok(())
+            .cmd("SET")
+            .arg(keys.secret())
+            .arg(&self.inner.secret)
+            .arg("NX")
+            .ignore();
+        for (what, fingerprint) in self.agreed() {
+            beat.cmd("SET")
+                .arg(keys.agreed(&what))
+                .arg(fingerprint)
+                .arg("NX")
+                .ignore();
+        }
+        beat.cmd("SCARD").arg(keys.node_rooms(&self.inner.id));
+        let (placed,): (u64,) = beat.query_async(&mut self.redis()).await?;
+        Ok(placed)
     }
 
     /// Every live node, with the rooms placed on each. Nodes whose entry
@@ -117,8 +132,12 @@ impl Cluster {
     }
 
     /// A clean stop: this node's entry goes and its rooms are given back,
-    /// so they are placed again at once instead of after the TTL.
+    /// so they are placed again at once instead of after the TTL. The
+    /// heartbeat stops for good.
     pub async fn leave(&self) -> Result<(), ClusterError> {
+        self.inner
+            .left
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let keys = &self.inner.keys;
         let mut redis = self.redis();
         let rooms: Vec<String> = redis::cmd("SMEMBERS")
@@ -145,7 +164,11 @@ impl Cluster {
     }
 }
 
-/// Beats every [`HEARTBEAT`] with this node's load, until aborted.
+/// Beats every [`HEARTBEAT`] with this node's load, until aborted or the
+/// node leaves. When Redis counts fewer rooms here than this node's SFU
+/// holds (Redis restarted empty, or the others counted this node dead for a
+/// moment), the rooms are placed here again, unless placed elsewhere since.
+/// While draining, rooms that empty are given back instead.
 pub fn spawn_heartbeat(cluster: Cluster, sfu: sfu::io::SfuHandle) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(HEARTBEAT);
@@ -153,8 +176,28 @@ pub fn spawn_heartbeat(cluster: Cluster, sfu: sfu::io::SfuHandle) -> JoinHandle<
         let mut failing = false;
         loop {
             every.tick().await;
-            let participants = sfu.stats().await.map_or(0, |s| s.participants as u64);
-            match cluster.heartbeat(participants).await {
+            if cluster.has_left() {
+                return;
+            }
+            // Bounded: a busy media plane must not stop the beat.
+            let participants = tokio::time::timeout(HEARTBEAT, sfu.stats())
+                .await
+                .ok()
+                .flatten()
+                .map_or(0, |s| s.participants as u64);
+            let beat = match cluster.heartbeat(participants).await {
+                Ok(_) if cluster.is_draining() => cluster.give_back_idle(&sfu).await.map(drop),
+                Ok(placed) => {
+                    let here = sfu.room_names();
+                    if (placed as usize) < here.len() {
+                        cluster.reclaim(&here).await
+                    } else {
+                        Ok(())
+                    }
+                }
+                Err(err) => Err(err),
+            };
+            match beat {
                 Ok(()) if failing => {
                     failing = false;
                     info!("Redis answers again: this node is back in the cluster");

@@ -2,14 +2,15 @@
 //! (who is in it, removing someone, ending it) goes to this node's SFU when
 //! the room lives here, and over HTTP to the room's node when it lives on
 //! another ([`router`] is that node's side, under `/cluster/v1`, open only
-//! to requests carrying the cluster's secret).
+//! to requests carrying the cluster's secret; the room's name goes in the
+//! query, where any name is safe, never in the path).
 //!
 //! A room on no live node has no media anywhere: nobody is in it, and
 //! ending it is only the database's business.
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -68,8 +69,9 @@ pub async fn participants(state: &AppState, room: &str) -> anyhow::Result<Option
         })),
         Place::Node { url, secret } => {
             let response = client()?
-                .get(room_url(&url, room, "participants"))
+                .get(format!("{url}/cluster/v1/participants"))
                 .header(RELAY_HEADER, secret)
+                .query(&[("room", room)])
                 .send()
                 .await?;
             if response.status() == StatusCode::NOT_FOUND {
@@ -95,8 +97,9 @@ pub async fn remove(state: &AppState, room: &str, who: &str) -> anyhow::Result<O
             })),
         Place::Node { url, secret } => {
             let response = client()?
-                .post(room_url(&url, room, "remove"))
+                .post(format!("{url}/cluster/v1/remove"))
                 .header(RELAY_HEADER, secret)
+                .query(&[("room", room)])
                 .json(&Remove {
                     who: who.to_owned(),
                 })
@@ -123,8 +126,9 @@ pub async fn end(
         Place::Here => end_here(state, room, refuse_for).await,
         Place::Node { url, secret } => {
             let response = client()?
-                .post(room_url(&url, room, "end"))
+                .post(format!("{url}/cluster/v1/end"))
                 .header(RELAY_HEADER, secret)
+                .query(&[("room", room)])
                 .json(&End {
                     refuse_secs: refuse_for.map(|d| d.as_secs()),
                 })
@@ -150,14 +154,14 @@ async fn end_here(state: &AppState, room: &str, refuse_for: Option<Duration>) ->
     live
 }
 
-/// A room's address on its node: names may hold any character.
-fn room_url(node: &str, room: &str, what: &str) -> String {
-    let room = percent_encoding::utf8_percent_encode(room, percent_encoding::NON_ALPHANUMERIC);
-    format!("{node}/cluster/v1/rooms/{room}/{what}")
-}
-
 fn client() -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder().timeout(TIMEOUT).build()
+}
+
+/// Which room a `/cluster/v1` request is about.
+#[derive(Deserialize)]
+struct RoomName {
+    room: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -178,12 +182,9 @@ struct Ended {
 /// `/cluster/v1`: the room's node's side of the calls above.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route(
-            "/cluster/v1/rooms/{room}/participants",
-            get(serve_participants),
-        )
-        .route("/cluster/v1/rooms/{room}/remove", post(serve_remove))
-        .route("/cluster/v1/rooms/{room}/end", post(serve_end))
+        .route("/cluster/v1/participants", get(serve_participants))
+        .route("/cluster/v1/remove", post(serve_remove))
+        .route("/cluster/v1/end", post(serve_end))
         .with_state(state)
 }
 
@@ -195,7 +196,7 @@ fn from_cluster(state: &AppState, headers: &HeaderMap) -> Option<Cluster> {
 
 async fn serve_participants(
     State(state): State<AppState>,
-    Path(room): Path<String>,
+    Query(RoomName { room }): Query<RoomName>,
     headers: HeaderMap,
 ) -> Response {
     if from_cluster(&state, &headers).is_none() {
@@ -219,7 +220,7 @@ async fn serve_participants(
 
 async fn serve_remove(
     State(state): State<AppState>,
-    Path(room): Path<String>,
+    Query(RoomName { room }): Query<RoomName>,
     headers: HeaderMap,
     Json(body): Json<Remove>,
 ) -> Response {
@@ -238,7 +239,7 @@ async fn serve_remove(
 
 async fn serve_end(
     State(state): State<AppState>,
-    Path(room): Path<String>,
+    Query(RoomName { room }): Query<RoomName>,
     headers: HeaderMap,
     Json(body): Json<End>,
 ) -> Response {

@@ -157,10 +157,14 @@ async fn change(
     }
     query.execute(&state.db).await?;
     state.waiting_room_news.tell();
-    if let Some(cluster) = &state.cluster
-        && let Err(err) = cluster.announce(crate::cluster::news::WAITING_ROOM).await
-    {
-        tracing::warn!(error = %err, "telling the other nodes a waiting room changed failed: their pages hear it at their longest wait");
+    if let Some(cluster) = state.cluster.clone() {
+        // Not waited for: a slow Redis must not hold the psychologist's
+        // click.
+        tokio::spawn(async move {
+            if let Err(err) = cluster.announce(crate::cluster::news::WAITING_ROOM).await {
+                tracing::warn!(error = %err, "telling the other nodes a waiting room changed failed: their pages hear it at their longest wait");
+            }
+        });
     }
     load(state, appointment).await
 }

@@ -171,6 +171,12 @@ impl SfuHandle {
         self.workers.iter().map(|w| w.local_addr).collect()
     }
 
+    /// The rooms this process's workers hold (registered, or with someone
+    /// in them), by name.
+    pub fn room_names(&self) -> Vec<String> {
+        self.placements.room_names()
+    }
+
     /// How many media workers run.
     pub fn workers(&self) -> usize {
         self.workers.len()

@@ -148,6 +148,12 @@ impl RoomPlacements {
         self.participants[worker].store(participants, Ordering::Relaxed);
     }
 
+    /// The rooms placed on a worker now, by name.
+    pub fn room_names(&self) -> Vec<String> {
+        let table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        table.rooms.keys().cloned().collect()
+    }
+
     /// Rooms placed on each worker now.
     #[cfg(test)]
     pub fn rooms_per_worker(&self) -> Vec<usize> {

@@ -31,13 +31,15 @@ async fn finish(
     refuse_rejoin_for: Option<std::time::Duration>,
 ) -> sqlx::Result<()> {
     let now = state.clock.now().timestamp();
-    sqlx::query(
+    let completed = sqlx::query(
         "UPDATE rooms SET status = 'completed', end_time = $1, updated_at = $1 WHERE sid = $2 AND status = 'in-progress'",
     )
     .bind(now)
     .bind(&room.sid)
     .execute(&state.db)
-    .await?;
+    .await?
+    .rows_affected()
+        == 1;
     let live = match crate::cluster::remote::end(state, &room.unique_name, refuse_rejoin_for).await
     {
         Ok(live) => live,
@@ -47,8 +49,10 @@ async fn finish(
             false
         }
     };
-    if !live && room.status == "in-progress" {
-        // The SFU never had it (nobody joined): say it ended anyway.
+    if !live && completed {
+        // The SFU never had it (nobody joined): say it ended anyway. Only
+        // the process whose update ended it says so (with several nodes,
+        // each one's reaper may find a room whose node is gone).
         crate::callbacks::record_room_ended(state, room).await?;
     }
     Ok(())

@@ -303,9 +303,22 @@ pub async fn people(state: &AppState, id: &str) -> Result<(RoomRow, Vec<Particip
     let room = get(&state.db, id).await?;
     let recorded = recorded_participants(&state.db, &room.sid).await?;
     let live = if room.status == "in-progress" {
-        crate::cluster::remote::participants(state, &room.unique_name)
-            .await?
-            .unwrap_or_default()
+        match crate::cluster::remote::participants(state, &room.unique_name).await {
+            Ok(live) => live.unwrap_or_default(),
+            // Its node cannot be asked now: who was last recorded
+            // connected.
+            Err(err) => {
+                tracing::warn!(room = %room.unique_name, error = %err, "asking a room's node who is in it failed");
+                recorded
+                    .iter()
+                    .filter(|r| r.2 == "connected")
+                    .map(|r| crate::cluster::remote::Present {
+                        sid: r.0.clone(),
+                        identity: r.1.clone(),
+                    })
+                    .collect()
+            }
+        }
     } else {
         Vec::new()
     };

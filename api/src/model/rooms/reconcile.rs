@@ -27,6 +27,9 @@ use crate::state::AppState;
 
 /// How often a run proves it is alive.
 pub const HEARTBEAT_SECS: i64 = 10;
+/// With several nodes, a run the registry no longer lists is dead once its
+/// database heartbeat is this old too (three missed beats).
+pub const SILENT_IN_CLUSTER_SECS: i64 = 3 * HEARTBEAT_SECS;
 /// A run silent this long is dead: long enough that a database hiccup of a
 /// minute does not close a live run's calls.
 pub const STALE_AFTER_SECS: i64 = 120;
@@ -151,8 +154,8 @@ pub async fn close_left_open(state: &AppState) -> sqlx::Result<Reconciled> {
     })
 }
 
-/// Runs older than the cluster's node TTL that its registry does not list:
-/// dead nodes. None on one node, or when Redis cannot be asked (then only
+/// Runs the cluster's registry does not list and whose database heartbeat
+/// missed three beats: dead nodes. None on one node, or when Redis cannot be asked (then only
 /// the database's heartbeats decide).
 async fn dead_in_cluster(state: &AppState, now: i64) -> Vec<String> {
     let Some(cluster) = &state.cluster else {
@@ -166,12 +169,17 @@ async fn dead_in_cluster(state: &AppState, now: i64) -> Vec<String> {
         }
     };
     let registered_by = now - cluster.ttl().as_secs() as i64;
-    let runs: sqlx::Result<Vec<String>> =
-        sqlx::query_scalar("SELECT id FROM server_runs WHERE id <> $1 AND started_at < $2")
-            .bind(&state.run.id)
-            .bind(registered_by)
-            .fetch_all(&state.db)
-            .await;
+    // Both must say so: a Redis that blinked (or restarted empty) lists a
+    // live node late, but its database heartbeat goes on.
+    let silent_since = now - SILENT_IN_CLUSTER_SECS;
+    let runs: sqlx::Result<Vec<String>> = sqlx::query_scalar(
+        "SELECT id FROM server_runs WHERE id <> $1 AND started_at < $2 AND heartbeat_at < $3",
+    )
+    .bind(&state.run.id)
+    .bind(registered_by)
+    .bind(silent_since)
+    .fetch_all(&state.db)
+    .await;
     runs.unwrap_or_default()
         .into_iter()
         .filter(|run| !live.iter().any(|node| &node.id == run))
