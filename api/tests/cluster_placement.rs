@@ -56,6 +56,11 @@ impl TestCluster {
     }
 
     async fn remove(self) {
+        self.wipe().await;
+    }
+
+    /// Every key of this cluster goes, as when Redis restarts empty.
+    async fn wipe(&self) {
         let mut redis = self.redis().await;
         let keys: Vec<String> = redis::cmd("KEYS")
             .arg(format!("{}:*", self.config.name))

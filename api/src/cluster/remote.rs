@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 use signaling::relay::RELAY_HEADER;
 use tracing::warn;
 
-use super::Cluster;
 use crate::state::AppState;
 
 /// How long the API waits for a room's node.
@@ -57,16 +56,7 @@ async fn place_of(state: &AppState, room: &str) -> Result<Place, String> {
 /// Who is connected to `room` now; `None` when its SFU does not have it.
 pub async fn participants(state: &AppState, room: &str) -> anyhow::Result<Option<Vec<Present>>> {
     match place_of(state, room).await.map_err(anyhow::Error::msg)? {
-        Place::Here => Ok(state.sfu.room(room).await.map(|snapshot| {
-            snapshot
-                .participants
-                .into_iter()
-                .map(|p| Present {
-                    sid: p.sid,
-                    identity: p.identity,
-                })
-                .collect()
-        })),
+        Place::Here => Ok(participants_here(state, room).await),
         Place::Node { url, secret } => {
             let response = client()?
                 .get(format!("{url}/cluster/v1/participants"))
@@ -87,14 +77,7 @@ pub async fn participants(state: &AppState, room: &str) -> anyhow::Result<Option
 /// `None` when nobody by that name is in it.
 pub async fn remove(state: &AppState, room: &str, who: &str) -> anyhow::Result<Option<Present>> {
     match place_of(state, room).await.map_err(anyhow::Error::msg)? {
-        Place::Here => Ok(state
-            .sfu
-            .remove_participant(room, who)
-            .await
-            .map(|p| Present {
-                sid: p.sid,
-                identity: p.identity,
-            })),
+        Place::Here => Ok(remove_here(state, room, who).await),
         Place::Node { url, secret } => {
             let response = client()?
                 .post(format!("{url}/cluster/v1/remove"))
@@ -141,6 +124,34 @@ pub async fn end(
     Ok(live)
 }
 
+async fn participants_here(state: &AppState, room: &str) -> Option<Vec<Present>> {
+    let snapshot = state.sfu.room(room).await?;
+    Some(
+        snapshot
+            .participants
+            .into_iter()
+            .map(Present::from)
+            .collect(),
+    )
+}
+
+async fn remove_here(state: &AppState, room: &str, who: &str) -> Option<Present> {
+    state
+        .sfu
+        .remove_participant(room, who)
+        .await
+        .map(Present::from)
+}
+
+impl From<sfu::signal::ParticipantInfo> for Present {
+    fn from(p: sfu::signal::ParticipantInfo) -> Present {
+        Present {
+            sid: p.sid,
+            identity: p.identity,
+        }
+    }
+}
+
 async fn end_here(state: &AppState, room: &str, refuse_for: Option<Duration>) -> bool {
     let live = match refuse_for {
         None => state.sfu.end_room(room).await,
@@ -179,41 +190,44 @@ struct Ended {
     live: bool,
 }
 
-/// `/cluster/v1`: the room's node's side of the calls above.
+/// `/cluster/v1`: the room's node's side of the calls above, only for
+/// requests with the cluster's secret.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/cluster/v1/participants", get(serve_participants))
         .route("/cluster/v1/remove", post(serve_remove))
         .route("/cluster/v1/end", post(serve_end))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            from_cluster,
+        ))
         .with_state(state)
 }
 
-fn from_cluster(state: &AppState, headers: &HeaderMap) -> Option<Cluster> {
-    let cluster = state.cluster.as_ref()?;
-    let given = headers.get(RELAY_HEADER)?.to_str().ok()?;
-    super::router::same_secret(cluster.secret(), given).then(|| cluster.clone())
+async fn from_cluster(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let allowed = state.cluster.as_ref().is_some_and(|cluster| {
+        request
+            .headers()
+            .get(RELAY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|given| super::router::same_secret(cluster.secret(), given))
+    });
+    if !allowed {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    next.run(request).await
 }
 
 async fn serve_participants(
     State(state): State<AppState>,
     Query(RoomName { room }): Query<RoomName>,
-    headers: HeaderMap,
 ) -> Response {
-    if from_cluster(&state, &headers).is_none() {
-        return StatusCode::FORBIDDEN.into_response();
-    }
-    match state.sfu.room(&room).await {
-        Some(snapshot) => Json(
-            snapshot
-                .participants
-                .into_iter()
-                .map(|p| Present {
-                    sid: p.sid,
-                    identity: p.identity,
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
+    match participants_here(&state, &room).await {
+        Some(people) => Json(people).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -221,18 +235,10 @@ async fn serve_participants(
 async fn serve_remove(
     State(state): State<AppState>,
     Query(RoomName { room }): Query<RoomName>,
-    headers: HeaderMap,
     Json(body): Json<Remove>,
 ) -> Response {
-    if from_cluster(&state, &headers).is_none() {
-        return StatusCode::FORBIDDEN.into_response();
-    }
-    match state.sfu.remove_participant(&room, &body.who).await {
-        Some(p) => Json(Present {
-            sid: p.sid,
-            identity: p.identity,
-        })
-        .into_response(),
+    match remove_here(&state, &room, &body.who).await {
+        Some(removed) => Json(removed).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -240,12 +246,8 @@ async fn serve_remove(
 async fn serve_end(
     State(state): State<AppState>,
     Query(RoomName { room }): Query<RoomName>,
-    headers: HeaderMap,
     Json(body): Json<End>,
 ) -> Response {
-    if from_cluster(&state, &headers).is_none() {
-        return StatusCode::FORBIDDEN.into_response();
-    }
     let refuse_for = body.refuse_secs.map(Duration::from_secs);
     Json(Ended {
         live: end_here(&state, &room, refuse_for).await,
