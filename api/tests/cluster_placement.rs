@@ -118,6 +118,12 @@ async fn a_dead_nodes_rooms_are_placed_again_and_a_draining_node_gets_none() {
 
     cluster.expire("RNb").await;
     assert_eq!(a.owner("r2").await.unwrap(), None, "on no live node");
+    a.forget_if_dead("r1").await.unwrap();
+    assert_eq!(
+        a.owner("r1").await.unwrap().unwrap().id,
+        "RNa",
+        "a live node's room stays"
+    );
     let ids: Vec<String> = a
         .live_nodes()
         .await
@@ -264,5 +270,23 @@ async fn after_redis_loses_everything_the_next_beats_write_it_back() {
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("differs"), "{refused}");
+    cluster.remove().await;
+}
+
+#[tokio::test]
+async fn a_room_that_ends_after_its_node_died_leaves_no_placement() {
+    let cluster = TestCluster::new();
+    let a = cluster.node("RNa").await;
+    let _b = cluster.node("RNb").await;
+    assert_eq!(a.place("r1").await.unwrap().id, "RNa");
+    assert_eq!(a.place("r2").await.unwrap().id, "RNb");
+    cluster.expire("RNb").await;
+    a.forget_if_dead("r2").await.unwrap();
+    let left: Option<String> = redis::cmd("GET")
+        .arg(format!("{}:room:r2", cluster.config.name))
+        .query_async(&mut cluster.redis().await)
+        .await
+        .unwrap();
+    assert_eq!(left, None);
     cluster.remove().await;
 }

@@ -47,6 +47,18 @@ end
 return 0
 ";
 
+/// KEYS: the room. ARGV: the prefix of node keys (`{name}:node:`), and of
+/// node-rooms keys. The room's placement goes if its node is dead.
+const FORGET_IF_DEAD: &str = r"
+local current = redis.call('GET', KEYS[1])
+if current and redis.call('EXISTS', ARGV[1] .. current) == 0 then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', ARGV[2] .. current, ARGV[3])
+  return 1
+end
+return 0
+";
+
 /// How often placing retries when the room moved under it.
 const ATTEMPTS: usize = 4;
 
@@ -144,6 +156,20 @@ impl Cluster {
             }
         }
         Ok(given)
+    }
+
+    /// Forgets where `room` was placed if that node is dead (the room
+    /// ended without it), so no placement outlives its room.
+    pub async fn forget_if_dead(&self, room: &str) -> Result<(), ClusterError> {
+        let keys = &self.inner.keys;
+        let _: i64 = Script::new(FORGET_IF_DEAD)
+            .key(keys.room(room))
+            .arg(keys.node(""))
+            .arg(keys.node_rooms(""))
+            .arg(room)
+            .invoke_async(&mut self.redis())
+            .await?;
+        Ok(())
     }
 
     /// Gives `room` back (it ended here, or this node is leaving), if it

@@ -119,7 +119,12 @@ pub async fn end(
                 .await?;
             response.error_for_status()?.json::<Ended>().await?.live
         }
-        Place::Nowhere => false,
+        Place::Nowhere => {
+            if let Some(cluster) = &state.cluster {
+                cluster.forget_if_dead(room).await?;
+            }
+            false
+        }
     };
     Ok(live)
 }
